@@ -1,0 +1,39 @@
+# chipsmith: `make demo` runs the main job offline, `make test` runs the test suite.
+# Both bootstrap a fresh Debian machine first (apt ngspice, a .venv, an editable install)
+# and are idempotent: the second run only checks stamps.
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.chipsmith-installed
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+PYTEST_ARGS ?=
+
+.PHONY: demo test bootstrap system-deps bench clean
+
+bootstrap: system-deps $(STAMP)
+
+system-deps:
+	@if ! command -v ngspice >/dev/null 2>&1 || ! ls /usr/lib/*/libngspice.so >/dev/null 2>&1; then \
+		echo "installing ngspice libngspice0-dev with apt"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq ngspice libngspice0-dev; \
+	fi
+
+$(STAMP): pyproject.toml
+	@command -v python3 >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq python3 python3-venv python3-pip; }
+	@[ -x $(PY) ] || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q torch==2.13.0
+	$(PY) -m pip install -q -e '.[test]'
+	@touch $(STAMP)
+
+demo: bootstrap
+	$(VENV)/bin/chipsmith demo
+
+test: bootstrap
+	$(PY) -m pytest -n 2 -q $(PYTEST_ARGS)
+
+bench: bootstrap
+	$(VENV)/bin/chipsmith bench all --out bench-results
+
+clean:
+	rm -rf $(VENV) *.egg-info .pytest_cache

@@ -1,0 +1,3 @@
+from chipsmith.cli import run
+
+run()

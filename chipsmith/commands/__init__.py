@@ -1,0 +1,1 @@
+"""One typer sub-app per capability; imported by ``chipsmith.cli`` only."""

@@ -1,0 +1,6 @@
+"""`chipsmith bench`: filled in by its capability's issue."""
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(help="(bench: not yet available)", no_args_is_help=True)

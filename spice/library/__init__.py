@@ -1,0 +1,1 @@
+"""Subcircuit library: .cir blocks with YAML metadata and generic device models."""
