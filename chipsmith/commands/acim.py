@@ -1,6 +1,134 @@
-"""`chipsmith acim`: filled in by its capability's issue."""
+"""`chipsmith acim`: ACIM compiler, part 1 — analytical models, NSGA-II exploration, picking, calibration.
+
+Verbs: ``explore`` (design-space exploration of an array size → pareto.json/csv/png),
+``pick`` (distill a front by requirements), ``calibrate`` (ngspice column simulation
+checking the analytical SNR and energy models).
+"""
 from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Optional
 
 import typer
 
-app = typer.Typer(help="(acim: not yet available)", no_args_is_help=True)
+app = typer.Typer(help="ACIM compiler: architecture models, NSGA-II design-space exploration, calibration.",
+                  no_args_is_help=True)
+
+_CELLS = typer.Option(None, "--cells", help="Cell library YAML (default: the shipped generic 45 nm library).")
+_OUT_HELP = "Output directory (written atomically; summary.json always)."
+
+
+def _emit(summary: dict, as_json: bool, lines: list[str]) -> None:
+    from chipsmith.artifacts import _json_default
+
+    if as_json:
+        typer.echo(json.dumps(summary, indent=2, default=_json_default))
+    else:
+        for line in lines:
+            typer.echo(line)
+
+
+@app.command("explore")
+def explore_cmd(
+    rows: int = typer.Option(..., "--rows", help="Weight rows of the macro (power of two)."),
+    cols: int = typer.Option(..., "--cols", help="Weight columns of the macro (power of two)."),
+    cells: Optional[Path] = _CELLS,
+    min_snr: Optional[float] = typer.Option(None, "--min-snr", help="Constraint: SNR >= this (dB)."),
+    max_area: Optional[float] = typer.Option(None, "--max-area", help="Constraint: macro area <= this (µm²)."),
+    min_tops_w: Optional[float] = typer.Option(None, "--min-tops-w", help="Constraint: TOPS/W >= this (1b ops)."),
+    min_tops: Optional[float] = typer.Option(None, "--min-tops", help="Constraint: TOPS >= this (1b ops)."),
+    max_f2_bit: Optional[float] = typer.Option(None, "--max-f2-bit", help="Constraint: F²/bit <= this."),
+    fixed_shape: bool = typer.Option(False, "--fixed-shape",
+                                     help="One bank of exactly rows x cols (else banks of H x W tile the macro)."),
+    input_bits: int = typer.Option(4, "--input-bits", help="Activation precision (bits)."),
+    weight_bits: int = typer.Option(4, "--weight-bits", help="Weight precision (bits, sliced over columns)."),
+    pop: int = typer.Option(100, "--pop", help="NSGA-II population (multiple of 4)."),
+    gens: int = typer.Option(50, "--gens", help="NSGA-II generations."),
+    seed: int = typer.Option(0, "--seed", help="Random seed (same seed, same front)."),
+    calibration: Optional[Path] = typer.Option(None, "--calibration",
+                                               help="calibration.json from `acim calibrate` (fitted coefficients)."),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", help="dask scheduler address (default: LocalCluster)."),
+    workers: Optional[int] = typer.Option(None, "--workers", help="LocalCluster worker processes (default: CPUs)."),
+    serial: bool = typer.Option(False, "--serial", help="Evaluate in-process instead of through dask."),
+    out: Path = typer.Option(..., "--out", help=_OUT_HELP),
+    as_json: bool = typer.Option(False, "--json", help="Print summary.json to stdout."),
+    quiet: bool = typer.Option(False, "--quiet", help="No progress bar."),
+) -> None:
+    """Explore H, W, L, B_ADC, input bits per cycle and cap size for a rows x cols macro with NSGA-II.
+
+    Writes pareto.json (each front design's variables, objectives, metrics and derived
+    floorplan), pareto.csv, pareto.png and summary.json into --out.
+    """
+    from chipsmith.layout.flow import run_explore
+
+    summary = run_explore(rows=rows, cols=cols, cells=cells, min_snr=min_snr, max_area=max_area,
+                          min_tops_w=min_tops_w, min_tops=min_tops, max_f2_bit=max_f2_bit, fixed_shape=fixed_shape,
+                          input_bits=input_bits, weight_bits=weight_bits, pop=pop, gens=gens, seed=seed,
+                          calibration=calibration, scheduler=scheduler, workers=workers, serial=serial, out=out,
+                          quiet=quiet or as_json)
+    r = summary["front_ranges"]
+    _emit(summary, as_json, [
+        f"front: {summary['front_size']} designs from {summary['evaluations']} evaluations "
+        f"({summary['unique_evaluations']} unique) in {summary['seconds']:.2f} s",
+        f"  SNR {r['snr_db'][0]:.1f}..{r['snr_db'][1]:.1f} dB, TOPS/W {r['tops_w'][0]:.0f}..{r['tops_w'][1]:.0f}, "
+        f"F²/bit {r['f2_per_bit'][0]:.0f}..{r['f2_per_bit'][1]:.0f}, hypervolume {summary['hypervolume']:.4f}",
+        f"wrote {out}/pareto.json, pareto.csv, pareto.png, summary.json",
+    ])
+
+
+@app.command("pick")
+def pick_cmd(
+    front_dir: Path = typer.Argument(..., help="Directory written by `acim explore` (holds pareto.json)."),
+    min_snr: Optional[float] = typer.Option(None, "--min-snr", help="Keep designs with SNR >= this (dB)."),
+    max_area: Optional[float] = typer.Option(None, "--max-area", help="Keep designs with area <= this (µm²)."),
+    min_tops_w: Optional[float] = typer.Option(None, "--min-tops-w", help="Keep designs with TOPS/W >= this."),
+    min_tops: Optional[float] = typer.Option(None, "--min-tops", help="Keep designs with TOPS >= this."),
+    max_f2_bit: Optional[float] = typer.Option(None, "--max-f2-bit", help="Keep designs with F²/bit <= this."),
+    sort_by: str = typer.Option("tops_w", "--sort-by", help="snr_db, tops_w, f2_per_bit, tops, area_um2, tops_mm2."),
+    top: Optional[int] = typer.Option(None, "--top", help="Keep only the best N after sorting."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Output directory (default: FRONT_DIR/pick)."),
+    as_json: bool = typer.Option(False, "--json", help="Print summary.json to stdout."),
+    quiet: bool = typer.Option(False, "--quiet", help="Accepted for symmetry (pick is instant)."),
+) -> None:
+    """Distill a Pareto front by requirements: writes picked.json (same record format), picked.csv, summary.json."""
+    from chipsmith.layout.flow import run_pick
+
+    out = out or (front_dir / "pick")
+    summary = run_pick(front_dir, min_snr=min_snr, max_area=max_area, min_tops_w=min_tops_w, min_tops=min_tops,
+                       max_f2_bit=max_f2_bit, sort_by=sort_by, top=top, out=out)
+    lines = [f"picked {summary['picked']} of {summary['front_size']} designs (sorted by {sort_by}):"]
+    for d in summary["designs"][:10]:
+        v, o = d["variables"], d["objectives"]
+        lines.append(f"  #{d['id']}: H={v['H']} W={v['W']} L={v['L']} B_ADC={v['B_ADC']} "
+                     f"in/cycle={v['input_bits_per_cycle']} cap={v['cap_mult']}x -> SNR {o['snr_db']:.1f} dB, "
+                     f"{o['tops_w']:.0f} TOPS/W, {o['f2_per_bit']:.0f} F²/bit, {d['area_um2']:.0f} µm²")
+    lines.append(f"wrote {out}/picked.json, picked.csv, summary.json")
+    _emit(summary, as_json, lines)
+
+
+@app.command("calibrate")
+def calibrate_cmd(
+    cells: Optional[Path] = _CELLS,
+    seed: int = typer.Option(0, "--seed", help="Seed of the capacitor-mismatch draws and MAC patterns."),
+    patterns: int = typer.Option(24, "--patterns", help="MAC patterns per configuration."),
+    quick: bool = typer.Option(False, "--quick", help="One small configuration only."),
+    out: Path = typer.Option(..., "--out", help=_OUT_HELP),
+    as_json: bool = typer.Option(False, "--json", help="Print summary.json to stdout."),
+    quiet: bool = typer.Option(False, "--quiet", help="No progress bar."),
+) -> None:
+    """Simulate one column (local arrays, compute caps, charge sharing, CDAC) in ngspice and compare the
+    analytical SNR and energy models; writes calibration.json (usable as `explore --calibration`)."""
+    from chipsmith.layout.calibrate import run_calibrate
+
+    summary = run_calibrate(cells=cells, seed=seed, patterns=patterns, quick=quick, out=out, quiet=quiet or as_json)
+    lines = []
+    for c in summary["configs"]:
+        lines.append(f"  N={c['n_la']:>3} L={c['L']} B={c['B_ADC']} cap={c['cap_mult']}x: SNR spice {c['snr_spice_db']:.2f} dB "
+                     f"vs model {c['snr_model_db']:.2f} dB; energy spice {c['energy_spice_fj']:.1f} fJ vs model "
+                     f"{c['energy_model_fj']:.1f} fJ ({100 * c['energy_rel_error']:+.1f} %)")
+    e = summary["error"]
+    lines.append(f"model error vs ngspice: SNR max |{e['snr_max_abs_db']:.2f}| dB, energy max "
+                 f"|{100 * e['energy_max_rel']:.1f}| %; k_mismatch fit {summary['fitted']['k_mismatch']:.3f}")
+    lines.append(f"wrote {out}/calibration.json, summary.json")
+    _emit(summary, as_json, lines)

@@ -1,0 +1,168 @@
+"""LLM backends behind one interface: ``chat(messages) -> str``.
+
+``openai`` talks to any OpenAI-compatible endpoint (OpenAI, vLLM, Ollama, llama.cpp
+server) through langchain-openai's ``ChatOpenAI``; the key comes from ``OPENAI_API_KEY``
+only (never the command line, never logged). Transport errors are retried with
+exponential backoff; an unreachable endpoint or a missing key becomes a one-line
+:class:`~chipsmith.errors.BackendError` (exit 2). ``llamacpp`` runs a local GGUF file
+through llama-cpp-python (optional, import-guarded) with a GBNF grammar that forces a
+fenced netlist or a JSON object.
+
+All LLM traffic goes through :class:`Backend`, so tests point it at a local server.
+"""
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass
+from typing import Protocol, Sequence
+
+from chipsmith.errors import BackendError, InputError
+
+BACKENDS = ("expert", "openai", "llamacpp")
+DEFAULT_MODE = {"expert": "expert", "openai": "full", "llamacpp": "hybrid"}
+MODES = ("full", "hybrid")
+
+
+class Backend(Protocol):
+    name: str
+    model: str
+
+    def chat(self, messages: Sequence[dict[str, str]], *, json_mode: bool = False) -> str:
+        """Send ``[{"role": ..., "content": ...}]``; return the assistant's text."""
+
+
+def redact(text: str, secrets: Sequence[str | None]) -> str:
+    """``text`` with every secret replaced by ``***`` (for transcripts and error messages)."""
+    for secret in secrets:
+        if secret and len(secret) >= 4:
+            text = text.replace(secret, "***")
+    return text
+
+
+@dataclass
+class OpenAIBackend:
+    """langchain-openai ``ChatOpenAI`` with retries and one-line errors."""
+
+    model: str = "gpt-4o"
+    base_url: str | None = None
+    retries: int = 3
+    backoff_s: float = 0.5
+    timeout_s: float = 60.0
+    seed: int | None = 0
+    temperature: float = 0.0
+    name: str = "openai"
+    tokens: int = 0  # total tokens the endpoint reported so far
+
+    def __post_init__(self) -> None:
+        self._key = os.environ.get("OPENAI_API_KEY")
+        if not self._key:
+            raise BackendError("OPENAI_API_KEY is not set", where="--backend openai",
+                               fix="export OPENAI_API_KEY=... (any non-empty value for local servers)")
+        self.base_url = self.base_url or os.environ.get("OPENAI_BASE_URL") or None
+        try:
+            from langchain_openai import ChatOpenAI
+        except ImportError as exc:  # pragma: no cover - a dependency of chipsmith
+            raise BackendError("langchain-openai is not installed", fix="pip install langchain-openai") from exc
+        kwargs = dict(model=self.model, api_key=self._key, temperature=self.temperature, max_retries=0,
+                      timeout=self.timeout_s)
+        if self.base_url:
+            kwargs["base_url"] = self.base_url
+        if self.seed is not None:
+            kwargs["seed"] = self.seed
+        self._llm = ChatOpenAI(**kwargs)
+
+    def chat(self, messages: Sequence[dict[str, str]], *, json_mode: bool = False) -> str:
+        import openai
+
+        payload = [(m["role"], m["content"]) for m in messages]
+        where = self.base_url or "https://api.openai.com/v1"
+        last: Exception | None = None
+        for attempt in range(self.retries + 1):
+            try:
+                reply = self._llm.invoke(payload)
+                usage = getattr(reply, "usage_metadata", None) or {}
+                self.tokens += int(usage.get("total_tokens", 0) or 0)
+                content = reply.content
+                if isinstance(content, list):
+                    content = "".join(part.get("text", "") if isinstance(part, dict) else str(part)
+                                      for part in content)
+                return str(content)
+            except (openai.APIConnectionError, openai.APITimeoutError, openai.InternalServerError,
+                    openai.RateLimitError) as exc:
+                last = exc
+                if attempt < self.retries:
+                    time.sleep(self.backoff_s * (2 ** attempt))
+            except openai.AuthenticationError as exc:
+                raise BackendError("the endpoint rejected the API key", where=where,
+                                   fix="check OPENAI_API_KEY") from exc
+            except openai.NotFoundError as exc:
+                raise BackendError(f"model {self.model!r} or the chat endpoint was not found", where=where,
+                                   fix="check --model and --base-url (it should end in /v1)") from exc
+            except openai.APIStatusError as exc:
+                raise BackendError(f"the endpoint answered HTTP {exc.status_code}", where=where,
+                                   fix="check --base-url and --model") from exc
+        kind = type(last).__name__ if last else "error"
+        raise BackendError(f"cannot reach the LLM endpoint after {self.retries + 1} attempts ({kind})",
+                           where=where, fix="check --base-url and that the server is running")
+
+
+# A grammar for llama.cpp: either a JSON object or prose followed by a fenced netlist.
+GBNF_NETLIST = r'''
+root   ::= prose "```spice\n" lines "```" ws
+prose  ::= [^`]*
+lines  ::= line+
+line   ::= [^`\n]* "\n"
+ws     ::= [ \t\n]*
+'''
+GBNF_JSON = r'''
+root   ::= object
+value  ::= object | array | string | number | ("true" | "false" | "null")
+object ::= "{" ws ( string ":" ws value ( "," ws string ":" ws value )* )? "}" ws
+array  ::= "[" ws ( value ( "," ws value )* )? "]" ws
+string ::= "\"" ( [^"\\] | "\\" ["\\/bfnrt] )* "\"" ws
+number ::= "-"? [0-9]+ ( "." [0-9]+ )? ( [eE] [-+]? [0-9]+ )? ws
+ws     ::= [ \t\n]*
+'''
+
+
+@dataclass
+class LlamaCppBackend:
+    """A local GGUF model through llama-cpp-python, grammar-constrained (optional extra)."""
+
+    model: str
+    seed: int = 0
+    n_ctx: int = 8192
+    name: str = "llamacpp"
+
+    def __post_init__(self) -> None:
+        if not self.model or not os.path.isfile(self.model):
+            raise InputError(f"GGUF model file {self.model!r} not found", where="--model",
+                             fix="pass --model PATH/TO/model.gguf")
+        try:
+            from llama_cpp import Llama, LlamaGrammar
+        except ImportError as exc:
+            raise BackendError("llama-cpp-python is not installed", where="--backend llamacpp",
+                               fix="pip install llama-cpp-python (optional extra)") from exc
+        self._grammar = LlamaGrammar
+        self._llm = Llama(model_path=self.model, n_ctx=self.n_ctx, seed=self.seed, verbose=False)
+
+    def chat(self, messages: Sequence[dict[str, str]], *, json_mode: bool = False) -> str:  # pragma: no cover
+        grammar = self._grammar.from_string(GBNF_JSON if json_mode else GBNF_NETLIST, verbose=False)
+        out = self._llm.create_chat_completion(messages=list(messages), grammar=grammar, temperature=0.0,
+                                               seed=self.seed)
+        return out["choices"][0]["message"]["content"]
+
+
+def make_backend(name: str, *, model: str | None, base_url: str | None, retries: int = 3,
+                 seed: int | None = 0) -> Backend | None:
+    """The backend called ``name`` (None for ``expert``); a miss lists the valid names."""
+    key = name.strip().lower()
+    if key == "expert":
+        return None
+    if key == "openai":
+        return OpenAIBackend(model=model or os.environ.get("OPENAI_MODEL") or "gpt-4o", base_url=base_url,
+                             retries=retries, seed=seed)
+    if key == "llamacpp":
+        return LlamaCppBackend(model=model or "", seed=seed or 0)
+    raise InputError(f"unknown backend {name!r}", where="--backend", fix=f"use one of: {', '.join(BACKENDS)}")

@@ -1,0 +1,110 @@
+"""Prompts for the LLM backends: block selection, block connection, feedback, spec translation.
+
+Block selection and block connection are separate steps (AnalogXpert's split) with a
+short chain of thought asked for, and in-context examples drawn from the expert planner
+(a netlist of a related kind, built by the same code that the checks verify) and from
+the subcircuit library (block names, descriptions, port roles).
+"""
+from __future__ import annotations
+
+import json
+from typing import Sequence
+
+from chipsmith.agents.kinds import KINDS, get_kind
+from chipsmith.agents.spec import CHOICES, SPEC_FIELDS, TARGET_FIELDS, Spec
+
+SYSTEM = ("You are an analog IC designer. You design transistor-level circuits as SPICE netlists for ngspice, "
+          "using the level-1 models `nch` (NMOS) and `pch` (PMOS) (VTH about 0.45 V, k'n 300 uA/V^2, "
+          "k'p 80 uA/V^2), supply {vdd:g} V. You think step by step, then answer exactly in the format asked. "
+          "Never write analysis, .control, .include or shell commands: the netlist is simulated by a tool.")
+
+
+def library_catalog(library, limit: int = 40) -> str:
+    """One line per library block: name, type, ports with roles, description."""
+    if library is None:
+        return "(no library available)"
+    blocks = library.blocks.values() if isinstance(library.blocks, dict) else library.blocks
+    lines = []
+    for block in list(blocks)[:limit]:
+        ports = " ".join(f"{p.name}:{p.role}" for p in getattr(block, "ports", ()))
+        lines.append(f"- {block.name} [{getattr(block, 'type', '')}] ports({ports}): {block.description}")
+    return "\n".join(lines)
+
+
+def _example(spec: Spec) -> tuple[str, str]:
+    """(kind, netlist) of a related kind, built by the expert planner, as an in-context example."""
+    from chipsmith.agents.planner import generate
+    from chipsmith.agents.spec import with_ports
+
+    family = get_kind(spec.kind).family
+    related = [k for k in KINDS if k.family == family and k.name != spec.kind] or [get_kind("ota5t")]
+    kind = related[0]
+    example = generate(with_ports(Spec(kind=kind.name, vdd=spec.vdd)))
+    return kind.name, example.subckt_text()
+
+
+def _ports_line(spec: Spec) -> str:
+    return " ".join((*spec.inputs, *spec.outputs, *spec.bias, "vdd", "gnd"))
+
+
+def _task(spec: Spec) -> str:
+    k = get_kind(spec.kind)
+    parts = [f"Circuit: {k.name} ({k.description})."]
+    if spec.text:
+        parts.append(f"The designer asked: \"{spec.text}\".")
+    parts.append(f"Ports, in this exact order: `.subckt design {_ports_line(spec)}`.")
+    for name in spec.bias:
+        parts.append(f"Bias port {name}: " + ("a DC current of 20 uA flows INTO this pin from vdd."
+                                              if name.startswith("i") else "a DC voltage is applied here."))
+    stated = spec.targets.stated()
+    if stated:
+        parts.append("Targets: " + ", ".join(f"{a}={b:g}" for a, b in stated.items()) + ".")
+    for key in ("stages", "input_polarity", "compensation", "load", "closed_loop_gain", "time_constant_s"):
+        value = getattr(spec, key)
+        if value is not None:
+            parts.append(f"{key}: {value}.")
+    if spec.required_blocks:
+        parts.append(f"Required blocks: {', '.join(spec.required_blocks)}.")
+    return "\n".join(parts)
+
+
+def selection_messages(spec: Spec, library) -> list[dict[str, str]]:
+    """Step 1: which functional blocks the circuit needs."""
+    user = (f"{_task(spec)}\n\nLibrary blocks you may draw on:\n{library_catalog(library)}\n\n"
+            "Step 1, block selection. Think step by step about the functional blocks this circuit needs "
+            "(input pair, loads, bias, gain stages, compensation, feedback network). Then answer with a JSON "
+            "object {\"blocks\": [\"name\", ...], \"reasoning\": \"...\"}.")
+    return [{"role": "system", "content": SYSTEM.format(vdd=spec.vdd)}, {"role": "user", "content": user}]
+
+
+def connection_messages(spec: Spec, selection: str, history: Sequence[dict[str, str]] = ()) -> list[dict[str, str]]:
+    """Step 2: connect the selected blocks into one transistor-level ``.subckt design``."""
+    kind, example = _example(spec)
+    user = (f"{_task(spec)}\n\nYour block selection was:\n{selection}\n\n"
+            f"Example (a verified {kind}, for the format and the sizing style):\n```spice\n{example}```\n\n"
+            "Step 2, block connection. Think step by step about every net: which transistor drives it, "
+            "that every gate and bulk is connected, that NMOS bulks go to gnd and PMOS bulks to vdd. Then "
+            "answer with the complete netlist in one ```spice fence: `.subckt design "
+            f"{_ports_line(spec)}`, M/R/C elements using models nch and pch (W= L=), `.ends design`.")
+    if history:  # continue the selection conversation
+        return [*history, {"role": "user", "content": user}]
+    return [{"role": "system", "content": SYSTEM.format(vdd=spec.vdd)}, {"role": "user", "content": user}]
+
+
+def feedback_message(feedback: str) -> dict[str, str]:
+    return {"role": "user", "content": feedback}
+
+
+def spec_messages(text: str) -> list[dict[str, str]]:
+    """Hybrid mode: translate free text into the JSON spec (the expert does the rest)."""
+    kinds = ", ".join(k.name for k in KINDS)
+    choices = "; ".join(f"{k}: {'|'.join(v)}" for k, v in CHOICES.items())
+    example = {"kind": "two_stage_opamp", "input_polarity": "nmos", "compensation": "miller", "stages": 2,
+               "targets": {"gain_db": 60, "gbw_hz": 5e6, "pm_deg": 60}}
+    user = (f"Translate this request into a JSON design spec.\nRequest: \"{text}\"\n"
+            f"Fields: {', '.join(SPEC_FIELDS)}. kind is one of: {kinds}. Choices: {choices}. "
+            f"targets fields: {', '.join(TARGET_FIELDS)} (SI units: Hz, W, V, dB, degrees).\n"
+            f"Example: {json.dumps(example)}\nOmit fields that the request does not state. "
+            "Answer with the JSON object only.")
+    return [{"role": "system", "content": "You turn analog design requests into structured JSON specs."},
+            {"role": "user", "content": user}]

@@ -1,0 +1,114 @@
+"""ACIM compiler benchmark: exploration speed, NSGA-II vs random search, front ranges vs EasyACIM,
+and the analytical models' error against ngspice.
+
+Figures are ratios against baselines measured in the same process:
+- exploration wall time (dask LocalCluster, 2 workers by default) vs the 60 s target and
+  vs a vectorized random search with the same number of evaluations;
+- hypervolume of the NSGA-II archive vs random search with the same number of
+  evaluations (per generation and final, several seeds), and both against the exact
+  optimum, which this model's space (28 800 designs for 256x256) lets us enumerate;
+- the front's TOPS/W, F²/bit and SNR ranges next to EasyACIM's reported 50-750 TOPS/W
+  and 1500-7500 F²/bit (28 nm, ~30 min exploration per array size);
+- calibration: model SNR and energy against ngspice column simulations.
+"""
+from __future__ import annotations
+
+import itertools
+import os
+import platform
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+EASYACIM = {"process": "28 nm (foundry)", "tops_w": [50.0, 750.0], "f2_per_bit": [1500.0, 7500.0],
+            "exploration_minutes": 30.0}
+
+
+def exhaustive_hv(problem, params, req) -> tuple[float, int]:
+    """Hypervolume of the true feasible front (the whole space evaluated at once)."""
+    from chipsmith.layout.architecture import Space
+    from chipsmith.layout.explore import constraint_violation
+    from chipsmith.layout.models import evaluate
+    from chipsmith.layout.pareto import front_hypervolume
+
+    space = Space.for_problem(problem)
+    genes = np.array(list(itertools.product(*[range(len(c)) for c in space.choices])))
+    m = evaluate(space.decode(genes), params, problem)
+    return front_hypervolume(m, constraint_violation(m, req) == 0.0), len(genes)
+
+
+def run_exploration(rows: int, cols: int, pop: int, gens: int, workers: int, seeds: int, min_snr: float | None,
+                    quiet: bool = True) -> dict:
+    from chipsmith.layout.architecture import Problem
+    from chipsmith.layout.cells import load_cells
+    from chipsmith.layout.explore import ExploreConfig, explore, random_search
+    from chipsmith.layout.flow import run_explore
+    from chipsmith.layout.models import ModelParams
+    from chipsmith.layout.pareto import Requirements
+
+    lib = load_cells()
+    params = ModelParams.from_library(lib)
+    problem = Problem(rows, cols)
+    req = Requirements(min_snr_db=min_snr)
+    # 1. the real command path: dask LocalCluster, all artifacts written
+    with tempfile.TemporaryDirectory(prefix="acim-bench-") as tmp:
+        t0 = time.perf_counter()
+        summary = run_explore(rows=rows, cols=cols, min_snr=min_snr, pop=pop, gens=gens, seed=0, workers=workers,
+                              out=Path(tmp) / "front", quiet=quiet)
+        wall = time.perf_counter() - t0
+    # 2. random search with the same number of evaluations (vectorized, in-process)
+    evaluations = summary["evaluations"]
+    hv_rand, curve_rand, t_rand = random_search(problem, params, req, evaluations, 0, checkpoints=gens + 1)
+    # 3. more seeds in-process for the statistics
+    per_seed = []
+    for seed in range(seeds):
+        res = explore(ExploreConfig(problem, req, pop=pop, gens=gens, seed=seed), params)
+        hv_r, _c, _t = random_search(problem, params, req, res.evaluations, seed)
+        per_seed.append({"seed": seed, "nsga2_hv": res.hv_history[-1], "random_hv": hv_r,
+                         "nsga2_seconds_in_process": res.seconds})
+    hv_opt, space = exhaustive_hv(problem, params, req)
+    hv_ga = summary["hypervolume"]
+    return {
+        "rows": rows, "cols": cols, "pop": pop, "gens": gens, "workers": workers, "min_snr": min_snr,
+        "evaluations": evaluations, "unique_evaluations": summary["unique_evaluations"], "space_size": space,
+        "wall_seconds": wall, "explore_seconds": summary["seconds"], "backend": summary["backend"],
+        "target_seconds": 60.0, "wall_over_target": wall / 60.0,
+        "random_search_seconds": t_rand, "wall_over_random_search": wall / t_rand,
+        "speedup_vs_easyacim_reported": EASYACIM["exploration_minutes"] * 60.0 / wall,
+        "hv_history": summary["hv_history"], "hv_random_curve": curve_rand,
+        "nsga2_hv": hv_ga, "random_hv": hv_rand, "optimum_hv": hv_opt,
+        "nsga2_over_random": hv_ga / hv_rand if hv_rand else float("inf"),
+        "nsga2_gap_to_optimum": 1.0 - hv_ga / hv_opt, "random_gap_to_optimum": 1.0 - hv_rand / hv_opt,
+        "seeds": per_seed, "nsga2_wins": sum(s["nsga2_hv"] > s["random_hv"] for s in per_seed),
+        "front_size": summary["front_size"], "front_ranges": summary["front_ranges"],
+    }
+
+
+def run_calibration(quick: bool, quiet: bool = True) -> dict:
+    from chipsmith.layout.calibrate import DEFAULT_CONFIGS, QUICK_CONFIGS, calibrate
+    from chipsmith.layout.cells import load_cells
+    from chipsmith.progress import progress_bar
+
+    configs = QUICK_CONFIGS if quick else DEFAULT_CONFIGS
+    draws = 2 if quick else 3
+    t0 = time.perf_counter()
+    with progress_bar("acim calibrate (ngspice)", len(configs) * draws, quiet=quiet) as advance:
+        result = calibrate(load_cells(), configs, patterns=24, draws=draws, seed=0, advance=advance)
+    result["seconds"] = time.perf_counter() - t0
+    return result
+
+
+def run(*, rows: int = 256, cols: int = 256, pop: int = 100, gens: int = 50, workers: int = 2, seeds: int = 3,
+        min_snr: float | None = None, calibration: str = "full", quiet: bool = True) -> dict:
+    """The whole suite; returns the summary written to summary.json."""
+    out = {"suite": "acim", "machine": {"python": platform.python_version(), "platform": platform.platform(),
+                                        "cpus": os.cpu_count()},
+           "easyacim_reported": EASYACIM}
+    out["exploration"] = run_exploration(rows, cols, pop, gens, workers, seeds, None, quiet)
+    if min_snr is not None:
+        out["exploration_min_snr"] = run_exploration(rows, cols, pop, gens, workers, 1, min_snr, quiet)
+    if calibration != "none":
+        out["calibration"] = run_calibration(calibration == "quick", quiet)
+    return out

@@ -1,0 +1,238 @@
+"""The ACIM macro architecture (after EasyACIM): design variables, design space and floorplan.
+
+A macro stores ``rows x cols`` weight bits. It is built from ``banks`` identical
+sub-arrays of ``H`` rows x ``W`` columns of 8T SRAM compute cells (``rows/H`` x ``cols/W``
+banks; ``--fixed-shape`` forces one bank of exactly rows x cols). In every column, ``L``
+consecutive cells form a *local array* sharing a local bitline (LBL) and one compute
+capacitor of ``cap_mult`` unit capacitors; a column therefore has ``N = H / L`` compute
+capacitors. One conversion cycle:
+
+1. precharge: every LBL and its capacitor top plate go to VDD;
+2. compute: the word-line drivers fire one row per local array; a cell whose input bit
+   and weight are both 1 discharges its LBL (8T decoupled read port), so the capacitor
+   holds the product (bit-serial input, 1 bit per cycle) or, with ``input_bits_per_cycle``
+   = b > 1, a pulse of width proportional to the b-bit input code (PWM) discharges it
+   proportionally;
+3. share: the sample switches short the N top plates onto the column line; the voltage
+   is the dot product of N inputs and N weights (charge-domain MAC);
+4. convert: the same N capacitors, grouped binary (N / 2**B_ADC units per LSB), are the
+   CDAC of a B_ADC-bit SAR ADC (top-plate sampling, bottom plates switched by the SAR
+   logic, one comparator per column).
+
+So N >= 2**B_ADC must hold (the CDAC needs 2**B_ADC units) and L <= H / 2. A full H-row
+dot product takes L cycles (one row per local array each cycle) times
+ceil(input_bits / input_bits_per_cycle) for the input bits; weights are bit-sliced across
+columns.
+
+Floorplan of a bank (µm, origin lower-left)::
+
+    x=0        drv_w                                  drv_w + W*pitch
+     +---------+--------------------------------------+  bank_h
+     | WL drv  | N local arrays per column, each      |
+     | (one    | bottom-up: L x sram8t, precharge,    |
+     |  per    | sample switch, compute cap           |
+     |  row)   | (cap_mult units), share switch       |
+     +---------+--------------------------------------+  bottom_h
+     | timing  | per column: comparator, B_ADC x SAR  |
+     +---------+--------------------------------------+  0
+
+Banks are tiled by abutment on a (rows/H) x (cols/W) grid.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+from typing import Mapping
+
+import numpy as np
+
+from chipsmith.errors import InputError
+
+INPUT_BITS_PER_CYCLE = (1, 2, 4)
+CAP_MULTS = (1, 2, 4, 8)
+L_CHOICES = tuple(2 ** k for k in range(0, 8))  # 1 .. 128
+B_ADC_CHOICES = tuple(range(1, 11))  # 1 .. 10 bits
+VARIABLES = ("H", "W", "L", "B_ADC", "input_bits_per_cycle", "cap_mult")
+
+MIN_ROWS, MAX_ROWS = 8, 8192
+MIN_COLS, MAX_COLS = 1, 8192
+
+
+def _is_pow2(n: int) -> bool:
+    return n > 0 and (n & (n - 1)) == 0
+
+
+@dataclass(frozen=True)
+class Problem:
+    """What the user asks for: macro capacity, operand precision and switching activity.
+
+    ``input_bits`` (activations) and ``weight_bits`` only scale the precision-normalized
+    throughput and the cycles per dot product; the headline TOPS and TOPS/W count 1b x 1b
+    operations (2 ops per 1-bit MAC), the usual normalization in ACIM papers.
+    """
+
+    rows: int
+    cols: int
+    input_bits: int = 4
+    weight_bits: int = 4
+    fixed_shape: bool = False
+    input_activity: float = 0.5
+    weight_activity: float = 0.5
+
+    def __post_init__(self) -> None:
+        for name, value, lo, hi in (("--rows", self.rows, MIN_ROWS, MAX_ROWS), ("--cols", self.cols, MIN_COLS, MAX_COLS)):
+            if isinstance(value, bool) or not isinstance(value, int) or not _is_pow2(value) or not lo <= value <= hi:
+                raise InputError(f"{name} {value!r} is not a possible array size",
+                                 fix=f"use a power of two between {lo} and {hi}")
+        for name, value in (("--input-bits", self.input_bits), ("--weight-bits", self.weight_bits)):
+            if not isinstance(value, int) or not 1 <= value <= 16:
+                raise InputError(f"{name} {value!r} out of range", fix="use 1..16 bits")
+        for name, value in (("input_activity", self.input_activity), ("weight_activity", self.weight_activity)):
+            if not 0.0 < value <= 1.0:
+                raise InputError(f"{name} {value!r} out of range", fix="use a probability in (0, 1]")
+
+
+@dataclass(frozen=True)
+class Space:
+    """The discrete design space; a genome holds one index into each choice tuple."""
+
+    H: tuple[int, ...]
+    W: tuple[int, ...]
+    L: tuple[int, ...] = L_CHOICES
+    B_ADC: tuple[int, ...] = B_ADC_CHOICES
+    input_bits_per_cycle: tuple[int, ...] = INPUT_BITS_PER_CYCLE
+    cap_mult: tuple[int, ...] = CAP_MULTS
+
+    @classmethod
+    def for_problem(cls, problem: Problem) -> "Space":
+        if problem.fixed_shape:
+            hs, ws = (problem.rows,), (problem.cols,)
+        else:
+            hs = tuple(2 ** k for k in range(int(math.log2(min(16, problem.rows))), int(math.log2(problem.rows)) + 1))
+            ws = tuple(2 ** k for k in range(int(math.log2(min(8, problem.cols))), int(math.log2(problem.cols)) + 1))
+        return cls(H=hs, W=ws)
+
+    @property
+    def choices(self) -> tuple[tuple[int, ...], ...]:
+        return tuple(getattr(self, v) for v in VARIABLES)
+
+    @property
+    def upper(self) -> tuple[int, ...]:
+        """Largest index of each gene."""
+        return tuple(len(c) - 1 for c in self.choices)
+
+    def decode(self, genes: np.ndarray) -> dict[str, np.ndarray]:
+        """Integer genomes (n, 6) -> variable arrays (n,) by name."""
+        genes = np.asarray(genes, dtype=np.int64).reshape(-1, len(VARIABLES))
+        return {v: np.asarray(c, dtype=np.int64)[np.clip(genes[:, i], 0, len(c) - 1)]
+                for i, (v, c) in enumerate(zip(VARIABLES, self.choices))}
+
+    def random(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        """``n`` uniformly random genomes."""
+        return np.stack([rng.integers(0, len(c), size=n) for c in self.choices], axis=1)
+
+    def size(self) -> int:
+        return int(np.prod([len(c) for c in self.choices]))
+
+
+def structural_violation(v: Mapping[str, np.ndarray]) -> np.ndarray:
+    """How far each design is from being buildable (0 = buildable), in bits.
+
+    The CDAC needs 2**B_ADC unit groups from the N = H/L column capacitors, and a column
+    needs at least two local arrays to share charge.
+    """
+    n_la = v["H"] / v["L"]
+    return (np.maximum(0.0, v["B_ADC"] - np.log2(np.maximum(n_la, 1e-9)))
+            + np.maximum(0.0, np.log2(v["L"]) - np.log2(v["H"]) + 1.0))
+
+
+@dataclass(frozen=True)
+class Design:
+    """One point of the design space (the layout generator's input, with :func:`floorplan`)."""
+
+    H: int
+    W: int
+    L: int
+    B_ADC: int
+    input_bits_per_cycle: int
+    cap_mult: int
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        return {k: np.asarray([v], dtype=np.int64) for k, v in asdict(self).items()}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, int]) -> "Design":
+        return cls(**{k: int(d[k]) for k in VARIABLES})
+
+
+def geometry(v: Mapping[str, np.ndarray], p: "ModelParams", problem: Problem) -> dict[str, np.ndarray]:  # noqa: F821
+    """Vectorized bank and macro geometry (µm) shared by the area model and :func:`floorplan`."""
+    H, W, L, B = (np.asarray(v[k], dtype=float) for k in ("H", "W", "L", "B_ADC"))
+    bin_, cm = np.asarray(v["input_bits_per_cycle"], float), np.asarray(v["cap_mult"], float)
+    n_la = H / L
+    pitch = p.col_pitch
+    cap_h = cm * p.cap_h
+    la_h = L * p.cell_h + p.pre_h + 2.0 * p.sw_h + cap_h  # sample switch + share switch
+    array_h = n_la * la_h
+    array_w = W * pitch
+    drv_w = p.drv_w + np.where(bin_ > 1, bin_ * p.pwm_width_per_bit, 0.0)
+    bottom_h = p.cmp_h + B * p.sar_h
+    bank_w = drv_w + array_w
+    bank_h = bottom_h + array_h
+    corner = drv_w * bottom_h
+    bank_area = bank_w * bank_h + np.maximum(0.0, p.ctrl_area - corner)
+    banks = (problem.rows / H) * (problem.cols / W)
+    return {"n_la": n_la, "col_pitch": np.full_like(H, pitch), "cap_h": cap_h, "la_h": la_h, "array_h": array_h,
+            "array_w": array_w, "drv_w": drv_w, "bottom_h": bottom_h, "bank_w": bank_w, "bank_h": bank_h,
+            "bank_area": bank_area, "banks": banks, "macro_area": banks * bank_area}
+
+
+def floorplan(design: Design, p: "ModelParams", problem: Problem) -> dict:  # noqa: F821
+    """The derived geometry of one design, JSON-ready: what the layout generator places.
+
+    Coordinates are µm from the bank's lower-left corner; every block names the library
+    cell kind it instantiates, how many and where.
+    """
+    g = {k: float(val[0]) for k, val in geometry(design.arrays(), p, problem).items()}
+    n_la = int(design.H // design.L)
+    units_per_lsb = n_la // (2 ** design.B_ADC) if n_la >= 2 ** design.B_ADC else 0
+    groups = [units_per_lsb * 2 ** (design.B_ADC - 1 - j) for j in range(design.B_ADC)] + [units_per_lsb]
+    bank_rows, bank_cols = problem.rows // design.H, problem.cols // design.W
+    x0, y0 = g["drv_w"], g["bottom_h"]
+    la_stack = [
+        {"cell": "sram8t", "count": design.L, "y": 0.0, "height": design.L * p.cell_h},
+        {"cell": "precharge", "count": 1, "y": design.L * p.cell_h, "height": p.pre_h},
+        {"cell": "sample_switch", "role": "sample (LBL -> cap top)", "count": 1, "y": design.L * p.cell_h + p.pre_h,
+         "height": p.sw_h},
+        {"cell": "compute_cap", "count": design.cap_mult, "y": design.L * p.cell_h + p.pre_h + p.sw_h,
+         "height": g["cap_h"]},
+        {"cell": "sample_switch", "role": "share (cap top -> column line)", "count": 1,
+         "y": design.L * p.cell_h + p.pre_h + p.sw_h + g["cap_h"], "height": p.sw_h},
+    ]
+    return {
+        "banks": {"rows": bank_rows, "cols": bank_cols, "count": bank_rows * bank_cols,
+                  "pitch_x": g["bank_w"], "pitch_y": g["bank_h"]},
+        "bank": {"width": g["bank_w"], "height": g["bank_h"], "area_um2": g["bank_area"]},
+        "macro": {"width": bank_cols * g["bank_w"], "height": bank_rows * g["bank_h"], "area_um2": g["macro_area"]},
+        "column_pitch": g["col_pitch"],
+        "local_array": {"cells": design.L, "height": g["la_h"], "per_column": n_la, "stack": la_stack},
+        "cdac": {"unit_caps": n_la, "cap_mult": design.cap_mult, "units_per_lsb": units_per_lsb,
+                 "groups_msb_first_plus_dummy": groups},
+        "blocks": [
+            {"name": "array", "cell": "sram8t", "x": x0, "y": y0, "width": g["array_w"], "height": g["array_h"],
+             "repeat": {"columns": design.W, "local_arrays": n_la, "cells_per_local_array": design.L}},
+            {"name": "wl_drivers", "cell": "wl_driver", "x": 0.0, "y": y0, "width": g["drv_w"],
+             "height": g["array_h"], "count": design.H, "placement": "one per row, pitch-matched to the local array rows",
+             "input_bits_per_cycle": design.input_bits_per_cycle},
+            {"name": "comparators", "cell": "comparator", "x": x0, "y": p.sar_h * design.B_ADC,
+             "width": g["array_w"], "height": p.cmp_h, "count": design.W, "placement": "one per column"},
+            {"name": "sar_logic", "cell": "sar_logic", "x": x0, "y": 0.0, "width": g["array_w"],
+             "height": p.sar_h * design.B_ADC, "count": design.W * design.B_ADC,
+             "placement": "B_ADC stacked bits per column"},
+            {"name": "timing", "cell": "timing_ctrl", "x": 0.0, "y": 0.0, "width": p.ctrl_w, "height": p.ctrl_h,
+             "count": 1, "placement": "bank corner under the word-line drivers"},
+        ],
+    }

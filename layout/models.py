@@ -1,0 +1,325 @@
+"""Analytical SNR, throughput, energy and area models of the ACIM macro (vectorized).
+
+Every function takes design variables as numpy arrays, so one call evaluates a whole GA
+population. The numbers come only from the cell library (:class:`ModelParams` is its
+flat, picklable digest) plus two fitted coefficients that :mod:`chipsmith.layout.calibrate`
+checks against ngspice: ``k_mismatch`` (how capacitor mismatch turns into MAC error in
+charge sharing + CDAC) and the parasitic estimates.
+
+Conventions: capacitances fF, times ps, energies fJ, areas µm². Signal: the MAC output
+is taken as uniformly distributed over the ADC full scale (power FS²/12), the usual
+assumption in ACIM SNR analyses; real activations are sparser and give lower SNR.
+Deterministic errors (gain and offset from parasitics and the mean charge injection)
+are linear in the MAC value and assumed trimmed by the reference/offset calibration;
+only their random parts count as noise.
+"""
+from __future__ import annotations
+
+import functools
+from dataclasses import asdict, dataclass
+from typing import Mapping
+
+import numpy as np
+
+from chipsmith.layout.architecture import Problem, geometry, structural_violation
+from chipsmith.layout.cells import CellLibrary
+
+K_BOLTZMANN = 1.380649e-23
+
+
+@dataclass(frozen=True)
+class ModelParams:
+    """The numbers of a cell library that the models need (flat, picklable, hashable)."""
+
+    vdd: float
+    temperature_k: float
+    feature_nm: float
+    wire_cap_ff_per_um: float
+    # geometry (µm)
+    col_pitch: float
+    cell_h: float
+    pre_h: float
+    sw_h: float
+    cap_h: float
+    drv_w: float
+    pwm_width_per_bit: float
+    cmp_h: float
+    sar_h: float
+    ctrl_w: float
+    ctrl_h: float
+    ctrl_area: float
+    # capacitances (fF)
+    c_unit: float
+    c_top_par: float
+    c_bot_par: float
+    c_rbl: float
+    c_rwl: float
+    c_sw_j: float
+    c_sw_g: float
+    c_pre_j: float
+    c_pre_g: float
+    c_drv_in: float
+    c_cmp_in: float
+    # energies (fJ)
+    e_drv: float
+    e_pwm_bit: float
+    e_cmp: float
+    e_sar_bit: float
+    e_ctrl: float
+    # timing (ps, ohm)
+    t_pre: float
+    t_drv: float
+    t_sw: float
+    t_cmp: float
+    t_sar: float
+    t_ctrl: float
+    read_ps_per_ff: float
+    pwm_unit_ps: float
+    r_pre: float
+    r_sw: float
+    r_drv: float
+    # noise and matching
+    match_pct: float
+    q_inj_fc: float
+    inj_mismatch: float
+    cmp_noise_v: float
+    pwm_sigma_lsb: float
+    # leakage (nW)
+    leak_cell: float
+    leak_drv: float
+    leak_col: float
+    leak_sar: float
+    leak_ctrl: float
+    # fitted
+    k_mismatch: float = 1.0 / 3.0
+    n_ktc: float = 2.0
+
+    @classmethod
+    def from_library(cls, lib: CellLibrary, **fitted: float) -> "ModelParams":
+        g = lib.get
+        cell, cap, sw, pre = g("sram8t"), g("compute_cap"), g("sample_switch"), g("precharge")
+        drv, cmp_, sar, ctrl = g("wl_driver"), g("comparator"), g("sar_logic"), g("timing_ctrl")
+        pitch = max(cell.width, cap.width, sw.width, pre.width, cmp_.width, sar.width)
+        return cls(
+            vdd=lib.process.vdd, temperature_k=lib.process.temperature_k, feature_nm=lib.process.feature_nm,
+            wire_cap_ff_per_um=lib.process.wire_cap_ff_per_um,
+            col_pitch=pitch, cell_h=cell.height, pre_h=pre.height, sw_h=sw.height, cap_h=cap.height,
+            drv_w=drv.width, pwm_width_per_bit=drv.params["pwm_width_per_bit_um"], cmp_h=cmp_.height,
+            sar_h=sar.height, ctrl_w=ctrl.width, ctrl_h=ctrl.height, ctrl_area=ctrl.area_um2,
+            c_unit=cap.capacitance_ff["unit"], c_top_par=cap.capacitance_ff["top_parasitic"],
+            c_bot_par=cap.capacitance_ff["bottom_parasitic"], c_rbl=cell.capacitance_ff["rbl"],
+            c_rwl=cell.capacitance_ff["rwl"], c_sw_j=sw.capacitance_ff["junction"], c_sw_g=sw.capacitance_ff["gate"],
+            c_pre_j=pre.capacitance_ff["junction"], c_pre_g=pre.capacitance_ff["gate"],
+            c_drv_in=drv.capacitance_ff["input"], c_cmp_in=cmp_.capacitance_ff["input"],
+            e_drv=drv.energy_fj["switch"], e_pwm_bit=drv.params["pwm_energy_per_bit_fj"],
+            e_cmp=cmp_.energy_fj["compare"], e_sar_bit=sar.energy_fj["bit"], e_ctrl=ctrl.energy_fj["cycle"],
+            t_pre=pre.delay_ps, t_drv=drv.delay_ps, t_sw=sw.delay_ps, t_cmp=cmp_.delay_ps, t_sar=sar.delay_ps,
+            t_ctrl=ctrl.delay_ps, read_ps_per_ff=cell.params.get("read_ps_per_ff", 60.0),
+            pwm_unit_ps=drv.params["pwm_unit_ps"], r_pre=pre.params["ron_ohm"], r_sw=sw.params["ron_ohm"],
+            r_drv=drv.params["ron_ohm"], match_pct=cap.params["matching_pct_sqrt_ff"],
+            q_inj_fc=sw.params["channel_charge_fc"], inj_mismatch=sw.params["injection_mismatch"],
+            cmp_noise_v=cmp_.params["noise_uv_rms"] * 1e-6, pwm_sigma_lsb=drv.params["pwm_sigma_lsb"],
+            leak_cell=cell.leakage_nw, leak_drv=drv.leakage_nw, leak_col=cmp_.leakage_nw, leak_sar=sar.leakage_nw,
+            leak_ctrl=ctrl.leakage_nw, **fitted,
+        )
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+# --- CDAC switching energy (exact, conventional SAR switching) ------------------------------
+
+def cdac_conversion(bits: int, u: np.ndarray, ratio: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+    """Exact charge bookkeeping of one conventional SAR conversion on a binary CDAC.
+
+    Top-plate sampling: the top plate starts at the input (``u`` in [0, 1] of the DAC
+    full scale VDD*C_dac/C_total) with every bottom plate low; groups C/2, C/4, ...,
+    C/2**B (+ a dummy C/2**B) are tried MSB first: raised to VDD, kept if the top plate
+    stays at or below the full-scale threshold, reset otherwise. ``ratio`` = C_total/C_dac
+    >= 1 accounts for the parasitic capacitance on the top plate (it makes each raise
+    cost more because the top plate follows less). Returns (code, energy drawn from VDD
+    in units of C_dac * VDD²) per input.
+    """
+    u = np.atleast_1d(np.asarray(u, float))
+    n = len(u)
+    caps = np.array([2.0 ** -(j + 1) for j in range(bits)] + [2.0 ** -bits])  # sums to 1
+    vb = np.zeros((n, bits + 1))
+    vtop = u / ratio
+    charge = vtop.copy()  # ratio*V_top - sum(c_i V_b,i), scaled by 1/ratio, conserved while floating
+    energy = np.zeros(n)
+    code = np.zeros(n, dtype=np.int64)
+
+    def step(new_vb: np.ndarray) -> None:
+        nonlocal vb, vtop
+        new_top = charge + (new_vb @ caps) / ratio
+        high = new_vb > 0.5
+        delta = (new_vb - new_top[:, None]) - (vb - vtop[:, None])
+        energy[:] += np.sum(np.where(high, caps * delta, 0.0), axis=1)
+        vb, vtop = new_vb, new_top
+
+    for j in range(bits):
+        trial = vb.copy()
+        trial[:, j] = 1.0
+        step(trial)
+        keep = vtop <= 1.0 / ratio + 1e-12
+        code += keep.astype(np.int64) << (bits - 1 - j)
+        if not keep.all():
+            back = vb.copy()
+            back[~keep, j] = 0.0
+            step(back)
+    return code, energy
+
+
+@functools.lru_cache(maxsize=None)
+def cdac_energy_factor(bits: int, ratio: float = 1.0, samples: int = 0) -> float:
+    """Average energy of one B-bit conversion in units of C_dac * VDD², inputs uniform over
+    the full scale (see :func:`cdac_conversion`). Hand check: B = 1, no parasitic gives
+    exactly 1/4 (raising half of C against a floating top plate that moves by VDD/2 draws
+    C/2 * VDD/2 * VDD)."""
+    n = samples or min(4 * 2 ** bits, 4096)
+    return float(cdac_conversion(bits, (np.arange(n) + 0.5) / n, ratio)[1].mean())
+
+
+# Energy factor table over bits and 1/ratio (linear in 1/ratio to within 1e-3; interpolated).
+_INV_RATIO = np.linspace(0.0, 1.0, 33)
+_CDAC_TABLE = np.array([[0.0] * len(_INV_RATIO)] + [[cdac_energy_factor(b, 1.0 / max(x, 1e-6)) for x in _INV_RATIO]
+                                                     for b in range(1, 13)])
+
+
+def cdac_energy(bits: np.ndarray, ratio: np.ndarray) -> np.ndarray:
+    """Vectorized :func:`cdac_energy_factor` (interpolated in 1/ratio)."""
+    bits = np.asarray(bits, int)
+    x = np.clip(1.0 / np.asarray(ratio, float), 0.0, 1.0)
+    pos = x * (len(_INV_RATIO) - 1)
+    lo = np.clip(np.floor(pos).astype(int), 0, len(_INV_RATIO) - 2)
+    w = pos - lo
+    return _CDAC_TABLE[bits, lo] * (1 - w) + _CDAC_TABLE[bits, lo + 1] * w
+
+
+# --- the models ---------------------------------------------------------------------------
+
+def capacitances(v: Mapping[str, np.ndarray], p: ModelParams, geo: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Per-column capacitances (fF).
+
+    ``cu`` compute capacitor; ``c_s`` everything on its top plate (cap + its top-plate
+    parasitic + junctions of the sample and share switches), which carries the signal;
+    ``c_lbl`` the local bitline (L read ports, precharge, sample switch), isolated by the
+    sample switch before sharing; ``c_cl`` the column line (wire, share-switch junctions,
+    comparator input); ``c_t`` the total on the shared node.
+    """
+    L = np.asarray(v["L"], float)
+    cm = np.asarray(v["cap_mult"], float)
+    cu = cm * p.c_unit
+    c_s = cu + cm * p.c_top_par + 2.0 * p.c_sw_j
+    c_lbl = L * p.c_rbl + p.c_pre_j + p.c_sw_j
+    n = geo["n_la"]
+    c_cl = geo["array_h"] * p.wire_cap_ff_per_um + n * p.c_sw_j + p.c_cmp_in
+    c_t = n * c_s + c_cl
+    return {"cu": cu, "c_lbl": c_lbl, "c_cl": c_cl, "c_s": c_s, "c_t": c_t, "v_pre": p.vdd * cu / c_s}
+
+
+def noise(v: Mapping[str, np.ndarray], p: ModelParams, caps: Mapping[str, np.ndarray], n: np.ndarray) -> dict[str, np.ndarray]:
+    """Signal and noise powers (V²) at the column line; SNR and SQNR in dB."""
+    B = np.asarray(v["B_ADC"], float)
+    bin_ = np.asarray(v["input_bits_per_cycle"], float)
+    cu, c_s, c_t = caps["cu"], caps["c_s"], caps["c_t"]
+    # The LBLs are precharged to V_PRE = VDD*C_u/C_s so the signal range on the column
+    # line equals the CDAC range VDD*N*C_u/C_t (top-plate parasitics carry signal too).
+    fs = p.vdd * n * cu / c_t
+    p_sig = fs ** 2 / 12.0
+    levels = n * (2.0 ** bin_ - 1.0)  # MAC output steps across the full scale
+    lsb = fs / 2.0 ** B
+    q = np.maximum(lsb ** 2 - (fs / levels) ** 2, 0.0) / 12.0
+    thermal = p.n_ktc * K_BOLTZMANN * p.temperature_k / (c_t * 1e-15)
+    comparator = np.full_like(fs, p.cmp_noise_v ** 2)
+    sigma_u = p.match_pct / 100.0 / np.sqrt(cu)  # relative sigma of one compute capacitor
+    mismatch = p.k_mismatch * fs ** 2 * sigma_u ** 2 / n
+    injection = n * (p.inj_mismatch * p.q_inj_fc / c_t) ** 2  # random part, one sample switch per LA
+    pwm = np.where(bin_ > 1, (p.pwm_sigma_lsb * fs / (2.0 ** bin_ - 1.0)) ** 2 / n, 0.0)
+    total = q + thermal + comparator + mismatch + injection + pwm
+    return {"fs_v": fs, "p_signal": p_sig, "n_quant": q, "n_thermal": thermal, "n_comparator": comparator,
+            "n_mismatch": mismatch, "n_injection": injection, "n_pwm": pwm,
+            "snr_db": 10.0 * np.log10(p_sig / total), "sqnr_db": 10.0 * np.log10(p_sig / np.maximum(q, p_sig * 1e-12))}  # capped at 120 dB
+
+
+def timing(v: Mapping[str, np.ndarray], p: ModelParams, caps: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Phase durations (ps) of one conversion cycle."""
+    W = np.asarray(v["W"], float)
+    B = np.asarray(v["B_ADC"], float)
+    bin_ = np.asarray(v["input_bits_per_cycle"], float)
+    c_s = caps["c_s"]
+    t_pre = p.t_pre + 5.0 * p.r_pre * c_s * 1e-3
+    rwl_tau = p.r_drv * (W * p.c_rwl + W * p.col_pitch * p.wire_cap_ff_per_um) * 1e-3
+    t_discharge = p.read_ps_per_ff * c_s
+    t_compute = p.t_drv + 2.2 * rwl_tau + np.where(bin_ > 1, (2.0 ** bin_ - 1.0) * np.maximum(p.pwm_unit_ps, t_discharge / (2.0 ** bin_ - 1.0) * 1.5), 3.0 * t_discharge)
+    t_share = p.t_sw + 5.0 * p.r_sw * c_s * 1e-3
+    t_dac = p.r_sw * (caps["cu"] + p.c_bot_par) * 1e-3 * np.log(2.0 ** (B + 1))
+    t_bit = p.t_cmp + p.t_sar + t_dac
+    t_cycle = t_pre + t_compute + t_share + B * t_bit + p.t_ctrl
+    return {"t_precharge_ps": t_pre, "t_compute_ps": t_compute, "t_share_ps": t_share, "t_bit_ps": t_bit,
+            "t_cycle_ps": t_cycle}
+
+
+def energy(v: Mapping[str, np.ndarray], p: ModelParams, problem: Problem, caps: Mapping[str, np.ndarray],
+           n: np.ndarray, t_cycle_ps: np.ndarray) -> dict[str, np.ndarray]:
+    """Energy (fJ) per conversion cycle of one bank, by component."""
+    H, W = np.asarray(v["H"], float), np.asarray(v["W"], float)
+    B = np.asarray(v["B_ADC"], float)
+    bin_ = np.asarray(v["input_bits_per_cycle"], float)
+    vdd2 = p.vdd ** 2
+    a = problem.input_activity * problem.weight_activity  # fraction of LBLs discharged
+    # Precharge, drawn from VDD: every top plate comes back from the shared level
+    # V_share = V_PRE*(1-a)*N*C_s/C_t (the SAR bottom-plate reset returns it there), and
+    # the discharged LBLs from 0.
+    v_share = caps["v_pre"] * (1.0 - a) * n * caps["c_s"] / caps["c_t"]
+    e_mac = W * p.vdd * (n * caps["c_s"] * (caps["v_pre"] - v_share) + a * n * caps["c_lbl"] * caps["v_pre"])
+    e_switch = W * n * (4.0 * p.c_sw_g + p.c_pre_g) * vdd2  # sample + share TGs (EN+ENB) and precharge gates
+    c_dac = n * caps["cu"]
+    c_bot = n * np.asarray(v["cap_mult"], float) * p.c_bot_par * (1.0 - 2.0 ** -B)  # each group raised once
+    e_cdac = (cdac_energy(v["B_ADC"], caps["c_t"] / c_dac) * c_dac + c_bot) * W * vdd2
+    e_adc = W * B * (p.e_cmp + p.e_sar_bit)
+    rwl_c = W * (p.c_rwl + p.col_pitch * p.wire_cap_ff_per_um) + p.c_drv_in
+    e_drv = n * (p.e_drv + problem.input_activity * rwl_c * vdd2 + np.where(bin_ > 1, bin_ * p.e_pwm_bit, 0.0))
+    leak_nw = H * W * p.leak_cell + H * p.leak_drv + W * (p.leak_col + B * p.leak_sar) + p.leak_ctrl
+    e_leak = leak_nw * t_cycle_ps * 1e-6
+    e_ctrl = np.full_like(H, p.e_ctrl) + W * B * p.col_pitch * p.wire_cap_ff_per_um * vdd2  # SAR clock wire
+    total = e_mac + e_switch + e_cdac + e_adc + e_drv + e_leak + e_ctrl
+    return {"e_mac_fj": e_mac, "e_switch_fj": e_switch, "e_cdac_fj": e_cdac, "e_adc_logic_fj": e_adc,
+            "e_drivers_fj": e_drv, "e_leak_fj": e_leak, "e_ctrl_fj": e_ctrl, "e_cycle_fj": total}
+
+
+def evaluate(v: Mapping[str, np.ndarray], p: ModelParams, problem: Problem) -> dict[str, np.ndarray]:
+    """All metrics for a batch of designs; arrays of shape (n,).
+
+    Headline figures: ``snr_db``, ``tops`` (1b x 1b ops, 2 per MAC), ``tops_w``,
+    ``area_um2`` and ``f2_per_bit``; ``violation`` (0 = buildable) from the architecture.
+    """
+    v = {k: np.atleast_1d(np.asarray(val, dtype=np.int64)) for k, val in v.items()}
+    geo = geometry(v, p, problem)
+    n = geo["n_la"]
+    caps = capacitances(v, p, geo)
+    nz = noise(v, p, caps, n)
+    tm = timing(v, p, caps)
+    en = energy(v, p, problem, caps, n, tm["t_cycle_ps"])
+    bin_ = v["input_bits_per_cycle"].astype(float)
+    ops_cycle_bank = 2.0 * v["W"] * n * bin_  # 1b x 1b ops per conversion cycle of one bank
+    tops = geo["banks"] * ops_cycle_bank / (tm["t_cycle_ps"] * 1e-12) / 1e12
+    tops_w = ops_cycle_bank / (en["e_cycle_fj"] * 1e-15) / 1e12
+    area = geo["macro_area"]
+    conversions_per_dot = v["L"] * np.ceil(problem.input_bits / bin_)
+    clocks = v["B_ADC"] + 3.0  # precharge, compute, share, B_ADC SAR bits
+    out = {
+        **{k: val.astype(float) for k, val in v.items()}, **geo, **caps, **nz, **tm, **en,
+        "ops_per_cycle_bank": ops_cycle_bank, "tops": tops,
+        "tops_precision": tops / (problem.input_bits * problem.weight_bits),
+        "tops_w": tops_w, "area_um2": area, "um2_per_bit": area / (problem.rows * problem.cols),
+        "f2_per_bit": area / (problem.rows * problem.cols) / ((p.feature_nm * 1e-3) ** 2),
+        "tops_mm2": tops / (area * 1e-6),
+        "conversions_per_dot": conversions_per_dot,
+        "cycles_per_mac": conversions_per_dot * clocks / v["H"],
+        "violation": structural_violation(v),
+    }
+    return out
+
+
+HEADLINE = ("snr_db", "tops_w", "f2_per_bit", "tops", "area_um2")
