@@ -26,14 +26,19 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q -e '.[test]'
 	@touch $(STAMP)
 
+DEMO_TEXT ?= a two-stage op-amp with NMOS input pair, PMOS mirror load and Miller compensation
+
 demo: bootstrap
-	$(VENV)/bin/chipsmith demo
+	$(VENV)/bin/chipsmith synth "$(DEMO_TEXT)" --inputs inp,inn --outputs out --bias ibias --out out/demo
 
 test: bootstrap
 	$(PY) -m pytest -n 2 -q $(PYTEST_ARGS)
 
 bench: bootstrap
-	$(VENV)/bin/chipsmith bench all --out bench-results
+	$(VENV)/bin/chipsmith bench spice --out bench-results/spice
+	$(VENV)/bin/chipsmith bench acim --out bench-results/acim
+	$(VENV)/bin/chipsmith bench irdrop --out bench-results/irdrop
+	$(VENV)/bin/chipsmith bench litho --out bench-results/litho
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache

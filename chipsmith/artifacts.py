@@ -63,7 +63,7 @@ def staged_output(out: Path | str) -> Iterator[Path]:
     """
     out = Path(out)
     if out.exists() and not out.is_dir():
-        raise InputError(f"output path exists and is not a directory", where=str(out),
+        raise InputError("output path exists and is not a directory", where=str(out),
                          fix="pass a directory path to --out")
     parent = out.resolve().parent
     try:
@@ -82,3 +82,17 @@ def staged_output(out: Path | str) -> Iterator[Path]:
             os.replace(item, target)
     finally:
         shutil.rmtree(stage, ignore_errors=True)
+
+
+def emit_summary(summary: dict, out: Path | str | None, as_json: bool) -> bool:
+    """Write ``summary.json`` into ``out`` (when given) and print it when ``as_json``.
+
+    Returns True when the JSON was printed, so a command can skip its human-readable table.
+    """
+    if out is not None:
+        with staged_output(out) as stage:
+            write_json(stage / "summary.json", summary)
+    if as_json:
+        print(json.dumps(summary, indent=2, default=_json_default))
+        return True
+    return False

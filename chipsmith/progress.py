@@ -13,7 +13,8 @@ _stderr = Console(stderr=True)
 @contextlib.contextmanager
 def progress_bar(description: str, total: int | None, *, quiet: bool = False) -> Iterator["Advance"]:
     """Context manager yielding ``advance(n=1)``; a no-op bar when ``quiet``."""
-    if quiet:
+    # Off when quiet or when stderr is not a terminal: an error must stay the only stderr line.
+    if quiet or not _stderr.is_terminal:
         yield Advance(None, None)
         return
     progress = Progress(

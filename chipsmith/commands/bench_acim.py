@@ -2,7 +2,6 @@
 model error vs ngspice."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Optional
 
@@ -28,7 +27,7 @@ def acim(
 ) -> None:
     """ACIM exploration time (ratio to the 60 s target and to random search), hypervolume NSGA-II vs random
     search, front ranges next to EasyACIM's, and the calibration error against ngspice."""
-    from chipsmith.artifacts import _json_default, staged_output, write_json
+    from chipsmith.artifacts import emit_summary
     from chipsmith.benchmarks import acim_bench
     from chipsmith.errors import InputError
 
@@ -36,11 +35,7 @@ def acim(
         raise InputError(f"--calibration {calibration!r} is not one of full, quick, none")
     summary = acim_bench.run(rows=rows, cols=cols, pop=pop, gens=gens, workers=workers, seeds=seeds, min_snr=min_snr,
                              calibration=calibration, quiet=quiet or as_json)
-    if out is not None:
-        with staged_output(out) as stage:
-            write_json(stage / "summary.json", summary)
-    if as_json:
-        typer.echo(json.dumps(summary, indent=2, default=_json_default))
+    if emit_summary(summary, out, as_json):
         return
     _print(summary)
 

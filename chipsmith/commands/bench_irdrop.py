@@ -2,7 +2,6 @@
 direct vs AMG-CG scaling and transient time per step (all as ratios measured in-process)."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Optional
 
@@ -28,7 +27,7 @@ def irdrop(
     quiet: bool = typer.Option(False, "--quiet", help="No progress bars."),
 ) -> None:
     """IR drop: accuracy on every contest case and speed ratios (see README for the figures)."""
-    from chipsmith.artifacts import _json_default, staged_output, write_json
+    from chipsmith.artifacts import emit_summary
     from chipsmith.benchmarks import irdrop_bench
 
     try:
@@ -42,11 +41,7 @@ def irdrop(
     summary = irdrop_bench.run(cases=cases, repeats=repeats, sizes=size_list, direct_max=dmax,
                                dynamic_nodes=dyn_n, dynamic_steps=dynamic_steps, ngspice_cases=ngspice_cases,
                                quiet=quiet or as_json)
-    if out is not None:
-        with staged_output(out) as stage:
-            write_json(stage / "summary.json", summary)
-    if as_json:
-        typer.echo(json.dumps(summary, indent=2, default=_json_default))
+    if emit_summary(summary, out, as_json):
         return
     _print(summary)
 

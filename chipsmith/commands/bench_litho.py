@@ -1,7 +1,6 @@
 """`chipsmith bench litho`: SOCS aerial-image speed as ratios to bare FFTs, fast-path error, throughput."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Optional
 
@@ -27,7 +26,7 @@ def litho(
     """Aerial image of a size x size clip with K kernels: time as a ratio to the bare FFTs of the same
     size and count on that device (goal <= 1.5), the band-limited fast path and its error, and
     batched throughput."""
-    from chipsmith.artifacts import _json_default, staged_output, write_json
+    from chipsmith.artifacts import emit_summary
     from chipsmith.benchmarks import litho_bench
 
     if threads is not None:
@@ -36,11 +35,7 @@ def litho(
         torch.set_num_threads(threads)
     summary = litho_bench.run(size=size, kernels=kernels, batch=batch, device=device, repeats=repeats,
                               quiet=quiet or as_json)
-    if out is not None:
-        with staged_output(out) as stage:
-            write_json(stage / "summary.json", summary)
-    if as_json:
-        typer.echo(json.dumps(summary, indent=2, default=_json_default))
+    if emit_summary(summary, out, as_json):
         return
     from rich.console import Console
     from rich.table import Table

@@ -1,7 +1,6 @@
 """`chipsmith bench spice`: ngspice runner throughput (shared vs subprocess) and netlist parse/write speed."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Optional
 
@@ -20,15 +19,11 @@ def spice(
 ) -> None:
     """Runner throughput: simulations/s of one .op+.ac deck in subprocess and shared mode (ratio), and
     parse/write speed of a 10k-element netlist."""
-    from chipsmith.artifacts import _json_default, staged_output, write_json
+    from chipsmith.artifacts import emit_summary
     from chipsmith.benchmarks import spice_bench
 
     summary = spice_bench.run(n, quiet=quiet or as_json)
-    if out is not None:
-        with staged_output(out) as stage:
-            write_json(stage / "summary.json", summary)
-    if as_json:
-        typer.echo(json.dumps(summary, indent=2, default=_json_default))
+    if emit_summary(summary, out, as_json):
         return
     _print(summary)
 
