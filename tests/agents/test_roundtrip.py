@@ -57,9 +57,17 @@ def test_expert_netlist_reparses_to_the_same_graph(case):
 
 def _default_names(spec):
     # names that are internal nets of some generator, to provoke collisions if any remain
-    pool = ["x", "tail", "d1", "a", "c", "out", "in", "nb", "pg", "st"]
+    # A name starting with "i" declares a current port (planner convention), which is part of
+    # the topology, so the reference keeps each port's current/voltage nature.
+    pool = ["x", "tail", "d1", "a", "c", "out", "nb", "pg", "st"]
     n_in, n_out = len(spec.inputs), len(spec.outputs)
-    return tuple(pool[:n_in]), tuple(pool[n_in:n_in + n_out]), spec.bias
+
+    def keep_kind(new, old):
+        return ("i" + new) if old.lower().startswith("i") else new
+
+    inputs = tuple(keep_kind(n, o) for n, o in zip(pool[:n_in], spec.inputs))
+    outputs = tuple(keep_kind(n, o) for n, o in zip(pool[n_in:n_in + n_out], spec.outputs))
+    return inputs, outputs, spec.bias
 
 
 def test_every_kind_has_a_recipe():
