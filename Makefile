@@ -35,6 +35,7 @@ test: bootstrap
 	$(PY) -m pytest -n 2 -q $(PYTEST_ARGS)
 
 bench: bootstrap
+	$(VENV)/bin/chipsmith bench topology --set real --out bench-results/topology-real
 	$(VENV)/bin/chipsmith bench spice --out bench-results/spice
 	$(VENV)/bin/chipsmith bench acim --out bench-results/acim
 	$(VENV)/bin/chipsmith bench irdrop --out bench-results/irdrop

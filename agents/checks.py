@@ -278,7 +278,10 @@ def recognize_blocks(sub: Subckt, inputs: Sequence[str], outputs: Sequence[str],
     outs = set(outputs)
     stages = 1
     for e in mos:
-        if e.nodes[0] in outs and e.nodes[1] in pair_drains and e.nodes[1] not in ins:
+        # a second stage is driven by a first-stage output; the output half of a mirror load
+        # (gate on the diode net, drain on a pair drain) belongs to the first stage
+        if e.nodes[0] in outs and e.nodes[1] in pair_drains and e.nodes[1] not in ins \
+                and e.nodes[1] not in diode_nets and e.nodes[0] not in pair_drains:
             stages = 2
             found.update({f"{_polarity(e, sub)}_cs_stage", "cs_stage"})
     # Miller: a capacitor (possibly through one resistor) from an output to a first-stage node
