@@ -150,3 +150,54 @@ def generate(n: int, seed: int = 0, start: int = 0) -> Iterator[dict[str, Any]]:
 
 
 SET_SIZE = 2000
+
+
+def with_reference(prob: dict[str, Any]) -> dict[str, Any] | None:
+    """The problem with a verified reference netlist built by the expert, or None when no
+    reference can be constructed (the problem is then infeasible for this library)."""
+    from chipsmith.agents.checks import proofread
+    from chipsmith.agents.loop import synthesize_request
+    from chipsmith.benchmarks.topology_bench import _problem_spec
+
+    outcome = synthesize_request(dict(prob["spec"], text=prob["text"]), inputs=prob["inputs"],
+                                 outputs=prob["outputs"], bias=prob["bias"], backend="expert")
+    if not outcome.success or outcome.design is None:
+        return None
+    text = outcome.design.netlist_text()
+    if not proofread(text, _problem_spec(prob), design=outcome.design).passed:
+        return None
+    return dict(prob, reference=text)
+
+
+def generate_verified(n: int, seed: int = 0, start: int = 0) -> Iterator[dict[str, Any]]:
+    """``n`` problems of set ``seed``, each proven feasible by constructing a reference
+    solution at generation time; infeasible draws are skipped (and counted in ``id`` gaps)."""
+    index, made = start, 0
+    while made < n:
+        verified = with_reference(problem(seed, index))
+        index += 1
+        if verified is not None:
+            made += 1
+            yield verified
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Write a verified synthetic set as JSON Lines: usable with `bench topology --set FILE`."""
+    import argparse
+    import json
+
+    from chipsmith.artifacts import atomic_write_text
+
+    ap = argparse.ArgumentParser(description=main.__doc__)
+    ap.add_argument("--n", type=int, default=SET_SIZE)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--out", required=True)
+    args = ap.parse_args(argv)
+    lines = [json.dumps(p) for p in generate_verified(args.n, args.seed)]
+    atomic_write_text(args.out, "\n".join(lines) + "\n")
+    print(f"wrote {len(lines)} verified problems to {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

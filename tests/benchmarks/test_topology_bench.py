@@ -99,3 +99,19 @@ def test_synthetic_generator_is_seed_deterministic_and_lazy():
     assert len({p["spec"]["kind"] for p in topology_synthetic.generate(300, seed=0)}) >= 20
     for p in a:  # every generated problem is a valid problem-file record
         topology_bench.validate_problem(json.loads(json.dumps(p)), p["id"])
+
+
+def test_verified_generation_attaches_a_reference_that_passes_its_own_checks(tmp_path, cli):
+    import json
+
+    from chipsmith.benchmarks import topology_synthetic
+
+    path = tmp_path / "verified.jsonl"
+    assert topology_synthetic.main(["--n", "3", "--seed", "5", "--out", str(path)]) == 0
+    problems = [json.loads(line) for line in path.read_text().splitlines()]
+    assert len(problems) == 3 and all(p["reference"] for p in problems)
+    r = cli("bench", "topology", "--set", str(path), "--workers", "1", "--out", tmp_path / "res", "--json", "--quiet")
+    assert r.code == 0
+    summary = json.loads(r.stdout)
+    assert summary["solved"] == 3 and summary["with_reference"] == 3
+    assert summary["structural_equivalence_rate"] == 1.0
