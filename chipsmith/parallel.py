@@ -46,7 +46,7 @@ def get_client(config: ClusterConfig | None = None) -> Iterator["Client"]:  # no
         return
     workers = config.workers or max(1, os.cpu_count() or 1)
     cluster = LocalCluster(n_workers=workers, threads_per_worker=config.threads_per_worker,
-                           processes=config.processes, dashboard_address=None,
+                           processes=config.processes, dashboard_address=":0",  # a free port: never clash on 8787
                            silence_logs=logging.ERROR)
     client = Client(cluster)
     try:
