@@ -98,9 +98,8 @@ def check_text(text: str, source: str = "<text>", *, allowed_include_dirs: Itera
     return CheckReport(netlist, tuple(findings), ok, source, tuple(seen))
 
 
-def check_file(path: str | Path, *, allowed_include_dirs: Iterable[str | Path] = (),
-               top_ports: Iterable[str] | None = None) -> CheckReport:
-    """:func:`check_text` on a file; its own directory is an allowed include directory."""
+def read_netlist_file(path: str | Path) -> str:
+    """A netlist file's text; unreadable or non-UTF-8 files raise ``NetlistError`` naming file:line."""
     path = Path(path)
     try:
         data = path.read_bytes()
@@ -111,13 +110,20 @@ def check_file(path: str | Path, *, allowed_include_dirs: Iterable[str | Path] =
     except OSError as exc:
         raise NetlistError(f"cannot read file: {exc.strerror}", where=str(path)) from None
     try:
-        text = data.decode("utf-8")
+        return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data[:exc.start].count(b"\n") + 1
         raise NetlistError(f"not UTF-8 text (byte {exc.start})", where=f"{path}:{line}",
                            fix="save the netlist as ASCII text") from None
+
+
+def check_file(path: str | Path, *, allowed_include_dirs: Iterable[str | Path] = (),
+               top_ports: Iterable[str] | None = None) -> CheckReport:
+    """:func:`check_text` on a file; its own directory is an allowed include directory."""
+    path = Path(path)
+    text = read_netlist_file(path)
     dirs = (path.resolve().parent, *[Path(d) for d in allowed_include_dirs])
     return check_text(text, str(path), allowed_include_dirs=dirs, top_ports=top_ports)
 
 
-__all__ = ["check_text", "check_file", "CheckReport"]
+__all__ = ["check_text", "check_file", "read_netlist_file", "CheckReport"]

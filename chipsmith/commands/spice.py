@@ -24,19 +24,9 @@ _QUIET = typer.Option(False, "--quiet", help="No progress output.")
 
 
 def _read(path: Path) -> str:
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError("file not found", where=str(path), fix="check the path") from None
-    except IsADirectoryError:
-        raise InputError("is a directory, not a netlist file", where=str(path)) from None
-    except OSError as exc:
-        raise InputError(f"cannot read file: {exc.strerror}", where=str(path)) from None
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise InputError(f"not UTF-8 text (byte {exc.start})", where=str(path),
-                         fix="save the netlist as ASCII/UTF-8 text") from None
+    from chipsmith.spice.check import read_netlist_file
+
+    return read_netlist_file(path)
 
 
 def _write_outputs(out: Optional[Path], summary: dict, files: dict[str, str] | None = None) -> None:
