@@ -21,6 +21,7 @@ app = typer.Typer(help="SPICE netlists: check (parse + safety + ERC), sim (ngspi
 _JSON = typer.Option(False, "--json", help="Print the summary as JSON.")
 _OUT = typer.Option(None, "--out", help="Write summary.json (and result files) into this directory.")
 _QUIET = typer.Option(False, "--quiet", help="No progress output.")
+_INCLUDE_DIR = typer.Option([], "--include-dir", help="Directory .include/.lib may read from (repeatable).")
 
 
 def _read(path: Path) -> str:
@@ -51,8 +52,7 @@ def _echo_json(summary: dict) -> None:
 @app.command()
 def check(
     file: Path = typer.Argument(..., help="SPICE netlist to check."),
-    include_dir: list[Path] = typer.Option([], "--include-dir", help="Directory .include/.lib may read from "
-                                           "(repeatable)."),
+    include_dir: list[Path] = _INCLUDE_DIR,
     as_json: bool = _JSON,
     out: Optional[Path] = _OUT,
     quiet: bool = _QUIET,
@@ -202,8 +202,7 @@ def sim(
     save: Optional[str] = typer.Option(None, "--save", help="Vectors to keep for ac/dc/tran, e.g. v(out),i(vdd)."),
     mode: str = typer.Option("subprocess", "--mode", help="subprocess (isolated) or shared (in-process)."),
     timeout: float = typer.Option(30.0, "--timeout", help="Seconds before ngspice is killed."),
-    include_dir: list[Path] = typer.Option([], "--include-dir", help="Directory .include/.lib may read from "
-                                           "(repeatable)."),
+    include_dir: list[Path] = _INCLUDE_DIR,
     as_json: bool = _JSON,
     out: Optional[Path] = _OUT,
     quiet: bool = _QUIET,
