@@ -1,10 +1,9 @@
 """`chipsmith bench spice`: ngspice runner throughput (shared vs subprocess) and netlist parse/write speed."""
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Optional
-
 import typer
+
+from chipsmith.options import JsonOpt, OptionalOutOpt, QuietOpt
 
 
 def register(app: typer.Typer) -> None:
@@ -12,17 +11,17 @@ def register(app: typer.Typer) -> None:
 
 
 def spice(
-    n: int = typer.Option(200, "--n", min=1, help="Simulations per mode."),
-    as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
-    out: Optional[Path] = typer.Option(None, "--out", help="Write summary.json into this directory."),
-    quiet: bool = typer.Option(False, "--quiet", help="No progress bar."),
+    count: int = typer.Option(200, "--count", min=1, help="Simulations per mode."),
+    as_json: JsonOpt = False,
+    out: OptionalOutOpt = None,
+    quiet: QuietOpt = False,
 ) -> None:
     """Runner throughput: simulations/s of one .op+.ac deck in subprocess and shared mode (ratio), and
     parse/write speed of a 10k-element netlist."""
     from chipsmith.artifacts import emit_summary
     from chipsmith.benchmarks import spice_bench
 
-    summary = spice_bench.run(n, quiet=quiet or as_json)
+    summary = spice_bench.run(count, quiet=quiet or as_json)
     if emit_summary(summary, out, as_json):
         return
     _print(summary)

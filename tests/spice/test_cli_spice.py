@@ -248,7 +248,7 @@ def test_sim_relative_include_next_to_the_file(cli, tmp_path, ngspice_bin):
 
 def test_bench_spice_reports_ratio_and_parse_speed(cli, tmp_path, ngspice_bin):
     out = tmp_path / "bench"
-    res = cli("bench", "spice", "--n", "3", "--json", "--out", out)
+    res = cli("bench", "spice", "--count", "3", "--json", "--out", out)
     assert res.code == 0, res.stderr
     summary = json.loads(res.stdout)
     runner_part = summary["runner"]

@@ -1,0 +1,222 @@
+"""The flows behind `chipsmith spice check | sim | lib`: files in, a summary dict and result files out.
+
+Every flow treats its input file as untrusted: the safety policy runs before anything else,
+so a hostile netlist raises :class:`~chipsmith.errors.UnsafeNetlistError` and ngspice is
+never started.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Optional, Sequence
+
+from chipsmith.errors import InputError
+
+
+@dataclass(frozen=True)
+class FlowResult:
+    """A flow's summary (what summary.json holds), the extra files it writes, and whether
+    the command succeeded (False: exit 1, the input was read but the answer is "no")."""
+
+    summary: dict
+    files: dict[str, str] = field(default_factory=dict)
+    ok: bool = True
+
+
+def check_flow(file: Path, include_dirs: Sequence[Path] = ()) -> FlowResult:
+    """Parse, apply the safety policy and run ERC on a netlist file."""
+    from chipsmith.spice import check as checker
+
+    report = checker.check_file(file, allowed_include_dirs=tuple(include_dirs))
+    findings = [_finding_dict(f) for f in report.findings]
+    netlist = report.netlist
+    summary = {
+        "file": str(file),
+        "ok": bool(report.ok),
+        "elements": len(getattr(netlist, "elements", ()) or ()),
+        "subckts": len(getattr(netlist, "subckts", ()) or ()),
+        "models": len(getattr(netlist, "models", ()) or ()),
+        "nets": len(netlist.nets()) if hasattr(netlist, "nets") else None,
+        "errors": sum(f["severity"] == "error" for f in findings),
+        "warnings": sum(f["severity"] != "error" for f in findings),
+        "findings": findings,
+    }
+    return FlowResult(summary, ok=bool(report.ok))
+
+
+def _finding_dict(finding) -> dict:
+    return {"code": str(getattr(finding, "code", "")), "severity": str(getattr(finding, "severity", "error")),
+            "message": str(getattr(finding, "message", finding)), "where": getattr(finding, "where", None)}
+
+
+def _split_option(text: str, parts: tuple[int, int], name: str, example: str) -> list[str]:
+    fields = text.split(":")
+    if not parts[0] <= len(fields) <= parts[1] or not all(f.strip() for f in fields):
+        raise InputError(f"bad {name} value {text!r}", fix=f"use e.g. {name} {example}")
+    return [f.strip() for f in fields]
+
+
+def parse_cli_analyses(op: bool, ac: Optional[str], dc: Optional[str], tran: Optional[str]) -> list:
+    """Analyses from the --op/--ac/--dc/--tran options (values take SPICE suffixes)."""
+    from chipsmith.spice.runner import Op, parse_analysis
+
+    analyses = []
+    if op:
+        analyses.append(Op())
+    if ac:
+        fields = _split_option(ac, (2, 3), "--ac", "1:1g:20 (FSTART:FSTOP[:POINTS_PER_DECADE])")
+        ppd = fields[2] if len(fields) == 3 else "20"
+        analyses.append(parse_analysis("ac", ["dec", ppd, fields[0], fields[1]], "--ac"))
+    if dc:
+        fields = _split_option(dc, (4, 4), "--dc", "vin:0:1.8:0.01 (SOURCE:START:STOP:STEP)")
+        analyses.append(parse_analysis("dc", fields, "--dc"))
+    if tran:
+        fields = _split_option(tran, (2, 3), "--tran", "1n:1u (STEP:STOP[:START])")
+        analyses.append(parse_analysis("tran", fields, "--tran"))
+    return analyses
+
+
+def _finite(x: float) -> Optional[float]:
+    return float(x) if x is not None and math.isfinite(x) else None
+
+
+def _ac_figures(ac) -> dict:
+    """Per-vector AC figures that exist inside the sweep (missing ones are left out)."""
+    import numpy as np
+
+    from chipsmith.errors import SimulationError
+    from chipsmith.spice import measure
+
+    figures = {}
+    for name in ac.names():
+        if not name.startswith("v(") or not np.any(np.abs(ac.get(name)) > 0):
+            continue  # currents and nodes without AC signal (supplies, bias) have no figures
+        entry = {"gain": measure.dc_gain_signed(ac, name), "gain_db": measure.dc_gain_db(ac, name)}
+        for key, fn in (("f3db_hz", measure.bandwidth_3db), ("unity_gain_hz", measure.unity_gain_frequency),
+                        ("phase_margin_deg", measure.phase_margin)):
+            try:
+                entry[key] = fn(ac, name)
+            except SimulationError:
+                pass
+        figures[name] = entry
+    return figures
+
+
+def _dc_figures(dc) -> dict:
+    """Per node voltage: the largest slope dV/dsweep and the output swing where the slope
+    stays above half of it (meaningful when the swept source drives an amplifier)."""
+    from chipsmith.errors import SimulationError
+    from chipsmith.spice import measure
+
+    figures = {}
+    for name in dc.names():
+        if not name.startswith("v(") or dc.x.size < 3:
+            continue
+        try:
+            slope = measure.max_gain_dc(dc, name)
+            if slope < 1e-6:  # a node the sweep does not move (supply, bias)
+                continue
+            lo, hi = measure.output_swing(dc, name, fraction=0.5)
+            figures[name] = {"max_slope": slope, "swing_lo": lo, "swing_hi": hi}
+        except SimulationError:
+            pass
+    return figures
+
+
+def _range_figures(wave) -> dict:
+    return {name: {"min": float(wave.get(name).real.min()), "max": float(wave.get(name).real.max()),
+                   "last": float(wave.get(name).real[-1])} for name in wave.names()}
+
+
+def _csv(wave, complex_: bool) -> str:
+    import numpy as np
+
+    header = [wave.x_name]
+    cols = [wave.x]
+    for name in wave.names():
+        vec = wave.get(name)
+        if complex_:
+            header += [f"{name}.re", f"{name}.im"]
+            cols += [vec.real, vec.imag]
+        else:
+            header.append(name)
+            cols.append(np.asarray(vec).real)
+    table = np.column_stack(cols)
+    lines = [",".join(header)]
+    lines += [",".join(f"{v:.12g}" for v in row) for row in table]
+    return "\n".join(lines) + "\n"
+
+
+def sim_flow(file: Path, *, op: bool = False, ac: Optional[str] = None, dc: Optional[str] = None,
+             tran: Optional[str] = None, save: Optional[str] = None, mode: str = "subprocess",
+             timeout: float = 30.0, include_dirs: Sequence[Path] = (), write_files: bool = True) -> FlowResult:
+    """Simulate a netlist file with ngspice: the operating point and per-analysis figures,
+    with the waveforms as CSV files."""
+    from chipsmith.spice.check import read_netlist_file
+    from chipsmith.spice.runner import MODES, check_save, simulate, split_analyses
+    from chipsmith.spice.safety import check_safe
+
+    if mode not in MODES:
+        raise InputError(f"unknown --mode {mode!r}", fix=f"use one of: {', '.join(MODES)}")
+    if not (math.isfinite(timeout) and timeout > 0):
+        raise InputError(f"--timeout must be a positive number of seconds, got {timeout}")
+    requested = parse_cli_analyses(op, ac, dc, tran)
+    save_list = check_save([s for s in (save or "").split(",") if s.strip()])
+    text = read_netlist_file(file)
+    dirs = (file.resolve().parent, *include_dirs)  # as `spice check`: the file's folder first
+    check_safe(text, str(file), allowed_include_dirs=dirs)  # untrusted: before anything else
+    body, from_cards = split_analyses(text, str(file))
+    analyses = requested or from_cards
+    if not analyses:
+        raise InputError("no analysis requested", where=str(file),
+                         fix="add --op, --ac, --dc or --tran (or .op/.ac/.dc/.tran cards in the file)")
+    result = simulate(body, analyses, save=save_list, timeout_s=timeout, mode=mode, include_dirs=dirs,
+                      source=str(file))
+    summary: dict = {"file": str(file), "mode": result.mode, "seconds": result.seconds,
+                     "analyses": [type(a).__name__.lower() for a in analyses]}
+    files: dict[str, str] = {}
+    if result.op is not None:
+        from chipsmith.spice.measure import quiescent_power
+
+        summary["op"] = {
+            "voltages": dict(result.op.voltages),
+            "currents": dict(result.op.currents),
+            "devices": {name: {k: _finite(getattr(d, k)) if k not in ("name", "model", "polarity", "region")
+                               else getattr(d, k) for k in d.__dataclass_fields__}
+                        for name, d in result.op.devices.items()},
+            "power_w": {src: quiescent_power(result.op, src) for src in result.op.currents
+                        if src in result.op.source_nodes},
+        }
+    if result.ac is not None:
+        summary["ac"] = {"points": int(result.ac.x.size), "fstart": float(result.ac.x[0]),
+                         "fstop": float(result.ac.x[-1]), "figures": _ac_figures(result.ac)}
+        files["ac.csv"] = _csv(result.ac, True)
+    if result.dc is not None:
+        summary["dc"] = {"points": int(result.dc.x.size), "sweep": result.dc.x_name,
+                         "ranges": _range_figures(result.dc), "transfer": _dc_figures(result.dc)}
+        files["dc.csv"] = _csv(result.dc, False)
+    if result.tran is not None:
+        summary["tran"] = {"points": int(result.tran.x.size), "stop": float(result.tran.x[-1]),
+                           "ranges": _range_figures(result.tran)}
+        files["tran.csv"] = _csv(result.tran, False)
+    summary["files"] = sorted(files) + ["summary.json"] if write_files else []
+    return FlowResult(summary, files)
+
+
+def lib_flow(tag: Optional[str] = None, search: Optional[str] = None) -> FlowResult:
+    """The library's blocks, optionally filtered by tag and text; not ok when none matches."""
+    from chipsmith.spice.library import load_library
+
+    library = load_library()
+    blocks = list(library.search(search, k=len(library)) if search else library.blocks)
+    if tag:
+        tagged = {b.name for b in library.by_tag(tag)}
+        blocks = [b for b in blocks if b.name in tagged]
+    rows = [{"name": b.name, "type": b.type, "polarity": b.polarity,
+             "ports": [{"name": p.name, "role": p.role, "kind": p.kind} for p in b.ports],
+             "tags": list(b.tags), "params": dict(b.params), "description": b.description}
+            for b in blocks]
+    summary = {"blocks": rows, "count": len(rows), "tag": tag, "search": search,
+               "library_tags": sorted({t for b in library for t in b.tags})}
+    return FlowResult(summary, ok=bool(rows))
