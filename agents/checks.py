@@ -522,9 +522,11 @@ def proofread(text: str, spec: Spec, design: Design | None = None) -> Proof:
         return Proof(tuple(results + _skipped("functional")), design, tb, sim, sims,
                      time.perf_counter() - start, found)
     figs: dict[str, float] = {}
+    unmeasured: dict[str, str] = {}
     for r in results:
         figs.update(r.figures)
-    targets = target_checks(spec, figs)
+        unmeasured.update(r.unmeasured)
+    targets = target_checks(spec, figs, unmeasured)
     results.extend(targets)
     if not targets:
         results.append(CheckResult("targets", True, "no targets stated"))

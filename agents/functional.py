@@ -25,6 +25,7 @@ from chipsmith.agents.circuit import Design, fmt
 from chipsmith.agents.kinds import get_kind
 from chipsmith.agents.spec import Spec
 from chipsmith.agents.verdict import CheckResult
+from chipsmith.errors import ChipsmithError
 from chipsmith.spice import measure
 from chipsmith.spice.runner import Ac, Analysis, Dc, Op, SimResult, Tran
 
@@ -99,12 +100,23 @@ class _Bench:
         return "\n".join(self.lines) + "\n"
 
 
-def _fail(name: str, detail: str, **figs: float) -> CheckResult:
-    return CheckResult(name, False, detail, figs)
+def _fail(name: str, detail: str, _missing: dict[str, str] | None = None, **figs: float) -> CheckResult:
+    return CheckResult(name, False, detail, figs, unmeasured=dict(_missing or {}))
 
 
-def _ok(name: str, detail: str, **figs: float) -> CheckResult:
-    return CheckResult(name, True, detail, figs)
+def _ok(name: str, detail: str, _missing: dict[str, str] | None = None, **figs: float) -> CheckResult:
+    return CheckResult(name, True, detail, figs, unmeasured=dict(_missing or {}))
+
+
+def _measure(figs: dict[str, float], missing: dict[str, str], name: str, fn: Callable[[], float]) -> bool:
+    """Store ``fn()`` as figure ``name``; a measurement error is recorded in ``missing`` (it
+    reaches summary.json as ``unmeasured``) instead of being swallowed. Returns success."""
+    try:
+        figs[name] = float(fn())
+        return True
+    except (ChipsmithError, ValueError, IndexError, ZeroDivisionError, FloatingPointError) as exc:
+        missing[name] = exc.one_line() if isinstance(exc, ChipsmithError) else f"{type(exc).__name__}: {exc}"
+        return False
 
 
 def _h(result: SimResult, node: str) -> np.ndarray:
@@ -139,31 +151,32 @@ def _amplifier(design: Design, spec: Spec) -> Testbench:
         h = _h(r, net[out.name])
         gain = _signed(h[0])
         figs = {"gain": gain, "gain_db": float(measure.db(gain)), "power_w": _power(r)}
-        try:
+        missing: dict[str, str] = {}
+
+        def swing() -> float:
             lo, hi = measure.output_swing(r.dc, net[out.name])
-            figs["swing_v"] = hi - lo
-        except Exception:  # a flat sweep has no swing; the gain check reports the problem
-            pass
-        try:
-            if abs(gain) > 1:
-                figs["ugf_hz"] = measure.unity_gain_frequency(r.ac, net[out.name])
-            figs["bw_hz"] = measure.bandwidth_3db(r.ac, net[out.name])
+            return hi - lo
+
+        _measure(figs, missing, "swing_v", swing)
+        if abs(gain) > 1:
+            _measure(figs, missing, "ugf_hz", lambda: measure.unity_gain_frequency(r.ac, net[out.name]))
+        if _measure(figs, missing, "bw_hz", lambda: measure.bandwidth_3db(r.ac, net[out.name])):
             figs["gbw_hz"] = abs(gain) * figs["bw_hz"]
-        except Exception:
-            pass
+        else:
+            missing["gbw_hz"] = "needs bw_hz: " + missing["bw_hz"]
         vout = r.op.v(net[out.name])
         figs["vout_dc"] = vout
         if follower:
             if not 0.5 < gain < 1.05:
                 return [_fail("functional", f"a source follower needs a gain between 0.5 and 1.05, measured "
-                                            f"{gain:.3f}", **figs)]
-            return [_ok("functional", f"follower gain {gain:.3f}", **figs)]
+                                            f"{gain:.3f}", missing, **figs)]
+            return [_ok("functional", f"follower gain {gain:.3f}", missing, **figs)]
         if abs(gain) <= 1:
             return [_fail("functional", f"|gain| at low frequency is {abs(gain):.3f} (<= 1) with the input at "
-                                        f"{inp.dc:g} V (output sits at {vout:.3f} V of {vdd:g} V)", **figs)]
+                                        f"{inp.dc:g} V (output sits at {vout:.3f} V of {vdd:g} V)", missing, **figs)]
         if kind.inverting and gain > 0:
-            return [_fail("functional", f"gain is +{gain:.2f}: a {kind.name} must invert", **figs)]
-        return [_ok("functional", f"gain {gain:.2f} ({figs['gain_db']:.1f} dB)", **figs)]
+            return [_fail("functional", f"gain is +{gain:.2f}: a {kind.name} must invert", missing, **figs)]
+        return [_ok("functional", f"gain {gain:.2f} ({figs['gain_db']:.1f} dB)", missing, **figs)]
 
     return Testbench(b.text(), (Op(), Ac(1.0, 1e10, 10), Dc("vin_1", 0.0, vdd, vdd / 180)),
                      (), evaluate)
@@ -231,12 +244,12 @@ def _opamp(design: Design, spec: Spec) -> Testbench:
         figs = {"gain": a0, "gain_db": float(measure.db(a0)), "power_w": _power(r),
                 "cm_gain_db": float(measure.db(abs(_h(r, n2[out.name])[0])))}
         figs["cmrr_db"] = figs["gain_db"] - figs["cm_gain_db"]
-        try:
-            figs["ugf_hz"] = measure.unity_gain_frequency(r.ac, o1)
+        missing: dict[str, str] = {}
+        if _measure(figs, missing, "ugf_hz", lambda: measure.unity_gain_frequency(r.ac, o1)):
             figs["gbw_hz"] = figs["ugf_hz"]
-            figs["pm_deg"] = measure.phase_margin(r.ac, o1)
-        except Exception:
-            pass
+        else:
+            missing["gbw_hz"] = "needs ugf_hz: " + missing["ugf_hz"]
+        _measure(figs, missing, "pm_deg", lambda: measure.phase_margin(r.ac, o1))
         t = np.asarray(r.tran.x)
         y = np.asarray(r.tran.get(n3[out.name])).real
         tail = y[t > stop * 0.8]
@@ -260,21 +273,24 @@ def _opamp(design: Design, spec: Spec) -> Testbench:
                 figs["swing_v"] = float(yout[hi_i] - yout[lo_i])
                 figs["swing_low_v"], figs["swing_high_v"] = float(yout[lo_i]), float(yout[hi_i])
         if abs(a0) <= 1:
-            return [_fail("functional", f"open-loop differential gain is {abs(a0):.3f} (<= 1)", **figs)]
+            return [_fail("functional", f"open-loop differential gain is {abs(a0):.3f} (<= 1)", missing, **figs)]
         if a0 < 0:
             return [_fail("functional", f"open-loop gain is negative ({a0:.1f}): {out.name} must rise with "
-                                        f"{inp.name} (swap the inputs)", **figs)]
+                                        f"{inp.name} (swap the inputs)", missing, **figs)]
         if figs["cm_gain_db"] >= figs["gain_db"]:
             return [_fail("functional", f"common-mode gain {figs['cm_gain_db']:.1f} dB is not below the "
-                                        f"differential gain {figs['gain_db']:.1f} dB", **figs)]
+                                        f"differential gain {figs['gain_db']:.1f} dB", missing, **figs)]
         if not (abs(final - (vcm + 0.1)) < 0.05 and ripple < 0.02):
             return [_fail("functional", f"unstable or not settling in unity feedback: step to {vcm + 0.1:.3f} V "
-                                        f"ends at {final:.3f} V with {ripple * 1e3:.1f} mV ripple", **figs)]
-        if "pm_deg" in figs and figs["pm_deg"] < 20:
+                                        f"ends at {final:.3f} V with {ripple * 1e3:.1f} mV ripple", missing, **figs)]
+        if "pm_deg" not in figs:  # an unmeasured phase margin fails the stability check
+            return [_fail("functional", f"stability not shown: phase margin could not be measured "
+                                        f"({missing['pm_deg']})", missing, **figs)]
+        if figs["pm_deg"] < 20:
             return [_fail("functional", f"phase margin {figs['pm_deg']:.1f} deg in unity feedback is too small "
-                                        "(< 20 deg)", **figs)]
+                                        "(< 20 deg)", missing, **figs)]
         return [_ok("functional", f"gain {figs['gain_db']:.1f} dB, CMRR {figs['cmrr_db']:.1f} dB, unity "
-                                  f"follower settles", **figs)]
+                                  f"follower settles", missing, **figs)]
 
     return Testbench(b.text(), (Op(), Ac(1.0, 1e10, 10), Tran(5e-9, stop), Dc("vp_3", 0.0, vdd, vdd / 180)),
                      (), evaluate)
@@ -479,6 +495,7 @@ def _opamp_app(design: Design, spec: Spec) -> Testbench:
     def evaluate(r: SimResult) -> list[CheckResult]:
         f = np.asarray(r.ac.x)
         figs: dict[str, float] = {"power_w": _power(r)}
+        missing: dict[str, str] = {}
         checks = []
         probe = f_int if kind in ("integrator", "differentiator") else f_lo
         for j, n in enumerate(nets if kind != "subtractor" else nets[:1]):
@@ -492,10 +509,7 @@ def _opamp_app(design: Design, spec: Spec) -> Testbench:
             figs[f"error{tag}"] = err
             if kind not in ("integrator", "differentiator"):
                 figs["gain_db"] = float(measure.db(hf))
-                try:
-                    figs["bw_hz"] = measure.bandwidth_3db(r.ac, n[out.name])
-                except Exception:
-                    pass
+                _measure(figs, missing, "bw_hz", lambda: measure.bandwidth_3db(r.ac, n[out.name]))
             else:
                 figs["phase_deg"] = float(np.degrees(np.angle(hf)))
             checks.append((err, probe, hf, want, ins[j].name if kind == "summer" else ins[0].name))
@@ -504,14 +518,14 @@ def _opamp_app(design: Design, spec: Spec) -> Testbench:
             figs["cm_gain"] = cm
             if cm > g * 0.1:
                 return [_fail("functional", f"common-mode gain {cm:.3f} is above 10% of the differential gain "
-                                            f"{g:g}", **figs)]
+                                            f"{g:g}", missing, **figs)]
         for err, probe_f, got, want, name in checks:
             if err > tol:
                 return [_fail("functional", f"transfer from {name} at {probe_f:.3g} Hz is {got.real:.3f}"
                                             f"{got.imag:+.3f}j, ideal {want.real:.3f}{want.imag:+.3f}j "
-                                            f"(error {err * 100:.1f}% > {tol * 100:g}%)", **figs)]
+                                            f"(error {err * 100:.1f}% > {tol * 100:g}%)", missing, **figs)]
         worst = max(c[0] for c in checks)
-        return [_ok("functional", f"transfer within {worst * 100:.1f}% of ideal", **figs)]
+        return [_ok("functional", f"transfer within {worst * 100:.1f}% of ideal", missing, **figs)]
 
     return Testbench(b.text(), (Op(), Ac(10.0, 1e9, 10)), (), evaluate)
 
@@ -631,7 +645,7 @@ testbench.__test__ = False  # not a pytest test despite the name
 Testbench.__test__ = False
 
 
-def target_checks(spec: Spec, figs: dict[str, float]) -> list[CheckResult]:
+def target_checks(spec: Spec, figs: dict[str, float], unmeasured: dict[str, str] | None = None) -> list[CheckResult]:
     """One ``target:<name>`` check per stated target, comparing with the measured figure."""
     out = []
     t = spec.targets
@@ -648,8 +662,10 @@ def target_checks(spec: Spec, figs: dict[str, float]) -> list[CheckResult]:
             continue
         got = figs.get(fig)
         if got is None or not math.isfinite(got):
+            why = (unmeasured or {}).get(fig)
             out.append(CheckResult(f"target:{name}", False, f"{name} was not measured for this circuit "
-                                                            f"(wanted {op} {want:g} {unit})"))
+                                                            f"(wanted {op} {want:g} {unit})"
+                                   + (f": {why}" if why else "")))
             continue
         if op == ">=":
             ok = got >= want

@@ -43,17 +43,38 @@ def _is_current(name: str) -> bool:
 
 
 def _nmos_params(model_file: str | None) -> tuple[float, float, float]:
-    """(vto, kp, lambda) of ``nch`` from the model card, for hand estimates of bias voltages."""
-    card = model_cards(models_text(model_file)).get("nch", "")
-    values = {"vto": 0.45, "kp": 300e-6, "lambda": 0.0}
+    """(vto, kp, lambda) of ``nch`` from the model card, for hand estimates of bias voltages.
+
+    A user model file is used or refused, never silently replaced by level-1 defaults:
+    the threshold comes from ``vto`` (or ``vth0``), the transconductance from ``kp`` (or
+    ``u0`` and ``tox``); a card with neither raises :class:`InputError` naming the file.
+    """
     import re
 
-    for key in values:
-        match = re.search(rf"\b{key}\s*=\s*([-+0-9.eE]+)([a-z]*)", card, re.IGNORECASE)
-        if match:
-            scale = {"u": 1e-6, "m": 1e-3, "n": 1e-9}.get(match.group(2).lower()[:1], 1.0)
-            values[key] = float(match.group(1)) * scale
-    return values["vto"], values["kp"], values["lambda"]
+    card = model_cards(models_text(model_file)).get("nch", "")
+    scales = {"f": 1e-15, "p": 1e-12, "n": 1e-9, "u": 1e-6, "m": 1e-3, "k": 1e3}
+
+    def param(*names: str) -> float | None:
+        for key in names:
+            match = re.search(rf"\b{key}\s*=\s*([-+]?[0-9.]+(?:[eE][-+]?[0-9]+)?)([a-z]*)", card, re.IGNORECASE)
+            if match:
+                return float(match.group(1)) * scales.get(match.group(2).lower()[:1], 1.0)
+        return None
+
+    vto, kp, lam = param("vto", "vth0"), param("kp"), param("lambda")
+    if kp is None:
+        u0, tox = param("u0"), param("tox")
+        if u0 is not None and tox:
+            u0_si = u0 * 1e-4 if u0 > 1 else u0  # cm^2/Vs (BSIM) or m^2/Vs
+            kp = u0_si * 3.9 * 8.854e-12 / tox
+    if model_file is None:  # the shipped generic card; its values are known
+        return (0.45 if vto is None else vto), (300e-6 if kp is None else kp), lam or 0.0
+    missing = [n for n, v in (("vto (or vth0)", vto), ("kp (or u0 and tox)", kp)) if v is None]
+    if missing:
+        raise InputError(f"the nch model card gives no {' and '.join(missing)}: chipsmith cannot estimate bias "
+                         "voltages with it", where=str(model_file),
+                         fix="add vto= and kp= to `.model nch nmos (...)`, or drop the model file")
+    return float(vto), float(kp), lam or 0.0
 
 
 def diode_vgs(current: float, w: float, l: float, model_file: str | None = None) -> float:

@@ -14,9 +14,18 @@ from chipsmith.agents.kinds import KINDS, get_kind
 from chipsmith.agents.spec import CHOICES, SPEC_FIELDS, TARGET_FIELDS, Spec
 
 SYSTEM = ("You are an analog IC designer. You design transistor-level circuits as SPICE netlists for ngspice, "
-          "using the level-1 models `nch` (NMOS) and `pch` (PMOS) (VTH about 0.45 V, k'n 300 uA/V^2, "
-          "k'p 80 uA/V^2), supply {vdd:g} V. You think step by step, then answer exactly in the format asked. "
-          "Never write analysis, .control, .include or shell commands: the netlist is simulated by a tool.")
+          "using the MOSFET models `nch` (NMOS) and `pch` (PMOS) whose cards are given below (read the "
+          "threshold and transconductance from them), supply {vdd:g} V. You think step by step, then answer "
+          "exactly in the format asked. Never write analysis, .control, .include or shell commands: the netlist "
+          "is simulated by a tool.\n\nModel cards in use:\n{models}")
+
+
+def system_text(spec: Spec) -> str:
+    """The system prompt with the model cards actually in use (the user's file or the generic ones):
+    no device figure is stated that the cards do not say."""
+    from chipsmith.agents.circuit import models_text
+
+    return SYSTEM.format(vdd=spec.vdd, models=models_text(spec.model_file))
 
 
 def library_catalog(library, limit: int = 40) -> str:
@@ -74,7 +83,7 @@ def selection_messages(spec: Spec, library) -> list[dict[str, str]]:
             "Step 1, block selection. Think step by step about the functional blocks this circuit needs "
             "(input pair, loads, bias, gain stages, compensation, feedback network). Then answer with a JSON "
             "object {\"blocks\": [\"name\", ...], \"reasoning\": \"...\"}.")
-    return [{"role": "system", "content": SYSTEM.format(vdd=spec.vdd)}, {"role": "user", "content": user}]
+    return [{"role": "system", "content": system_text(spec)}, {"role": "user", "content": user}]
 
 
 def connection_messages(spec: Spec, selection: str, history: Sequence[dict[str, str]] = ()) -> list[dict[str, str]]:
@@ -88,7 +97,7 @@ def connection_messages(spec: Spec, selection: str, history: Sequence[dict[str, 
             f"{_ports_line(spec)}`, M/R/C elements using models nch and pch (W= L=), `.ends design`.")
     if history:  # continue the selection conversation
         return [*history, {"role": "user", "content": user}]
-    return [{"role": "system", "content": SYSTEM.format(vdd=spec.vdd)}, {"role": "user", "content": user}]
+    return [{"role": "system", "content": system_text(spec)}, {"role": "user", "content": user}]
 
 
 def feedback_message(feedback: str) -> dict[str, str]:

@@ -24,6 +24,8 @@ class CheckResult:
     detail: str = ""
     figures: Mapping[str, float] = field(default_factory=dict)
     skipped: bool = False
+    # figures the check tried to measure and could not, with the reason (never silently dropped)
+    unmeasured: Mapping[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         out: dict = {"name": self.name, "passed": self.passed}
@@ -33,6 +35,8 @@ class CheckResult:
             out["detail"] = self.detail
         if self.figures:
             out["figures"] = {k: _clean(v) for k, v in self.figures.items()}
+        if self.unmeasured:
+            out["unmeasured"] = dict(self.unmeasured)
         return out
 
 
