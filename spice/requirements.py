@@ -47,6 +47,20 @@ Parameters per kind (``?`` = optional; ports are referred to by name):
   the figure's SI unit), ``unit?`` (as the text wrote it, informative), ``tol?``
   (relative, for ``~``, default 0.1), ``input?``, ``output?``.
 - ``supply``: ``voltage`` (volts between vdd and gnd).
+- ``condition``: a test/operating condition the request states (not a figure to meet):
+  ``name`` (:data:`CONDITIONS`), ``value`` (SI), ``port?`` (e.g. the bias port the
+  current or voltage is applied to). The judge applies conditions in its testbenches.
+
+``named_component`` also takes ``value?`` (SI: ohm, F, H).
+
+Judge conventions for ports (documented here because the reader, the planner and the
+judge must agree): the ``.subckt design`` ports are the interface's names in order, then
+``vdd`` and ``gnd`` (supply/ground ports of the interface map to those). Unless a
+``condition`` says otherwise: supply 1.8 V (or the ``supply`` requirement); ``bias_v``,
+``reference`` and ``control`` ports and the input common mode sit at vdd/2; a ``bias_i``
+port receives 20 uA flowing into the pin from vdd (a negative ``bias_current_a`` /
+``ref_current_a`` value means the current flows out of the pin to ground); a ``clock``
+port gets a 0..vdd square wave at 1 MHz.
 """
 from __future__ import annotations
 
@@ -124,8 +138,10 @@ FIGURES: dict[str, str] = {
     "offset_v": "V", "cmrr_db": "dB", "psrr_db": "dB", "dropout_v": "V", "load_current_a": "A",
     "amplitude_v": "V", "center_hz": "Hz", "tempco_ppm": "ppm/K", "rout_ohm": "Ohm", "rin_ohm": "Ohm",
     "transimpedance_ohm": "Ohm", "settling_s": "s", "conversion_gain_db": "dB", "delay_s": "s",
-    "noise_vrthz": "V/sqrt(Hz)", "lsb_v": "V", "bits": "bit", "duty": "1",
+    "noise_vrthz": "V/sqrt(Hz)", "lsb_v": "V", "bits": "bit", "duty": "1", "time_constant_s": "s",
 }
+CONDITIONS = ("load_cap_f", "load_res_ohm", "load_current_a", "input_cm_v", "input_dc_v", "bias_current_a",
+              "bias_voltage_v", "ref_current_a", "ref_voltage_v", "control_v", "clock_hz", "temperature_c")
 
 _PORT = str
 # kind -> (required keys, optional keys)
@@ -135,7 +151,7 @@ KIND_PARAMS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "load_type": (frozenset({"load"}), frozenset({"stage"})),
     "input_type": (frozenset({"device"}), frozenset({"pair"})),
     "device_count": (frozenset({"device"}), frozenset({"min", "max"})),
-    "named_component": (frozenset({"name"}), frozenset({"element"})),
+    "named_component": (frozenset({"name"}), frozenset({"element", "value"})),
     "structure": (frozenset({"feature"}), frozenset({"present", "device"})),
     "polarity": (frozenset({"sense"}), frozenset({"input", "output"})),
     "linear_relation": (frozenset({"output", "coefficients"}), frozenset({"offset", "rel_tol", "abs_tol"})),
@@ -147,6 +163,7 @@ KIND_PARAMS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "control_moves_frequency": (frozenset({"control"}), frozenset({"min_ratio", "direction"})),
     "target": (frozenset({"figure", "op", "value"}), frozenset({"unit", "tol", "input", "output"})),
     "supply": (frozenset({"voltage"}), frozenset()),
+    "condition": (frozenset({"name", "value"}), frozenset({"port"})),
 }
 KINDS = tuple(KIND_PARAMS)
 
@@ -168,6 +185,7 @@ _CHOICES: dict[tuple[str, str], tuple[str, ...]] = {
     ("control_moves_frequency", "direction"): ("increasing", "decreasing", "any"),
     ("target", "figure"): tuple(FIGURES),
     ("target", "op"): OPS,
+    ("condition", "name"): CONDITIONS,
 }
 _INTS = {("stage_count", "count"), ("load_type", "stage"), ("device_count", "min"), ("device_count", "max"),
          ("filter", "order")}
@@ -175,7 +193,7 @@ _FLOATS = {("linear_relation", "offset"), ("linear_relation", "rel_tol"), ("line
            ("threshold", "value"), ("threshold", "tol"), ("hysteresis", "value"), ("hysteresis", "tol"),
            ("filter", "corner_hz"), ("filter", "tol"), ("oscillation", "frequency_hz"), ("oscillation", "tol"),
            ("oscillation", "min_amplitude_v"), ("control_moves_frequency", "min_ratio"), ("target", "value"),
-           ("target", "tol"), ("supply", "voltage")}
+           ("target", "tol"), ("supply", "voltage"), ("condition", "value"), ("named_component", "value")}
 _BOOLS = {("input_type", "pair"), ("structure", "present")}
 
 
@@ -515,7 +533,7 @@ class Request:
 def _ports_named(r: Requirement) -> list[str]:
     """Port names a requirement refers to (so a request can check them)."""
     p = r.params
-    names = [p[k] for k in ("input", "output", "control") if isinstance(p.get(k), str)]
+    names = [p[k] for k in ("input", "output", "control", "port") if isinstance(p.get(k), str)]
     if r.kind == "linear_relation":
         names.append(p["output"])
         names.extend(p["coefficients"])
@@ -524,4 +542,4 @@ def _ports_named(r: Requirement) -> list[str]:
 
 __all__ = ["PortRole", "Port", "Interface", "Source", "Requirement", "Request", "Params", "KINDS", "KIND_PARAMS",
            "FAMILIES", "LOAD_TYPES", "DEVICE_TYPES", "FEATURES", "FILTER_RESPONSES", "OPS", "FIGURES",
-           "INPUT_ROLES", "OUTPUT_ROLES", "SCHEMA_VERSION"]
+           "INPUT_ROLES", "OUTPUT_ROLES", "SCHEMA_VERSION", "CONDITIONS"]
