@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import os
 import shutil
 import tempfile
@@ -32,7 +33,31 @@ def atomic_write_text(path: Path, text: str) -> None:
 
 
 def write_json(path: Path, obj: Any) -> None:
-    atomic_write_text(path, json.dumps(obj, indent=2, sort_keys=False, default=_json_default) + "\n")
+    atomic_write_text(path, dumps_json(obj) + "\n")
+
+
+def dumps_json(obj: Any, *, indent: int | None = 2) -> str:
+    """Strict JSON text: NaN and +/-Infinity (python or numpy, at any depth) become ``null``.
+
+    ``allow_nan=False`` stays on, so a value that slips past ``strict_json`` raises here
+    instead of writing a file that strict readers (``python -m json.tool``, browsers) reject.
+    """
+    return json.dumps(strict_json(obj), indent=indent, allow_nan=False)
+
+
+def strict_json(obj: Any) -> Any:
+    """A copy of ``obj`` made of plain JSON types, with every non-finite float as ``None``."""
+    if isinstance(obj, float):  # numpy.float64 is a float subclass
+        return float(obj) if math.isfinite(obj) else None
+    if obj is None or type(obj) in (str, int, bool):
+        return obj
+    if isinstance(obj, dict):
+        return {k if isinstance(k, str) else strict_json(k): strict_json(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [strict_json(v) for v in obj]
+    if isinstance(obj, (set, frozenset)):
+        return [strict_json(v) for v in sorted(obj, key=repr)]
+    return strict_json(_json_default(obj))
 
 
 def _json_default(obj: Any) -> Any:
@@ -47,10 +72,14 @@ def _json_default(obj: Any) -> Any:
         pass
     if isinstance(obj, Path):
         return str(obj)
-    if hasattr(obj, "__dataclass_fields__"):
+    if hasattr(obj, "__dataclass_fields__") and not isinstance(obj, type):
         import dataclasses
 
         return dataclasses.asdict(obj)
+    if isinstance(obj, int):  # int subclasses such as IntEnum
+        return int(obj)
+    if isinstance(obj, str):
+        return str(obj)
     raise TypeError(f"not JSON serializable: {type(obj).__name__}")
 
 
@@ -93,6 +122,6 @@ def emit_summary(summary: dict, out: Path | str | None, as_json: bool) -> bool:
         with staged_output(out) as stage:
             write_json(stage / "summary.json", summary)
     if as_json:
-        print(json.dumps(summary, indent=2, default=_json_default))
+        print(dumps_json(summary))
         return True
     return False

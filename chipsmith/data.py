@@ -2,8 +2,11 @@
 
 Search order for a dataset directory ``<root>/<name>``:
 1. ``$CHIPSMITH_DATA`` (one directory, or several separated by ``os.pathsep``),
-2. ``~/.cache/chipsmith``,
-3. ``shared/data`` beside the repository (``../shared/data`` from a checkout) when it exists.
+2. ``~/.cache/chipsmith`` (``$XDG_CACHE_HOME/chipsmith`` when that is set),
+3. ``shared/data`` beside the repository (``../shared/data`` from a checkout) when it exists,
+4. ``$CHIPSMITH_SAMPLE_DATA``: folders of small in-repo samples, searched last. Only the
+   test suite sets it (to ``tests/data``), so a user's command never silently runs on a
+   sample; ``is_complete`` tells a whole dataset from a sample.
 
 Nothing fetched is committed. Each dataset has a manifest (``chipsmith/datasets/NAME.json``)
 with the sha256 of every file's *content* (gzip files are hashed decompressed, so a
@@ -128,15 +131,25 @@ def get(name: str) -> Dataset:
         raise DataError(f"unknown dataset {name!r}", fix=f"choose one of: {', '.join(names())}") from None
 
 
+SAMPLE_ENV = "CHIPSMITH_SAMPLE_DATA"
+
+
+def _env_paths(var: str) -> list[Path]:
+    return [Path(p).expanduser() for p in os.environ.get(var, "").split(os.pathsep) if p]
+
+
+def user_cache() -> Path:
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    return (Path(xdg).expanduser() if xdg else Path("~/.cache").expanduser()) / "chipsmith"
+
+
 def search_roots() -> list[Path]:
-    roots: list[Path] = []
-    env = os.environ.get("CHIPSMITH_DATA")
-    if env:
-        roots += [Path(p).expanduser() for p in env.split(os.pathsep) if p]
-    roots.append(Path("~/.cache/chipsmith").expanduser())
-    for shared in (REPO_ROOT.parent / "shared" / "data", Path.cwd().parent / "shared" / "data"):
-        if shared.is_dir() and shared.resolve() not in [r.resolve() for r in roots]:
-            roots.append(shared)
+    roots = _env_paths("CHIPSMITH_DATA") + [user_cache()]
+    candidates = [REPO_ROOT.parent / "shared" / "data", Path.cwd().parent / "shared" / "data"]
+    candidates += _env_paths(SAMPLE_ENV)
+    for extra in candidates:
+        if extra.is_dir() and extra.resolve() not in [r.resolve() for r in roots]:
+            roots.append(extra)
     return roots
 
 
@@ -152,6 +165,12 @@ def find(name: str) -> Path | None:
         if candidate.is_dir() and any(candidate.iterdir()):
             return candidate
     return None
+
+
+def is_complete(name: str, path: Path) -> bool:
+    """True when every file of the manifest exists under ``path`` (a whole dataset, not a
+    sample). Existence only, so it is cheap; ``verify`` checks contents."""
+    return all((path / rel).is_file() for rel in get(name).manifest())
 
 
 def resolve(name: str) -> Path:
@@ -261,6 +280,7 @@ def status(name: str) -> dict[str, object]:
         "description": ds.description,
         "license": ds.license,
         "found": str(path) if path else None,
+        "complete": is_complete(name, path) if path else False,
         "files_in_manifest": len(ds.manifest()),
         "fetch": None if path else f"chipsmith data fetch {name}",
         "upstream": [s.archive_url for s in ds.sources],

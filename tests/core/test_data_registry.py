@@ -1,14 +1,18 @@
 from __future__ import annotations
 
 import gzip
+import hashlib
 import io
 import json
 import zipfile
+from pathlib import Path
 
 import pytest
 
 from chipsmith import data
 from chipsmith.errors import DataError
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 def test_env_root_comes_first(tmp_path, monkeypatch):
@@ -19,8 +23,69 @@ def test_env_root_comes_first(tmp_path, monkeypatch):
     assert data.find("iccad23-irdrop") == tmp_path / "iccad23-irdrop"
 
 
-def test_shared_data_verifies(iccad23_dir):
-    report = data.verify("iccad23-irdrop", iccad23_dir)
+def _dataset(root, name, files=("x",)):
+    for rel in files:
+        (root / name / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / name / rel).write_text(rel)
+    return root / name
+
+
+def test_sample_is_searched_last_and_real_data_wins(tmp_path, monkeypatch):
+    real, sample, xdg, shared = (tmp_path / n for n in ("real", "sample", "xdg", "shared/data"))
+    (tmp_path / "repo").mkdir()
+    monkeypatch.setattr(data, "REPO_ROOT", tmp_path / "repo")  # a checkout with shared/ beside it
+    monkeypatch.chdir(tmp_path / "repo")
+    monkeypatch.setenv("CHIPSMITH_DATA", str(real))
+    monkeypatch.setenv("CHIPSMITH_SAMPLE_DATA", str(sample))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(xdg))
+    _dataset(sample, "iccad23-irdrop")
+    shared.mkdir(parents=True)
+    assert data.search_roots() == [real, xdg / "chipsmith", shared, sample]
+    assert data.cache_root() == real  # fetch never writes into the sample
+    assert data.find("iccad23-irdrop") == sample / "iccad23-irdrop"
+    assert not data.is_complete("iccad23-irdrop", sample / "iccad23-irdrop")
+    assert data.status("iccad23-irdrop")["complete"] is False
+    _dataset(real, "iccad23-irdrop")
+    assert data.find("iccad23-irdrop") == real / "iccad23-irdrop"
+
+
+def test_no_sample_unless_asked(tmp_path, monkeypatch):
+    monkeypatch.delenv("CHIPSMITH_SAMPLE_DATA")
+    assert REPO / "tests" / "data" not in data.search_roots()
+
+
+def test_is_complete_needs_every_manifest_file(tmp_path):
+    files = list(data.get("iccad13-litho").manifest())
+    root = _dataset(tmp_path, "iccad13-litho", files)
+    assert data.is_complete("iccad13-litho", root)
+    (root / files[-1]).unlink()
+    assert not data.is_complete("iccad13-litho", root)
+
+
+@pytest.mark.parametrize("name", data.names())
+def test_in_repo_sample_matches_the_manifest(name):
+    """Every data file under tests/data is real: listed in the manifest, same sha256."""
+    sample = REPO / "tests" / "data" / name
+    files = {str(p.relative_to(sample)) for p in sample.rglob("*") if p.is_file()}
+    report = data.verify(name, sample)
+    assert not report.mismatched
+    assert files and set(report.ok) == files
+
+
+def test_sha256sums_lists_every_sample_file():
+    root = REPO / "tests" / "data"
+    listed = dict(reversed(line.split("  ", 1)) for line in (root / "SHA256SUMS").read_text().splitlines())
+    files = {str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()} - {"SHA256SUMS", "README.md"}
+    assert set(listed) == files
+    assert all(hashlib.sha256((root / rel).read_bytes()).hexdigest() == digest for rel, digest in listed.items())
+
+
+def test_in_repo_litho_sample_is_the_whole_dataset():
+    assert data.is_complete("iccad13-litho", REPO / "tests" / "data" / "iccad13-litho")
+
+
+def test_whole_dataset_verifies(iccad23_full):
+    report = data.verify("iccad23-irdrop", iccad23_full)
     assert report.passed and len(report.ok) == len(data.get("iccad23-irdrop").manifest())
 
 

@@ -30,8 +30,8 @@ def test_matches_contest_golden(iccad23_dir, case):
 
 
 @pytest.mark.slow
-def test_matches_contest_golden_all_cases(iccad23_dir):
-    cases = sorted(p for p in iccad23_dir.glob("*/*") if (p / "netlist.sp.gz").exists())
+def test_matches_contest_golden_all_cases(iccad23_full):
+    cases = sorted(p for p in iccad23_full.glob("*/*") if (p / "netlist.sp.gz").exists())
     assert len(cases) == 28
     for case in cases:
         c = _golden_check(case)
