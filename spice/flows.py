@@ -90,7 +90,7 @@ def _ac_figures(ac) -> dict:
 
     figures = {}
     for name in ac.names():
-        if not name.startswith("v(") or not np.any(np.abs(ac.get(name)) > 0):
+        if not name.startswith("v(") or "#" in name or not np.any(np.abs(ac.get(name)) > 0):
             continue  # currents and nodes without AC signal (supplies, bias) have no figures
         entry = {"gain": measure.dc_gain_signed(ac, name), "gain_db": measure.dc_gain_db(ac, name)}
         for key, fn in (("f3db_hz", measure.bandwidth_3db), ("unity_gain_hz", measure.unity_gain_frequency),
@@ -111,7 +111,7 @@ def _dc_figures(dc) -> dict:
 
     figures = {}
     for name in dc.names():
-        if not name.startswith("v(") or dc.x.size < 3:
+        if not name.startswith("v(") or "#" in name or dc.x.size < 3:  # '#': a device's internal node
             continue
         try:
             slope = measure.max_gain_dc(dc, name)
@@ -150,17 +150,26 @@ def _csv(wave, complex_: bool) -> str:
 
 def sim_flow(file: Path, *, op: bool = False, ac: Optional[str] = None, dc: Optional[str] = None,
              tran: Optional[str] = None, save: Optional[str] = None, mode: str = "subprocess",
-             timeout: float = 30.0, include_dirs: Sequence[Path] = (), write_files: bool = True) -> FlowResult:
+             timeout: float = 30.0, include_dirs: Sequence[Path] = (), write_files: bool = True,
+             pdk: Optional[str] = None, corners: Optional[str] = None, temps: Optional[str] = None,
+             workers: Optional[int] = None) -> FlowResult:
     """Simulate a netlist file with ngspice: the operating point and per-analysis figures,
-    with the waveforms as CSV files."""
+    with the waveforms as CSV files.
+
+    With ``pdk`` the file's devices are simulated with that PDK's models, once per corner and
+    temperature (``corners="tt,ff"``, ``temps="-40,27,125"``); the summary then holds one
+    entry per (corner, temperature) under ``"corners"`` and the files carry that suffix.
+    """
     from chipsmith.spice.check import read_netlist_file
-    from chipsmith.spice.runner import MODES, check_save, simulate, split_analyses
+    from chipsmith.spice.runner import MODES, check_save, split_analyses
     from chipsmith.spice.safety import check_safe
 
     if mode not in MODES:
         raise InputError(f"unknown --mode {mode!r}", fix=f"use one of: {', '.join(MODES)}")
     if not (math.isfinite(timeout) and timeout > 0):
         raise InputError(f"--timeout must be a positive number of seconds, got {timeout}")
+    if pdk is None and (corners or temps):
+        raise InputError("--corners/--temps need a process", fix="add --pdk sky130 (or --pdk generic)")
     requested = parse_cli_analyses(op, ac, dc, tran)
     save_list = check_save([s for s in (save or "").split(",") if s.strip()])
     text = read_netlist_file(file)
@@ -171,10 +180,23 @@ def sim_flow(file: Path, *, op: bool = False, ac: Optional[str] = None, dc: Opti
     if not analyses:
         raise InputError("no analysis requested", where=str(file),
                          fix="add --op, --ac, --dc or --tran (or .op/.ac/.dc/.tran cards in the file)")
-    result = simulate(body, analyses, save=save_list, timeout_s=timeout, mode=mode, include_dirs=dirs,
-                      source=str(file))
-    summary: dict = {"file": str(file), "mode": result.mode, "seconds": result.seconds,
-                     "analyses": [type(a).__name__.lower() for a in analyses]}
+    head = {"file": str(file), "analyses": [type(a).__name__.lower() for a in analyses]}
+    if pdk is None:
+        summary, files = _simulate_one(body, analyses, save_list, timeout, mode, dirs, str(file))
+        summary = {**head, **summary}
+        summary["files"] = sorted(files) + ["summary.json"] if write_files else []
+        return FlowResult(summary, files)
+    return _simulate_corners(body, analyses, save_list, timeout, mode, dirs, str(file), head, write_files,
+                             pdk, corners, temps, workers)
+
+
+def _simulate_one(body: str, analyses: list, save: list[str], timeout: float, mode: str,
+                  dirs: Sequence[Path], source: str, trusted: bool = False) -> tuple[dict, dict[str, str]]:
+    from chipsmith.spice.runner import simulate
+
+    result = simulate(body, analyses, save=save, timeout_s=timeout, mode=mode, include_dirs=dirs, source=source,
+                      trusted=trusted)
+    summary: dict = {"mode": result.mode, "seconds": result.seconds}
     files: dict[str, str] = {}
     if result.op is not None:
         from chipsmith.spice.measure import quiescent_power
@@ -200,7 +222,47 @@ def sim_flow(file: Path, *, op: bool = False, ac: Optional[str] = None, dc: Opti
         summary["tran"] = {"points": int(result.tran.x.size), "stop": float(result.tran.x[-1]),
                            "ranges": _range_figures(result.tran)}
         files["tran.csv"] = _csv(result.tran, False)
-    summary["files"] = sorted(files) + ["summary.json"] if write_files else []
+    return summary, files
+
+
+def with_models(body: str, model_lines: str) -> str:
+    """``body`` (title line first) with the model cards inserted right after the title."""
+    title, _, rest = body.partition("\n")
+    return f"{title}\n{model_lines}{rest}"
+
+
+def _simulate_corners(body: str, analyses: list, save: list[str], timeout: float, mode: str,
+                      dirs: Sequence[Path], source: str, head: dict, write_files: bool, pdk_name: str,
+                      corners_text: Optional[str], temps_text: Optional[str],
+                      workers: Optional[int]) -> FlowResult:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from chipsmith.options import resolve_workers
+    from chipsmith.spice.pdk import get_pdk, parse_corners, parse_temps
+
+    pdk = get_pdk(pdk_name)
+    points = [(c, t) for c in parse_corners(corners_text, pdk) for t in parse_temps(temps_text)]
+    all_dirs = (*dirs, *pdk.model_dirs)
+
+    def one(point: tuple[str, float]) -> tuple[dict, dict[str, str]]:
+        corner, temp = point
+        deck = with_models(body, pdk.model_lines(corner, temp))
+        # the user's text passed the safety policy above; the model cards are the PDK's own files
+        return _simulate_one(deck, analyses, save, timeout, mode, all_dirs, f"{source} [{corner}, {temp:g} C]",
+                             trusted=True)
+
+    # each point is its own ngspice process, so threads overlap them; shared mode is one library
+    n_threads = 1 if mode == "shared" else min(len(points), resolve_workers(workers) or 1)
+    with ThreadPoolExecutor(max_workers=n_threads) as pool:
+        results = list(pool.map(one, points))
+    entries, files = [], {}
+    for (corner, temp), (summary, point_files) in zip(points, results):
+        suffix = f"_{corner}_{temp:g}C"
+        entries.append({"corner": corner, "temp_c": temp, **summary})
+        files.update({name.replace(".csv", f"{suffix}.csv"): text for name, text in point_files.items()})
+    summary = {**head, "pdk": pdk.name, "pdk_description": pdk.description,
+               "mode": entries[0]["mode"], "seconds": sum(e["seconds"] for e in entries), "corners": entries,
+               "files": sorted(files) + ["summary.json"] if write_files else []}
     return FlowResult(summary, files)
 
 

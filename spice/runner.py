@@ -363,6 +363,14 @@ def _polarity(model: str, showmod: dict[str, dict[str, str]], declared: dict[str
     return "unknown"
 
 
+def _instance_subckt(body: str, instance: str) -> str:
+    """The subcircuit an ``X`` instance line of ``body`` calls ("" when not found)."""
+    match = re.search(rf"^\s*{re.escape(instance)}\s+([^=\n]*?)\s+\w+\s*=", body, re.IGNORECASE | re.MULTILINE)
+    if match is None:
+        match = re.search(rf"^\s*{re.escape(instance)}\s+(.*?)\s*$", body, re.IGNORECASE | re.MULTILINE)
+    return match.group(1).split()[-1] if match and match.group(1).split() else ""
+
+
 def device_ops(show_text: str, showmod_text: str, body: str) -> dict[str, DeviceOp]:
     """MOSFET op points from ``show``/``showmod`` tables, converted to the SPICE sign convention.
 
@@ -380,6 +388,14 @@ def device_ops(show_text: str, showmod_text: str, body: str) -> dict[str, Device
     for name, row in table.items():
         model = row.get("model", "")
         polarity = _polarity(model, showmod, declared)
+        instance, _, _ = model.rpartition(":")
+        if instance:
+            # a PDK device is a subcircuit around a binned BSIM model: ngspice shows the
+            # model as "xm1:nshort_model.32" and cuts the device name at 20 characters, so the
+            # X instance names the device and its subcircuit (..._nfet_/..._pfet_) the polarity
+            name = instance
+            if polarity == "unknown":
+                polarity = _polarity(_instance_subckt(body, instance.split(".")[-1]), {}, declared)
         sign = -1.0 if polarity == "pmos" else 1.0
         vth = to_float(row.get("vth"))
         if math.isnan(vth):

@@ -12,7 +12,7 @@ from typing import Optional
 
 import typer
 
-from chipsmith.options import JsonOpt, OptionalOutOpt, QuietOpt
+from chipsmith.options import JsonOpt, OptionalOutOpt, QuietOpt, WorkersOpt
 
 app = typer.Typer(help="SPICE netlists: check (parse + safety + ERC), sim (ngspice), lib (block library).",
                   no_args_is_help=True)
@@ -69,17 +69,31 @@ def sim(
     mode: str = typer.Option("subprocess", "--mode", help="subprocess (isolated) or shared (in-process)."),
     timeout: float = typer.Option(30.0, "--timeout", help="Seconds before ngspice is killed."),
     include_dir: list[Path] = _INCLUDE_DIR,
+    pdk: Optional[str] = typer.Option(None, "--pdk", help="Simulate with this process's models: sky130 or "
+                                      "generic (devices named as the PDK names them)."),
+    corners: Optional[str] = typer.Option(None, "--corners", help="Process corners with --pdk, e.g. tt,ff,ss,fs,sf "
+                                          "(default tt)."),
+    temps: Optional[str] = typer.Option(None, "--temps", help="Temperatures in C with --pdk, e.g. -40,27,125 "
+                                        "(default 27)."),
+    workers: WorkersOpt = None,
     as_json: JsonOpt = False,
     out: OptionalOutOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
-    """Simulate a netlist with ngspice and print the operating point and figures."""
+    """Simulate a netlist with ngspice and print the operating point and figures (per corner with --pdk)."""
     from chipsmith.spice.flows import sim_flow
 
     result = sim_flow(file, op=op, ac=ac, dc=dc, tran=tran, save=save, mode=mode, timeout=timeout,
-                      include_dirs=include_dir, write_files=out is not None)
-    if not _emit(result, out, as_json):
+                      include_dirs=include_dir, write_files=out is not None, pdk=pdk, corners=corners,
+                      temps=temps, workers=workers)
+    if _emit(result, out, as_json):
+        return
+    if "corners" not in result.summary:
         _print_sim(result.summary)
+        return
+    for entry in result.summary["corners"]:
+        typer.echo(f"--- {result.summary['pdk']} corner {entry['corner']}, {entry['temp_c']:g} C")
+        _print_sim({**entry, "file": result.summary["file"], "analyses": result.summary["analyses"]})
 
 
 def _print_sim(summary: dict) -> None:
