@@ -1,47 +1,22 @@
-"""`chipsmith irdrop`: exact static and dynamic IR drop of PDN netlists, and synthetic datasets.
+"""`chipsmith irdrop`: exact IR drop of PDN netlists, synthetic datasets, learned predictors.
 
-``solve`` parses a PDN netlist (contest or generic SPICE R/C/I/V, gzip or plain), solves
-it exactly (direct sparse or AMG-CG; transient with one factorization) and writes the
-IR-drop map in the contest convention. ``generate`` writes a seeded dataset of synthetic
-PDNs with their exact maps. Heavy imports happen inside the commands.
+Each command parses its options and calls one flow in :mod:`chipsmith.irdrop.flows`;
+heavy imports happen inside the commands.
 """
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Optional
+from typing import List, Optional
 
 import typer
 
-from chipsmith.errors import InputError
+from chipsmith.options import JsonOpt, LimitOpt, OutOpt, QuietOpt, SchedulerOpt, SeedOpt, WorkersOpt, resolve_workers
 
-app = typer.Typer(help="IR drop: solve PDN netlists (static/dynamic), generate synthetic datasets.",
-                  no_args_is_help=True)
+app = typer.Typer(help="IR drop: exact solves of PDN netlists (static/dynamic), synthetic datasets, "
+                       "GNN-CNN and U-Net predictors (train, predict, eval).", no_args_is_help=True)
 
-
-def _parse_shape(shape: Optional[str], like: Optional[Path]) -> tuple[int, int] | None:
-    if shape and like:
-        raise InputError("give either --shape or --like, not both", fix="drop one of them")
-    if like is not None:
-        import numpy as np
-
-        if not like.is_file():
-            raise InputError("reference map not found", where=str(like), fix="check the --like path")
-        try:
-            ref = np.loadtxt(like, delimiter=",", ndmin=2) if like.suffix != ".npy" else np.load(like)
-        except Exception as exc:  # numpy raises ValueError/OSError for unreadable maps
-            raise InputError(f"cannot read reference map ({type(exc).__name__})", where=str(like),
-                             fix="pass a comma-separated or .npy map") from None
-        return int(ref.shape[0]), int(ref.shape[1])
-    if shape:
-        try:
-            nx, ny = (int(v) for v in shape.lower().split("x"))
-        except ValueError:
-            raise InputError(f"--shape '{shape}' is not NXxNY", fix="write e.g. --shape 298x298") from None
-        if nx < 1 or ny < 1:
-            raise InputError(f"--shape '{shape}' must be positive", fix="write e.g. --shape 298x298")
-        return nx, ny
-    return None
+DeviceOpt = typer.Option("auto", "--device", help="cpu, cuda, cuda:N or auto (GPU when visible).")
 
 
 def _echo(summary: dict, as_json: bool, line: str) -> None:
@@ -56,7 +31,7 @@ def _echo(summary: dict, as_json: bool, line: str) -> None:
 @app.command()
 def solve(
     netlist: Path = typer.Argument(..., help="PDN netlist (.sp or .sp.gz): R, C, I, V lines."),
-    out: Path = typer.Option(..., "--out", help="Output directory (map .csv/.npy/.png, summary.json)."),
+    out: OutOpt = ...,
     currents: Optional[Path] = typer.Option(None, "--currents", help="Time-varying currents (.npz per instance "
                                             "or per tile, or .csv per instance); implies --dynamic."),
     dynamic: bool = typer.Option(False, "--dynamic", help="Transient solve (needs C elements); the map is the "
@@ -72,132 +47,122 @@ def solve(
     orientation: str = typer.Option("xy", "--orientation", help="xy: first index x, like the contest; image: rows = y, top row = max y."),
     lenient_names: bool = typer.Option(False, "--lenient-names", help="Accept nodes without a location (left out of maps)."),
     hotspot_fraction: float = typer.Option(0.9, "--hotspot-fraction", help="Hotspot = pixel above this fraction of the max."),
-    as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
-    quiet: bool = typer.Option(False, "--quiet", help="No progress output."),
+    as_json: JsonOpt = False,
+    quiet: QuietOpt = False,
 ) -> None:
     """Solve a PDN netlist exactly and write its IR-drop map (first index x, 1 um pixels, volts)."""
-    import time
+    from chipsmith.irdrop import flows
 
-    import numpy as np
-
-    from chipsmith.artifacts import staged_output, write_json
-    from chipsmith.irdrop.dynamic import (INTEGRATORS, load_profile, netlist_profile, solve_transient,
-                                          validate_transient)
-    from chipsmith.irdrop.maps import MAP_METHODS, ORIENTATIONS, MapBuilder, hotspots
-    from chipsmith.irdrop.outputs import npy_bytes, worst_pixel, write_map
-    from chipsmith.irdrop.parser import parse_pdn
-    from chipsmith.irdrop.static import METHODS, solve_static
-    from chipsmith.progress import progress_bar
-
-    for value, allowed, opt in ((method, METHODS, "--method"), (integrator, INTEGRATORS, "--integrator"),
-                                (map_method, MAP_METHODS, "--map-method"), (orientation, ORIENTATIONS, "--orientation")):
-        if value not in allowed:
-            raise InputError(f"{opt} '{value}' is not one of {', '.join(allowed)}", fix=f"pass {opt} {allowed[0]}")
-    if not 0 < hotspot_fraction < 1:
-        raise InputError(f"--hotspot-fraction {hotspot_fraction} must be between 0 and 1", fix="e.g. 0.9")
-    map_shape = _parse_shape(shape, like)
-    dynamic = dynamic or currents is not None
-
-    t0 = time.perf_counter()
-    pdn = parse_pdn(netlist, strict=not lenient_names)
-    parse_s = time.perf_counter() - t0
-    builder = MapBuilder(pdn, shape=map_shape, method=map_method)
-    summary: dict = {"netlist": str(netlist), "nodes": pdn.n_nodes, "resistors": len(pdn.r_ohm),
-                     "current_sources": len(pdn.i_amp), "pads": len(pdn.v_node), "capacitors": len(pdn.c_farad),
-                     "vdd_V": pdn.vdd, "parse_seconds": parse_s, "analysis": "dynamic" if dynamic else "static"}
-    slices_map = None
-    if not dynamic:
-        sol = solve_static(pdn, method=method)
-        node_drop = sol.drop
-        summary.update(method=sol.method, unknowns=sol.n_unknowns, solve_seconds=sol.solve_seconds,
-                       solve_phases=sol.seconds, cg_iterations=sol.iterations,
-                       relative_residual=sol.relative_residual)
-    else:
-        profile = load_profile(currents, pdn) if currents is not None else netlist_profile(pdn)
-        stop = t_stop if t_stop is not None else profile.t_end
-        if not stop > 0:
-            raise InputError("no stop time: the currents do not vary in time", where=str(currents or netlist),
-                             fix="pass --tstop")
-        step = dt if dt is not None else stop / 200
-        n_steps = validate_transient(pdn, dt=step, t_stop=stop, integrator=integrator)
-        with progress_bar("transient", n_steps, quiet=quiet or as_json) as advance:
-            dyn = solve_transient(pdn, profile, dt=step, t_stop=stop, integrator=integrator, n_slices=slices,
-                                  progress=advance)
-        node_drop = dyn.worst_drop
-        slices_map = builder(dyn.slice_node_values(pdn.n_nodes))
-        summary.update(method="direct (one factorization)", integrator=integrator, dt_s=step, t_stop_s=stop,
-                       time_steps=dyn.n_steps, factorizations=dyn.factorizations,
-                       solve_seconds=float(sum(v for k, v in dyn.seconds.items() if k != "steps_cpu")), solve_phases=dyn.seconds,
-                       seconds_per_step=dyn.seconds_per_step, currents_kind=profile.kind,
-                       slice_times_s=dyn.slice_times.tolist(),
-                       slice_max_drop_V=[float(m.max()) for m in slices_map])
-    ir_map = builder(node_drop)
-    wx, wy = worst_pixel(ir_map)
-    worst_node = int(np.argmax(node_drop))
-    hot = hotspots(ir_map, hotspot_fraction)
-    summary.update(map_shape=list(builder.shape), orientation=orientation, map_method=map_method,
-                   max_drop_V=float(ir_map.max()), mean_drop_V=float(ir_map.mean()),
-                   worst_pixel_xy_um=[wx, wy], max_node_drop_V=float(node_drop[worst_node]),
-                   worst_node=pdn.name_of(worst_node), worst_node_place=pdn.where(worst_node),
-                   hotspot_fraction=hotspot_fraction, hotspot_count=int(hot.sum()))
-    title = f"{netlist.name}: {'worst-case dynamic' if dynamic else 'static'} IR drop"
-    with staged_output(out) as stage:
-        files = write_map(stage, "ir_drop_map", ir_map, orientation=orientation, title=title)
-        if slices_map is not None:
-            from chipsmith.artifacts import atomic_write_bytes
-            from chipsmith.irdrop.maps import orient
-
-            arr = np.stack([orient(m, orientation) for m in slices_map])
-            atomic_write_bytes(stage / "ir_drop_slices.npy", npy_bytes(arr))
-            files.append("ir_drop_slices.npy")
-        summary["files"] = files + ["summary.json"]
-        write_json(stage / "summary.json", summary)
-    _echo(summary, as_json, f"{netlist.name}: max drop {summary['max_drop_V'] * 1e3:.4f} mV at ({wx}, {wy}) um, "
-          f"mean {summary['mean_drop_V'] * 1e3:.4f} mV, {summary['hotspot_count']} hotspot pixels, "
-          f"{summary['method']} in {summary['solve_seconds']:.3f} s -> {out}")
+    s = flows.solve(netlist, out, currents=currents, dynamic=dynamic, method=method, integrator=integrator, dt=dt,
+                    t_stop=t_stop, slices=slices, shape=shape, like=like, map_method=map_method,
+                    orientation=orientation, lenient_names=lenient_names, hotspot_fraction=hotspot_fraction,
+                    quiet=quiet or as_json)
+    wx, wy = s["worst_pixel_xy_um"]
+    _echo(s, as_json, f"{netlist.name}: max drop {s['max_drop_V'] * 1e3:.4f} mV at ({wx}, {wy}) um, "
+          f"mean {s['mean_drop_V'] * 1e3:.4f} mV, {s['hotspot_count']} hotspot pixels, "
+          f"{s['method']} in {s['solve_seconds']:.3f} s -> {out}")
 
 
 @app.command()
 def generate(
-    out: Path = typer.Option(..., "--out", help="Dataset directory (case0000/, ..., summary.json)."),
-    n: int = typer.Option(10, "--n", min=1, max=100000, help="Number of cases."),
+    out: OutOpt = ...,
+    count: int = typer.Option(10, "--count", min=1, max=100000, help="Number of cases."),
     dynamic: bool = typer.Option(False, "--dynamic", help="Add capacitances, per-tile PWL currents and dynamic maps."),
-    seed: int = typer.Option(0, "--seed", help="Dataset seed; same seed, same files."),
+    seed: SeedOpt = 0,
     size_um: str = typer.Option("150:350", "--size-um", help="Die side range MIN:MAX in um."),
-    workers: int = typer.Option(1, "--workers", min=1, help="Parallel dask workers (1 = in process)."),
-    scheduler: Optional[str] = typer.Option(None, "--scheduler", help="dask scheduler address (default: local)."),
-    as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
-    quiet: bool = typer.Option(False, "--quiet", help="No progress output."),
+    workers: WorkersOpt = None,
+    scheduler: SchedulerOpt = None,
+    as_json: JsonOpt = False,
+    quiet: QuietOpt = False,
 ) -> None:
     """Write a seeded dataset of synthetic PDNs in the contest format with exact IR-drop maps."""
-    import time
+    from chipsmith.irdrop import flows
 
-    from chipsmith.artifacts import staged_output, write_json
-    from chipsmith.irdrop.dataset import CaseTask, case_seeds, make_case
-    from chipsmith.progress import progress_bar
+    s = flows.generate(out, count=count, dynamic=dynamic, seed=seed, size_um=size_um,
+                       workers=resolve_workers(workers, scheduler), scheduler=scheduler, quiet=quiet or as_json)
+    _echo(s, as_json, f"{count} {'dynamic' if dynamic else 'static'} cases (seed {seed}) in {s['seconds']:.1f} s -> {out}")
 
-    try:
-        lo, hi = (float(v) for v in size_um.split(":"))
-    except ValueError:
-        raise InputError(f"--size-um '{size_um}' is not MIN:MAX", fix="write e.g. --size-um 150:350") from None
-    if not (20 <= lo <= hi <= 5000):
-        raise InputError(f"--size-um {size_um} must satisfy 20 <= MIN <= MAX <= 5000", fix="e.g. 150:350")
-    t0 = time.perf_counter()
-    with staged_output(out) as stage:
-        tasks = [CaseTask(index=i, seed=s, out_dir=str(stage), dynamic=dynamic, size_um=(lo, hi))
-                 for i, s in enumerate(case_seeds(seed, n))]
-        with progress_bar("generate", n, quiet=quiet or as_json) as advance:
-            if workers > 1 or scheduler:
-                from chipsmith.parallel import ClusterConfig, parallel_map
 
-                records = parallel_map(make_case, tasks, ClusterConfig.from_env(scheduler=scheduler, workers=workers),
-                                       on_result=lambda i, r: advance(1))
-            else:
-                records = []
-                for task in tasks:
-                    records.append(make_case(task))
-                    advance(1)
-        summary = {"cases": n, "seed": seed, "dynamic": dynamic, "size_um": [lo, hi],
-                   "seconds": time.perf_counter() - t0, "records": records}
-        write_json(stage / "summary.json", summary)
-    _echo(summary, as_json, f"{n} {'dynamic' if dynamic else 'static'} cases (seed {seed}) -> {out}")
+@app.command()
+def train(
+    out: OutOpt = ...,
+    data: List[str] = typer.Option(..., "--data", help="Case directories or dataset names (repeatable), e.g. "
+                                   "iccad23-irdrop and the output of `irdrop generate`."),
+    model: str = typer.Option("pdnnet", "--model", help="pdnnet (dual-branch GNN-CNN) or unet (baseline)."),
+    config: str = typer.Option("cpu", "--config", help="Preset: cpu (small, tests) or gpu (real runs)."),
+    epochs: Optional[int] = typer.Option(None, "--epochs", min=1, help="Override the preset's epochs."),
+    size: Optional[int] = typer.Option(None, "--size", min=8, help="Model grid S (maps are resampled to SxS)."),
+    batch_size: Optional[int] = typer.Option(None, "--batch-size", min=1, help="Override the preset's batch size."),
+    lr: Optional[float] = typer.Option(None, "--lr", help="Override the preset's learning rate."),
+    test_case: Optional[List[str]] = typer.Option(None, "--test-case", help="Held-out case (end of its name; "
+                                                   "repeatable; default real/testcase2 and real/testcase12)."),
+    time_budget: Optional[float] = typer.Option(None, "--time-budget", help="Stop training after this many seconds."),
+    cache: Optional[Path] = typer.Option(None, "--cache", help="Processed-graph cache (default ~/.cache/chipsmith)."),
+    device: str = DeviceOpt,
+    no_eval: bool = typer.Option(False, "--no-eval", help="Skip the held-out evaluation after training."),
+    seed: SeedOpt = 0,
+    limit: LimitOpt = None,
+    workers: WorkersOpt = None,
+    as_json: JsonOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Train an IR-drop predictor; writes model.pt (config + data version inside), history, test metrics."""
+    from chipsmith.irdrop import flows
+
+    s = flows.train(data, out, model=model, preset=config, epochs=epochs, size=size, batch_size=batch_size, lr=lr,
+                    seed=seed, test_cases=tuple(test_case) if test_case else None, time_budget_s=time_budget,
+                    cache=cache, limit=limit, workers=resolve_workers(workers), device=device,
+                    evaluate_test=not no_eval, quiet=quiet or as_json)
+    line = (f"{s['model']}: {s['splits']['train']} train / {s['splits']['val']} val / {s['splits']['test']} test cases, "
+            f"{s['epochs_run']} epochs in {s['train_seconds']:.1f} s on {s['device']}")
+    if "test" in s:
+        a = s["test"]["all"]
+        line += f"; test MAE {a['mean_mae_V']:.3e} V, F1 {a['mean_hotspot_f1']:.3f}"
+    _echo(s, as_json, line + f" -> {out}")
+
+
+@app.command()
+def predict(
+    source: Path = typer.Argument(..., help="PDN netlist, or a case directory (netlist.sp, optional currents.npz)."),
+    out: OutOpt = ...,
+    model: str = typer.Option("pdnnet", "--model", help="Training output directory, model.pt, or a shipped model "
+                              "(pdnnet, unet)."),
+    shape: Optional[str] = typer.Option(None, "--shape", help="Map size NXxNY in um (default from the extent)."),
+    like: Optional[Path] = typer.Option(None, "--like", help="Take the map size from this map."),
+    orientation: str = typer.Option("xy", "--orientation", help="xy (contest) or image."),
+    device: str = DeviceOpt,
+    as_json: JsonOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Predict the IR-drop map of a netlist with a trained model (CSV/NPY/PNG + summary)."""
+    from chipsmith.irdrop import flows
+
+    s = flows.predict(model, source, out, device=device, orientation=orientation, shape=shape, like=like)
+    wx, wy = s["worst_pixel_xy_um"]
+    _echo(s, as_json, f"{source.name}: predicted max drop {s['max_drop_V'] * 1e3:.4f} mV at ({wx}, {wy}) um "
+          f"({s['model']}, forward {s['forward_seconds'] * 1e3:.1f} ms) -> {out}")
+
+
+@app.command("eval")
+def evaluate(
+    out: OutOpt = ...,
+    data: List[str] = typer.Option(..., "--data", help="Case directories or dataset names (repeatable)."),
+    model: str = typer.Option("pdnnet", "--model", help="Training output directory, model.pt or shipped name."),
+    split: str = typer.Option("test", "--split", help="The checkpoint's test, val or train cases, or all given cases."),
+    no_timing: bool = typer.Option(False, "--no-timing", help="Skip timing the exact solver."),
+    cache: Optional[Path] = typer.Option(None, "--cache", help="Processed-graph cache."),
+    device: str = DeviceOpt,
+    limit: LimitOpt = None,
+    workers: WorkersOpt = None,
+    as_json: JsonOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """MAE, max error, hotspot F1 (90% of max), correlation and speed vs the exact solver, per case."""
+    from chipsmith.irdrop import flows
+
+    s = flows.evaluate(model, data, out, split=split, cache=cache, limit=limit, workers=resolve_workers(workers),
+                       device=device, exact_timing=not no_timing, quiet=quiet or as_json)
+    a = s["summary"]["all"]
+    speed = f", exact/predict {a['median_exact_over_predict']:.1f}x" if "median_exact_over_predict" in a else ""
+    _echo(s, as_json, f"{s['model']} on {a['cases']} {split} case(s): MAE {a['mean_mae_V']:.3e} V, "
+          f"F1 {a['mean_hotspot_f1']:.3f}{speed} -> {out}")

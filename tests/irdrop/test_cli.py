@@ -49,7 +49,7 @@ def test_solve_image_orientation(cli, tmp_path):
 
 def test_generate_then_dynamic_solve(cli, tmp_path):
     data = tmp_path / "ds"
-    res = cli("irdrop", "generate", "--n", "3", "--dynamic", "--seed", "1", "--size-um", "60:90",
+    res = cli("irdrop", "generate", "--count", "3", "--workers", "1", "--dynamic", "--seed", "1", "--size-um", "60:90",
               "--out", data, "--quiet")
     assert res.code == 0, res.stderr
     summary = json.loads((data / "summary.json").read_text())
@@ -80,7 +80,7 @@ def test_same_seed_same_dataset(cli, tmp_path):
                 h[str(p.relative_to(d))] = hashlib.sha256(p.read_bytes()).hexdigest()
         return h
 
-    args = ("irdrop", "generate", "--n", "2", "--dynamic", "--size-um", "50:70", "--quiet")
+    args = ("irdrop", "generate", "--count", "2", "--workers", "1", "--dynamic", "--size-um", "50:70", "--quiet")
     assert cli(*args, "--seed", "7", "--out", tmp_path / "a").code == 0
     assert cli(*args, "--seed", "7", "--out", tmp_path / "b").code == 0
     assert cli(*args, "--seed", "8", "--out", tmp_path / "c").code == 0

@@ -1,0 +1,79 @@
+"""Prediction with a trained checkpoint and the metrics used to judge it.
+
+Metrics (per case, on the case's native 1 µm map, [x][y]):
+
+* ``mae_V``: mean absolute error; ``max_error_V``: largest absolute pixel error;
+* ``hotspot_f1``: F1 of hotspot pixels, a hotspot being a pixel above 90 % of *that map's*
+  maximum (the contest definition, applied to the golden and the predicted map alike);
+* ``corr``: Pearson correlation of the two maps;
+* ``max_drop_rel_error``: relative error of the predicted maximum drop.
+
+The golden map is never touched by the model: it is read from the case's
+``ir_drop_map.csv`` (contest SPICE result, or the exact solver for generated cases).
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from chipsmith.irdrop.maps import compare
+
+
+def map_metrics(pred: np.ndarray, golden: np.ndarray, fraction: float = 0.9) -> dict[str, float]:
+    c = compare(pred, golden)
+    hp = pred > fraction * pred.max()
+    hg = golden > fraction * golden.max()
+    tp = float(np.sum(hp & hg))
+    f1 = 2 * tp / max(float(hp.sum() + hg.sum()), 1.0)
+    if pred.std() > 0 and golden.std() > 0:
+        corr = float(np.corrcoef(pred.ravel(), golden.ravel())[0, 1])
+    else:
+        corr = None  # undefined for a constant map; JSON null, never NaN
+    return {"mae_V": c["mae"], "max_error_V": c["max_abs_error"], "hotspot_f1": f1, "corr": corr,
+            "max_drop_V": c["max_drop"], "golden_max_drop_V": c["golden_max_drop"],
+            "max_drop_rel_error": c["max_drop_rel_error"]}
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """Predicted maps in volts at the case's native shape ([x][y], 1 µm)."""
+
+    static: np.ndarray
+    dynamic: np.ndarray | None
+    forward_seconds: float
+
+
+def _sync(device: str) -> None:
+    if str(device).startswith("cuda"):
+        import torch
+
+        torch.cuda.synchronize()
+
+
+def predict_item(loaded, item, *, device: str = "cpu") -> Prediction:
+    """Run the model on one processed case (a HeteroData from :func:`graph_dataset.build_item`)."""
+    import torch
+    from torch_geometric.data import Batch
+
+    from chipsmith.irdrop.features import upsample
+
+    batch = Batch.from_data_list([item]).to(device)
+    with torch.no_grad():
+        _sync(device)
+        t0 = time.perf_counter()
+        out = loaded.model(batch)
+        _sync(device)
+        fwd = time.perf_counter() - t0
+    total = float(item.total_current[0])
+    shape = tuple(int(v) for v in item.native_shape[0])
+    maps = (out[0].double().cpu() * loaded.target_scale * total).clamp(min=0)
+    native = upsample(maps.numpy(), shape)
+    dyn = native[1] if native.shape[0] > 1 else None
+    return Prediction(static=native[0], dynamic=dyn, forward_seconds=fwd)
+
+
+def warm_up(loaded, item, device: str) -> None:
+    """One untimed forward pass (kernel selection, allocator) before timing."""
+    predict_item(loaded, item, device=device)

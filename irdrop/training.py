@@ -1,0 +1,252 @@
+"""Training and checkpoints for the IR-drop predictors (PDNNet dual-branch, U-Net baseline).
+
+Targets are IR drop divided by the case's total DC current (static drop is linear in the
+currents, so this removes the design's current level) and by one training-set constant
+``target_scale`` (so the network sees values near 1). A prediction in volts is
+``output * target_scale * total_current``.
+
+A checkpoint (``model.pt``) is a dict: ``format``, ``version``, ``model`` (name),
+``config`` (the :class:`TrainConfig`), ``data_version``, ``feature_version``,
+``target_scale``, ``state_dict``, ``splits`` (case names) and ``history``; loading
+checks format, version and model name and raises :class:`InputError` otherwise.
+"""
+from __future__ import annotations
+
+import dataclasses
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from chipsmith.errors import InputError
+from chipsmith.irdrop.features import FEATURE_VERSION, MAP_CHANNELS
+
+CHECKPOINT_FORMAT = "chipsmith.irdrop.model"
+CHECKPOINT_VERSION = 1
+MODELS = ("pdnnet", "unet")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Everything that defines a training run (stored in the checkpoint)."""
+
+    model: str = "pdnnet"
+    size: int = 32  # model grid S (divisible by 2**depth)
+    epochs: int = 4
+    batch_size: int = 4
+    lr: float = 3e-3
+    weight_decay: float = 1e-4
+    hidden: int = 16  # PDNNet graph-branch width
+    gnn_layers: int = 3
+    n_slices: int = 8
+    base: int = 8  # U-Net channels at full resolution
+    depth: int = 3
+    seed: int = 0
+    test_cases: tuple[str, ...] = ("real/testcase2", "real/testcase12")
+    val_fraction: float = 0.1
+    test_fraction: float = 0.1
+    time_budget_s: float | None = None  # stop after this many seconds of training
+
+    def __post_init__(self) -> None:
+        if self.model not in MODELS:
+            raise InputError(f"unknown model '{self.model}'", fix=f"use one of {', '.join(MODELS)}")
+        if self.size % (2 ** self.depth):
+            raise InputError(f"grid size {self.size} is not divisible by 2**depth = {2 ** self.depth}",
+                             fix=f"use a multiple of {2 ** self.depth}, e.g. {2 ** self.depth * 8}")
+
+
+#: named configurations: "cpu" for tests and laptops (seconds per epoch on a few cases),
+#: "gpu" for real runs
+PRESETS: dict[str, dict] = {
+    "cpu": dict(size=32, epochs=4, batch_size=4, hidden=16, gnn_layers=3, base=8, depth=3),
+    "gpu": dict(size=256, epochs=200, batch_size=8, hidden=32, gnn_layers=6, base=24, depth=4, lr=2e-3),
+}
+
+
+def make_config(preset: str = "cpu", **overrides) -> TrainConfig:
+    if preset not in PRESETS:
+        raise InputError(f"unknown config '{preset}'", fix=f"use one of {', '.join(PRESETS)}")
+    kw = dict(PRESETS[preset])
+    kw.update({k: v for k, v in overrides.items() if v is not None})
+    return TrainConfig(**kw)
+
+
+def build_model(cfg: TrainConfig):
+    if cfg.model == "pdnnet":
+        from chipsmith.irdrop.model_pdnnet import PDNNet
+
+        return PDNNet(len(MAP_CHANNELS), hidden=cfg.hidden, gnn_layers=cfg.gnn_layers, n_slices=cfg.n_slices,
+                      base=cfg.base, depth=cfg.depth)
+    from chipsmith.irdrop.model_unet import UNetBaseline
+
+    return UNetBaseline(len(MAP_CHANNELS), base=cfg.base, depth=cfg.depth)
+
+
+def _loss(pred, batch, scale: float):
+    """Masked L1 on the scaled targets (channels without a label do not count)."""
+    import torch
+
+    n = pred.shape[1]
+    tgt = batch.target[:, :n] / scale
+    mask = batch.has_target[:, :n, None, None].expand_as(tgt)
+    err = (pred - tgt).abs() * mask
+    return err.sum() / mask.sum().clamp(min=1)
+
+
+def target_scale(dataset, indices: list[int]) -> float:
+    vals = [float(dataset[i].target[0, 0].mean()) for i in indices]
+    vals = [v for v in vals if v > 0]
+    return float(np.median(vals)) if vals else 1.0
+
+
+@dataclass
+class TrainResult:
+    model: object
+    config: TrainConfig
+    target_scale: float
+    history: list[dict] = field(default_factory=list)
+    seconds: float = 0.0
+    device: str = "cpu"
+
+
+def fit(dataset, splits: dict[str, list[int]], cfg: TrainConfig, *, device: str = "cpu", progress=None,
+        log=None) -> TrainResult:
+    """Train ``cfg.model`` on ``splits['train']``; keep the weights with the best validation loss."""
+    import copy
+
+    import torch
+    from torch_geometric.loader import DataLoader
+
+    torch.manual_seed(cfg.seed)
+    np.random.seed(cfg.seed)
+    model = build_model(cfg).to(device)
+    scale = target_scale(dataset, splits["train"])
+    train_set = dataset.index_select(splits["train"])
+    val_set = dataset.index_select(splits["val"]) if splits["val"] else None
+    gen = torch.Generator().manual_seed(cfg.seed)
+    loader = DataLoader(train_set, batch_size=cfg.batch_size, shuffle=True, generator=gen)
+    opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    steps = max(1, cfg.epochs * len(loader))
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=cfg.lr, total_steps=steps, pct_start=0.15)
+    best, best_state, history = float("inf"), None, []
+    t0 = time.perf_counter()
+    for epoch in range(cfg.epochs):
+        model.train()
+        tot, nb = 0.0, 0
+        for batch in loader:
+            batch = batch.to(device)
+            opt.zero_grad()
+            loss = _loss(model(batch), batch, scale)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            opt.step()
+            sched.step()
+            tot += float(loss.detach())
+            nb += 1
+        val = _evaluate_loss(model, val_set, cfg, scale, device) if val_set is not None else tot / max(nb, 1)
+        history.append({"epoch": epoch + 1, "train_loss": tot / max(nb, 1), "val_loss": val,
+                        "seconds": time.perf_counter() - t0})
+        if log:
+            log(history[-1])
+        if val < best:
+            best, best_state = val, copy.deepcopy(model.state_dict())
+        if progress:
+            progress(1)
+        if cfg.time_budget_s and time.perf_counter() - t0 > cfg.time_budget_s:
+            break
+    if best_state is not None:
+        model.load_state_dict(best_state)
+    model.eval()
+    return TrainResult(model=model, config=cfg, target_scale=scale, history=history,
+                       seconds=time.perf_counter() - t0, device=device)
+
+
+def _evaluate_loss(model, subset, cfg: TrainConfig, scale: float, device: str) -> float:
+    import torch
+    from torch_geometric.loader import DataLoader
+
+    model.eval()
+    tot, n = 0.0, 0
+    with torch.no_grad():
+        for batch in DataLoader(subset, batch_size=cfg.batch_size):
+            batch = batch.to(device)
+            tot += float(_loss(model(batch), batch, scale)) * batch.maps.shape[0]
+            n += batch.maps.shape[0]
+    return tot / max(n, 1)
+
+
+def save_checkpoint(path: Path, result: TrainResult, *, data_version: str, split_names: dict[str, list[str]]) -> None:
+    import io
+
+    import torch
+
+    from chipsmith.artifacts import atomic_write_bytes
+
+    state = {k: v.detach().cpu() for k, v in result.model.state_dict().items()}
+    ckpt = {"format": CHECKPOINT_FORMAT, "version": CHECKPOINT_VERSION, "model": result.config.model,
+            "config": dataclasses.asdict(result.config), "data_version": data_version,
+            "feature_version": FEATURE_VERSION, "target_scale": result.target_scale, "state_dict": state,
+            "splits": split_names, "history": result.history}
+    buf = io.BytesIO()
+    torch.save(ckpt, buf)
+    atomic_write_bytes(Path(path), buf.getvalue())
+
+
+@dataclass
+class LoadedModel:
+    model: object
+    config: TrainConfig
+    target_scale: float
+    data_version: str
+    path: str
+    splits: dict
+    history: list
+
+    @property
+    def name(self) -> str:
+        return self.config.model
+
+
+def checkpoint_file(path: str | Path) -> Path:
+    p = Path(path)
+    f = p / "model.pt" if p.is_dir() else p
+    if not f.is_file():
+        raise InputError("no model checkpoint found", where=str(p),
+                         fix="pass the --out directory of `chipsmith irdrop train` (it holds model.pt)")
+    return f
+
+
+def load_checkpoint(path: str | Path, *, expect_model: str | None = None, device: str = "cpu") -> LoadedModel:
+    """Load and check a checkpoint (file or training directory)."""
+    import torch
+
+    f = checkpoint_file(path)
+    try:
+        ckpt = torch.load(f, map_location=device, weights_only=False)
+    except Exception as exc:
+        raise InputError(f"cannot read checkpoint ({type(exc).__name__})", where=str(f),
+                         fix="pass a model.pt written by `chipsmith irdrop train`") from None
+    if not isinstance(ckpt, dict) or ckpt.get("format") != CHECKPOINT_FORMAT:
+        raise InputError("not a chipsmith IR-drop checkpoint", where=str(f),
+                         fix="pass a model.pt written by `chipsmith irdrop train`")
+    if ckpt.get("version") != CHECKPOINT_VERSION or ckpt.get("feature_version") != FEATURE_VERSION:
+        raise InputError(f"checkpoint version {ckpt.get('version')}/features {ckpt.get('feature_version')} does not "
+                         f"match this chipsmith ({CHECKPOINT_VERSION}/{FEATURE_VERSION})", where=str(f),
+                         fix="retrain with `chipsmith irdrop train`")
+    if expect_model is not None and ckpt.get("model") != expect_model:
+        raise InputError(f"checkpoint holds a '{ckpt.get('model')}' model, not '{expect_model}'", where=str(f),
+                         fix=f"pass a {expect_model} checkpoint")
+    cfg_d = dict(ckpt["config"])
+    cfg_d["test_cases"] = tuple(cfg_d.get("test_cases", ()))
+    cfg = TrainConfig(**cfg_d)
+    model = build_model(cfg)
+    try:
+        model.load_state_dict(ckpt["state_dict"])
+    except RuntimeError as exc:
+        raise InputError(f"checkpoint weights do not fit a {cfg.model} model ({str(exc).splitlines()[0]})",
+                         where=str(f), fix="retrain with this chipsmith version") from None
+    model.to(device).eval()
+    return LoadedModel(model=model, config=cfg, target_scale=float(ckpt["target_scale"]),
+                       data_version=ckpt["data_version"], path=str(f), splits=ckpt.get("splits", {}),
+                       history=ckpt.get("history", []))
