@@ -38,7 +38,11 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 @dataclass(frozen=True)
 class FetchRule:
     """Map upstream archive members matching ``pattern`` (a regex) to ``target`` (a
-    ``re.sub`` template relative to the dataset dir). ``gzip`` compresses on the way."""
+    ``re.sub`` template relative to the dataset dir). ``gzip`` compresses on the way.
+
+    A member goes to the first matching rule whose target the manifest lists, so two rules
+    with one pattern can split upstream files between folders (contest cases with a netlist
+    under ``synthetic/``, maps-only cases under ``synthetic-maps/``)."""
 
     pattern: str
     target: str
@@ -95,6 +99,11 @@ REGISTRY: dict[str, Dataset] = {
                               r"synthetic/case\1/eff_dist_map.csv.gz", gzip=True),
                     FetchRule(r"^[^/]+/benchmarks/fake-circuit-data/current_map(\d+)_pdn_density\.csv$",
                               r"synthetic/case\1/pdn_density.csv.gz", gzip=True),
+                    FetchRule(r"^[^/]+/benchmarks/fake-circuit-data/current_map(\d+)_(current|ir_drop|eff_dist)\.csv$",
+                              r"synthetic-maps/case\1/\2_map.csv.gz", gzip=True),
+                    FetchRule(r"^[^/]+/benchmarks/fake-circuit-data/current_map(\d+)_pdn_density\.csv$",
+                              r"synthetic-maps/case\1/pdn_density.csv.gz", gzip=True),
+                    FetchRule(r"^[^/]+/(LICENSE)$", r"\1"),
                 ),
             ),
         ),
@@ -113,6 +122,14 @@ REGISTRY: dict[str, Dataset] = {
                     FetchRule(r"^[^/]+/benchmark/ICCAD2013/(M1_test\d+\.glp)$", r"layouts/ICCAD2013/\1"),
                     FetchRule(r"^[^/]+/benchmark/(gcd_45nm\.gds)$", r"layouts/\1"),
                     FetchRule(r"^[^/]+/(LICENSE)$", r"LICENSE-OpenILT"),
+                ),
+            ),
+            Source(
+                archive_url=_GH.format(repo="shelljane/lithobench", ref="main"),
+                rules=(
+                    FetchRule(r"^[^/]+/benchmark/StdContact/([^/]+\.glp)$", r"layouts/StdContact/\1"),
+                    FetchRule(r"^[^/]+/benchmark/OpenROAD/([^/]+\.glp)$", r"layouts/OpenROAD-via1/\1"),
+                    FetchRule(r"^[^/]+/(LICENSE)$", r"LICENSE-lithobench"),
                 ),
             ),
         ),
@@ -253,7 +270,7 @@ def fetch(name: str, dest_root: Path | None = None, *, url_opener=urllib.request
                         if re.match(rule.pattern, member):
                             rel = re.sub(rule.pattern, rule.target, member)
                             if manifest and rel not in manifest:
-                                break
+                                continue
                             out = stage / rel
                             out.parent.mkdir(parents=True, exist_ok=True)
                             data = zf.read(member)

@@ -123,6 +123,20 @@ def test_fetch_lays_out_and_verifies_from_a_real_archive(tmp_path, iccad13_dir):
     assert len(report.ok) == 50 and not report.mismatched
 
 
+def test_fetch_routes_a_member_to_the_folder_the_manifest_lists(tmp_path, monkeypatch):
+    # upstream keeps netlist cases and maps-only cases side by side; the manifest splits them
+    blobs = {"23": b"1,2\n", "01": b"3,4\n"}
+    listed = {"synthetic/case23/current_map.csv.gz": blobs["23"], "synthetic-maps/case01/current_map.csv.gz": blobs["01"]}
+    monkeypatch.setattr(data.Dataset, "manifest",
+                        lambda self: {rel: hashlib.sha256(b).hexdigest() for rel, b in listed.items()})
+    files = {f"ML-for-IR-drop-main/benchmarks/fake-circuit-data/current_map{n}_current.csv": b
+             for n, b in blobs.items()}
+    path = data.fetch("iccad23-irdrop", tmp_path, url_opener=_fake_archive(files))
+    got = {str(p.relative_to(path)) for p in path.rglob("*") if p.is_file()}
+    assert got == set(listed)
+    assert gzip.decompress((path / "synthetic-maps/case01/current_map.csv.gz").read_bytes()) == blobs["01"]
+
+
 def test_fetch_rejects_a_corrupt_file_and_leaves_nothing(tmp_path):
     files = {"OpenILT-main/kernel/M1OPC/fh0.bin": b"not the kernel"}
     with pytest.raises(DataError, match="checksum mismatch"):
