@@ -1,0 +1,217 @@
+"""The independent judge on hand-written good and bad netlists.
+
+Each bad netlist is a plausible wrong answer to its request (the kinds of mistakes a
+synthesis tool makes: wrong load, too few stages, wrong coefficients, wrong polarity,
+wrong filter, inverter ring for a named oscillator family) and must be caught by the
+requirement it violates, while the good one passes everything.
+"""
+from __future__ import annotations
+
+import pytest
+
+from chipsmith.spice.judge import FAIL, PASS, UNVERIFIABLE, judge
+from chipsmith.spice.requirements import Interface, Port, Request, Requirement
+
+M = """.model nch nmos (level=1 vto=0.45 kp=300u lambda=0.08 cgso=3e-10 cgdo=3e-10 cj=1e-3)
+.model pch pmos (level=1 vto=-0.45 kp=80u lambda=0.1 cgso=3e-10 cgdo=3e-10 cj=1.1e-3)"""
+
+
+def R(rid: str, kind: str, **params) -> Requirement:
+    return Requirement(rid, kind, params)
+
+
+def iface(*ports: tuple[str, str]) -> Interface:
+    return Interface(tuple(Port(n, r) for n, r in ports))
+
+
+def subckt(ports: str, body: str) -> str:
+    return f"* test design\n.subckt design {ports} vdd gnd\n{body.strip()}\n{M}\n.ends design\n"
+
+
+def status(verdict, rid: str) -> str:
+    return next(r.status for r in verdict.results if r.id == rid)
+
+
+# --- amplifiers ----------------------------------------------------------------------------
+
+CS_IO = iface(("Vin", "signal_in"), ("Vout", "out"))
+CS_REQS = (R("fam", "family", family="amplifier", variant="common_source"), R("load", "load_type", load="resistor"),
+           R("stages", "stage_count", count=1), R("pol", "polarity", sense="inverting"),
+           R("gain", "target", figure="gain_db", op=">=", value=12.0),
+           R("pwr", "target", figure="power_w", op="<=", value=1e-3),
+           R("r1", "named_component", name="R1", element="resistor"))
+CS_GOOD = subckt("Vin Vout", "M1 Vout Vin gnd gnd nch W=10u L=1u\nR1 vdd Vout 10k")
+CS_DIODE = subckt("Vin Vout", "M1 Vout Vin gnd gnd nch W=10u L=1u\nM2 Vout Vout vdd vdd pch W=4u L=1u")
+
+
+def test_common_source_good_passes_everything() -> None:
+    v = judge(CS_GOOD, Request("cs", CS_IO, CS_REQS))
+    assert v.success, v.summary_line()
+    gain = next(r for r in v.results if r.id == "gain")
+    assert 14 < gain.figure < 20  # gm*R of this hand sizing, about 17 dB
+
+
+def test_diode_load_is_caught_by_the_load_requirement() -> None:
+    v = judge(CS_DIODE, Request("cs", CS_IO, CS_REQS))
+    assert not v.success
+    assert status(v, "load") == FAIL and status(v, "r1") == FAIL
+    assert status(v, "fam") == PASS and status(v, "stages") == PASS
+    load = judge(CS_DIODE, (CS_IO, (R("pd", "load_type", load="pmos_diode"),
+                                    R("dc", "structure", feature="diode_connected", device="pmos"))))
+    assert load.success, load.summary_line()
+
+
+def test_three_stage_request_built_with_one_transistor_fails_stage_count() -> None:
+    three = subckt("Vin Vout", """
+M1 a Vin gnd gnd nch W=10u L=1u
+R1 vdd a 10k
+M2 b a gnd gnd nch W=10u L=1u
+R2 vdd b 10k
+M3 Vout b gnd gnd nch W=10u L=1u
+R3 vdd Vout 10k""")
+    reqs = (R("stages", "stage_count", count=3), R("pol", "polarity", sense="inverting"))
+    assert judge(three, (CS_IO, reqs)).success
+    v = judge(CS_GOOD, (CS_IO, reqs))
+    assert status(v, "stages") == FAIL and status(v, "pol") == PASS
+
+
+def test_common_gate_and_follower_are_told_apart() -> None:
+    io = iface(("Vin", "signal_in"), ("Vbias", "bias_v"), ("Vout", "out"))
+    cg = subckt("Vin Vbias Vout", "M1 Vout Vbias Vin gnd nch W=10u L=1u\nR1 vdd Vout 10k\nRs Vin gnd 5k")
+    cd = subckt("Vin Vbias Vout", "M1 vdd Vin Vout gnd nch W=10u L=1u\nM2 Vout Vbias gnd gnd nch W=2u L=1u")
+    want_cg = (R("fam", "family", family="amplifier", variant="common_gate"), R("pol", "polarity", sense="non_inverting"))
+    want_cd = (R("fam", "family", family="amplifier", variant="common_drain"),)
+    assert judge(cg, (io, want_cg)).success
+    assert judge(cd, (io, want_cd)).success
+    assert not judge(cd, (io, want_cg)).success
+    assert not judge(cg, (io, want_cd)).success
+
+
+# --- op-amp applications with an ideal (E-source) amplifier ---------------------------------------
+
+def _summer(rf: str) -> str:
+    return subckt("Vin1 Vin2 Vout", f"""
+Ra vdd vref 10k
+Rb vref gnd 10k
+E1 Vout gnd vref ninv 1e4
+R1 Vin1 ninv 10k
+R2 Vin2 ninv 10k
+Rf ninv Vout {rf}""")
+
+
+def test_summer_coefficients() -> None:
+    io = iface(("Vin1", "signal_in"), ("Vin2", "signal_in"), ("Vout", "out"))
+    reqs = (R("fam", "family", family="opamp_app", variant="summer"),
+            R("rel", "linear_relation", output="Vout", coefficients={"Vin1": -1.0, "Vin2": -1.0}),
+            R("fb", "structure", feature="feedback"))
+    assert judge(_summer("10k"), (io, reqs)).success
+    v = judge(_summer("20k"), (io, reqs))  # Vout = -2(Vin1 + Vin2): right family, wrong relation
+    assert status(v, "rel") == FAIL and status(v, "fam") == PASS
+    assert "-2" in next(r.detail for r in v.results if r.id == "rel")
+
+
+def test_non_inverting_request_built_inverting_is_caught() -> None:
+    io = iface(("Vin", "signal_in"), ("Vout", "out"))
+    inverting = subckt("Vin Vout", """
+Ra vdd vref 10k
+Rb vref gnd 10k
+E1 Vout gnd vref ninv 1e4
+R1 Vin ninv 10k
+Rf ninv Vout 20k""")
+    non_inverting = subckt("Vin Vout", """
+Ra vdd vref 1k
+Rb vref gnd 1k
+E1 Vout gnd Vin ninv 1e4
+R1 vref ninv 9.5k
+Rf ninv Vout 20k""")
+    reqs = (R("fam", "family", family="opamp_app", variant="non_inverting"), R("pol", "polarity", sense="non_inverting"),
+            R("g", "target", figure="gain_vv", op="~", value=3.0, tol=0.05))
+    assert judge(non_inverting, (io, reqs)).success
+    v = judge(inverting, (io, reqs))
+    assert status(v, "pol") == FAIL and status(v, "fam") == FAIL and status(v, "g") == FAIL
+
+
+# --- filters --------------------------------------------------------------------------------
+
+RC_LP = subckt("Vin Vout", "R1 Vin Vout 10k\nC1 Vout gnd 10n")
+RC_HP = subckt("Vin Vout", "C1 Vin Vout 10n\nR1 Vout gnd 10k")
+RC2_LP = subckt("Vin Vout", "R1 Vin a 10k\nC1 a gnd 10n\nR2 a Vout 100k\nC2 Vout gnd 1n")
+
+
+def test_filter_kind_order_corner_and_implementation() -> None:
+    io = iface(("Vin", "signal_in"), ("Vout", "out"))
+    lp1 = (R("f", "filter", response="lowpass", order=1, implementation="passive", corner_hz=1591.5, tol=0.1),)
+    assert judge(RC_LP, (io, lp1)).success
+    assert not judge(RC_HP, (io, lp1)).success
+    v = judge(RC_LP, (io, (R("f", "filter", response="lowpass", order=2),)))
+    assert status(v, "f") == FAIL and "order 1" in v.results[0].detail
+    assert judge(RC2_LP, (io, (R("f", "filter", response="lowpass", order=2),))).success
+    assert not judge(RC_LP, (io, (R("f", "filter", response="lowpass", implementation="active"),))).success
+
+
+# --- oscillators ------------------------------------------------------------------------------
+
+def _inv(name: str, a: str, y: str) -> str:
+    return f"Mn{name} {y} {a} gnd gnd nch W=1u L=1u\nMp{name} {y} {a} vdd vdd pch W=3u L=1u\nC{name} {y} gnd 20f"
+
+
+RING3 = subckt("Vout", "\n".join([_inv("1", "Vout", "a"), _inv("2", "a", "b"), _inv("3", "b", "Vout")]))
+
+
+def test_ring_oscillates_but_is_no_phase_shift_oscillator() -> None:
+    io = iface(("Vout", "out"))
+    ring = judge(RING3, (io, (R("fam", "family", family="oscillator", variant="ring"),
+                              R("osc", "oscillation", min_amplitude_v=0.5))))
+    assert ring.success, ring.summary_line()
+    freq = ring.results[1].figure
+    assert 1e7 < freq < 1e10
+    wrong = judge(RING3, (io, (R("fam", "family", family="oscillator", variant="rc_phase_shift"),)))
+    assert wrong.results[0].status == FAIL
+    assert not judge(RING3, (io, (R("osc", "oscillation", frequency_hz=freq * 3, tol=0.2),))).success
+
+
+# --- mirrors, interface, safety ---------------------------------------------------------------
+
+MIRROR = subckt("Iref Iout", "M1 Iref Iref gnd gnd nch W=4u L=2u\nM2 Iout Iref gnd gnd nch W=8u L=2u")
+
+
+def test_mirror_ratio_and_current() -> None:
+    io = iface(("Iref", "bias_i"), ("Iout", "out"))
+    reqs = (R("fam", "family", family="current_mirror", variant="simple"),
+            R("ratio", "target", figure="mirror_ratio", op="~", value=2.0, tol=0.15),
+            R("i", "target", figure="iout_a", op="~", value=40e-6, tol=0.15),
+            R("n", "device_count", device="nmos", min=2, max=2), R("p", "device_count", device="pmos", max=0))
+    assert judge(MIRROR, (io, reqs)).success
+    one_to_one = MIRROR.replace("W=8u", "W=4u")
+    v = judge(one_to_one, (io, reqs))
+    assert status(v, "ratio") == FAIL and status(v, "fam") == PASS
+
+
+def test_interface_mismatch_and_unsafe_text_fail_every_requirement() -> None:
+    io = iface(("Vin", "signal_in"), ("Vbias", "bias_v"), ("Vout", "out"))
+    v = judge(CS_GOOD, (io, CS_REQS[:2]))
+    assert not v.success and "Vbias".lower() in v.problems[0]
+    assert all(r.status == FAIL for r in v.results)
+    hostile = CS_GOOD + ".control\nshell rm -rf /\n.endc\n"
+    v = judge(hostile, (CS_IO, CS_REQS[:1]))
+    assert not v.success and "not accepted" in v.problems[0]
+    top = "* t\nV1 a 0 1\n" + CS_GOOD.split("\n", 1)[1]
+    assert "top-level" in judge(top, (CS_IO, CS_REQS[:1])).problems[0]
+
+
+def test_unverifiable_is_not_a_pass() -> None:
+    io = iface(("Vin", "signal_in"), ("Vout", "out"))
+    v = judge(CS_GOOD, (io, (R("pll", "family", family="pll"), R("n", "target", figure="noise_vrthz", op="<=",
+                                                                   value=1e-8))))
+    assert [r.status for r in v.results] == [UNVERIFIABLE, UNVERIFIABLE]
+    assert not v.success
+    assert not judge(CS_GOOD, (io, ())).success  # nothing checked: no success claim
+
+
+def test_verdict_json_is_strict() -> None:
+    import json
+
+    v = judge(RC_LP, (iface(("Vin", "signal_in"), ("Vout", "out")),
+                      (R("g", "target", figure="gain_db", op=">=", value=-1.0),)))
+    text = json.dumps(v.to_dict(), allow_nan=False)
+    assert '"status"' in text
