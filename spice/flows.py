@@ -282,3 +282,64 @@ def lib_flow(tag: Optional[str] = None, search: Optional[str] = None) -> FlowRes
     summary = {"blocks": rows, "count": len(rows), "tag": tag, "search": search,
                "library_tags": sorted({t for b in library for t in b.tags})}
     return FlowResult(summary, ok=bool(rows))
+
+
+def gmid_flow(pdk_name: str, *, corner: str = "tt", temp_c: float = 27.0, lengths: Optional[str] = None,
+              w: float = 5.0, vds: Optional[float] = None, workers: Optional[int] = None,
+              timeout: float = 300.0) -> tuple[FlowResult, dict]:
+    """gm/Id tables of both MOSFET flavours of a PDK at one corner: the summary, and the tables
+    by polarity (for the caller to save as ``gmid_<polarity>.npz`` with a plot)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from chipsmith.options import resolve_workers
+    from chipsmith.spice.gmid import DEFAULT_LENGTHS, build_table, table_summary
+    from chipsmith.spice.pdk import get_pdk, parse_temps
+
+    pdk = get_pdk(pdk_name)
+    pdk.check_corner(corner)
+    (temp_c,) = parse_temps(str(temp_c))
+    if lengths:
+        try:
+            ls = tuple(float(v) for v in lengths.split(",") if v.strip())
+        except ValueError:
+            raise InputError(f"--lengths {lengths!r} is not a list of numbers", fix="use e.g. --lengths 0.15,0.5,1")
+    else:
+        ls = DEFAULT_LENGTHS
+    threads = min(2, resolve_workers(workers) or 1)
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        tables = dict(zip(("nmos", "pmos"), pool.map(
+            lambda pol: build_table(pdk, pol, lengths=ls, corner=corner, temp_c=temp_c, w=w, timeout_s=timeout),
+            ("nmos", "pmos"))))
+    summary = {"pdk": pdk.name, "corner": corner, "temp_c": temp_c,
+               "tables": {pol: table_summary(t, vds) for pol, t in tables.items()},
+               "files": ["gmid_nmos.npz", "gmid_pmos.npz", "gmid.png", "summary.json"]}
+    return FlowResult(summary), tables
+
+
+def plot_gmid(tables: dict, path: Path) -> None:
+    """gm/Id against current density, and intrinsic gain against gm/Id, per L (at mid V_DS)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    from chipsmith.spice.gmid import MIN_ID_W
+
+    fig, axes = plt.subplots(len(tables), 2, figsize=(10, 4 * len(tables)), squeeze=False)
+    for row, (pol, t) in zip(axes, tables.items()):
+        j = t.vds.size // 2
+        for i, l in enumerate(t.lengths):
+            ok = t.id_w[i, j] > MIN_ID_W
+            row[0].semilogx(t.id_w[i, j][ok], t.gm_id[i, j][ok], label=f"L={l:g} um")
+            row[1].plot(t.gm_id[i, j][ok], t.intrinsic_gain[i, j][ok], label=f"L={l:g} um")
+        row[0].set(xlabel="I_D/W (A/um)", ylabel="gm/I_D (1/V)", title=f"{t.device} {t.corner} {t.temp_c:g} C, "
+                   f"|V_DS|={t.vds[j]:g} V")
+        row[1].set(xlabel="gm/I_D (1/V)", ylabel="gm/gds", yscale="log", title="intrinsic gain")
+        for ax in row:
+            ax.grid(True, which="both", alpha=0.3)
+            ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+    del np

@@ -12,7 +12,7 @@ from typing import Optional
 
 import typer
 
-from chipsmith.options import JsonOpt, OptionalOutOpt, QuietOpt, WorkersOpt
+from chipsmith.options import JsonOpt, OptionalOutOpt, OutOpt, QuietOpt, WorkersOpt
 
 app = typer.Typer(help="SPICE netlists: check (parse + safety + ERC), sim (ngspice), lib (block library).",
                   no_args_is_help=True)
@@ -154,6 +154,45 @@ def _print_sim(summary: dict) -> None:
 
 def _fmt(x) -> str:
     return "-" if x is None else f"{x:.4g}"
+
+
+@app.command("gmid")
+def gmid(
+    pdk: str = typer.Option("sky130", "--pdk", help="Process: sky130 or generic."),
+    corner: str = typer.Option("tt", "--corner", help="Process corner (sky130: tt, ff, ss, fs, sf)."),
+    temp: float = typer.Option(27.0, "--temp", help="Temperature in C."),
+    lengths: Optional[str] = typer.Option(None, "--lengths", help="Channel lengths in um, e.g. 0.15,0.5,1,2."),
+    vds: Optional[float] = typer.Option(None, "--vds", help="|V_DS| of the summary's points (default mid-supply)."),
+    timeout: float = typer.Option(300.0, "--timeout", help="Seconds before ngspice is killed."),
+    workers: WorkersOpt = None,
+    out: OutOpt = Path("out/gmid"),
+    as_json: JsonOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """gm/Id lookup tables of the PDK's NMOS and PMOS (ngspice sweeps), with a plot, for sizing."""
+    from chipsmith.spice.flows import gmid_flow, plot_gmid
+
+    result, tables = gmid_flow(pdk, corner=corner, temp_c=temp, lengths=lengths, vds=vds, workers=workers,
+                               timeout=timeout)
+    from chipsmith.artifacts import staged_output, write_json
+
+    with staged_output(out) as stage:
+        for pol, table in tables.items():
+            table.save(stage / f"gmid_{pol}.npz")
+        plot_gmid(tables, stage / "gmid.png")
+        write_json(stage / "summary.json", result.summary)
+    if _emit(result, None, as_json):
+        return
+    for pol, part in result.summary["tables"].items():
+        typer.echo(f"{part['device']} ({pol}, {part['corner']}, {part['temp_c']:g} C, |V_DS|={part['vds']:g} V):")
+        for row in part["lengths"]:
+            cells = []
+            for key in ("at_gm_id_5", "at_gm_id_10", "at_gm_id_15"):
+                p = row[key]
+                cells.append(f"gm/Id={key.rsplit('_', 1)[1]}: " + ("-" if p is None else
+                             f"Id/W={p['id_w'] * 1e6:.3g} uA/um gm/gds={p['gm_gds']:.0f}"))
+            typer.echo(f"  L={row['l_um']:g} um  peak gm/Id={row['peak_gm_id']:.1f}  " + "  ".join(cells))
+    typer.echo(f"tables and plot in {out}")
 
 
 @app.command("lib")
