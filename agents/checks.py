@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass, replace
-from typing import Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 
@@ -40,6 +40,7 @@ class Proof:
     simulations: int = 0
     seconds: float = 0.0
     blocks: tuple[str, ...] = ()
+    verdict: Any = None  # the judge's Verdict (chipsmith.spice.judge) when it ran
 
     @property
     def passed(self) -> bool:
@@ -530,4 +531,38 @@ def proofread(text: str, spec: Spec, design: Design | None = None) -> Proof:
     results.extend(targets)
     if not targets:
         results.append(CheckResult("targets", True, "no targets stated"))
-    return Proof(tuple(results), design, tb, sim, sims, time.perf_counter() - start, found)
+    if spec.request is None:
+        return Proof(tuple(results), design, tb, sim, sims, time.perf_counter() - start, found)
+    if not all(r.passed for r in results):
+        results.append(CheckResult("requirements", False, "skipped (an earlier check failed)", skipped=True))
+        return Proof(tuple(results), design, tb, sim, sims, time.perf_counter() - start, found)
+    check, verdict = judge_check(design.netlist_text(spec.text or spec.kind), spec.request)
+    results.append(check)
+    return Proof(tuple(results), design, tb, sim, sims + verdict.simulations, time.perf_counter() - start, found,
+                 verdict)
+
+
+def judge_check(text: str, request) -> tuple[CheckResult, Any]:
+    """The independent judge (:mod:`chipsmith.spice.judge`) on ``text`` against every
+    requirement of ``request``, as one ``requirements`` check whose detail lists each
+    failing requirement with its source phrase (what the next round is asked to fix)."""
+    from chipsmith.spice.judge import judge
+
+    verdict = judge(text, request)
+    by_id = {r.id: r for r in request.requirements}
+    lines = []
+    for res in verdict.failures:
+        req = by_id.get(res.id)
+        quoted = f" (asked for by '{req.source.phrase}')" if req is not None and not req.source.is_spec else ""
+        lines.append(f"requirement {res.id} [{req.describe() if req else res.kind}]{quoted} {res.status}: "
+                     f"{res.detail}")
+    lines += [f"design problem: {p}" for p in verdict.problems]
+    figs = {f"req:{r.id}": float(r.figure) for r in verdict.results
+            if isinstance(r.figure, (int, float)) and not isinstance(r.figure, bool)}
+    passed = sum(r.passed for r in verdict.results)
+    if verdict.failures or verdict.problems or not verdict.results:
+        detail = (f"{passed}/{len(verdict.results)} requirements pass; " + "; ".join(lines)) if lines else \
+            "no requirement could be checked"
+        return CheckResult("requirements", False, detail, figs), verdict
+    return CheckResult("requirements", True, f"all {len(verdict.results)} requirements pass (independent judge)",
+                       figs), verdict

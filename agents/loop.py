@@ -13,7 +13,7 @@ import json
 import re
 import time
 from dataclasses import dataclass, field, replace
-from typing import Callable, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 from chipsmith.agents import prompts
 from chipsmith.agents.backends import Backend, redact
@@ -38,9 +38,15 @@ class Round:
 
 @dataclass
 class Outcome:
-    """The result of a synthesis run (``design``/``proof``: the passing or best attempt)."""
+    """The result of a synthesis run (``design``/``proof``: the passing or best attempt).
 
-    spec: Spec
+    ``request``: the :class:`~chipsmith.spice.requirements.Request` (interface, requirements,
+    unconsumed phrases); ``spec``: the structured spec the expert planned from (None when
+    no kind generator applied). ``success`` only when the judge passed every requirement
+    and nothing in the request went unread.
+    """
+
+    spec: Spec | None
     backend: str
     mode: str
     rounds: list[Round] = field(default_factory=list)
@@ -53,6 +59,7 @@ class Outcome:
     seconds: float = 0.0
     model: str = ""
     tokens: int = 0
+    request: Any = None
 
     def log(self, text: str) -> None:
         self.transcript.append(text)
@@ -107,11 +114,13 @@ def _ask(llm: Backend, messages: list[dict[str, str]], outcome: Outcome, title: 
     return answer
 
 
-def run_full(spec: Spec, llm: Backend, outcome: Outcome, *, library=None, rounds: int = 6,
-             on_round: Callable[[str], None] | None = None) -> Outcome:
-    """LLM designs the netlist; the checks proofread it; failures are fed back."""
+def run_full(spec: Spec | None, llm: Backend, outcome: Outcome, *, library=None, rounds: int = 6,
+             on_round: Callable[[str], None] | None = None, request=None) -> Outcome:
+    """LLM designs the netlist; the checks proofread it (the judge last); failures are fed
+    back. Without a spec (a request the rules could not map to a kind) the judge alone
+    checks every round against the request's requirements."""
     outcome.log("## Step 1: block selection\n")
-    messages = prompts.selection_messages(spec, library)
+    messages = prompts.selection_messages(spec, library, request=request)
     answer = _ask(llm, messages, outcome, "block selection", json_mode=True)
     selection = _json_object(answer)
     blocks = selection.get("blocks") if selection else None
@@ -119,7 +128,7 @@ def run_full(spec: Spec, llm: Backend, outcome: Outcome, *, library=None, rounds
         "answer was not a JSON object with a 'blocks' list)"
     history = [*messages, {"role": "assistant", "content": answer}]
     outcome.log("## Step 2: block connection\n")
-    messages = prompts.connection_messages(spec, selection_text, history)
+    messages = prompts.connection_messages(spec, selection_text, history, request=request)
     best: Round | None = None
     for index in range(1, rounds + 1):
         if on_round:
@@ -129,8 +138,10 @@ def run_full(spec: Spec, llm: Backend, outcome: Outcome, *, library=None, rounds
         text = extract_netlist(answer)
         if text is None:
             proof = Proof((_no_netlist(),))
-        else:
+        elif spec is not None:
             proof = proofread(text, spec)
+        else:
+            proof = _judge_only(text, request)
         feedback = feedback_text(proof.results) if not proof.passed else ""
         rnd = Round(index, proof, text, "llm answer", feedback)
         outcome.rounds.append(rnd)
@@ -147,8 +158,18 @@ def run_full(spec: Spec, llm: Backend, outcome: Outcome, *, library=None, rounds
         outcome.text = best.text
         outcome.success = best.proof.passed
         if not outcome.success:
-            outcome.reason = feedback_text(best.proof.results)
+            outcome.reason = _verdict_reason(best.proof) if best.proof.verdict is not None else \
+                feedback_text(best.proof.results)
     return outcome
+
+
+def _judge_only(text: str, request) -> Proof:
+    """One round checked by the independent judge alone (no kind-specific checks apply)."""
+    from chipsmith.agents.checks import complete_with_library, judge_check
+
+    text, _ = complete_with_library(text)
+    check, verdict = judge_check(text, request)
+    return Proof((check,), None, simulations=verdict.simulations, seconds=verdict.seconds, verdict=verdict)
 
 
 def _no_netlist():
@@ -159,7 +180,7 @@ def _no_netlist():
 
 
 def run_hybrid(text: str, base: Spec | None, llm: Backend, outcome: Outcome, *, rounds: int = 3,
-               expert_rounds: int = 12, on_round: Callable[[str], None] | None = None) -> Outcome:
+               expert_rounds: int = 12, on_round: Callable[[str], None] | None = None, request=None) -> Outcome:
     """LLM translates the request into a spec (validated, errors fed back); the expert designs."""
     outcome.log("## Step 1: request -> spec (LLM)\n")
     messages = prompts.spec_messages(text)
@@ -187,9 +208,20 @@ def run_hybrid(text: str, base: Spec | None, llm: Backend, outcome: Outcome, *, 
     if base is not None:  # node names and supply from the command line win
         spec = replace(spec, inputs=base.inputs, outputs=base.outputs, bias=base.bias,
                        bias_values=base.bias_values or spec.bias_values, text=text)
+    elif request is not None:
+        from chipsmith.agents.bridge import ports_for
+
+        ins, outs, bias = ports_for(request, spec.kind)
+        spec = replace(spec, inputs=ins, outputs=outs, bias=bias, text=text)
     from chipsmith.agents.spec import with_ports
 
-    spec = with_ports(spec)
+    try:
+        spec = with_ports(spec)
+    except ChipsmithError as exc:
+        outcome.reason = f"the LLM's spec does not fit the interface: {exc.one_line()}"
+        return outcome
+    if request is not None:
+        spec = replace(spec, request=request)
     outcome.spec = spec
     outcome.log("## Step 2: expert synthesis of the spec\n\n```json\n" + json.dumps(spec.to_dict(), indent=1,
                                                                                    default=str) + "\n```\n")
@@ -201,75 +233,193 @@ def finish(outcome: Outcome, start: float) -> Outcome:
     return outcome
 
 
-def resolve_request(request: "str | Spec | Mapping", *, inputs: Sequence[str] = (), outputs: Sequence[str] = (),
-                    bias: Sequence[str] = (), kind: str | None = None, vdd: float | None = None,
-                    allow_unknown: bool = False, where: str = "request") -> tuple[Spec | None, list[str]]:
-    """Turn free text, a spec mapping or a :class:`Spec` into a port-complete spec.
-
-    Returns (spec, reasons); ``spec`` is None only when ``allow_unknown`` and the rules
-    could not read the text (hybrid mode then asks the LLM).
-    """
+def build_request(request: "str | Spec | Mapping", *, inputs: Sequence[str] = (), outputs: Sequence[str] = (),
+                  bias: Sequence[str] = (), ports: Sequence[str] = (), kind: str | None = None,
+                  vdd: float | None = None, where: str = "request"):
+    """The :class:`~chipsmith.spice.requirements.Request` for free text, a spec mapping or a
+    :class:`Spec`, with the designer's port list. Raises ``InputError`` for bad input
+    (contradictions, empty request, a port whose role cannot be told)."""
+    from chipsmith.agents.bridge import interface_for_spec, requirements_from_spec
+    from chipsmith.agents.reader import read_request
+    from chipsmith.agents.request import PortList
     from chipsmith.agents.spec import spec_from_dict, with_ports
-    from chipsmith.agents.text_understanding import understand
+    from chipsmith.spice.requirements import Request, Requirement, Source
+
+    if isinstance(request, (Spec, Mapping)):
+        if isinstance(request, Mapping):
+            data = dict(request)
+            if kind:
+                data["kind"] = kind
+            if "kind" not in data and data.get("text"):
+                from chipsmith.agents.text_understanding import understand
+
+                data["kind"] = understand(str(data["text"])).spec.kind
+            spec = spec_from_dict(data, where=where)
+        else:
+            spec = replace(request, kind=spec_from_dict({"kind": kind}).kind) if kind else request
+        if vdd:
+            spec = replace(spec, vdd=float(vdd))
+        spec = with_ports(spec, tuple(inputs), tuple(outputs), tuple(bias), where=where)
+        interface = interface_for_spec(spec)
+        return Request(spec.text or f"spec: {spec.kind}", interface, requirements_from_spec(spec, interface))
+    text = str(request)
+    req = read_request(text, PortList(tuple(inputs), tuple(outputs), tuple(bias), tuple(ports)))
+    extra = []
+    if kind:  # --kind: the designer names the circuit; it replaces what the text said
+        from chipsmith.agents.bridge import _FAMILY
+        from chipsmith.agents.kinds import get_kind
+
+        fam, var = _FAMILY[get_kind(kind).name]
+        extra.append(Requirement("family", "family", {"family": fam, **({"variant": var} if var else {})},
+                                 Source("--kind"), True))
+    if vdd:
+        extra.append(Requirement("supply_cli", "supply", {"voltage": float(vdd)}, Source("--vdd")))
+    if extra:
+        kept = tuple(r for r in req.requirements if not (kind and r.kind == "family")
+                     and not (vdd and r.kind == "supply"))
+        req = Request(req.text, req.interface, tuple(extra) + kept, req.unconsumed)
+    return req
+
+
+def resolve_request(request: "str | Spec | Mapping", *, inputs: Sequence[str] = (), outputs: Sequence[str] = (),
+                    bias: Sequence[str] = (), ports: Sequence[str] = (), kind: str | None = None,
+                    vdd: float | None = None, allow_unknown: bool = False, where: str = "request"):
+    """Validate a request before any backend starts: returns the Request. Raises
+    ``InputError`` for bad input; a text naming no circuit is bad input unless
+    ``allow_unknown`` (an LLM mode then gets it)."""
+    from chipsmith.agents.bridge import family_of
     from chipsmith.errors import InputError
 
-    reasons: list[str] = []
-    if isinstance(request, Spec):
-        spec = request
-    elif isinstance(request, Mapping):
-        data = dict(request)
-        if kind:
-            data["kind"] = kind
-        if "kind" not in data and data.get("text"):
-            data["kind"] = understand(str(data["text"])).spec.kind
-        spec = spec_from_dict(data, where=where)
-        kind = None
-    else:
-        try:
-            understood = understand(str(request))
-            spec, reasons = understood.spec, list(understood.reasons)
-        except InputError:
-            if not (allow_unknown or kind):
-                raise
-            if not kind:
-                return None, reasons
-            spec = Spec(kind=kind, text=str(request))
-    if kind:
-        spec = replace(spec, kind=spec_from_dict({"kind": kind}).kind)
-    if vdd:
-        spec = replace(spec, vdd=float(vdd))
-    return with_ports(spec, tuple(inputs), tuple(outputs), tuple(bias)), reasons
+    req = build_request(request, inputs=inputs, outputs=outputs, bias=bias, ports=ports, kind=kind, vdd=vdd,
+                        where=where)
+    if family_of(req)[0] is None and not allow_unknown:
+        raise InputError(f"cannot tell which circuit {req.text[:60]!r} asks for", where=where,
+                         fix="name a circuit such as: common-source amplifier, two-stage op-amp, current mirror, "
+                             "inverting amplifier, integrator, Schmitt trigger, ring oscillator, low-pass filter, "
+                             "bandgap, LDO (or pass a spec file with kind:, or use --backend openai)")
+    return req
+
+
+def _plan_with_judge(req, outcome: Outcome, *, model_file: str | None, rounds: int,
+                     on_round: Callable[[str], None] | None) -> bool | None:
+    """E3's requirement-driven planner (``planner.plan``) when it exists: every candidate
+    is judged; the judge's failures go back to the planner. None: no such planner or it
+    cannot build the request (the kind-generator bridge is tried next)."""
+    from chipsmith.agents import planner
+    from chipsmith.agents.checks import Proof, judge_check
+
+    plan = getattr(planner, "plan", None)
+    if plan is None:
+        return None
+    feedback: tuple[str, ...] = ()
+    try:
+        candidates = plan(req, model_file=model_file, feedback=feedback)
+        for index, design in enumerate(candidates, 1):
+            text = design.netlist_text(req.text[:70])
+            check, verdict = judge_check(text, req)
+            proof = Proof((check,), design, simulations=verdict.simulations, seconds=verdict.seconds,
+                          blocks=tuple(design.blocks), verdict=verdict)
+            outcome.rounds.append(Round(index, proof, text, f"planner candidate {design.variant}",
+                                        "" if check.passed else check.detail))
+            outcome.log(f"## Round {index} (requirement planner, `{design.kind}`/`{design.variant}`)\n\n"
+                        f"{_check_table(proof)}\n")
+            if on_round:
+                on_round(f"round {index}: {design.variant}")
+            if outcome.proof is None or check.passed or \
+                    sum(r.passed for r in verdict.results) > sum(r.passed for r in outcome.proof.verdict.results):
+                outcome.proof, outcome.design, outcome.text = proof, design, text
+            if check.passed or index >= rounds:
+                break
+    except ChipsmithError as exc:
+        outcome.log(f"requirement planner: {exc.one_line()}\n")
+        return None if outcome.proof is None else False
+    except NotImplementedError as exc:
+        outcome.log(f"requirement planner: {exc}\n")
+        return None if outcome.proof is None else False
+    if outcome.proof is None:
+        return None
+    return outcome.proof.passed
 
 
 def synthesize_request(request: "str | Spec | Mapping", *, inputs: Sequence[str] = (), outputs: Sequence[str] = (),
-                       bias: Sequence[str] = (), backend: str = "expert", mode: str | None = None,
-                       llm: Backend | None = None, rounds: int = 6, library=None, kind: str | None = None,
-                       vdd: float | None = None, on_round: Callable[[str], None] | None = None) -> Outcome:
+                       bias: Sequence[str] = (), ports: Sequence[str] = (), backend: str = "expert",
+                       mode: str | None = None, llm: Backend | None = None, rounds: int = 6, library=None,
+                       kind: str | None = None, vdd: float | None = None, model_file: str | None = None,
+                       on_round: Callable[[str], None] | None = None) -> Outcome:
     """One-call synthesis (what ``chipsmith synth`` does, minus the files).
 
-    ``request``: free text, a spec mapping or a :class:`Spec`. ``backend``: ``expert``
-    or the name of ``llm`` (an object with ``chat``; see :mod:`chipsmith.agents.backends`).
-    Returns the :class:`Outcome` (``success``, ``design``, ``proof``, ``rounds``, ``seconds``).
+    ``request``: free text, a spec mapping or a :class:`Spec`, or a ready
+    :class:`~chipsmith.spice.requirements.Request`. ``backend``: ``expert`` or the name
+    of ``llm``. The request is read into requirements (every phrase consumed or listed as
+    unconsumed); designs are proofread, the last check being the independent judge on
+    every requirement. Returns the :class:`Outcome`.
     """
     from chipsmith.agents.backends import DEFAULT_MODE
+    from chipsmith.agents.bridge import Refusal, family_of, spec_for_request
     from chipsmith.errors import InputError
+    from chipsmith.spice.requirements import Request
 
     start = time.perf_counter()
     mode = "expert" if backend == "expert" else (mode or DEFAULT_MODE.get(backend, "full"))
-    spec, reasons = resolve_request(request, inputs=inputs, outputs=outputs, bias=bias, kind=kind, vdd=vdd,
-                                    allow_unknown=(mode == "hybrid"))
-    text = request if isinstance(request, str) else (spec.text if spec else "")
-    outcome = Outcome(spec=spec or Spec(kind="two_stage_opamp", text=str(text)), backend=backend, mode=mode,
-                      model=getattr(llm, "model", "") if llm else "")
-    if reasons:
-        outcome.log("## Understanding the request\n\n" + "\n".join(f"- {r}" for r in reasons) + "\n")
+    if isinstance(request, Request):
+        req = request
+    else:
+        req = resolve_request(request, inputs=inputs, outputs=outputs, bias=bias, ports=ports, kind=kind, vdd=vdd,
+                              allow_unknown=(mode != "expert"))
+    outcome = Outcome(spec=None, backend=backend, mode=mode, model=getattr(llm, "model", "") if llm else "",
+                      request=req)
+    outcome.log("## Reading the request\n\n" + "\n".join(
+        f"- `{r.id}` {r.describe()} <- " + ("(spec)" if r.source.is_spec else f"'{r.source.phrase}'")
+        for r in req.requirements) + "\n\nPorts: " + ", ".join(f"{p.name} ({p.role.value})"
+                                                                for p in req.interface.ports) + "\n")
+    if req.unconsumed:
+        outcome.reason = ("the request has phrases chipsmith did not read, so no design can be claimed to meet it: "
+                          + "; ".join(f"'{u}'" for u in req.unconsumed))
+        outcome.log(f"Refused: {outcome.reason}\n")
+        return finish(outcome, start)
+    spec = None
+    refusal = ""
+    try:
+        spec = spec_for_request(req, model_file=model_file, vdd=vdd)
+        outcome.spec = spec
+    except Refusal as exc:
+        refusal = exc.one_line()
     if mode == "expert":
-        run_expert(spec, outcome, rounds=max(12, rounds * 2), on_round=on_round)
+        if family_of(req)[0] is None:
+            raise InputError(f"cannot tell which circuit {req.text[:60]!r} asks for", where="request")
+        planned = _plan_with_judge(req, outcome, model_file=model_file, rounds=max(12, rounds * 2),
+                                   on_round=on_round)
+        if planned:
+            outcome.success = True
+        elif spec is not None:
+            saved = (outcome.design, outcome.proof, outcome.text, list(outcome.rounds))
+            run_expert(spec, outcome, rounds=max(12, rounds * 2), on_round=on_round)
+            if not outcome.success and saved[1] is not None and outcome.proof is not None and \
+                    outcome.proof.verdict is None:
+                outcome.design, outcome.proof, outcome.text = saved[:3]
+        else:
+            outcome.reason = f"no design: {refusal}"
+            if outcome.proof is not None:
+                outcome.reason = _verdict_reason(outcome.proof) or outcome.reason
     elif llm is None:
         raise InputError(f"backend {backend} needs an LLM client", fix="pass llm=make_backend(...)")
     elif mode == "hybrid":
-        run_hybrid(str(text), spec, llm, outcome, rounds=min(rounds, 3), on_round=on_round)
+        run_hybrid(req.text, spec, llm, outcome, rounds=min(rounds, 3), on_round=on_round, request=req)
     else:
-        run_full(spec, llm, outcome, library=library, rounds=rounds, on_round=on_round)
+        run_full(spec, llm, outcome, library=library, rounds=rounds, on_round=on_round, request=req)
+    outcome.success = bool(outcome.success and outcome.proof is not None and outcome.proof.verdict is not None
+                           and outcome.proof.verdict.success and not req.unconsumed)
+    if not outcome.success and not outcome.reason:
+        outcome.reason = _verdict_reason(outcome.proof) if outcome.proof else "no design was produced"
     outcome.tokens = int(getattr(llm, "tokens", 0) or 0) if llm else 0
     return finish(outcome, start)
+
+
+def _verdict_reason(proof) -> str:
+    if proof is None:
+        return ""
+    if proof.verdict is None:
+        return feedback_text(proof.results)
+    return "The design failed these requirements:\n" + "\n".join(
+        f"{i}. {r.id} ({r.kind}) {r.status}: {r.detail}" for i, r in enumerate(proof.verdict.failures, 1)) + \
+        "".join(f"\n- {p}" for p in proof.verdict.problems)

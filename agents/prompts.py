@@ -77,27 +77,58 @@ def _task(spec: Spec) -> str:
     return "\n".join(parts)
 
 
-def selection_messages(spec: Spec, library) -> list[dict[str, str]]:
+def request_task(request) -> str:
+    """The task from a Request alone: the text, the ports with their roles, every requirement."""
+    ports = " ".join(p.name for p in request.interface.ports)
+    parts = [f"The designer asked: \"{request.text}\".",
+             f"Ports, in this exact order: `.subckt design {ports}` (roles: "
+             + ", ".join(f"{p.name}={p.role.value}" for p in request.interface.ports) + ")."]
+    if request.requirements:
+        parts.append("Requirements the design must meet (an independent judge checks each):")
+        parts += [f"- {r.describe()}" for r in request.requirements]
+    return "\n".join(parts)
+
+
+def _task_for(spec: Spec | None, request) -> str:
+    if spec is None:
+        return request_task(request)
+    text = _task(spec)
+    if spec.request is not None and spec.request.requirements:
+        text += "\nRequirements an independent judge checks:\n" + "\n".join(
+            f"- {r.describe()}" for r in spec.request.requirements)
+    return text
+
+
+def _system_for(spec: Spec | None, request) -> str:
+    if spec is not None:
+        return system_text(spec)
+    vdd = request.supply_voltage or 1.8
+    return system_text(Spec(kind="cs_amp", vdd=vdd))
+
+
+def selection_messages(spec: Spec | None, library, request=None) -> list[dict[str, str]]:
     """Step 1: which functional blocks the circuit needs."""
-    user = (f"{_task(spec)}\n\nLibrary blocks you may draw on:\n{library_catalog(library)}\n\n"
+    user = (f"{_task_for(spec, request)}\n\nLibrary blocks you may draw on:\n{library_catalog(library)}\n\n"
             "Step 1, block selection. Think step by step about the functional blocks this circuit needs "
             "(input pair, loads, bias, gain stages, compensation, feedback network). Then answer with a JSON "
             "object {\"blocks\": [\"name\", ...], \"reasoning\": \"...\"}.")
-    return [{"role": "system", "content": system_text(spec)}, {"role": "user", "content": user}]
+    return [{"role": "system", "content": _system_for(spec, request)}, {"role": "user", "content": user}]
 
 
-def connection_messages(spec: Spec, selection: str, history: Sequence[dict[str, str]] = ()) -> list[dict[str, str]]:
+def connection_messages(spec: Spec | None, selection: str, history: Sequence[dict[str, str]] = (),
+                        request=None) -> list[dict[str, str]]:
     """Step 2: connect the selected blocks into one transistor-level ``.subckt design``."""
-    kind, example = _example(spec)
-    user = (f"{_task(spec)}\n\nYour block selection was:\n{selection}\n\n"
+    kind, example = _example(spec or Spec(kind="ota5t"))
+    ports = _ports_line(spec) if spec is not None else " ".join(p.name for p in request.interface.ports)
+    user = (f"{_task_for(spec, request)}\n\nYour block selection was:\n{selection}\n\n"
             f"Example (a verified {kind}, for the format and the sizing style):\n```spice\n{example}```\n\n"
             "Step 2, block connection. Think step by step about every net: which transistor drives it, "
             "that every gate and bulk is connected, that NMOS bulks go to gnd and PMOS bulks to vdd. Then "
             "answer with the complete netlist in one ```spice fence: `.subckt design "
-            f"{_ports_line(spec)}`, M/R/C elements using models nch and pch (W= L=), `.ends design`.")
+            f"{ports}`, M/R/C elements using models nch and pch (W= L=), `.ends design`.")
     if history:  # continue the selection conversation
         return [*history, {"role": "user", "content": user}]
-    return [{"role": "system", "content": system_text(spec)}, {"role": "user", "content": user}]
+    return [{"role": "system", "content": _system_for(spec, request)}, {"role": "user", "content": user}]
 
 
 def feedback_message(feedback: str) -> dict[str, str]:

@@ -137,6 +137,9 @@ class Spec:
     load_cap: float = 1e-12
     model_file: str | None = None
     text: str = ""
+    # the Request (chipsmith.spice.requirements) this spec was planned from: every
+    # proofreading round then ends with the judge checking its requirements
+    request: Any = field(default=None, compare=False, repr=False)
 
     def bias_value(self, name: str) -> float | None:
         for key, value in self.bias_values:
@@ -145,7 +148,7 @@ class Spec:
         return None
 
     def to_dict(self) -> dict:
-        out = {f.name: getattr(self, f.name) for f in fields(self)}
+        out = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "request"}
         out["targets"] = {k: v for k, v in (
             (f.name, getattr(self.targets, f.name)) for f in fields(Targets)) if v is not None}
         out["bias_values"] = dict(self.bias_values)
@@ -154,7 +157,7 @@ class Spec:
         return {k: v for k, v in out.items() if v not in (None, (), [], "")}
 
 
-SPEC_FIELDS = tuple(f.name for f in fields(Spec))
+SPEC_FIELDS = tuple(f.name for f in fields(Spec) if f.name != "request")
 TARGET_FIELDS = tuple(f.name for f in fields(Targets))
 _TARGET_ALIASES = {"gain": "gain_db", "gbw": "gbw_hz", "ugf": "gbw_hz", "phase_margin": "pm_deg", "pm": "pm_deg",
                    "power": "power_w", "swing": "swing_v", "frequency": "frequency_hz"}

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Mapping, Sequence
 
 # Check order: a failure stops the chain there (later checks are "skipped").
-STAGES = ("parse", "safety", "erc", "structure", "op", "functional", "targets")
+STAGES = ("parse", "safety", "erc", "structure", "op", "functional", "targets", "requirements")
 
 
 @dataclass(frozen=True)

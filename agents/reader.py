@@ -1,0 +1,1264 @@
+"""Free text -> atomic requirements with their source spans, and coverage accounting.
+
+The reader turns a design request into :class:`~chipsmith.spice.requirements.Requirement`
+atoms (circuit family and variant, stage count, loads, input devices, device counts,
+named components, polarity, linear relations with coefficients, thresholds and
+hysteresis, filter kind/order/implementation/corner, oscillator family and frequency, VCO
+control, every figure with its unit, the supply) — each with the span of text it came
+from. Coverage accounting: every number (with or without a unit) and every structural
+phrase (a word from :data:`STRUCTURAL` such as "stage", "load", "cascode", "inverting",
+"filter") must lie inside a span some requirement consumed; whatever does not is listed
+in ``unconsumed``, and an unconsumed phrase forbids a success claim. The reader never
+guesses what an unread phrase meant.
+
+Contradictions ("a passive amplifier with 40 dB gain", two stage counts, inverting and
+non-inverting at once) and empty requests raise :class:`InputError` (exit 2).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+from chipsmith.errors import InputError
+from chipsmith.spice.requirements import (CONDITIONS, FAMILIES, FIGURES, Interface, PortRole, Request, Requirement,
+                                          Source)
+
+# --- quantities ---------------------------------------------------------------------------------
+
+_PREFIX = {"f": 1e-15, "p": 1e-12, "n": 1e-9, "u": 1e-6, "µ": 1e-6, "μ": 1e-6, "m": 1e-3, "k": 1e3, "K": 1e3,
+           "M": 1e6, "meg": 1e6, "Meg": 1e6, "MEG": 1e6, "g": 1e9, "G": 1e9, "T": 1e12, "": 1.0}
+# long unit words -> (scale, unit)
+_WORDS: dict[str, tuple[float, str]] = {}
+for _stem, _unit in (("volt", "V"), ("amp", "A"), ("ampere", "A"), ("watt", "W"), ("ohm", "ohm"),
+                     ("farad", "F"), ("henry", "H"), ("second", "s"), ("hertz", "Hz"), ("decibel", "dB"),
+                     ("degree", "deg"), ("bit", "bit")):
+    for _pfx, _scale in (("", 1.0), ("milli", 1e-3), ("micro", 1e-6), ("nano", 1e-9), ("pico", 1e-12),
+                         ("femto", 1e-15), ("kilo", 1e3), ("mega", 1e6), ("giga", 1e9)):
+        _WORDS[_pfx + _stem] = (_scale, _unit)
+_WORDS.update({"kilohm": (1e3, "ohm"), "megohm": (1e6, "ohm"), "kohm": (1e3, "ohm"), "mohm": (1e6, "ohm"),
+               "hertz": (1.0, "Hz"), "kilohertz": (1e3, "Hz"), "megahertz": (1e6, "Hz"), "gigahertz": (1e9, "Hz"),
+               "percent": (1.0, "%"), "times": (1.0, "x")})
+_UNIT_WORDS = "|".join(sorted((re.escape(w) for w in _WORDS), key=len, reverse=True))
+_SYMBOL = (r"v/[uµμn]?s|v/v|a/a|ppm/\s*°?\s*[ck]|ppm|dbc|dbm|db|degrees?|deg|°|hz|ohms?|Ω|ω|"
+           r"v|a|w|f|h|s|bits?|%|x")
+_NUMBER = r"(?<![\w.])([-+−]?(?:\d+(?:\.\d+)?|\.\d+)(?:[eE][-+]?\d+)?)"
+_QTY = re.compile(_NUMBER + r"\s*-?\s*(?:(" + _UNIT_WORDS + r")s?\b|(meg|Meg|MEG|[fpnuµμmkKMgGT])?\s*(" + _SYMBOL
+                  + r")(?![a-zA-Z0-9]))", re.IGNORECASE)
+_BARE = re.compile(r"(?<![\w.])[-+−]?(?:\d+(?:\.\d+)?|\.\d+)(?:[eE][-+]?\d+)?(?![\w])|(?<![\w.])\d+(?=(?:st|nd|rd|th)\b)")
+
+
+@dataclass(frozen=True)
+class Quantity:
+    value: float  # SI
+    unit: str     # V A W Hz dB deg ohm F H s V/s ppm % V/V A/A bit x
+    start: int
+    end: int
+    raw: str
+
+
+def _unit_of(symbol: str) -> str:
+    s = symbol.lower().replace(" ", "")
+    if s.startswith("v/") and s != "v/v":
+        return "V/s"
+    if s.startswith("ppm"):
+        return "ppm"
+    if s in ("db", "dbc", "dbm"):
+        return "dB"
+    if s in ("deg", "degree", "degrees", "°"):
+        return "deg"
+    if s in ("ohm", "ohms", "ω"):
+        return "ohm"
+    if s in ("bit", "bits"):
+        return "bit"
+    return {"hz": "Hz", "v": "V", "a": "A", "w": "W", "f": "F", "h": "H", "s": "s", "%": "%", "x": "x",
+            "v/v": "V/V", "a/a": "A/A"}.get(s, s)
+
+
+def scan_quantities(text: str) -> list[Quantity]:
+    """Every number followed by a unit, in SI (``"3 mW"`` -> 0.003 W, ``"10MHz"`` -> 1e7 Hz)."""
+    out = []
+    for m in _QTY.finditer(text):
+        number = float(m.group(1).replace("−", "-"))
+        if m.group(2):
+            word = m.group(2).lower()
+            scale, unit = _WORDS.get(word, _WORDS.get(word.rstrip("s"), (1.0, "")))
+        else:
+            prefix, symbol = m.group(3) or "", m.group(4)
+            unit = _unit_of(symbol)
+            if unit == "V/s":
+                scale = {"u": 1e6, "µ": 1e6, "μ": 1e6, "n": 1e9}.get(symbol.lower()[2:3], 1.0)
+            elif prefix in ("m", "M") and unit in ("Hz", "ohm"):
+                scale = 1e6  # "10 mhz" / "1 Mohm": people mean mega
+            elif prefix == "M" and unit in ("V", "A", "W", "F", "s"):
+                scale = 1e-3  # "3 MW" in a chip request is a shouting milli
+            else:
+                scale = _PREFIX.get(prefix, _PREFIX.get(prefix.lower(), 1.0))
+            if unit == "F" and prefix == "" and symbol == "f":
+                continue  # "0.5 f" is no capacitor a request means
+            if unit in ("s", "a", "x", "h") and prefix == "" and symbol.lower() in ("s", "a", "h") and \
+                    not re.match(r"\s*\)?(?:[ ,.;]|$)", text[m.end():m.end() + 2]):
+                continue
+        if unit == "ohm" and m.group(3) and m.group(3) in ("M",):
+            scale = 1e6
+        out.append(Quantity(float(f"{number * scale:.12g}"), unit, m.start(), m.end(), m.group(0)))
+    return out
+
+
+# --- vocabulary ---------------------------------------------------------------------------------
+
+# Phrases a design might ignore; each occurrence must be consumed by a requirement.
+STRUCTURAL = re.compile(
+    r"\b(?:stages?|loads?|loaded|cascoded?|mirrors?|diode|nmos|pmos|n-?channel|p-?channel|nfets?|pfets?|npn|pnp|"
+    r"bjts?|mosfets?|transistors?|resistors?|resistive|capacitors?|capacitive|inductors?|non-?\s?inverting|"
+    r"inverting|differential|single-ended|fully[- ]differential|folded|telescopic|miller|compensat\w*|filters?|"
+    r"low-?\s?pass|high-?\s?pass|band-?\s?pass|band-?\s?stop|band-?\s?reject|notch|order|passive|active|"
+    r"oscillat\w*|ring|phase-?\s?shift|wien|colpitts|hartley|relaxation|crystal|vco|control\w*|tun(?:ing|able)|"
+    r"hysteresis|thresholds?|trip|schmitt|comparators?|followers?|buffers?|unity|integrat\w*|differentiat\w*|"
+    r"adders?|summ\w+|sum|subtract\w*|difference|bandgap|band-gap|ldo|regulat\w*|references?|mixers?|gilbert|"
+    r"sample|hold|pll|dac|adc|tail|degenerat\w*|feedback|cross-coupled|push-pull|class|rail-to-rail|cmfb|"
+    r"gain-?boost\w*|sinks?|startup|start-up|common-?\s?(?:source|gate|drain)|latch\w*|switch\w*|"
+    r"transmission|r-?2r|flash|sar|sallen-?key|biquad|butterworth|chebyshev|bessel|elliptic|pole|zeros?|"
+    r"gain|bandwidth|margin|power|swing|offset|slew|noise|cmrr|psrr|dropout|amplitude|frequency|corner|"
+    r"cut-?off|inverter|amplif\w*|op-?\s?amps?|opamps?|ota|wilson|widlar|beta-?multiplier|ptat|ctat|"
+    r"push|pull|output stage|current sources?)\b", re.IGNORECASE)
+
+_NUMWORDS = {"zero": 0, "no": 0, "one": 1, "single": 1, "two": 2, "dual": 2, "three": 3, "four": 4, "five": 5,
+             "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10, "first": 1, "second": 2, "third": 3,
+             "fourth": 4, "1st": 1, "2nd": 2, "3rd": 3, "4th": 4}
+_COUNT = r"(\d+|zero|one|single|two|dual|three|four|five|six|seven|eight|nine|ten)"
+_ORD = r"(\d+|first|second|third|fourth|1st|2nd|3rd|4th|one|two|three|four)"
+
+# (pattern, family, variant); the first family found in this order is the circuit asked for.
+FAMILY_RULES: tuple[tuple[str, str, str | None], ...] = (
+    (r"\bpll\b|phase[- ]locked[- ]loop", "pll", None),
+    (r"sample[- ](?:and|&)[- ]hold|track[- ](?:and|&)[- ]hold|\bs/h\b|\bs&h\b|sample[- ]hold", "sample_hold", None),
+    (r"\bflash\b[\w -]{0,20}?\badc\b|\bflash (?:converter)", "adc", "flash"),
+    (r"\bsar\b[\w -]{0,20}?\badc\b|successive[- ]approximation", "adc", "sar"),
+    (r"\b(?:adc|dac|line|cable|headphone|speaker) driver(?: amplifier)?", "amplifier", None),
+    (r"\badc\b|analog[- ]to[- ]digital(?: converter)?", "adc", None),
+    (r"\br-?2r\b[\w -]{0,20}?\bdac\b|\br-?2r ladder", "dac", "r2r"),
+    (r"binary[- ]weighted[\w -]{0,20}?\bdac\b", "dac", "binary_weighted"),
+    (r"current[- ]steering[\w -]{0,20}?\bdac\b", "dac", "current_steering"),
+    (r"\bdac\b|digital[- ]to[- ]analog(?: converter)?", "dac", None),
+    (r"gilbert(?:[- ]cell)?(?: mixer| multiplier)?", "mixer", "gilbert"),
+    (r"single[- ]balanced mixer", "mixer", "single_balanced"),
+    (r"passive mixer", "mixer", "passive"),
+    (r"\bmixer\b", "mixer", None),
+    (r"ring[- ]oscillator[- ]based vco|ring vco|\bvco\b[\w -]{0,30}?\bring\b|ring[- ]oscillator vco", "vco", "ring"),
+    (r"relaxation vco", "vco", "relaxation"),
+    (r"\blc[- ]vco\b|lc vco", "vco", "lc"),
+    (r"\bvco\b|voltage[- ]controlled (?:ring )?oscillator|current[- ]controlled oscillator|\bcco\b", "vco", None),
+    (r"rc[- ]phase[- ]shift(?: oscillator)?|phase[- ]shift oscillator", "oscillator", "rc_phase_shift"),
+    (r"wien[- ]bridge(?: oscillator)?|wien oscillator", "oscillator", "wien"),
+    (r"\blc(?:[- ]tank)? oscillator|colpitts(?: oscillator)?|hartley(?: oscillator)?|cross[- ]coupled lc", "oscillator",
+     "lc"),
+    (r"relaxation oscillator|astable(?: multivibrator)?", "oscillator", "relaxation"),
+    (r"crystal oscillator|pierce oscillator", "oscillator", "crystal"),
+    (r"ring[- ]oscillator|ring osc|inverter ring|ring of (?:\w+ )?inverters", "oscillator", "ring"),
+    (r"oscillator|oscillates", "oscillator", None),
+    (r"\bldo\b|low[- ]drop[- ]?out(?: regulator)?|linear regulator|voltage regulator|\bregulator\b", "ldo", None),
+    (r"band[- ]?gap(?: voltage)?(?: reference)?|\bbgr\b", "bandgap", None),
+    (r"beta[- ]multiplier(?: current)?(?: reference)?|constant[- ]gm(?: bias)?(?: current)?(?: reference)?|"
+     r"current reference|self[- ]biased current (?:source|reference)|ptat current", "reference", "current"),
+    (r"voltage reference|reference voltage (?:generator|source|circuit)", "reference", "voltage"),
+    (r"sallen[- ]key|biquad|(?:low|high|band)[- ]?pass(?: filter)?|band[- ]?(?:stop|reject)(?: filter)?|"
+     r"notch(?: filter)?|\bfilter\b", "filter", None),
+    (r"schmitt(?:[- ]trigger)?", "schmitt", None),
+    (r"latched comparator|clocked comparator|dynamic comparator|strongarm", "comparator", "latched"),
+    (r"comparator", "comparator", None),
+    (r"instrumentation amplifier|\bin-?amp\b", "opamp_app", "instrumentation"),
+    (r"integrator|integrating amplifier", "opamp_app", "integrator"),
+    (r"differentiator|differentiating amplifier", "opamp_app", "differentiator"),
+    (r"summing amplifier|summing (?:circuit|amp)|\bsummer\b|\badder\b|adding amplifier|inverting summer", "opamp_app",
+     "summer"),
+    (r"subtractor|subtracting amplifier|difference amplifier|differential[- ]to[- ]single[- ]ended amplifier",
+     "opamp_app", "subtractor"),
+    (r"transimpedance(?: amplifier)?|\btia\b", "amplifier", "tia"),
+    (r"non-?\s?inverting (?:op-?amp )?(?:amplifier|amp|gain stage|configuration|stage)", "opamp_app",
+     "non_inverting"),
+    (r"(?<!non-)(?<!non)(?<!non )\binverting (?:op-?amp )?(?:amplifier|amp|gain stage|configuration|stage)",
+     "opamp_app", "inverting"),
+    (r"(?:voltage|unity[- ]gain|op-?amp) (?:follower|buffer)|unity[- ]gain (?:amplifier|configuration|stage)|"
+     r"buffer amplifier|(?:output )?follows (?:its|the) input", "buffer", None),
+    (r"wilson(?: current)?(?: mirror)?", "current_mirror", "wilson"),
+    (r"widlar(?: current)?(?: mirror| source)?", "current_mirror", "widlar"),
+    (r"wide[- ]swing (?:cascode )?(?:current )?mirror", "current_mirror", "wide_swing"),
+    (r"cascode(?:d)? current mirror|cascode(?:d)? mirror", "current_mirror", "cascode"),
+    (r"(?:simple|basic|two[- ]transistor) (?:current )?mirror", "current_mirror", "simple"),
+    (r"current mirror|\bmirror\b(?! load)(?!-load)", "current_mirror", None),
+    (r"folded[- ]?cascode(?: op-?amp| ota| amplifier)?", "opamp", "folded_cascode"),
+    (r"telescopic(?: cascode)?(?: op-?amp| ota| amplifier)?", "opamp", "telescopic"),
+    (r"\b5t ota\b|five[- ]transistor ota|\bota\b|operational transconductance amplifier", "opamp", "ota"),
+    (r"op-?\s?amp|operational amplifier|\bopamp\b", "opamp", None),
+    (r"common[- ]gate(?: amplifier| amp| stage)?|\bcg (?:amplifier|amp|stage)", "amplifier", "common_gate"),
+    (r"common[- ]drain(?: amplifier| amp| stage)?|source[- ]follower(?: buffer| amplifier| stage)?", "amplifier",
+     "common_drain"),
+    (r"common[- ]source(?: amplifier| amp| stage)?|\bcs (?:amplifier|amp|stage)", "amplifier", "common_source"),
+    (r"cascode (?:amplifier|amp|stage|gain stage)|cascode", "amplifier", "cascode"),
+    (r"differential (?:amplifier|amp|pair|gain stage|stage)|diff[- ]?(?:amp|pair)|long[- ]tailed pair", "amplifier",
+     "differential"),
+    (r"push[- ]pull(?: output stage| stage| amplifier)?|class[- ]?ab(?: output stage| stage| amplifier)?",
+     "amplifier", "push_pull"),
+    (r"(?:two|three|four|\d)[- ]stage (?:\w+[- ])*?amplifier|multi-?stage amplifier|cascaded amplifier", "amplifier",
+     "multistage"),
+    (r"\binverter\b|not gate", "inverter", None),
+    (r"transmission gate|analog switch|pass gate", "switch", "transmission_gate"),
+    (r"\blatch\b", "latch", None),
+    (r"current (?:source|sink)(?! load)(?!-load)", "current_source", None),
+    (r"amplifier|\bamp\b|gain stage", "amplifier", None),
+    (r"\bbuffer\b", "buffer", None),
+)
+
+# Families a request may mention as parts of the one it asks for ("an inverting
+# amplifier using an op-amp", "an LDO with a bandgap reference").
+PARTS: dict[str, frozenset[str]] = {
+    "opamp_app": frozenset({"opamp", "amplifier", "buffer"}),
+    "ldo": frozenset({"opamp", "amplifier", "bandgap", "reference", "buffer"}),
+    "bandgap": frozenset({"opamp", "amplifier", "reference", "current_mirror"}),
+    "pll": frozenset({"vco", "oscillator", "filter", "comparator"}),
+    "vco": frozenset({"oscillator", "inverter", "current_source", "current_mirror", "buffer"}),
+    "oscillator": frozenset({"inverter", "opamp", "amplifier", "comparator", "buffer", "filter"}),
+    "filter": frozenset({"opamp", "amplifier", "buffer"}),
+    "comparator": frozenset({"opamp", "amplifier", "inverter", "latch", "buffer"}),
+    "schmitt": frozenset({"comparator", "inverter", "opamp"}),
+    "adc": frozenset({"comparator", "dac", "sample_hold", "opamp"}),
+    "dac": frozenset({"opamp", "switch", "current_source", "buffer"}),
+    "sample_hold": frozenset({"switch", "opamp", "buffer"}),
+    "mixer": frozenset({"amplifier"}),
+    "opamp": frozenset({"amplifier", "current_mirror", "current_source", "buffer"}),
+    "amplifier": frozenset({"current_mirror", "current_source", "buffer", "amplifier"}),
+    "current_mirror": frozenset({"current_source"}),
+    "current_source": frozenset({"current_mirror"}),
+    "reference": frozenset({"current_mirror", "opamp", "amplifier"}),
+    "buffer": frozenset({"opamp", "amplifier"}),
+    "inverter": frozenset(),
+    "switch": frozenset(),
+    "latch": frozenset({"inverter"}),
+}
+
+DIFFERENTIAL_FAMILIES = ("opamp", "comparator")
+
+# figure keyword patterns per unit: (pattern, figure or special, default op)
+_KEYS: dict[str, tuple[tuple[str, str, str], ...]] = {
+    "dB": ((r"cmrr|common[- ]mode rejection(?: ratio)?", "cmrr_db", ">="),
+           (r"psrr|(?:power[- ])?supply rejection(?: ratio)?", "psrr_db", ">="),
+           (r"conversion gain", "conversion_gain_db", ">="),
+           (r"(?:open[- ]loop |dc |voltage |differential |low[- ]frequency |small[- ]signal )*gain|amplif\w*",
+            "gain_db", ">=")),
+    "deg": ((r"phase margin|\bpm\b", "pm_deg", ">="),),
+    "Hz": ((r"gbw|gain[- ]bandwidth(?: product)?|\bgbp\b", "gbw_hz", ">="),
+           (r"\bugb\b|\bugbw\b|\bugf\b|unity[- ]gain (?:bandwidth|frequency)|unity[- ]gain|crossover frequency|"
+            r"transit frequency|\bft\b", "ugb_hz", ">="),
+           (r"cent(?:er|re) frequency|center|centre|notch (?:frequency|at)|resonan\w*", "@center", "~"),
+           (r"(?:-|−)?3[- ]?db(?: bandwidth| frequency| point| corner)?|cut-?off(?: frequency)?|corner(?: frequency)?|"
+            r"bandwidth|\bbw\b|\bf3db\b|\bf_?c\b|pole", "@corner", ">="),
+           (r"oscillat\w*|frequency|\bfreq\b|runs? at|clock|tuning range|output at|period", "@freq", "~")),
+    "W": ((r"power(?: consumption| dissipation| budget)?|consum\w*|dissipat\w*|burns?|draws?", "power_w", "<="),),
+    "A": ((r"(?:supply|quiescent|total|bias) current|current (?:consumption|draw|budget)|consum\w*|draws?",
+           "supply_current_a", "<="),
+          (r"load current|(?:drive|deliver|source|supply|provide)s?(?: up to)?|max(?:imum)? load", "load_current_a",
+           ">="),
+          (r"(?:reference|input|tail) current|\biref\b|\bibias\b|\bib\b|biased (?:with|by|at)|bias(?:ed)?",
+           "@bias_current", "="),
+          (r"(?:output|mirror(?:ed)?|copied|sink|sinks|sunk|copies|copy) current|\biout\b|outputs?|copies|"
+           r"mirrors?|sinks?|produces?|generates?", "iout_a", "~")),
+    "V": ((r"(?:power )?supply(?: voltage)?|\bvdd\b|\bvcc\b|powered (?:from|by|at)|rails?|runs? (?:from|on)",
+           "@supply", "="),
+          (r"(?:output )?swing", "output_swing_v", ">="),
+          (r"(?:input[- ]referred )?offset", "offset_v", "<="),
+          (r"dropout", "dropout_v", "<="),
+          (r"hysteresis(?: window| width| band)?", "@hysteresis", "~"),
+          (r"upper threshold|rising threshold|high threshold|\bvth\+|\bvt\+|trip(?:s)? high", "@threshold_rising", "~"),
+          (r"lower threshold|falling threshold|low threshold|\bvth-|\bvt-|trip(?:s)? low", "@threshold_falling", "~"),
+          (r"(?:switching |trip )?thresholds?|trip(?: point)?|switch(?:es|ing)? (?:at|point)", "@threshold", "~"),
+          (r"amplitude|peak[- ]to[- ]peak|\bvpp\b|\bpeak\b", "amplitude_v", ">="),
+          (r"common[- ]mode|\bvcm\b|\bcm\b", "@input_cm", "="),
+          (r"control(?:led)?(?: voltage)?(?: of| at)?|\bvctrl\b", "@control", "="),
+          (r"(?:reference|vref)(?: voltage)?(?: of| at| is)?", "@reference", "="),
+          (r"bias(?:ed)?(?: voltage)?(?: of| at| is)?|\bvbias\b", "@bias_voltage", "="),
+          (r"\blsb\b", "lsb_v", "~"),
+          (r"(?:output|regulated|produc\w*|generat\w*|deliver\w*|provid\w*|vout|outputs?|regulat\w*)"
+           r"(?: voltage)?(?: of| at| is)?", "vout_v", "~"),
+          (r"input(?: (?:dc|bias|level|voltage))?(?: of| at)?", "@input_dc", "=")),
+    "ohm": ((r"output (?:resistance|impedance)|\brout\b", "rout_ohm", ">="),
+            (r"input (?:resistance|impedance)|\brin\b", "rin_ohm", ">="),
+            (r"transimpedance(?: gain)?|gain", "transimpedance_ohm", "~"),
+            (r"load(?: resistance| resistor)?|driving|drives", "@load_res", "=")),
+    "F": ((r"load(?: capacitance| capacitor)?|driving|drives|\bcl\b", "@load_cap", "="),),
+    "s": ((r"settl\w*", "settling_s", "<="), (r"(?:propagation )?delay", "delay_s", "<="),
+          (r"time constant|\brc\b|\btau\b|τ", "time_constant_s", "~"),
+          (r"period", "@period", "~")),
+    "V/s": ((r"slew(?:[- ]rate)?|\bsr\b", "slew_vps", ">="),),
+    "ppm": ((r"temperature coefficient|tempco|\btc\b|drift", "tempco_ppm", "<="),),
+    "V/V": ((r"(?:closed[- ]loop |voltage )?gain|amplif\w*", "gain_vv", "~"),),
+    "x": ((r"(?:closed[- ]loop |voltage )?gain|amplif\w*", "gain_vv", "~"),),
+    "%": ((r"duty(?: cycle)?", "duty", "~"),),
+    "bit": ((r"resolution|bits?|\w*", "bits", "=="),),
+}
+_DEFAULT_FIG = {"dB": "gain_db", "V/s": "slew_vps", "ppm": "tempco_ppm", "W": "power_w", "bit": "bits",
+                "V/V": "gain_vv", "x": "gain_vv", "deg": None}
+_OP_WORDS = (
+    (r"at least|minimum(?: of)?|\bmin\.?\b|more than|greater than|higher than|larger than|above|exceed(?:ing|s)?|"
+     r"over|no less than|not less than|>=|≥|>|better than|in excess of|beyond", ">="),
+    (r"at most|maximum(?: of)?|\bmax\.?\b|less than|lower than|smaller than|below|under|within|no more than|"
+     r"not more than|up to|not exceed(?:ing)?|limited to|<=|≤|<|budget of|only", "<="),
+    (r"about|around|approximately|approx\.?|roughly|nominal(?:ly)?|exactly|close to|near|~|≈|=|equal to|set to|"
+     r"centered at|centred at", "~"),
+)
+
+
+@dataclass
+class _Claim:
+    kind: str
+    params: dict[str, Any]
+    start: int
+    end: int
+    must: bool = True
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What the reader found: requirements (with spans), the phrases it could not read,
+    the family/variant, the ports the text names (equations), and one note per decision."""
+
+    text: str
+    requirements: tuple[Requirement, ...]
+    unconsumed: tuple[str, ...]
+    family: str | None
+    variant: str | None
+    mentioned_ports: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+
+    def by_kind(self, kind: str) -> tuple[Requirement, ...]:
+        return tuple(r for r in self.requirements if r.kind == kind)
+
+
+def normalize(text: str) -> str:
+    """One space between words, typographic minus/quotes folded (spans refer to this text)."""
+    text = str(text).replace("\u2212", "-").replace("\u2013", "-").replace("\u2014", "-")
+    text = text.replace("\u2019", "'").replace("\u201c", '"').replace("\u201d", '"')
+    return " ".join(text.split())
+
+
+def _op_near(low: str, start: int, end: int, default: str) -> tuple[str, int, int]:
+    """The comparison words right before (or after) a quantity, with the span they add."""
+    before = low[max(0, start - 28):start]
+    best = None
+    for pattern, op in _OP_WORDS:
+        for m in re.finditer(pattern, before):
+            gap = before[m.end():].strip(" :=,")
+            if len(gap) <= 14 and (best is None or m.start() > best[1]):
+                best = (op, m.start(), m.end())
+    if best:
+        return best[0], max(0, start - 28) + best[1], end
+    after = low[end:end + 16]
+    m = re.match(r"\s*(or (?:more|less|higher|lower|better|above|below)|minimum|min\b|maximum|max\b|or so)", after)
+    if m:
+        word = m.group(1)
+        op = ">=" if any(w in word for w in ("more", "higher", "better", "above", "minimum", "min")) else \
+            ("~" if "so" in word else "<=")
+        return op, start, end + m.end()
+    return default, start, end
+
+
+class _Reader:
+    def __init__(self, text: str, interface: Interface | None) -> None:
+        self.text = text
+        self.low = text.lower()
+        self.interface = interface
+        self.used = [False] * len(text)
+        self.claims: list[_Claim] = []
+        self.notes: list[str] = []
+        self.family: str | None = None
+        self.variant: str | None = None
+        self.family_span: tuple[int, int] = (0, 0)
+        self.mentioned: list[str] = []
+        self.quantities = scan_quantities(text)
+        self.q_used = [False] * len(self.quantities)
+
+    # -- bookkeeping ------------------------------------------------------------------------
+    def consume(self, start: int, end: int) -> None:
+        for i in range(max(0, start), min(len(self.text), end)):
+            self.used[i] = True
+
+    def claim(self, kind: str, params: dict[str, Any], start: int, end: int, must: bool = True) -> _Claim:
+        c = _Claim(kind, params, start, end, must)
+        self.claims.append(c)
+        self.consume(start, end)
+        return c
+
+    def free(self, start: int, end: int) -> bool:
+        return not any(self.used[start:end])
+
+    def port_names(self) -> tuple[str, ...]:
+        if self.interface is None:
+            return ()
+        return tuple(p.name for p in self.interface.ports)
+
+    def ports_of(self, *roles: PortRole) -> tuple[str, ...]:
+        if self.interface is None:
+            return ()
+        return self.interface.names_by_role(*roles)
+
+    def qty_in(self, start: int, end: int) -> list[int]:
+        return [i for i, q in enumerate(self.quantities) if q.start >= start and q.end <= end]
+
+    # -- passes -----------------------------------------------------------------------------
+    def read_family(self) -> None:
+        hits: list[tuple[int, str, str | None, int, int]] = []
+        for prio, (pattern, fam, var) in enumerate(FAMILY_RULES):
+            for m in re.finditer(pattern, self.low):
+                hits.append((prio, fam, var, m.start(), m.end()))
+        if not hits:
+            return
+        hits.sort()
+        prio, fam, var, s, e = hits[0]
+        # an "X amplifier built around an op-amp": the app wins over its parts; two apps conflict
+        self.family, self.variant, self.family_span = fam, var, (s, e)
+        self.notes.append(f"family {fam}" + (f"/{var}" if var else "") + f" from '{self.text[s:e]}'")
+        variants: dict[str, tuple[int, int]] = {}
+        if var:
+            variants[var] = (s, e)
+        for prio2, fam2, var2, s2, e2 in hits[1:]:
+            inside = s2 >= s and e2 <= e
+            if fam2 == fam:
+                if var2 and var2 != var and not inside:
+                    if var is None:
+                        var = var2
+                        self.variant = var2
+                        variants[var2] = (s2, e2)
+                    elif not self._compatible_variant(fam, var, var2):
+                        raise InputError(f"the request asks for two kinds of {fam}: '{self.text[s:e]}' and "
+                                         f"'{self.text[s2:e2]}'", where="request",
+                                         fix="describe one circuit per request")
+                self.consume(s2, e2)
+            elif inside or fam2 in PARTS.get(fam, frozenset()):
+                self.consume(s2, e2)
+                if not inside:
+                    self.notes.append(f"'{self.text[s2:e2]}' read as a part of the {fam}")
+            # any other family word stays unconsumed: the request may be two circuits
+        self.claim("family", {"family": fam, **({"variant": self.variant} if self.variant else {})}, s, e)
+
+    @staticmethod
+    def _compatible_variant(fam: str, a: str, b: str) -> bool:
+        compatible = {("opamp", "ota", "folded_cascode"), ("opamp", "ota", "telescopic"),
+                      ("amplifier", "cascode", "common_source"), ("amplifier", "multistage", "common_source"),
+                      ("amplifier", "differential", "cascode"), ("amplifier", "common_source", "cascode"),
+                      ("amplifier", "common_source", "multistage"), ("amplifier", "cascode", "multistage"),
+                      ("amplifier", "common_drain", "multistage"), ("amplifier", "common_gate", "cascode"),
+                      ("amplifier", "differential", "multistage"), ("amplifier", "tia", "common_source")}
+        return (fam, a, b) in compatible or (fam, b, a) in compatible
+
+    def read_stages(self) -> None:
+        pat = _COUNT + r"[- ]stages?\b|(\d+|two|three|four) (?:gain |amplifier |amplifying )?stages\b|" \
+                       r"(single|one)[- ]stage"
+        counts = []
+        for m in re.finditer(pat, self.low):
+            word = next(g for g in m.groups() if g)
+            n = _NUMWORDS.get(word, None) if not word.isdigit() else int(word)
+            if n is None or not self.free(m.start(), m.end()) and False:
+                continue
+            counts.append((n, m.start(), m.end()))
+        distinct = {c[0] for c in counts}
+        if len(distinct) > 1:
+            raise InputError(f"the request states {len(distinct)} different stage counts "
+                             f"({', '.join(str(c) for c in sorted(distinct))})", where="request",
+                             fix="state the number of gain stages once")
+        for n, s, e in counts:
+            if self.family == "opamp" and self.variant in (None, "ota") and n in (1, 2, 3):
+                self.variant = {1: "one_stage", 2: "two_stage", 3: "three_stage"}[n] if self.variant is None \
+                    else self.variant
+            if self.family == "amplifier" and self.variant is None and n > 1:
+                self.variant = "multistage"
+            self.claim("stage_count", {"count": int(n)}, s, e)
+        # "second stage"/"output stage" words referring to parts are consumed by what uses them
+
+    def read_loads(self) -> None:
+        rules = (
+            (r"(pmos|p-?channel)[- ](?:transistor[- ])?diode[- ]connected(?: transistors?| devices?| mosfets?)?"
+             r"(?: loads?)?|diode[- ]connected (?:pmos|p-?channel)(?: transistors?| devices?)?(?: loads?)?",
+             "pmos_diode"),
+            (r"(nmos|n-?channel)[- ](?:transistor[- ])?diode[- ]connected(?: transistors?| devices?| mosfets?)?"
+             r"(?: loads?)?|diode[- ]connected (?:nmos|n-?channel)(?: transistors?| devices?)?(?: loads?)?",
+             "nmos_diode"),
+            (r"diode[- ]connected(?: transistors?| devices?| mosfets?)? loads?|diode loads?", "diode"),
+            (r"(?:resistive|resistor|passive|ohmic)[- ]loads?|resistor[- ]loaded|resistively[- ]loaded|"
+             r"loaded (?:with|by) (?:a |an )?(?:drain |load )?resistors?|(?:drain|load|pull-?up) resistors?(?! of)|"
+             r"resistors? (?:as|for) (?:the )?loads?", "resistor"),
+            (r"(?:pmos |nmos )?current[- ]source loads?|(?:pmos |nmos )?current[- ]source[- ]loaded|"
+             r"(?:pmos |nmos )?current sources? as (?:the )?loads?", "current_source"),
+            (r"(?:pmos |nmos )?(?:current[- ])?mirror[- ]loads?|(?:pmos |nmos )?(?:current[- ])?mirror[- ]loaded|"
+             r"loaded (?:with|by) a (?:pmos |nmos )?(?:current )?mirror", "mirror"),
+            (r"active[- ]loads?|actively[- ]loaded", "active"),
+            (r"cascode(?:d)? loads?", "cascode"),
+        )
+        for pattern, load in rules:
+            for m in re.finditer(pattern, self.low):
+                if not self.free(m.start(), m.end()):
+                    continue
+                params: dict[str, Any] = {"load": load}
+                self.claim("load_type", params, m.start(), m.end())
+                phrase = m.group(0)
+                if load in ("pmos_diode", "nmos_diode"):
+                    self.claim("structure", {"feature": "diode_connected", "device": load[:4]}, m.start(), m.end())
+                elif load == "diode":
+                    self.claim("structure", {"feature": "diode_connected"}, m.start(), m.end())
+                if load in ("current_source", "mirror") and ("pmos" in phrase or "nmos" in phrase):
+                    self.claim("device_count", {"device": "pmos" if "pmos" in phrase else "nmos", "min": 1},
+                               m.start(), m.end())
+
+    def read_inputs(self) -> None:
+        pat = (r"(nmos|pmos|n-?channel|p-?channel|npn|pnp)[- ](?:differential |diff )?input(?:[- ](?:differential |"
+               r"diff )?(?:pair|stage|transistors?|devices?))?|(nmos|pmos|n-?channel|p-?channel|npn|pnp) "
+               r"(?:differential |diff |input |source-coupled )+pair|input pair (?:of|made of|using|built from) "
+               r"(nmos|pmos|npn|pnp)(?: transistors?| devices?)?|(nmos|pmos)[- ]input")
+        for m in re.finditer(pat, self.low):
+            word = next(g for g in m.groups() if g)
+            dev = {"n-channel": "nmos", "nchannel": "nmos", "p-channel": "pmos", "pchannel": "pmos"}.get(
+                word.replace("-", "-"), word.replace("-", ""))
+            dev = "nmos" if dev.startswith("n") and dev != "npn" else ("pmos" if dev.startswith("p") and dev != "pnp"
+                                                                       else dev)
+            pair = "pair" in m.group(0) or self.family in DIFFERENTIAL_FAMILIES or self.variant == "differential"
+            self.claim("input_type", {"device": dev, "pair": bool(pair)}, m.start(), m.end())
+        for m in re.finditer(r"(?:a |the )?differential (?:input|inputs|input pair|pair)(?: stage)?|"
+                             r"(?:source-coupled|input) (?:differential )?pair|(?:a )?tail (?:current )?source|"
+                             r"tail current", self.low):
+            if self.free(m.start(), m.end()):
+                feature = "tail_source" if "tail" in m.group(0) else "diff_pair"
+                self.claim("structure", {"feature": feature}, m.start(), m.end())
+
+    def read_structures(self) -> None:
+        rules = (
+            (r"miller[- ]compensat\w*(?: capacitor)?(?: with (?:a )?(?:zero-?nulling|nulling) resistor)?|"
+             r"miller capacitor|compensated with a miller \w+|miller compensation|\bmiller\b", "miller_compensation"),
+            (r"source degenerat\w*|degenerat\w* resistors?|resistive degeneration|degenerated", "source_degeneration"),
+            (r"cross[- ]coupled(?: pair| transistors| inverters| latch)?", "cross_coupled"),
+            (r"cascoded?(?! (?:current )?mirror)(?: devices?| transistors?| stages?)?", "cascode"),
+            (r"(?:resistive |negative )?feedback(?: network| resistors?| loop)?", "feedback"),
+            (r"push[- ]pull(?: output)?(?: stage)?", "push_pull"),
+            (r"source[- ]follower(?: output)?(?: stage| buffer)?", "source_follower"),
+            (r"(?:current[- ])?mirror", "current_mirror"),
+        )
+        for pattern, feature in rules:
+            for m in re.finditer(pattern, self.low):
+                if not self.free(m.start(), m.end()):
+                    continue
+                if feature == "current_mirror" and self.family not in ("opamp", "amplifier", "bandgap", "reference",
+                                                                       "comparator", "ldo"):
+                    continue
+                self.claim("structure", {"feature": feature}, m.start(), m.end())
+                if feature == "miller_compensation" and "nulling" in m.group(0):
+                    self.claim("named_component", {"name": "Rz", "element": "resistor"}, m.start(), m.end(),
+                               must=False)
+
+    def read_counts(self) -> None:
+        devices = {"nmos": "nmos", "pmos": "pmos", "transistor": "transistor", "mosfet": "mosfet",
+                   "resistor": "resistor", "capacitor": "capacitor", "inductor": "inductor", "bjt": "bjt",
+                   "npn": "npn", "pnp": "pnp", "diode": "diode", "nfet": "nmos", "pfet": "pmos", "device": "transistor"}
+        pat = _COUNT + r"[- ](?:(?:nmos|pmos|mos) )?(nmos|pmos|transistors?|mosfets?|resistors?|capacitors?|" \
+                       r"inductors?|bjts?|npns?|pnps?|diodes?|nfets?|pfets?|devices?)\b"
+        for m in re.finditer(pat, self.low):
+            word, dev = m.group(1), m.group(2).rstrip("s") if m.group(2) not in ("nmos", "pmos") else m.group(2)
+            n = int(word) if word.isdigit() else _NUMWORDS[word]
+            if dev == "diode" and re.match(r"[- ]connected", self.low[m.end():m.end() + 11]):
+                continue
+            if not self.free(m.start(), m.end()):
+                continue
+            self.claim("device_count", {"device": devices.get(dev, dev), "min": n, "max": n}, m.start(), m.end())
+        for m in re.finditer(r"\b(\d+)t\b(?= ota| cell| sram| opamp| op-amp| amplifier)", self.low):
+            self.claim("device_count", {"device": "transistor", "min": int(m.group(1)), "max": int(m.group(1))},
+                       m.start(), m.end())
+        for m in re.finditer(r"(?:only|all|purely|exclusively)[- ](nmos|pmos)(?: transistors| devices)?|"
+                             r"(nmos|pmos)[- ]only|without (?:any )?(resistors?|capacitors?|inductors?|pmos|nmos)|"
+                             r"no (resistors?|capacitors?|inductors?)", self.low):
+            word = next(g for g in m.groups() if g)
+            if m.group(1) or m.group(2):
+                other = "pmos" if word == "nmos" else "nmos"
+                self.claim("device_count", {"device": other, "max": 0}, m.start(), m.end())
+            else:
+                self.claim("device_count", {"device": word.rstrip("s"), "max": 0}, m.start(), m.end())
+        for m in re.finditer(r"(?:single|one)[- ]transistor", self.low):
+            if self.free(m.start(), m.end()):
+                self.claim("device_count", {"device": "transistor", "max": 1}, m.start(), m.end())
+
+    _COMP = re.compile(r"\b(R[0-9]+|C[0-9]+|L[0-9]+|M[0-9]+|Q[0-9]+|D[0-9]+|R[fgsdzL]|Rin|Rout|Rref|Rset|C[fcL]|Cin|"
+                       r"Cout|Lf|Rfb|Cfb|Rb|Cb)\b")
+
+    def read_components(self) -> None:
+        ports = {n.lower() for n in self.port_names()}
+        elements = {"R": "resistor", "C": "capacitor", "L": "inductor", "M": "transistor", "Q": "bjt", "D": "diode"}
+        for m in self._COMP.finditer(self.text):
+            name = m.group(1)
+            if name.lower() in ports:
+                continue
+            start, end = m.start(), m.end()
+            params: dict[str, Any] = {"name": name, "element": elements[name[0]]}
+            after = self.text[end:end + 24]
+            value = re.match(r"\s*(?:=|of|is|:|with a value of|set to)?\s*", after)
+            for qi in self.qty_in(end, end + 26):
+                q = self.quantities[qi]
+                if q.start - end <= len(value.group(0)) + 1 and q.unit in ("ohm", "F", "H") and not self.q_used[qi]:
+                    params["value"] = q.value
+                    self.q_used[qi] = True
+                    end = q.end
+                    break
+            word = re.search(r"(resistors?|capacitors?|inductors?|transistors?)\s*(?:\(|called|named)?\s*$",
+                             self.low[max(0, start - 22):start])
+            if word:
+                start = max(0, start - 22) + word.start()
+            if name in ("CL", "RL") and "value" in params and re.search(r"load", self.low[max(0, start - 20):start]):
+                cond = "load_cap_f" if name == "CL" else "load_res_ohm"
+                self.claim("condition", {"name": cond, "value": params["value"]}, max(0, start - 20), end)
+                continue
+            self.claim("named_component", params, start, end)
+
+    def read_polarity(self) -> None:
+        for m in re.finditer(r"non-?\s?inverting(?: input| terminal)?|(?<![a-z-])inverting(?: input| terminal)?",
+                             self.low):
+            phrase = m.group(0)
+            if phrase.endswith(("input", "terminal")):
+                self.consume(m.start(), m.end())  # an op-amp terminal, not a polarity
+                continue
+            sense = "non_inverting" if phrase.startswith("non") else "inverting"
+            self.claim("polarity", {"sense": sense}, m.start(), m.end())
+        senses = {c.params["sense"] for c in self.claims if c.kind == "polarity"}
+        if len(senses) > 1:
+            raise InputError("the request asks for an inverting and a non-inverting transfer at once",
+                             where="request", fix="say which one")
+        for m in re.finditer(r"(?:output )?follows (?:its|the) input(?: with unity gain)?|unity[- ]gain(?! "
+                             r"(?:bandwidth|frequency))(?: follower| buffer| amplifier| configuration| stage)?|"
+                             r"(?:voltage|source) follower|\bgain of (?:\+?1|one)\b(?![\d.])", self.low):
+            if "source" in m.group(0) and self.family == "amplifier":
+                continue
+            self.claim("polarity", {"sense": "non_inverting"}, m.start(), m.end())
+            self.claim("target", {"figure": "gain_vv", "op": "~", "value": 1.0, "tol": 0.1}, m.start(), m.end())
+
+    def read_relations(self) -> None:
+        """``Vout = -(Vin1 + Vin2)``, ``Vout = 2*Vin1 - 3*Vin2 + 0.5``, "gain of -5"."""
+        eq = re.compile(r"\b([A-Za-z][A-Za-z0-9_]*)\s*(?:=|equals)\s*([-+(\w][^,;=]*?)(?=\s*(?:,|;|\.(?:\s|$)|$|\band\b"
+                        r"(?!\s*[-+(\d])|\bwith\b|\busing\b|\bwhere\b|\bfor\b))")
+        for m in eq.finditer(self.text):
+            lhs, rhs = m.group(1), m.group(2).strip()
+            if not re.search(r"[A-Za-z]", rhs) or re.fullmatch(r"[-+\d.\s]*\w{0,4}", rhs):
+                continue  # "VDD = 1.8 V", "R1 = 10k": not a relation
+            try:
+                terms = _linear(rhs)
+            except ValueError:
+                continue
+            if not terms or set(terms) == {""}:
+                continue
+            offset = terms.pop("", 0.0)
+            names = list(terms)
+            self.mentioned += [lhs, *names]
+            params = {"output": lhs, "coefficients": {n: float(c) for n, c in terms.items()}}
+            if offset:
+                params["offset"] = float(offset)
+            self.claim("linear_relation", params, m.start(), m.end())
+            for qi in self.qty_in(m.start(), m.end()):
+                self.q_used[qi] = True
+        if self.family in ("opamp_app", "buffer") and not any(c.kind == "linear_relation" for c in self.claims):
+            for m in re.finditer(r"(?:closed[- ]loop |voltage )?gain (?:of |is |=\s*|equal to )?(?:about |exactly )?"
+                                 r"([-+]?\d+(?:\.\d+)?)(?:\s*(?:v/v|x|times))?(?![\d.]|\s*(?:db|decibel))|"
+                                 r"([-+]?\d+(?:\.\d+)?)\s*(?:v/v|x|times)?\s*(?:closed[- ]loop )?gain",
+                                 self.low):
+                g = float(m.group(1) or m.group(2))
+                self._gain_relation(g, m.start(), m.end())
+
+    def _gain_relation(self, g: float, start: int, end: int) -> None:
+        ins = self.ports_of(PortRole.SIGNAL_IN, PortRole.DIFF_IN_P)
+        outs = self.ports_of(PortRole.OUT)
+        senses = {c.params["sense"] for c in self.claims if c.kind == "polarity"}
+        inverting = g < 0 or "inverting" in senses or self.variant in ("inverting", "integrator")
+        if g < 0 and "non_inverting" in senses:
+            raise InputError(f"a non-inverting circuit cannot have the gain {g:g}", where="request",
+                             fix="drop the sign or ask for an inverting amplifier")
+        value = -abs(g) if inverting else abs(g)
+        # gain_vv is a magnitude; the sign is the polarity / linear relation's business
+        self.claim("target", {"figure": "gain_vv", "op": "~", "value": abs(value), "tol": 0.1}, start, end)
+        if len(ins) == 1 and len(outs) == 1 and self.variant in ("inverting", "non_inverting", None):
+            self.claim("linear_relation", {"output": outs[0], "coefficients": {ins[0]: value}}, start, end)
+        for qi in self.qty_in(start, end):
+            self.q_used[qi] = True
+
+    def read_filter(self) -> None:
+        if self.family != "filter" and not re.search(r"(?:low|high|band)[- ]?pass|band[- ]?stop|notch", self.low):
+            return
+        params: dict[str, Any] = {}
+        spans = []
+        for pattern, response in ((r"low[- ]?pass", "lowpass"), (r"high[- ]?pass", "highpass"),
+                                  (r"band[- ]?pass", "bandpass"), (r"band[- ]?(?:stop|reject)|notch", "bandstop"),
+                                  (r"all[- ]?pass", "allpass")):
+            for m in re.finditer(pattern, self.low):
+                if "response" in params and params["response"] != response:
+                    raise InputError(f"the request asks for a {params['response']} and a {response} filter at once",
+                                     where="request", fix="describe one filter response")
+                params["response"] = response
+                spans.append((m.start(), m.end()))
+        for m in re.finditer(_ORD + r"[- ]order|order (?:of )?(\d+)|(\d+)(?:st|nd|rd|th)?[- ]pole|"
+                             r"(single|one|two)[- ]pole", self.low):
+            word = next(g for g in m.groups() if g)
+            params["order"] = int(word) if word.isdigit() else _NUMWORDS[word]
+            spans.append((m.start(), m.end()))
+        for m in re.finditer(r"\bpassive\b|\brc\b(?= (?:low|high|band|filter|network|ladder|section))|\brlc\b|"
+                             r"\bactive\b|sallen[- ]key|op-?amp[- ]based|using an? op-?amp|with an? op-?amp|biquad|"
+                             r"multiple[- ]feedback|\bmfb\b", self.low):
+            word = m.group(0)
+            params["implementation"] = "passive" if word in ("passive", "rc", "rlc") else "active"
+            spans.append((m.start(), m.end()))
+        if "response" not in params:
+            if self.family == "filter":
+                spans.append(self.family_span)
+                raise_unknown = True
+            else:
+                return
+        else:
+            raise_unknown = False
+        if raise_unknown:
+            return  # "a filter" without a response: the family claim stands, nothing more to read
+        self._filter_params = params
+        for s, e in spans:
+            self.consume(s, e)
+        self._filter_spans = spans
+
+    def read_supply(self) -> None:
+        pass  # supply voltages are read with the other quantities (keyword "supply", "vdd")
+
+    def read_ports(self) -> None:
+        """Port names in the text, and role words right next to them, are read (they define
+        the interface; the interface itself is a requirement the judge checks)."""
+        role_words = (r"(?:differential |single[- ]ended )?(?:signal |voltage |current )?(?:input|output)s?"
+                      r"(?: voltage| current| node| port| pin| signal)?|bias(?:ing)?(?: voltage| current| port| "
+                      r"input| node)?|(?:reference|control|tuning|clock)(?: voltage| current| input| signal| port)?|"
+                      r"(?:non-?inverting|inverting|positive|negative) inputs?|supply|ground")
+        for name in self.port_names():
+            for m in re.finditer(rf"(?<![\w]){re.escape(name)}(?![\w])", self.text, re.IGNORECASE):
+                start, end = m.start(), m.end()
+                before = re.search(rf"(?:{role_words})\s*(?:port|pin|node|terminal)?\s*(?:called|named|at|on|is|=|:)?"
+                                   rf"\s*\(?\s*$", self.low[max(0, start - 40):start])
+                if before:
+                    start = max(0, start - 40) + before.start()
+                after = re.match(rf"\s*\)?\s*(?:is|as|for|being)?\s*(?:the|an?)?\s*(?:{role_words})",
+                                 self.low[end:end + 44])
+                if after:
+                    end += after.end()
+                self.consume(start, end)
+        # generic mentions of what every circuit has
+        for m in re.finditer(r"(?:single|one|two|differential|single-ended) (?:inputs?|outputs?)|"
+                             r"(?:an? |the |its )(?:input|output)(?! stage)|bias(?:ed)? (?:from|by|with) (?:an? )?"
+                             r"(?:external )?(?:bias )?(?:voltage|current)", self.low):
+            if m.group(0).startswith(("two", "differential")) and "input" in m.group(0) and \
+                    len(self.ports_of(PortRole.SIGNAL_IN, PortRole.DIFF_IN_P, PortRole.DIFF_IN_N)) not in (0, 2):
+                continue
+            self.consume(m.start(), m.end())
+
+    def read_hysteresis(self) -> None:
+        m = re.search(r"hysteresis|schmitt", self.low)
+        if not m:
+            return
+        self._hyst_span = (m.start(), m.end())
+
+    def read_control(self) -> None:
+        if self.family not in ("vco", "pll", "oscillator"):
+            return
+        controls = self.ports_of(PortRole.CONTROL)
+        for m in re.finditer(r"(?:voltage|current)[- ]controlled|control(?:led)?(?: voltage| input| port| current)?|"
+                             r"tun(?:ed|ing|able)(?: voltage| input| range| by)?|(?:frequency )?(?:increases|rises|"
+                             r"goes up|decreases|falls) (?:with|as)[\w ]{0,30}?(?:control|voltage|input)", self.low):
+            self.consume(m.start(), m.end())
+            if controls and not any(c.kind == "control_moves_frequency" for c in self.claims):
+                params: dict[str, Any] = {"control": controls[0]}
+                if re.search(r"increases|rises|goes up", m.group(0)):
+                    params["direction"] = "increasing"
+                elif re.search(r"decreases|falls", m.group(0)):
+                    params["direction"] = "decreasing"
+                self.claim("control_moves_frequency", params, m.start(), m.end())
+        if self.family == "vco" and controls and not any(c.kind == "control_moves_frequency" for c in self.claims):
+            s, e = self.family_span
+            self.claim("control_moves_frequency", {"control": controls[0]}, s, e)
+
+    # -- quantities -------------------------------------------------------------------------
+    def read_quantities(self) -> None:
+        prev_end = 0
+        for qi, q in enumerate(self.quantities):
+            if self.q_used[qi]:
+                prev_end = q.end
+                continue
+            nxt = self.quantities[qi + 1].start if qi + 1 < len(self.quantities) else len(self.text)
+            self._quantity(qi, q, prev_end, nxt)
+            prev_end = q.end
+
+    def _keyword(self, q: Quantity, lo: int, hi: int) -> tuple[str, str, int, int] | None:
+        """The nearest figure keyword for ``q`` inside [lo, hi): (figure, op, start, end)."""
+        keys = _KEYS.get(q.unit, ())
+        best = None
+        win_lo = max(lo, q.start - 48)
+        seg_before = self.low[win_lo:q.start]
+        # a sentence or clause boundary ends the window
+        cut = max(seg_before.rfind(". "), seg_before.rfind(";"), seg_before.rfind(", and "))
+        if cut >= 0:
+            win_lo += cut + 1
+            seg_before = self.low[win_lo:q.start]
+        seg_after = self.low[q.end:min(hi, q.end + 36)]
+        cut = min([i for i in (seg_after.find(". "), seg_after.find(";"), seg_after.find(","),
+                               seg_after.find(" and ")) if i >= 0] or [len(seg_after)])
+        seg_after = seg_after[:cut]
+        for rank, (pattern, fig, op) in enumerate(keys):
+            for m in re.finditer(pattern, seg_before):
+                dist = len(seg_before) - m.end()
+                cand = (dist, rank, fig, op, win_lo + m.start(), win_lo + m.end())
+                if best is None or cand[:2] < best[:2]:
+                    best = cand
+            for m in re.finditer(pattern, seg_after):
+                dist = m.start() + 2  # a keyword after the number ("3 mW power") is a little weaker
+                cand = (dist, rank, fig, op, q.end + m.start(), q.end + m.end())
+                if best is None or cand[:2] < best[:2]:
+                    best = cand
+        if best is None:
+            return None
+        return best[2], best[3], best[4], best[5]
+
+    def _quantity(self, qi: int, q: Quantity, lo: int, hi: int) -> None:
+        found = self._keyword(q, lo, hi)
+        fam = self.family
+        if found is None:
+            fig = _DEFAULT_FIG.get(q.unit)
+            default_ops = {"gain_db": ">=", "slew_vps": ">=", "tempco_ppm": "<=", "power_w": "<=", "bits": "==",
+                           "gain_vv": "~"}
+            if q.unit == "V" and fam in ("ldo", "bandgap", "reference"):
+                fig = "vout_v"
+            elif q.unit == "Hz" and fam in ("oscillator", "vco"):
+                fig = "@freq"
+            elif q.unit == "Hz" and fam == "filter":
+                fig = "@corner"
+            elif q.unit == "A" and fam in ("current_mirror", "current_source", "reference"):
+                fig = "iout_a"
+            if fig is None:
+                return
+            found = (fig, default_ops.get(fig, "~"), q.start, q.end)
+        fig, default_op, ks, ke = found
+        op, os_, oe = _op_near(self.low, q.start, q.end, default_op)
+        start, end = min(ks, os_, q.start), max(ke, oe, q.end)
+        value = q.value
+        if fig.startswith("@"):
+            if not self._special(fig[1:], q, value, op, start, end):
+                return
+        else:
+            if fig not in FIGURES:
+                return
+            if fig == "gain_db" and fam in ("filter",) and value < 0:
+                return
+            params: dict[str, Any] = {"figure": fig, "op": op if fig != "bits" else "==", "value": float(value),
+                                      "unit": q.raw[len(re.match(r"[-+\d.eE]+", q.raw.replace('−', '-')).group(0)):]
+                                      .strip() or q.unit}
+            if op == "~":
+                params["tol"] = 0.1
+            if fig == "gain_vv" and fam in ("opamp_app", "buffer"):
+                self._gain_relation(value, start, end)
+                self.q_used[qi] = True
+                return
+            if fig == "vout_v" and fam == "bandgap":
+                params["tol"] = 0.1
+            self.claim("target", params, start, end)
+        self.q_used[qi] = True
+
+    def _special(self, what: str, q: Quantity, value: float, op: str, start: int, end: int) -> bool:
+        fam = self.family
+        if what == "supply":
+            self.claim("supply", {"voltage": float(value)}, start, end)
+            return True
+        if what in ("corner", "center"):
+            if fam == "filter" and getattr(self, "_filter_params", None) is not None:
+                self._filter_params["corner_hz"] = float(value)
+                self._filter_spans.append((start, end))
+                self.consume(start, end)
+                return True
+            if fam == "filter":
+                return False
+            if what == "center":
+                self.claim("target", {"figure": "center_hz", "op": "~", "value": float(value), "tol": 0.2}, start, end)
+                return True
+            self.claim("target", {"figure": "f3db_hz", "op": op if op != "~" else ">=", "value": float(value)},
+                       start, end)
+            return True
+        if what == "freq":
+            if fam in ("oscillator", "vco", "pll"):
+                params = {"frequency_hz": float(value), "tol": 0.3}
+                self.claim("oscillation", params, start, end)
+                return True
+            if fam == "filter" and getattr(self, "_filter_params", None) is not None:
+                self._filter_params["corner_hz"] = float(value)
+                self._filter_spans.append((start, end))
+                self.consume(start, end)
+                return True
+            if "clock" in self.low[start:end] and self.ports_of(PortRole.CLOCK):
+                self.claim("condition", {"name": "clock_hz", "value": float(value)}, start, end)
+                return True
+            if fam in ("opamp_app",) and self.variant in ("integrator", "differentiator"):
+                self.claim("target", {"figure": "ugb_hz", "op": "~", "value": float(value), "tol": 0.2}, start, end)
+                return True
+            return False
+        if what == "period":
+            if fam in ("oscillator", "vco"):
+                self.claim("oscillation", {"frequency_hz": 1.0 / value, "tol": 0.3}, start, end)
+                return True
+            return False
+        if what == "hysteresis":
+            self.claim("hysteresis", {"op": op, "value": float(value), **({"tol": 0.3} if op == "~" else {})},
+                       start, end)
+            return True
+        if what.startswith("threshold"):
+            direction = {"threshold_rising": "rising", "threshold_falling": "falling"}.get(what, "any")
+            self.claim("threshold", {"value": float(value), "direction": direction, "tol": 0.1}, start, end)
+            return True
+        if what == "bias_current":
+            port = (self.ports_of(PortRole.BIAS_I) or (None,))[0]
+            name = "ref_current_a" if fam in ("current_mirror",) or "ref" in self.low[start:end] else "bias_current_a"
+            self.claim("condition", {"name": name, "value": float(value), **({"port": port} if port else {})},
+                       start, end)
+            return True
+        if what in ("input_cm", "input_dc", "control", "reference", "bias_voltage", "load_res", "load_cap"):
+            name = {"input_cm": "input_cm_v", "input_dc": "input_dc_v", "control": "control_v",
+                    "reference": "ref_voltage_v", "bias_voltage": "bias_voltage_v", "load_res": "load_res_ohm",
+                    "load_cap": "load_cap_f"}[what]
+            if what == "reference" and fam in ("bandgap", "reference"):
+                self.claim("target", {"figure": "vout_v", "op": "~", "value": float(value), "tol": 0.1}, start, end)
+                return True
+            role = {"control": PortRole.CONTROL, "reference": PortRole.REFERENCE, "bias_voltage": PortRole.BIAS_V}
+            port = (self.ports_of(role[what]) or (None,))[0] if what in role else None
+            self.claim("condition", {"name": name, "value": float(value), **({"port": port} if port else {})},
+                       start, end)
+            return True
+        return False
+
+    def finish_filter(self) -> None:
+        params = getattr(self, "_filter_params", None)
+        if params is None:
+            return
+        spans = self._filter_spans
+        start, end = min(s for s, _ in spans), max(e for _, e in spans)
+        self.claims.append(_Claim("filter", dict(params), start, end))
+
+    def finish_hysteresis(self) -> None:
+        span = getattr(self, "_hyst_span", None)
+        if span is None:
+            return
+        self.consume(*span)
+        thresholds = [c for c in self.claims if c.kind == "threshold"]
+        if not any(c.kind == "hysteresis" for c in self.claims):
+            rising = [c.params["value"] for c in thresholds if c.params.get("direction") == "rising"]
+            falling = [c.params["value"] for c in thresholds if c.params.get("direction") == "falling"]
+            if rising and falling:
+                self.claim("hysteresis", {"op": "~", "value": rising[0] - falling[0], "tol": 0.3}, *span)
+            else:
+                self.claim("hysteresis", {"op": ">=", "value": 0.01}, *span)
+
+    def pair_thresholds(self) -> None:
+        """"thresholds of 0.6 V and 1.2 V": the lower is the falling one, the higher the rising one."""
+        generic = [c for c in self.claims if c.kind == "threshold" and c.params.get("direction") == "any"]
+        plain = [q for i, q in enumerate(self.quantities) if not self.q_used[i] and q.unit == "V"]
+        if len(generic) == 1 and plain and re.search(r"thresholds", self.low):
+            q = plain[0]
+            c = generic[0]
+            lo, hi = sorted((c.params["value"], q.value))
+            c.params.update(value=hi, direction="rising")
+            self.claim("threshold", {"value": lo, "direction": "falling", "tol": 0.1}, q.start, q.end)
+            self.q_used[self.quantities.index(q)] = True
+
+    # -- coverage ---------------------------------------------------------------------------
+    def unconsumed(self) -> list[str]:
+        out: list[tuple[int, str]] = []
+        for i, q in enumerate(self.quantities):
+            if not self.q_used[i] and not all(self.used[q.start:q.end]):
+                out.append((q.start, q.raw))
+        for m in _BARE.finditer(self.text):
+            if all(self.used[m.start():m.end()]):
+                continue
+            if any(q.start <= m.start() < q.end for q in self.quantities):
+                continue
+            out.append((m.start(), self._phrase(m.start(), m.end())))
+        for m in STRUCTURAL.finditer(self.text):
+            if all(self.used[m.start():m.end()]):
+                continue
+            out.append((m.start(), self._phrase(m.start(), m.end())))
+        out.sort()
+        seen, result = set(), []
+        for _, phrase in out:
+            if phrase not in seen:
+                seen.add(phrase)
+                result.append(phrase)
+        return result
+
+    def _phrase(self, start: int, end: int) -> str:
+        """The word with its neighbours, so the message says which phrase was not read."""
+        lo = self.text.rfind(" ", 0, max(0, start - 1))
+        hi = self.text.find(" ", min(len(self.text), end + 1))
+        return self.text[lo + 1 if lo >= 0 else 0:hi if hi >= 0 else len(self.text)].strip(" ,.;:")
+
+
+def _linear(expr: str) -> dict[str, float]:
+    """A linear expression over names -> {name: coefficient, "": constant}. ``ValueError``
+    when it is not linear (a product of two names, a division by a name)."""
+    tokens = re.findall(r"\d+(?:\.\d+)?(?:[eE][-+]?\d+)?|[A-Za-z_][A-Za-z0-9_]*|[-+*/()]|\S", expr.replace("−", "-"))
+    pos = 0
+
+    def peek() -> str | None:
+        return tokens[pos] if pos < len(tokens) else None
+
+    def take() -> str:
+        nonlocal pos
+        pos += 1
+        return tokens[pos - 1]
+
+    def add(a: dict, b: dict, s: float = 1.0) -> dict:
+        out = dict(a)
+        for k, v in b.items():
+            out[k] = out.get(k, 0.0) + s * v
+        return out
+
+    def scale(a: dict, s: float) -> dict:
+        return {k: v * s for k, v in a.items()}
+
+    def expression() -> dict:
+        sign = 1.0
+        while peek() in ("+", "-"):
+            sign *= -1.0 if take() == "-" else 1.0
+        value = scale(term(), sign)
+        while peek() in ("+", "-"):
+            s = -1.0 if take() == "-" else 1.0
+            while peek() in ("+", "-"):
+                s *= -1.0 if take() == "-" else 1.0
+            value = add(value, term(), s)
+        return value
+
+    def term() -> dict:
+        value = factor()
+        while True:
+            t = peek()
+            if t in ("*", "/"):
+                take()
+                rhs = factor()
+                if t == "*":
+                    if set(value) <= {""}:
+                        value = scale(rhs, value.get("", 0.0))
+                    elif set(rhs) <= {""}:
+                        value = scale(value, rhs.get("", 0.0))
+                    else:
+                        raise ValueError("product of two signals")
+                else:
+                    if not set(rhs) <= {""} or rhs.get("", 0.0) == 0:
+                        raise ValueError("division by a signal")
+                    value = scale(value, 1.0 / rhs[""])
+            elif t is not None and (t == "(" or re.match(r"[A-Za-z_]", t)) and set(value) <= {""}:
+                value = scale(factor(), value.get("", 0.0))  # implicit product: 2Vin1, 2 (a + b)
+            else:
+                return value
+
+    def factor() -> dict:
+        t = take() if peek() is not None else None
+        if t is None:
+            raise ValueError("unexpected end")
+        if t == "(":
+            value = expression()
+            if peek() != ")":
+                raise ValueError("missing )")
+            take()
+            return value
+        if t in ("+", "-"):
+            return scale(factor(), -1.0 if t == "-" else 1.0)
+        if re.match(r"\d|\.", t):
+            return {"": float(t)}
+        if re.match(r"[A-Za-z_]", t):
+            if t.lower() in ("v", "volt", "volts", "mv"):
+                raise ValueError("unit, not a signal")
+            return {t: 1.0}
+        raise ValueError(f"unexpected {t!r}")
+
+    result = expression()
+    if pos != len(tokens):
+        raise ValueError("trailing text")
+    return {k: v for k, v in result.items() if v != 0.0 or k == ""}
+
+
+def read(text: str, interface: Interface | None = None) -> Reading:
+    """Read ``text`` (normalized by :func:`normalize`) against ``interface``."""
+    text = normalize(text)
+    if not text:
+        raise InputError("empty request", where="request", fix="describe the circuit (and give its ports)")
+    r = _Reader(text, interface)
+    r.read_family()
+    r.read_relations()
+    r.read_stages()
+    r.read_loads()
+    r.read_inputs()
+    r.read_counts()
+    r.read_components()
+    r.read_polarity()
+    r.read_filter()
+    r.read_hysteresis()
+    r.read_control()
+    r.read_structures()
+    r.read_ports()
+    r.read_quantities()
+    r.pair_thresholds()
+    r.finish_filter()
+    r.finish_hysteresis()
+    _contradictions(r)
+    requirements = _requirements(r)
+    return Reading(text, requirements, tuple(r.unconsumed()), r.family, r.variant,
+                   tuple(dict.fromkeys(r.mentioned)), tuple(r.notes))
+
+
+def _contradictions(r: _Reader) -> None:
+    low = r.low
+    gains = [c for c in r.claims if c.kind == "target" and c.params["figure"] in ("gain_db", "gain_vv")
+             and ((c.params["figure"] == "gain_db" and c.params["value"] > 0) or
+                  (c.params["figure"] == "gain_vv" and abs(c.params["value"]) > 1.0))]
+    if re.search(r"\bpassive\b", low) and r.family in ("amplifier", "opamp", "opamp_app") and gains:
+        raise InputError("a passive circuit cannot have voltage gain above 1: 'passive' contradicts the gain asked "
+                         "for", where="request", fix="drop 'passive' or the gain")
+    counts = [c for c in r.claims if c.kind == "stage_count"]
+    fam_variant = r.variant
+    if counts and r.family == "opamp":
+        n = counts[0].params["count"]
+        if fam_variant in ("folded_cascode", "telescopic", "ota") and n > 1:
+            raise InputError(f"a {fam_variant.replace('_', ' ')} op-amp has one gain stage, the request says {n}",
+                             where="request", fix="drop the stage count or the op-amp type")
+    devs = {}
+    for c in r.claims:
+        if c.kind == "device_count":
+            devs.setdefault(c.params["device"], []).append(c.params)
+    for dev, items in devs.items():
+        lo = max(p.get("min", 0) for p in items)
+        hi = min(p.get("max", 10 ** 6) for p in items)
+        if lo > hi:
+            raise InputError(f"the request asks for at least {lo} and at most {hi} {dev} devices", where="request",
+                             fix="state the device count once")
+    supply = [c.params["voltage"] for c in r.claims if c.kind == "supply"]
+    vouts = [c.params["value"] for c in r.claims if c.kind == "target" and c.params["figure"] == "vout_v"]
+    if supply and vouts and r.family in ("ldo", "bandgap", "reference") and max(vouts) >= supply[0]:
+        raise InputError(f"an output of {max(vouts):g} V cannot come from a {supply[0]:g} V supply", where="request",
+                         fix="raise the supply or lower the output voltage")
+
+
+def _requirements(r: _Reader) -> tuple[Requirement, ...]:
+    out: list[Requirement] = []
+    counters: dict[str, int] = {}
+    seen: set[tuple] = set()
+    for c in sorted(r.claims, key=lambda c: (c.start, c.kind)):
+        key = (c.kind, repr(sorted(c.params.items())))
+        if key in seen:
+            continue
+        seen.add(key)
+        counters[c.kind] = counters.get(c.kind, 0) + 1
+        rid = f"{c.kind}_{counters[c.kind]}" if c.kind != "family" else "family"
+        params = dict(c.params)
+        if c.kind == "family" and r.variant and params.get("variant") != r.variant:
+            params["variant"] = r.variant
+        if c.kind == "family" and params.get("variant") not in (None, *FAMILIES[params["family"]]):
+            params.pop("variant")
+        if c.kind == "condition" and params["name"] not in CONDITIONS:
+            continue
+        out.append(Requirement(rid, c.kind, params, Source(r.text[c.start:c.end], (c.start, c.end)), c.must))
+    return tuple(out)
+
+
+# --- the request ------------------------------------------------------------------------------
+
+def family_of(text: str) -> tuple[str | None, str | None]:
+    """Just the family and variant (used to give port roles before the full read)."""
+    low = normalize(text).lower()
+    for pattern, fam, var in FAMILY_RULES:
+        if re.search(pattern, low):
+            return fam, var
+    return None, None
+
+
+def wants_differential(text: str) -> bool:
+    fam, var = family_of(text)
+    low = normalize(text).lower()
+    return fam in DIFFERENTIAL_FAMILIES or (fam == "amplifier" and var == "differential") or \
+        bool(re.search(r"differential input|input pair|diff(?:erential)? pair", low)) or \
+        (fam == "schmitt" and bool(re.search(r"comparator|op-?amp", low)))
+
+
+def read_request(text: str, ports=None, *, spec_requirements: Iterable[Requirement] = ()) -> Request:
+    """Text + the designer's port list -> :class:`Request` (interface with roles, requirements
+    with spans, unconsumed phrases). ``ports``: a :class:`chipsmith.agents.request.PortList`.
+    With no port list, the ports the text names (``Vout = Vin1 + Vin2``) or the family's
+    usual ports are used."""
+    from chipsmith.agents.request import PortList, build_interface, role_from_name
+
+    text = normalize(text)
+    if not text:
+        raise InputError("empty request", where="request", fix="describe the circuit (and give its ports)")
+    ports = ports or PortList()
+    if ports.empty:
+        first = read(text, None)
+        names = []
+        for name in first.mentioned_ports:
+            role = role_from_name(name)
+            names.append(f"{name}:{(role.value if role else 'signal_in')}")
+        lhs = {r.params["output"] for r in first.by_kind("linear_relation")}
+        names = [n if n.split(":")[0] not in lhs else n.split(":")[0] + ":out" for n in names]
+        names = [n.replace(":out", ":signal_in") if n.split(":")[0] not in lhs and n.endswith(":out") else n
+                 for n in names]
+        ports = PortList(ports=tuple(dict.fromkeys(names))) if names else default_ports(first.family, first.variant)
+    interface = build_interface(ports, text, differential=wants_differential(text))
+    reading = read(text, interface)
+    _check_ports_usable(reading, interface)
+    reqs = list(reading.requirements) + list(spec_requirements)
+    return Request(text, interface, tuple(reqs), reading.unconsumed)
+
+
+_USES_CONTROL = ("vco", "pll", "oscillator", "switch", "ldo", "sample_hold", "dac", "mixer", "latch", "amplifier",
+                 "opamp", "filter", "reference", "current_source")
+_USES_CLOCK = ("comparator", "sample_hold", "adc", "dac", "latch", "pll", "switch", "mixer", "filter")
+
+
+def _check_ports_usable(reading: Reading, interface: Interface) -> None:
+    """Ports the circuit asked for cannot use are bad input (exit 2), named in the error."""
+    fam = reading.family
+    if fam is None:
+        return
+    if fam == "opamp":
+        ins = interface.by_role(PortRole.SIGNAL_IN, PortRole.DIFF_IN_P, PortRole.DIFF_IN_N)
+        if len(ins) != 2:
+            raise InputError(f"an op-amp has two inputs (+ and -), the port list gives {len(ins)}: "
+                             + (", ".join(p.name for p in ins) or "none"), where="port list",
+                             fix="pass both inputs, e.g. --inputs Vinp,Vinn")
+    for p in interface.ports:
+        if p.role == PortRole.CLOCK and fam not in _USES_CLOCK:
+            raise InputError(f"port {p.name} is a clock, but a {fam.replace('_', ' ')} has no clock input",
+                             where="port list", fix=f"drop {p.name} or describe a clocked circuit")
+    names = {p.name.lower() for p in interface.ports}
+    for r in reading.by_kind("linear_relation"):
+        missing = [n for n in (r.params["output"], *r.params["coefficients"]) if n.lower() not in names]
+        if missing:
+            raise InputError(f"the relation '{r.source.phrase}' names {', '.join(missing)}, which the port list "
+                             "does not have", where="request",
+                             fix="use the port names of --inputs/--outputs in the relation, or add the ports")
+
+
+def default_ports(family: str | None, variant: str | None):
+    """The usual port names of a family, for requests that give none."""
+    from chipsmith.agents.request import PortList
+
+    table = {
+        "opamp": PortList(("inp", "inn"), ("out",), ("ibias",)),
+        "comparator": PortList(("inp", "inn"), ("out",), ()),
+        "current_mirror": PortList(("iref",), ("iout",), ()),
+        "current_source": PortList((), ("iout",), ()),
+        "oscillator": PortList((), ("out",), ()),
+        "vco": PortList((), ("out",), ("vctrl",)),
+        "bandgap": PortList((), ("vref",), ()),
+        "reference": PortList((), ("vout",), ()),
+        "ldo": PortList((), ("vout",), ("vref",)),
+        "mixer": PortList(("rf", "lo"), ("if_out",), ()),
+        "pll": PortList(("ref_clk",), ("out",), ()),
+    }
+    if family == "amplifier" and variant == "differential":
+        return PortList(("inp", "inn"), ("outp", "outn"), ())
+    if family == "opamp_app" and variant in ("summer", "subtractor"):
+        return PortList(("in1", "in2"), ("out",), ())
+    return table.get(family or "", PortList(("in",), ("out",), ()))
