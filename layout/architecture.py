@@ -173,19 +173,21 @@ def geometry(v: Mapping[str, np.ndarray], p: "ModelParams", problem: Problem) ->
     H, W, L, B = (np.asarray(v[k], dtype=float) for k in ("H", "W", "L", "B_ADC"))
     bin_, cm = np.asarray(v["input_bits_per_cycle"], float), np.asarray(v["cap_mult"], float)
     n_la = H / L
-    pitch = p.col_pitch
+    # the column pitch is what `acim build` draws: the cell width plus the CDAC routing
+    # channel (one m2 track per SAR bit and the dummy group) right of every column
+    pitch = p.col_pitch + (B + 1.0) * p.chan_track + p.chan_margin
     cap_h = cm * p.cap_h
     la_h = L * p.cell_h + p.pre_h + 2.0 * p.sw_h + cap_h  # sample switch + share switch
     array_h = n_la * la_h
     array_w = W * pitch
     drv_w = p.drv_w + np.where(bin_ > 1, bin_ * p.pwm_width_per_bit, 0.0)
     bottom_h = p.cmp_h + B * p.sar_h
-    bank_w = drv_w + array_w
+    left = np.maximum(p.spine_w + drv_w, p.ctrl_w)  # control spine + WL drivers (timing block in the corner)
+    bank_w = left + array_w + p.strap_w
     bank_h = bottom_h + array_h
-    corner = drv_w * bottom_h
-    bank_area = bank_w * bank_h + np.maximum(0.0, p.ctrl_area - corner)
+    bank_area = bank_w * bank_h
     banks = (problem.rows / H) * (problem.cols / W)
-    return {"n_la": n_la, "col_pitch": np.full_like(H, pitch), "cap_h": cap_h, "la_h": la_h, "array_h": array_h,
+    return {"n_la": n_la, "col_pitch": pitch * np.ones_like(H), "left_w": left, "cap_h": cap_h, "la_h": la_h, "array_h": array_h,
             "array_w": array_w, "drv_w": drv_w, "bottom_h": bottom_h, "bank_w": bank_w, "bank_h": bank_h,
             "bank_area": bank_area, "banks": banks, "macro_area": banks * bank_area}
 
@@ -201,7 +203,7 @@ def floorplan(design: Design, p: "ModelParams", problem: Problem) -> dict:  # no
     units_per_lsb = n_la // (2 ** design.B_ADC) if n_la >= 2 ** design.B_ADC else 0
     groups = [units_per_lsb * 2 ** (design.B_ADC - 1 - j) for j in range(design.B_ADC)] + [units_per_lsb]
     bank_rows, bank_cols = problem.rows // design.H, problem.cols // design.W
-    x0, y0 = g["drv_w"], g["bottom_h"]
+    x0, y0 = g["left_w"], g["bottom_h"]
     la_stack = [
         {"cell": "sram8t", "count": design.L, "y": 0.0, "height": design.L * p.cell_h},
         {"cell": "precharge", "count": 1, "y": design.L * p.cell_h, "height": p.pre_h},
@@ -224,7 +226,7 @@ def floorplan(design: Design, p: "ModelParams", problem: Problem) -> dict:  # no
         "blocks": [
             {"name": "array", "cell": "sram8t", "x": x0, "y": y0, "width": g["array_w"], "height": g["array_h"],
              "repeat": {"columns": design.W, "local_arrays": n_la, "cells_per_local_array": design.L}},
-            {"name": "wl_drivers", "cell": "wl_driver", "x": 0.0, "y": y0, "width": g["drv_w"],
+            {"name": "wl_drivers", "cell": "wl_driver", "x": p.spine_w, "y": y0, "width": g["drv_w"],
              "height": g["array_h"], "count": design.H, "placement": "one per row, pitch-matched to the local array rows",
              "input_bits_per_cycle": design.input_bits_per_cycle},
             {"name": "comparators", "cell": "comparator", "x": x0, "y": p.sar_h * design.B_ADC,

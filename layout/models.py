@@ -90,6 +90,12 @@ class ModelParams:
     leak_col: float
     leak_sar: float
     leak_ctrl: float
+    # layout template (µm, from the rule deck via chipsmith.layout.leafcells): CDAC channel
+    # track pitch and margin right of each column, left spine, strap region at the right
+    chan_track: float = 0.14
+    chan_margin: float = 0.07
+    spine_w: float = 1.2
+    strap_w: float = 0.9
     # fitted
     k_mismatch: float = 1.0 / 3.0
     n_ktc: float = 2.0
@@ -120,11 +126,22 @@ class ModelParams:
             q_inj_fc=sw.params["channel_charge_fc"], inj_mismatch=sw.params["injection_mismatch"],
             cmp_noise_v=cmp_.params["noise_uv_rms"] * 1e-6, pwm_sigma_lsb=drv.params["pwm_sigma_lsb"],
             leak_cell=cell.leakage_nw, leak_drv=drv.leakage_nw, leak_col=cmp_.leakage_nw, leak_sar=sar.leakage_nw,
-            leak_ctrl=ctrl.leakage_nw, **fitted,
+            leak_ctrl=ctrl.leakage_nw, **_template(lib), **fitted,
         )
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+def _template(lib: CellLibrary) -> dict[str, float]:
+    """The layout template's dimensions for the default rule deck (what `acim build` draws)."""
+    from chipsmith.layout.leafcells import Template, spine_width
+    from chipsmith.layout.macro import STRAP_REGION
+    from chipsmith.layout.rules import load_rules
+
+    t = Template.from_deck(load_rules(), lib.get("sram8t").width)
+    return {"chan_track": t.chan_pitch, "chan_margin": t.chan_width(0) - t.chan_pitch, "spine_w": spine_width(t),
+            "strap_w": STRAP_REGION}
 
 
 # --- CDAC switching energy (exact, conventional SAR switching) ------------------------------
@@ -249,7 +266,8 @@ def timing(v: Mapping[str, np.ndarray], p: ModelParams, caps: Mapping[str, np.nd
     bin_ = np.asarray(v["input_bits_per_cycle"], float)
     c_s = caps["c_s"]
     t_pre = p.t_pre + 5.0 * p.r_pre * c_s * 1e-3
-    rwl_tau = p.r_drv * (W * p.c_rwl + W * p.col_pitch * p.wire_cap_ff_per_um) * 1e-3
+    pitch = p.col_pitch + (B + 1.0) * p.chan_track + p.chan_margin  # drawn column pitch (cell + CDAC channel)
+    rwl_tau = p.r_drv * (W * p.c_rwl + W * pitch * p.wire_cap_ff_per_um) * 1e-3
     t_discharge = p.read_ps_per_ff * c_s
     t_compute = p.t_drv + 2.2 * rwl_tau + np.where(bin_ > 1, (2.0 ** bin_ - 1.0) * np.maximum(p.pwm_unit_ps, t_discharge / (2.0 ** bin_ - 1.0) * 1.5), 3.0 * t_discharge)
     t_share = p.t_sw + 5.0 * p.r_sw * c_s * 1e-3
@@ -278,11 +296,12 @@ def energy(v: Mapping[str, np.ndarray], p: ModelParams, problem: Problem, caps: 
     c_bot = n * np.asarray(v["cap_mult"], float) * p.c_bot_par * (1.0 - 2.0 ** -B)  # each group raised once
     e_cdac = (cdac_energy(v["B_ADC"], caps["c_t"] / c_dac) * c_dac + c_bot) * W * vdd2
     e_adc = W * B * (p.e_cmp + p.e_sar_bit)
-    rwl_c = W * (p.c_rwl + p.col_pitch * p.wire_cap_ff_per_um) + p.c_drv_in
+    pitch = p.col_pitch + (B + 1.0) * p.chan_track + p.chan_margin
+    rwl_c = W * (p.c_rwl + pitch * p.wire_cap_ff_per_um) + p.c_drv_in
     e_drv = n * (p.e_drv + problem.input_activity * rwl_c * vdd2 + np.where(bin_ > 1, bin_ * p.e_pwm_bit, 0.0))
     leak_nw = H * W * p.leak_cell + H * p.leak_drv + W * (p.leak_col + B * p.leak_sar) + p.leak_ctrl
     e_leak = leak_nw * t_cycle_ps * 1e-6
-    e_ctrl = np.full_like(H, p.e_ctrl) + W * B * p.col_pitch * p.wire_cap_ff_per_um * vdd2  # SAR clock wire
+    e_ctrl = np.full_like(H, p.e_ctrl) + W * B * pitch * p.wire_cap_ff_per_um * vdd2  # SAR clock wire
     total = e_mac + e_switch + e_cdac + e_adc + e_drv + e_leak + e_ctrl
     return {"e_mac_fj": e_mac, "e_switch_fj": e_switch, "e_cdac_fj": e_cdac, "e_adc_logic_fj": e_adc,
             "e_drivers_fj": e_drv, "e_leak_fj": e_leak, "e_ctrl_fj": e_ctrl, "e_cycle_fj": total}

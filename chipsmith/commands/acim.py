@@ -1,8 +1,9 @@
-"""`chipsmith acim`: ACIM compiler, part 1 — analytical models, NSGA-II exploration, picking, calibration.
+"""`chipsmith acim`: ACIM compiler — analytical models, NSGA-II exploration, picking, calibration, layout.
 
 Verbs: ``explore`` (design-space exploration of an array size → pareto.json/csv/png),
 ``pick`` (distill a front by requirements), ``calibrate`` (ngspice column simulation
-checking the analytical SNR and energy models).
+checking the analytical SNR and energy models), ``build`` (GDS + netlist + abstract of one
+design, with the rule check and the connectivity check).
 """
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from pathlib import Path
 from typing import Optional
 
 import typer
+
+from chipsmith.options import JsonOpt, OutOpt, QuietOpt, SchedulerOpt, SeedOpt, WorkersOpt, resolve_workers
 
 app = typer.Typer(help="ACIM compiler: architecture models, NSGA-II design-space exploration, calibration.",
                   no_args_is_help=True)
@@ -45,15 +48,14 @@ def explore_cmd(
     weight_bits: int = typer.Option(4, "--weight-bits", help="Weight precision (bits, sliced over columns)."),
     pop: int = typer.Option(100, "--pop", help="NSGA-II population (multiple of 4)."),
     gens: int = typer.Option(50, "--gens", help="NSGA-II generations."),
-    seed: int = typer.Option(0, "--seed", help="Random seed (same seed, same front)."),
+    seed: SeedOpt = 0,
     calibration: Optional[Path] = typer.Option(None, "--calibration",
                                                help="calibration.json from `acim calibrate` (fitted coefficients)."),
-    scheduler: Optional[str] = typer.Option(None, "--scheduler", help="dask scheduler address (default: LocalCluster)."),
-    workers: Optional[int] = typer.Option(None, "--workers", help="LocalCluster worker processes (default: CPUs)."),
-    serial: bool = typer.Option(False, "--serial", help="Evaluate in-process instead of through dask."),
-    out: Path = typer.Option(..., "--out", help=_OUT_HELP),
-    as_json: bool = typer.Option(False, "--json", help="Print summary.json to stdout."),
-    quiet: bool = typer.Option(False, "--quiet", help="No progress bar."),
+    scheduler: SchedulerOpt = None,
+    workers: WorkersOpt = None,
+    out: OutOpt = ...,
+    as_json: JsonOpt = False,
+    quiet: QuietOpt = False,
 ) -> None:
     """Explore H, W, L, B_ADC, input bits per cycle and cap size for a rows x cols macro with NSGA-II.
 
@@ -62,10 +64,12 @@ def explore_cmd(
     """
     from chipsmith.layout.flow import run_explore
 
+    n_workers = resolve_workers(workers, scheduler)
     summary = run_explore(rows=rows, cols=cols, cells=cells, min_snr=min_snr, max_area=max_area,
                           min_tops_w=min_tops_w, min_tops=min_tops, max_f2_bit=max_f2_bit, fixed_shape=fixed_shape,
                           input_bits=input_bits, weight_bits=weight_bits, pop=pop, gens=gens, seed=seed,
-                          calibration=calibration, scheduler=scheduler, workers=workers, serial=serial, out=out,
+                          calibration=calibration, scheduler=scheduler, workers=n_workers, serial=n_workers == 1,
+                          out=out,
                           quiet=quiet or as_json)
     r = summary["front_ranges"]
     _emit(summary, as_json, [
@@ -132,3 +136,44 @@ def calibrate_cmd(
                  f"|{100 * e['energy_max_rel']:.1f}| %; k_mismatch fit {summary['fitted']['k_mismatch']:.3f}")
     lines.append(f"wrote {out}/calibration.json, summary.json")
     _emit(summary, as_json, lines)
+
+
+@app.command("build")
+def build_cmd(
+    design: Optional[str] = typer.Argument(None, help="DIR#INDEX: design INDEX of the front in DIR (pareto.json "
+                                           "or picked.json). Or give the variables below instead."),
+    rows: Optional[int] = typer.Option(None, "--rows", help="Weight rows of the macro."),
+    cols: Optional[int] = typer.Option(None, "--cols", help="Weight columns of the macro."),
+    bank_rows: Optional[int] = typer.Option(None, "--bank-rows", help="H: rows of one bank (default: --rows)."),
+    bank_cols: Optional[int] = typer.Option(None, "--bank-cols", help="W: columns of one bank (default: --cols)."),
+    local: Optional[int] = typer.Option(None, "--local", help="L: cells per local array (share one capacitor)."),
+    adc_bits: Optional[int] = typer.Option(None, "--adc-bits", help="B_ADC: SAR ADC bits per column."),
+    cap_mult: int = typer.Option(1, "--cap-mult", help="Unit capacitors per compute capacitor."),
+    input_bits_per_cycle: int = typer.Option(1, "--input-bits-per-cycle", help="1 (bit-serial), 2 or 4 (PWM)."),
+    cells: Optional[Path] = _CELLS,
+    rules: Optional[Path] = typer.Option(None, "--rules", help="Rule deck YAML (default: the FreePDK45 subset)."),
+    checks: bool = typer.Option(True, "--checks/--no-checks", help="Run the rule and connectivity checks."),
+    out: OutOpt = ...,
+    as_json: JsonOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Lay out one design: macro.gds, macro.cir (same hierarchy), macro.lef, macro.png, drc.json (rule check),
+    lvs.json (connectivity: opens and shorts with locations) and summary.json (area, aspect, counts, F²/bit)."""
+    from chipsmith.layout.build import run_build
+
+    s = run_build(source=design, rows=rows, cols=cols, bank_rows=bank_rows, bank_cols=bank_cols, local=local,
+                  adc_bits=adc_bits, cap_mult=cap_mult, input_bits_per_cycle=input_bits_per_cycle, cells=cells,
+                  rules=rules, checks=checks, out=out, quiet=quiet or as_json)
+    sp = s["spec"]
+    lines = [f"macro {sp['rows']}x{sp['cols']} (banks {s['banks']['rows']}x{s['banks']['cols']} of H={sp['H']} "
+             f"W={sp['W']}, L={sp['L']}, B_ADC={sp['B_ADC']}, cap {sp['cap_mult']}x): {s['width_um']:.1f} x "
+             f"{s['height_um']:.1f} um, {s['area_um2']:.0f} um2, {s['f2_per_bit']:.0f} F2/bit, "
+             f"{s['leaf_instance_total']} leaf cells in {s['gds_cells']} GDS cells ({s['gds_bytes']} bytes), "
+             f"built in {s['seconds']['build']:.2f} s"]
+    if s["drc"]:
+        d, c = s["drc"], s["connectivity"]
+        lines.append(f"rule check: {'clean' if d['clean'] else str(d['violations']) + ' violations'} "
+                     f"({d['seconds']:.2f} s); connectivity: {'match' if c['match'] else 'MISMATCH'} "
+                     f"({c['schematic_nets']} nets, {c['opens']} opens, {c['shorts']} shorts, {c['seconds']:.2f} s)")
+    lines.append(f"wrote {out}/" + ", ".join(s["files"]))
+    _emit(s, as_json, lines)

@@ -28,12 +28,12 @@ def test_calibrate_quick_matches_ngspice(ngspice_bin, tmp_path, cli):
 def test_calibrated_coefficients_feed_explore(ngspice_bin, tmp_path, cli):
     cal = tmp_path / "cal.json"
     cal.write_text(json.dumps({"fitted": {"k_mismatch": 3.0}}))
-    res = cli("acim", "explore", "--rows", "64", "--cols", "64", "--pop", "16", "--gens", "2", "--serial",
+    res = cli("acim", "explore", "--rows", "64", "--cols", "64", "--pop", "16", "--gens", "2", "--workers", "1",
               "--calibration", cal, "--out", tmp_path / "f", "--json")
     assert res.code == 0, res.stderr
     doc = json.loads((tmp_path / "f" / "pareto.json").read_text())
     assert doc["model_params"]["k_mismatch"] == 3.0
     bad = tmp_path / "bad.json"
     bad.write_text("{}")
-    res = cli("acim", "explore", "--rows", "64", "--cols", "64", "--serial", "--calibration", bad, "--out", tmp_path / "g")
+    res = cli("acim", "explore", "--rows", "64", "--cols", "64", "--workers", "1", "--calibration", bad, "--out", tmp_path / "g")
     assert res.code == 2 and "bad.json" in res.stderr

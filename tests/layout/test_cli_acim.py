@@ -21,12 +21,12 @@ def _one_line_error(res, *needles):
 
 @pytest.fixture(scope="module")
 def front(tmp_path_factory):
-    """One real exploration through dask (LocalCluster, 1 worker), shared by the pick tests."""
+    """One real exploration through dask (LocalCluster, 2 workers), shared by the pick tests."""
     from chipsmith.cli import main
 
     out = tmp_path_factory.mktemp("acim") / "front"
     code = main(["acim", "explore", "--rows", "256", "--cols", "128", "--pop", "32", "--gens", "8", "--seed", "5",
-                 "--workers", "1", "--min-snr", "15", "--out", str(out), "--quiet"])
+                 "--workers", "2", "--min-snr", "15", "--out", str(out), "--quiet"])
     assert code == 0
     return out
 
@@ -46,13 +46,13 @@ def test_explore_writes_every_artifact(front):
 
 def test_dask_and_in_process_give_the_same_front(front, tmp_path, cli):
     res = cli("acim", "explore", "--rows", "256", "--cols", "128", "--pop", "32", "--gens", "8", "--seed", "5",
-              "--min-snr", "15", "--serial", "--out", tmp_path, "--quiet")
+              "--min-snr", "15", "--workers", "1", "--out", tmp_path, "--quiet")
     assert res.code == 0, res.stderr
     assert (tmp_path / "pareto.json").read_bytes() == (front / "pareto.json").read_bytes()
 
 
 def test_explore_json_flag_prints_summary(tmp_path, cli):
-    res = cli("acim", "explore", "--rows", "64", "--cols", "64", "--pop", "16", "--gens", "2", "--serial",
+    res = cli("acim", "explore", "--rows", "64", "--cols", "64", "--pop", "16", "--gens", "2", "--workers", "1",
               "--out", tmp_path, "--json")
     assert res.code == 0
     assert json.loads(res.stdout)["command"] == "acim explore"
@@ -81,7 +81,7 @@ def test_pick_impossible_requirement_is_one_line(front, tmp_path, cli):
 
 def test_infeasible_constraints_exit_2_nothing_written(tmp_path, cli):
     out = tmp_path / "x"
-    res = cli("acim", "explore", "--rows", "64", "--cols", "64", "--pop", "16", "--gens", "2", "--serial",
+    res = cli("acim", "explore", "--rows", "64", "--cols", "64", "--pop", "16", "--gens", "2", "--workers", "1",
               "--min-snr", "150", "--out", out, "--quiet")
     _one_line_error(res, "--min-snr 150", "infeasible")
     assert not out.exists()
@@ -96,7 +96,7 @@ def test_infeasible_constraints_exit_2_nothing_written(tmp_path, cli):
 ])
 def test_impossible_inputs_exit_2(tmp_path, cli, args, needle):
     out = tmp_path / "x"
-    _one_line_error(cli("acim", "explore", *args, "--serial", "--out", out, "--quiet"), needle)
+    _one_line_error(cli("acim", "explore", *args, "--workers", "1", "--out", out, "--quiet"), needle)
     assert not out.exists()
 
 
@@ -106,12 +106,12 @@ def test_malformed_cells_exit_2_naming_the_field(tmp_path, cli):
     bad = tmp_path / "bad.yaml"
     bad.write_text(yaml.safe_dump(data))
     out = tmp_path / "x"
-    _one_line_error(cli("acim", "explore", "--rows", "64", "--cols", "64", "--cells", bad, "--serial", "--out", out, "--quiet"),
+    _one_line_error(cli("acim", "explore", "--rows", "64", "--cols", "64", "--cells", bad, "--workers", "1", "--out", out, "--quiet"),
                     "cells.sram8t.pins", "RWL", "bad.yaml")
     data = yaml.safe_load(DEFAULT_CELLS.read_text())
     data["cells"]["sram8t"]["footprint"]["height"] = -0.9
     bad.write_text(yaml.safe_dump(data))
-    _one_line_error(cli("acim", "explore", "--rows", "64", "--cols", "64", "--cells", bad, "--serial", "--out", out, "--quiet"),
+    _one_line_error(cli("acim", "explore", "--rows", "64", "--cols", "64", "--cells", bad, "--workers", "1", "--out", out, "--quiet"),
                     "cells.sram8t.footprint.height")
     assert not out.exists()
 
@@ -121,7 +121,7 @@ def test_custom_cells_change_the_result(tmp_path, cli):
     data["cells"]["comparator"]["energy_fj"]["compare"] = 80.0
     path = tmp_path / "hot.yaml"
     path.write_text(yaml.safe_dump(data))
-    args = ["acim", "explore", "--rows", "64", "--cols", "64", "--pop", "16", "--gens", "3", "--serial", "--json"]
+    args = ["acim", "explore", "--rows", "64", "--cols", "64", "--pop", "16", "--gens", "3", "--workers", "1", "--json"]
     base = json.loads(cli(*args, "--out", tmp_path / "a").stdout)
     hot = json.loads(cli(*args, "--cells", path, "--out", tmp_path / "b").stdout)
     assert hot["front_ranges"]["tops_w"][1] < base["front_ranges"]["tops_w"][1]

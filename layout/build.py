@@ -1,0 +1,187 @@
+"""The `acim build` flow: one design -> macro.gds, macro.cir, macro.lef, preview PNG, drc.json,
+lvs.json and summary.json, all written atomically.
+
+The design comes either from a front (``DIR#INDEX``: the design with that id in DIR's
+pareto.json or picked.json) or from explicit variables. After writing the GDS it is read
+back with klayout.db for the rule check and the connectivity check, so the reports are
+about the file on disk, not about the generator's intent.
+"""
+from __future__ import annotations
+
+import json
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from chipsmith.errors import InputError
+from chipsmith.layout.cells import load_cells
+from chipsmith.layout.macro import MacroSpec, build_layout, leaf_placements, netlist, terminals
+from chipsmith.layout.rules import load_rules
+
+
+def spec_from_front(source: str) -> tuple[MacroSpec, dict]:
+    """``DIR#INDEX`` -> the spec of design INDEX of the front in DIR (pareto.json or picked.json)."""
+    from chipsmith.layout.flow import load_front
+
+    if "#" not in source:
+        raise InputError(f"{source!r} names no design", fix="write DIR#INDEX, e.g. out/front#3")
+    path, _, idx = source.rpartition("#")
+    p = Path(path)
+    if p.is_dir() and not (p / "pareto.json").exists() and (p / "picked.json").exists():
+        p = p / "picked.json"
+    doc = load_front(p)
+    try:
+        index = int(idx)
+    except ValueError:
+        raise InputError(f"design index {idx!r} is not a number", fix="write DIR#INDEX, e.g. out/front#3") from None
+    designs = {d["id"]: d for d in doc["designs"]}
+    if index not in designs:
+        raise InputError(f"front has no design #{index}", where=str(p),
+                         fix=f"valid ids: {', '.join(map(str, sorted(designs)[:20]))}")
+    v = designs[index]["variables"]
+    pr = doc["problem"]
+    return MacroSpec(int(pr["rows"]), int(pr["cols"]), int(v["H"]), int(v["W"]), int(v["L"]), int(v["B_ADC"]),
+                     int(v["cap_mult"]), int(v["input_bits_per_cycle"])), designs[index]
+
+
+def run_build(*, source: str | None = None, rows: int | None = None, cols: int | None = None,
+              bank_rows: int | None = None, bank_cols: int | None = None, local: int | None = None,
+              adc_bits: int | None = None, cap_mult: int = 1, input_bits_per_cycle: int = 1,
+              cells: Path | None = None, rules: Path | None = None, checks: bool = True, out: Path,
+              quiet: bool = False) -> dict[str, Any]:
+    from chipsmith.artifacts import atomic_write_text, staged_output, write_json
+
+    record = None
+    if source is not None:
+        if any(x is not None for x in (rows, cols, bank_rows, bank_cols, local, adc_bits)):
+            raise InputError("give either DIR#INDEX or --rows/--cols/--local/--adc-bits, not both")
+        spec, record = spec_from_front(source)
+    else:
+        missing = [n for n, v in (("--rows", rows), ("--cols", cols), ("--local", local), ("--adc-bits", adc_bits))
+                   if v is None]
+        if missing:
+            raise InputError(f"missing {', '.join(missing)}", fix="give DIR#INDEX or all of --rows --cols --local --adc-bits")
+        spec = MacroSpec(rows, cols, bank_rows or rows, bank_cols or cols, local, adc_bits, cap_mult,
+                         input_bits_per_cycle)
+    lib = load_cells(cells)
+    deck = load_rules(rules)
+    t0 = time.perf_counter()
+    built = build_layout(spec, lib, deck)
+    cir = netlist(spec, lib)
+    with staged_output(out) as stage:
+        gds_path = stage / "macro.gds"
+        built.library.write_gds(str(gds_path))
+        atomic_write_text(stage / "macro.cir", cir)
+        t_build = time.perf_counter() - t0
+        geo = built.geometry
+        br, bc = spec.banks
+        width, height = bc * geo.bank_w, br * geo.bank_h
+        atomic_write_text(stage / "macro.lef", lef(built, width, height, deck))
+        drc = lvs = None
+        if checks:
+            from chipsmith.layout.connectivity import check
+            from chipsmith.layout.drc import run_drc
+
+            drc = run_drc(gds_path, deck)
+            write_json(stage / "drc.json", drc)
+            lvs = check(gds_path, cir, "acim_macro", terminals(spec, built), deck, [c.name for c in lib.cells.values()])
+            write_json(stage / "lvs.json", lvs)
+        preview(gds_path, stage / "macro.png", deck, title=f"ACIM {spec.rows}x{spec.cols} H={spec.H} W={spec.W} "
+                f"L={spec.L} B={spec.B_ADC} cap={spec.cap_mult}x")
+        counts = Counter(role for _p, role, _x, _y in leaf_placements(spec, geo))
+        area = width * height
+        f2 = (lib.process.feature_nm * 1e-3) ** 2
+        summary = {
+            "command": "acim build", "spec": spec.to_dict(), "source": source, "cells": lib.describe(),
+            "rules": deck.describe(),
+            "width_um": width, "height_um": height, "area_um2": area, "aspect": width / height,
+            "um2_per_bit": area / (spec.rows * spec.cols), "f2_per_bit": area / (spec.rows * spec.cols) / f2,
+            "banks": {"rows": br, "cols": bc, "width_um": geo.bank_w, "height_um": geo.bank_h},
+            "column_pitch_um": geo.pitch, "local_array_height_um": geo.la_h,
+            "leaf_instances": dict(sorted(counts.items())), "leaf_instance_total": sum(counts.values()),
+            "gds_cells": len(built.library.cells), "gds_bytes": gds_path.stat().st_size,
+            "macro_pins": len(built.pins),
+            "model_area_um2": record["metrics"]["area_um2"] if record else None,
+            "drc": {k: drc[k] for k in ("clean", "violations", "seconds")} if drc else None,
+            "connectivity": ({k: lvs[k] for k in ("match", "opens", "shorts", "schematic_nets", "layout_nets",
+                                                  "terminals", "seconds")} if lvs else None),
+            "seconds": {"build": t_build, "drc": drc["seconds"] if drc else None,
+                        "connectivity": lvs["seconds"] if lvs else None},
+            "files": ["macro.gds", "macro.cir", "macro.lef", "macro.png"] + (["drc.json", "lvs.json"] if checks else [])
+            + ["summary.json"],
+        }
+        if record:
+            summary["model_area_rel_error"] = record["metrics"]["area_um2"] / area - 1.0
+        write_json(stage / "summary.json", summary)
+    return summary
+
+
+def lef(built, width: float, height: float, deck) -> str:
+    """A LEF 5.8 abstract: size, pins (a wire-width square on the pin's layer) and obstructions."""
+    names = {"m1": "metal1", "m2": "metal2", "m3": "metal3"}
+    half = 0.035
+    lines = ["VERSION 5.8 ;", 'BUSBITCHARS "[]" ;', 'DIVIDERCHAR "/" ;', "", f"MACRO {built.top.name}",
+             "  CLASS BLOCK ;", "  ORIGIN 0 0 ;", f"  SIZE {width:.4f} BY {height:.4f} ;", "  SYMMETRY X Y ;"]
+    for name, layer, x, y in built.pins:
+        use = "POWER" if name.startswith("VDD") else "GROUND" if name.startswith("VSS") else "SIGNAL"
+        lines += [f"  PIN {name}", "    DIRECTION INOUT ;", f"    USE {use} ;", "    PORT",
+                  f"      LAYER {names[layer]} ;",
+                  f"        RECT {x - half:.4f} {y - half:.4f} {x + half:.4f} {y + half:.4f} ;", "    END",
+                  f"  END {name}"]
+    lines.append("  OBS")
+    for layer in ("metal1", "metal2", "metal3"):
+        lines += [f"    LAYER {layer} ;", f"      RECT 0 0 {width:.4f} {height:.4f} ;"]
+    lines += ["  END", f"END {built.top.name}", "", "END LIBRARY", ""]
+    return "\n".join(lines)
+
+
+COLORS = {"active": "#4caf50", "poly": "#e53935", "m1": "#1e88e5", "m2": "#d81b60", "m3": "#43a047",
+          "via1": "#000000", "via2": "#5d4037"}
+
+
+def preview(gds: Path, png: Path, deck, title: str = "", max_polygons: int = 400_000) -> None:
+    """PNG of the flattened layout (layers coloured); above ``max_polygons`` only the metals
+    and cell outlines of the first hierarchy levels are drawn."""
+    import gdstk
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.collections import PolyCollection
+
+    lib = gdstk.read_gds(str(gds))
+    top = lib.top_level()[0]
+    bb = top.bounding_box()
+    w, h = bb[1][0] - bb[0][0], bb[1][1] - bb[0][1]
+    scale = min(12.0 / max(w, 1e-9), 12.0 / max(h, 1e-9))
+    fig, ax = plt.subplots(figsize=(max(3.0, w * scale), max(3.0, h * scale) + 0.4))
+    polys = top.get_polygons(depth=None)
+    depth = None
+    if len(polys) > max_polygons:
+        for depth in (3, 2, 1):
+            polys = top.get_polygons(depth=depth)
+            if len(polys) <= max_polygons:
+                break
+    by_layer: dict[tuple[int, int], list] = {}
+    for p in polys:
+        by_layer.setdefault((p.layer, p.datatype), []).append(p.points)
+    order = ("active", "poly", "m1", "m2", "m3", "via1", "via2")
+    for name in order:
+        pts = by_layer.get(deck.gds(name))
+        if pts:
+            ax.add_collection(PolyCollection(pts, facecolor=COLORS[name], edgecolor="none",
+                                             alpha=0.35 if name in ("m1", "m2", "m3") else 0.6, label=name))
+    if "boundary" in deck.layers:
+        pts = by_layer.get(deck.gds("boundary"), [])
+        ax.add_collection(PolyCollection(pts, facecolor="none", edgecolor="0.3", linewidth=0.3))
+    ax.set_xlim(bb[0][0], bb[1][0])
+    ax.set_ylim(bb[0][1], bb[1][1])
+    ax.set_aspect("equal")
+    ax.set_xlabel("x (µm)")
+    ax.set_ylabel("y (µm)")
+    ax.legend(loc="upper right", fontsize=6, framealpha=0.8)
+    ax.set_title(title + (f" (hierarchy depth {depth})" if depth else ""), fontsize=8)
+    fig.tight_layout()
+    fig.savefig(png, dpi=150)
+    plt.close(fig)

@@ -1,0 +1,479 @@
+"""Template-based hierarchical placement and routing of an ACIM macro (gdstk) and its netlist.
+
+Hierarchy (GDS cells and SPICE subcircuits alike)::
+
+    acim_macro    banks_r x banks_c banks (one GDS reference with repetition)
+     acim_bank    spine + WL drivers + W columns (one reference, W repetitions) + timing + straps
+      acim_column ADC (comparator, B SAR slices), N local arrays (one reference, N rows),
+                  the CDAC routing channel (one m2 track per SAR bit + dummy) right of it
+       acim_la    L x sram8t, precharge, sample switch, cap_mult x compute cap, share switch
+
+Routing: column nets (WBL, WBLB, LBL, TOP, CL, CMP) run on m2 through abutting cells;
+row nets (RWL, WWL, precharge and switch phases, SAR clock/reset, VREF) on m3 across the
+columns; the left spine (m2) brings the timing block's phases to every row with a via2;
+each compute capacitor's bottom plate reaches its CDAC group track in the channel on m3 +
+via2 and each SAR slice drives its group track (DAC) and its data-bit track (D); the dummy
+group is tied to the comparator's VSS rail (via1). Every row's m1 rails end on a VDD and a
+VSS m2 strap at the bank's right edge (via1). Bank pins are labels on their shapes: IN/WWL
+per row and VREF on the left edge, WBL/WBLB per column on the top edge, D per column and
+bit and CLK/START/DONE on the bottom edge, VDD/VSS on the straps.
+
+The geometry here is the single source of the area model: :func:`bank_geometry` is what
+:func:`chipsmith.layout.architecture.geometry` evaluates (vectorized) for the explorer.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterator
+
+from chipsmith.errors import InputError
+from chipsmith.layout.cells import CellLibrary
+from chipsmith.layout.leafcells import (SARCLK_X, SARRST_X, SPINE, TRK_CL, Drawn, Painter, Template, cap_exit_y,
+                                        draw_library, snap, spine_width, spine_x, Y)
+from chipsmith.layout.rules import RuleDeck
+
+STRAP_W, STRAP_REGION = 0.30, 0.90
+
+
+@dataclass(frozen=True)
+class MacroSpec:
+    rows: int
+    cols: int
+    H: int
+    W: int
+    L: int
+    B_ADC: int
+    cap_mult: int
+    input_bits_per_cycle: int = 1
+
+    def __post_init__(self) -> None:
+        for name in ("rows", "cols", "H", "W", "L", "B_ADC", "cap_mult", "input_bits_per_cycle"):
+            v = getattr(self, name)
+            if not isinstance(v, int) or v < 1:
+                raise InputError(f"--{name.lower().replace('_', '-')} {v!r} must be a positive integer")
+        if self.rows % self.H or self.cols % self.W:
+            raise InputError(f"bank {self.H}x{self.W} does not tile a {self.rows}x{self.cols} macro",
+                             fix="use bank sizes that divide --rows and --cols")
+        if self.H % self.L or self.H // self.L < 2:
+            raise InputError(f"--local {self.L} must divide H={self.H} with at least two local arrays per column",
+                             fix="use a smaller --local")
+        n = self.H // self.L
+        if n < 2 ** self.B_ADC or n % 2 ** self.B_ADC:
+            raise InputError(f"--adc-bits {self.B_ADC} needs {2 ** self.B_ADC} CDAC units but a column has N={n} "
+                             "local arrays", fix=f"use --adc-bits <= {max(1, n.bit_length() - 1)} or a smaller --local")
+
+    @property
+    def n_la(self) -> int:
+        return self.H // self.L
+
+    @property
+    def banks(self) -> tuple[int, int]:
+        return self.rows // self.H, self.cols // self.W
+
+    def to_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+@dataclass(frozen=True)
+class BankGeometry:
+    """Coordinates (µm) of one bank's template, from the library footprints and the deck."""
+
+    cell_w: float
+    cell_h: float
+    pre_h: float
+    sw_h: float
+    cap_h: float
+    cmp_h: float
+    sar_h: float
+    spine_w: float
+    drv_w: float
+    ctrl_w: float
+    pitch: float
+    la_h: float
+    bottom_h: float
+    x0: float
+    x_strap: float
+    bank_w: float
+    bank_h: float
+
+
+def bank_geometry(spec: MacroSpec, lib: CellLibrary, t: Template) -> BankGeometry:
+    g = lib.get
+    cell_w, cell_h = g("sram8t").width, g("sram8t").height
+    pre_h, sw_h, cap_h = g("precharge").height, g("sample_switch").height, g("compute_cap").height
+    cmp_h, sar_h = g("comparator").height, g("sar_logic").height
+    drv = g("wl_driver")
+    drv_w = snap(drv.width + (spec.input_bits_per_cycle * drv.params["pwm_width_per_bit_um"]
+                              if spec.input_bits_per_cycle > 1 else 0.0))
+    spine_w = spine_width(t)
+    pitch = snap(cell_w + t.chan_width(spec.B_ADC))
+    la_h = snap(spec.L * cell_h + pre_h + 2 * sw_h + spec.cap_mult * cap_h)
+    bottom_h = snap(cmp_h + spec.B_ADC * sar_h)
+    x0 = snap(max(spine_w + drv_w, g("timing_ctrl").width))
+    x_strap = snap(x0 + spec.W * pitch)
+    return BankGeometry(cell_w, cell_h, pre_h, sw_h, cap_h, cmp_h, sar_h, spine_w, drv_w, g("timing_ctrl").width,
+                        pitch, la_h, bottom_h, x0, x_strap, snap(x_strap + STRAP_REGION),
+                        snap(bottom_h + spec.n_la * la_h))
+
+
+def cdac_group_of(spec: MacroSpec) -> list[int]:
+    """CDAC group of each local array (bottom-up): MSB group first (nearest the ADC), dummy last."""
+    unit = spec.n_la // 2 ** spec.B_ADC
+    sizes = [unit * 2 ** (spec.B_ADC - 1 - j) for j in range(spec.B_ADC)] + [unit]
+    return [g for g, s in enumerate(sizes) for _ in range(s)]
+
+
+# --- layout -------------------------------------------------------------------------------
+
+@dataclass
+class BuiltLayout:
+    library: object  # gdstk.Library
+    top: object
+    geometry: BankGeometry
+    cells: dict[str, Drawn]
+    pins: list[tuple[str, str, float, float]]  # macro pins: (name, layer, x, y)
+
+
+def _ref(cell, origin=(0.0, 0.0), columns=1, rows=1, spacing=(0.0, 0.0)):
+    import gdstk
+
+    if columns == 1 and rows == 1:
+        return gdstk.Reference(cell, origin)
+    return gdstk.Reference(cell, origin, columns=columns, rows=rows, spacing=spacing)
+
+
+def la_rows(spec: MacroSpec, geo: BankGeometry) -> list[tuple[str, float]]:
+    """(role, y) of the leaf cells of one local array, bottom-up."""
+    out = [("sram8t", k * geo.cell_h) for k in range(spec.L)]
+    y = spec.L * geo.cell_h
+    out.append(("precharge", y))
+    y += geo.pre_h
+    out.append(("sample", y))
+    y += geo.sw_h
+    for u in range(spec.cap_mult):
+        out.append(("compute_cap", y + u * geo.cap_h))
+    out.append(("share", y + spec.cap_mult * geo.cap_h))
+    return out
+
+
+def build_layout(spec: MacroSpec, lib: CellLibrary, deck: RuleDeck, name: str = "acim_macro") -> BuiltLayout:
+    import gdstk
+
+    t = Template.from_deck(deck, lib.get("sram8t").width)
+    geo = bank_geometry(spec, lib, t)
+    cells = draw_library(lib, deck, drv_w=geo.drv_w)
+    B, N, W, L = spec.B_ADC, spec.n_la, spec.W, spec.L
+    groups = cdac_group_of(spec)
+    rr = t.reach
+
+    # local array
+    la = Painter("acim_la", deck)  # the L cells and the cap_mult unit caps as repetitions
+    la.cell.add(_ref(cells["sram8t"].cell, (0, 0), rows=L, spacing=(0, geo.cell_h)))
+    for role, y in la_rows(spec, geo):
+        if role == "compute_cap":
+            la.cell.add(_ref(cells[role].cell, (0, y), rows=spec.cap_mult, spacing=(0, geo.cap_h)))
+            break
+        if role != "sram8t":
+            la.cell.add(_ref(cells[role].cell, (0, y)))
+    la.cell.add(_ref(cells["share"].cell, (0, la_rows(spec, geo)[-1][1])))
+    # channel piece of one local array: rail and row-line continuations to the next column
+    chan = Painter("acim_chan_la", deck)
+    for role, y in la_rows(spec, geo):
+        _continue(chan, t, cells[role], geo.cell_w, geo.pitch, y)
+    # column: ADC, N local arrays, channel tracks and stubs
+    col = Painter("acim_column", deck)
+    for j in range(B):
+        col.cell.add(_ref(cells["sar_logic"].cell, (0, j * geo.sar_h)))
+        _continue(col, t, cells["sar_logic"], geo.cell_w, geo.pitch, j * geo.sar_h)
+    y_cmp = B * geo.sar_h
+    col.cell.add(_ref(cells["comparator"].cell, (0, y_cmp)))
+    _continue(col, t, cells["comparator"], geo.cell_w, geo.pitch, y_cmp)
+    col.cell.add(_ref(la.cell, (0, geo.bottom_h), rows=N, spacing=(0, geo.la_h)))
+    col.cell.add(_ref(chan.cell, (0, geo.bottom_h), rows=N, spacing=(0, geo.la_h)))
+    sy = Y["sar_logic"]
+    cap_rows = [y for role, y in la_rows(spec, geo) if role == "compute_cap"]
+    exit_y = cap_exit_y(t, geo.cap_h)
+    top_stub = [0.0] * (B + 1)
+    for i, g in enumerate(groups):
+        for yc in cap_rows:
+            y = snap(geo.bottom_h + i * geo.la_h + yc + exit_y)
+            x = t.chan_x(g)
+            col.hline("m3", y, geo.cell_w, x + rr, t.w3)
+            col.via("via2", x, y, t.via)
+            top_stub[g] = max(top_stub[g], y)
+    for j in range(B):
+        x = t.chan_x(j)
+        y_d, y_dac = j * geo.sar_h + sy["D"], j * geo.sar_h + sy["DAC"]
+        for y in (y_d, y_dac):
+            col.hline("m3", y, geo.cell_w, x + rr, t.w3)
+            col.via("via2", x, y, t.via)
+        col.vline("m2", x, 0, y_d + rr, t.w2)  # data bit down to the bank's bottom edge
+        col.vline("m2", x, y_dac - rr, top_stub[j] + rr, t.w2)
+    vss_y = y_cmp + t.rail_y(geo.cmp_h)[0]
+    col.via("via1", t.chan_x(B), vss_y, t.via)
+    col.vline("m2", t.chan_x(B), vss_y - rr, top_stub[B] + rr, t.w2)
+    # WL drivers of one local array + row-line extensions to the spine (left of the columns)
+    drv = Painter("acim_drv_la", deck)
+    dy = Y["wl_driver"]
+    sx = {n: spine_x(t, k) for k, n in enumerate(SPINE)}
+    for role, y in la_rows(spec, geo):
+        if role == "sram8t":
+            drv.cell.add(_ref(cells["wl_driver"].cell, (geo.spine_w, y)))
+            drv.hline("m3", y + dy["IN"], 0, geo.spine_w, t.w3)
+            drv.hline("m3", y + dy["WWL"], 0, geo.spine_w, t.w3)
+            drv.hline("m3", y + dy["EN"], sx["EN"] - rr, geo.spine_w, t.w3)
+            drv.via("via2", sx["EN"], y + dy["EN"], t.via)
+            if geo.x0 > geo.spine_w + geo.drv_w:  # drivers narrower than the timing block: bridge
+                _bridge(drv, t, cells["sram8t"], geo.spine_w + geo.drv_w, geo.x0, y)
+        else:
+            lines = {"precharge": (("PREB", "PREB"),), "sample": (("EN", "SAMPLE"), ("ENB", "SAMPLEB")),
+                     "share": (("EN", "SHARE"), ("ENB", "SHAREB"))}.get(role, ())
+            for pin, signal in lines:
+                yy = y + Y["precharge" if role == "precharge" else "sample_switch"][pin]
+                drv.hline("m3", yy, sx[signal] - rr, geo.x0, t.w3)
+                drv.via("via2", sx[signal], yy, t.via)
+    # bank
+    bank = Painter("acim_bank", deck)
+    bank.cell.add(_ref(col.cell, (geo.x0, 0), columns=W, spacing=(geo.pitch, 0)))
+    bank.cell.add(_ref(drv.cell, (0, geo.bottom_h), rows=N, spacing=(0, geo.la_h)))
+    bank.cell.add(_ref(cells["timing_ctrl"].cell, (0, 0)))
+    top = snap(geo.bank_h - 0.05)
+    last = {"EN": None, "PREB": "precharge", "SAMPLE": "sample", "SAMPLEB": "sample", "SHARE": "share",
+            "SHAREB": "share"}
+    rows_la = la_rows(spec, geo)
+    for k, signal in enumerate(SPINE):
+        role = last[signal]
+        if role is None:
+            y_last = max(y for r, y in rows_la if r == "sram8t") + dy["EN"]
+        else:
+            pin = {"PREB": "PREB", "SAMPLE": "EN", "SAMPLEB": "ENB", "SHARE": "EN", "SHAREB": "ENB"}[signal]
+            y_last = max(y for r, y in rows_la if r == role) + Y["precharge" if role == "precharge" else "sample_switch"][pin]
+        bank.vline("m2", spine_x(t, k), cells["timing_ctrl"].height,
+                   min(top, geo.bottom_h + (N - 1) * geo.la_h + y_last + rr), t.w2)
+    # SAR clock / reset risers and the ADC rows above slice 0
+    cy = Y["comparator"]
+    y_cmpclk = B * geo.sar_h + cy["CLK"]
+    ctrl_h = cells["timing_ctrl"].height
+    bank.vline("m2", SARCLK_X, ctrl_h, y_cmpclk + rr, t.w2)
+    if B > 1:
+        bank.vline("m2", SARRST_X, ctrl_h, (B - 1) * geo.sar_h + sy["RST"] + rr, t.w2)
+    for j in range(1, B):
+        for pin, x in (("CLK", SARCLK_X), ("RST", SARRST_X)):
+            yy = j * geo.sar_h + sy[pin]
+            bank.hline("m3", yy, x - rr, geo.x0, t.w3)
+            bank.via("via2", x, yy, t.via)
+    bank.hline("m3", y_cmpclk, SARCLK_X - rr, geo.x0, t.w3)
+    bank.via("via2", SARCLK_X, y_cmpclk, t.via)
+    y_vref = B * geo.sar_h + cy["INN"]
+    bank.hline("m3", y_vref, 0, geo.x0, t.w3)
+    if geo.x0 > geo.ctrl_w:  # slice 0 row: bridge the timing block to the first column
+        _bridge(bank, t, cells["sar_logic"], geo.ctrl_w, geo.x0, 0.0)
+    # straps and rail ends
+    xs = geo.x_strap
+    vdd_x, vss_x = xs + 0.1 + STRAP_W / 2, xs + 0.5 + STRAP_W / 2
+    bank.vline("m2", vdd_x, 0, geo.bank_h, STRAP_W)
+    bank.vline("m2", vss_x, 0, geo.bank_h, STRAP_W)
+    for y0, drawn in _rail_rows(spec, geo, cells):
+        yb, yt = t.rail_y(drawn.height)
+        if "VDD" in drawn.pins:
+            bank.hline("m1", y0 + yt, xs, vdd_x + STRAP_W / 2, t.rail_w)
+            bank.via("via1", vdd_x, y0 + yt, t.via)
+        if "VSS" in drawn.pins:
+            bank.hline("m1", y0 + yb, xs, vss_x + STRAP_W / 2, t.rail_w)
+            bank.via("via1", vss_x, y0 + yb, t.via)
+    pins = bank_pins(spec, geo, t, cells)
+    for pname, layer, x, y in pins:
+        bank.label(pname, layer, x, y)
+    bank.boundary(geo.bank_w, geo.bank_h)
+    # macro
+    br, bc = spec.banks
+    macro = Painter(name, deck)
+    macro.cell.add(_ref(bank.cell, (0, 0), columns=bc, rows=br, spacing=(geo.bank_w, geo.bank_h)))
+    mpins = []
+    for R in range(br):
+        for C in range(bc):
+            for pname, layer, x, y in pins:
+                if pname in ("VDD", "VSS"):
+                    if R == 0:
+                        mpins.append((f"{pname}_b{C}" if bc > 1 else pname, layer, x + C * geo.bank_w, y))
+                    continue
+                mname = f"{pname}_b{R}_{C}" if br * bc > 1 else pname
+                mpins.append((mname, layer, x + C * geo.bank_w, y + R * geo.bank_h))
+    for pname, layer, x, y in mpins:
+        macro.label(pname, layer, x, y)
+    macro.boundary(bc * geo.bank_w, br * geo.bank_h)
+    lib_out = gdstk.Library(name="chipsmith_acim", unit=1e-6, precision=deck.dbu_um * 1e-6)
+    for c in macro.cell.dependencies(True):
+        lib_out.add(c)
+    lib_out.add(macro.cell)
+    return BuiltLayout(lib_out, macro.cell, geo, cells, mpins)
+
+
+def _continue(p: Painter, t: Template, drawn: Drawn, x0: float, x1: float, y: float) -> None:
+    """Continue a cell row's rails and full-width m3 row lines across the channel [x0, x1]."""
+    yb, yt = t.rail_y(drawn.height)
+    if "VSS" in drawn.pins:
+        p.hline("m1", y + yb, x0, x1, t.rail_w)
+    if "VDD" in drawn.pins:
+        p.hline("m1", y + yt, x0, x1, t.rail_w)
+    for name, (layer, _x, yy) in drawn.pins.items():
+        if layer == "m3" and name in FULL_WIDTH.get(drawn.kind, ()):
+            p.hline("m3", y + yy, x0, x1, t.w3)
+
+
+FULL_WIDTH = {"sram8t": ("RWL", "WWL"), "precharge": ("PREB",), "sample_switch": ("EN", "ENB"),
+              "comparator": ("CLK", "INN"), "sar_logic": ("RST", "CLK")}
+
+
+def _bridge(p: Painter, t: Template, drawn: Drawn, x0: float, x1: float, y: float) -> None:
+    _continue(p, t, drawn, x0, x1, y)
+
+
+def _rail_rows(spec: MacroSpec, geo: BankGeometry, cells: dict[str, Drawn]) -> Iterator[tuple[float, Drawn]]:
+    """(y, drawn cell) of every cell row of a bank that carries rails."""
+    for j in range(spec.B_ADC):
+        yield j * geo.sar_h, cells["sar_logic"]
+    yield spec.B_ADC * geo.sar_h, cells["comparator"]
+    for i in range(spec.n_la):
+        for role, y in la_rows(spec, geo):
+            if role != "compute_cap":
+                yield snap(geo.bottom_h + i * geo.la_h + y), cells[role]
+
+
+def bank_pins(spec: MacroSpec, geo: BankGeometry, t: Template, cells: dict[str, Drawn]) -> list:
+    """Bank pins (name, layer, x, y) in bank coordinates, each on its shape."""
+    out = []
+    dy = Y["wl_driver"]
+    for i in range(spec.n_la):
+        for k in range(spec.L):
+            r = i * spec.L + k
+            y = geo.bottom_h + i * geo.la_h + k * geo.cell_h
+            out.append((f"IN{r}", "m3", 0.05, snap(y + dy["IN"])))
+            out.append((f"WWL{r}", "m3", 0.05, snap(y + dy["WWL"])))
+    out.append(("VREF", "m3", 0.05, snap(spec.B_ADC * geo.sar_h + Y["comparator"]["INN"])))
+    for c in range(spec.W):
+        xc = geo.x0 + c * geo.pitch
+        out.append((f"WBL{c}", "m2", snap(xc + t.trk(0)), snap(geo.bank_h - 0.05)))
+        out.append((f"WBLB{c}", "m2", snap(xc + t.trk(1)), snap(geo.bank_h - 0.05)))
+        for j in range(spec.B_ADC):
+            out.append((f"D{c}_{j}", "m2", snap(xc + t.chan_x(j)), 0.05))
+    for n in ("CLK", "START", "DONE"):
+        layer, x, _y = cells["timing_ctrl"].pins[n]
+        out.append((n, layer, x, 0.05))
+    out.append(("VDD", "m2", snap(geo.x_strap + 0.1 + STRAP_W / 2), snap(geo.bank_h / 2)))
+    out.append(("VSS", "m2", snap(geo.x_strap + 0.5 + STRAP_W / 2), snap(geo.bank_h / 2)))
+    return out
+
+
+# --- netlist ------------------------------------------------------------------------------
+
+def netlist(spec: MacroSpec, lib: CellLibrary, name: str = "acim_macro") -> str:
+    """The macro as hierarchical SPICE, subcircuit for subcircuit the GDS hierarchy."""
+    B, N, W, L, H = spec.B_ADC, spec.n_la, spec.W, spec.L, spec.H
+    groups = cdac_group_of(spec)
+    out = [f"* {name}: {spec.rows}x{spec.cols} ACIM macro, banks {spec.banks[0]}x{spec.banks[1]} of "
+           f"H={H} W={W}, L={L}, B_ADC={B}, cap_mult={spec.cap_mult} (chipsmith acim build)"]
+    for kind in ("sram8t", "precharge", "sample_switch", "compute_cap", "comparator", "sar_logic", "wl_driver",
+                 "timing_ctrl"):
+        out.append(lib.get(kind).spice.strip())
+    rw = " ".join(f"RWL{k}" for k in range(L))
+    ww = " ".join(f"WWL{k}" for k in range(L))
+    out.append(f".subckt acim_la {rw} {ww} WBL WBLB PREB SMP SMPB SHR SHRB BOT CL VDD VSS")
+    for k in range(L):
+        out.append(f"x{k} WWL{k} WBL WBLB RWL{k} lbl VDD VSS sram8t")
+    out.append("xpre lbl PREB VDD precharge")
+    out.append("xsmp lbl top SMP SMPB VDD VSS sample_switch")
+    for u in range(spec.cap_mult):
+        out.append(f"xcap{u} top BOT compute_cap")
+    out.append("xshr top CL SHR SHRB VDD VSS sample_switch")
+    out.append(".ends")
+    rwc = " ".join(f"RWL{r}" for r in range(H))
+    wwc = " ".join(f"WWL{r}" for r in range(H))
+    ds = " ".join(f"D{j}" for j in range(B))
+    out.append(f".subckt acim_column {rwc} {wwc} WBL WBLB PREB SMP SMPB SHR SHRB SARCLK SARRST VREF {ds} VDD VSS")
+    for i in range(N):
+        rows = " ".join(f"RWL{i * L + k}" for k in range(L))
+        wrows = " ".join(f"WWL{i * L + k}" for k in range(L))
+        bot = "VSS" if groups[i] == B else f"dac{groups[i]}"
+        out.append(f"xla{i} {rows} {wrows} WBL WBLB PREB SMP SMPB SHR SHRB {bot} cl VDD VSS acim_la")
+    out.append("xcmp cl VREF SARCLK outp outn VDD VSS comparator")
+    for j in range(B):
+        out.append(f"xsar{j} outp SARCLK SARRST D{j} dac{j} VDD VSS sar_logic")
+    out.append(".ends")
+    bank_ports = bank_port_names(spec)
+    out.append(f".subckt acim_bank {' '.join(bank_ports)}")
+    for r in range(H):
+        out.append(f"xdrv{r} IN{r} en rwl{r} VDD VSS wl_driver")
+    rwl = " ".join(f"rwl{r}" for r in range(H))
+    for c in range(W):
+        d = " ".join(f"D{c}_{j}" for j in range(B))
+        out.append(f"xcol{c} {rwl} {wwc} WBL{c} WBLB{c} preb smp smpb shr shrb sarclk sarrst VREF {d} VDD VSS acim_column")
+    out.append("xctrl CLK START preb en smp smpb shr shrb sarclk sarrst DONE VDD VSS timing_ctrl")
+    out.append(".ends")
+    br, bc = spec.banks
+    macro_ports, inst, seen = [], [], set()
+    for R in range(br):
+        for C in range(bc):
+            conn = []
+            for p in bank_ports:
+                if p in ("VDD", "VSS"):
+                    conn.append(f"{p}_b{C}" if bc > 1 else p)
+                else:
+                    conn.append(f"{p}_b{R}_{C}" if br * bc > 1 else p)
+            macro_ports += [c for c in conn if c not in seen]
+            seen.update(conn)
+            inst.append(f"xb{R}_{C} {' '.join(conn)} acim_bank")
+    out.append(f".subckt {name} {' '.join(macro_ports)}")
+    out += inst
+    out.append(".ends")
+    return "\n".join(out) + "\n"
+
+
+def bank_port_names(spec: MacroSpec) -> list[str]:
+    ports = [f"IN{r}" for r in range(spec.H)] + [f"WWL{r}" for r in range(spec.H)]
+    ports += [f"WBL{c}" for c in range(spec.W)] + [f"WBLB{c}" for c in range(spec.W)]
+    ports += [f"D{c}_{j}" for c in range(spec.W) for j in range(spec.B_ADC)]
+    return ports + ["VREF", "CLK", "START", "DONE", "VDD", "VSS"]
+
+
+def leaf_placements(spec: MacroSpec, geo: BankGeometry) -> Iterator[tuple[str, str, float, float]]:
+    """(instance path as in the flattened netlist, drawn-cell role, x, y) of every leaf cell."""
+    br, bc = spec.banks
+    rows = la_rows(spec, geo)
+    inst = {"sram8t": None, "precharge": "xpre", "sample": "xsmp", "share": "xshr"}
+    for R in range(br):
+        for C in range(bc):
+            bx, by = C * geo.bank_w, R * geo.bank_h
+            b = f"xb{R}_{C}"
+            yield f"{b}.xctrl", "timing_ctrl", bx, by
+            for r in range(spec.H):
+                i, k = divmod(r, spec.L)
+                yield f"{b}.xdrv{r}", "wl_driver", bx + geo.spine_w, by + geo.bottom_h + i * geo.la_h + k * geo.cell_h
+            for c in range(spec.W):
+                cx = bx + geo.x0 + c * geo.pitch
+                col = f"{b}.xcol{c}"
+                for j in range(spec.B_ADC):
+                    yield f"{col}.xsar{j}", "sar_logic", cx, by + j * geo.sar_h
+                yield f"{col}.xcmp", "comparator", cx, by + spec.B_ADC * geo.sar_h
+                for i in range(spec.n_la):
+                    ly = by + geo.bottom_h + i * geo.la_h
+                    k = u = 0
+                    for role, y in rows:
+                        if role == "sram8t":
+                            name = f"x{k}"
+                            k += 1
+                        elif role == "compute_cap":
+                            name = f"xcap{u}"
+                            u += 1
+                        else:
+                            name = inst[role]
+                        yield f"{col}.xla{i}.{name}", role, cx, ly + y
+
+
+def terminals(spec: MacroSpec, built: BuiltLayout) -> Iterator[tuple[str, str, str, float, float]]:
+    """Every leaf-cell terminal and macro pin, located: (instance path, pin, layer, x, y)."""
+    for path, role, x, y in leaf_placements(spec, built.geometry):
+        for pin, (layer, px, py) in built.cells[role].pins.items():
+            yield path, pin, layer, x + px, y + py
+    for name, layer, x, y in built.pins:
+        yield "", name, layer, x, y
