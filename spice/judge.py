@@ -122,7 +122,9 @@ def _prepare(text: str, request: Request, timeout: float) -> tuple[Harness, Stru
 
     if not isinstance(text, str) or not text.strip():
         return "the netlist is empty"
-    body = text if text.lstrip().startswith("*") else "* design\n" + text
+    # the first line of a netlist is its title (ignored by SPICE): the judge writes its own
+    first, _, rest = text.lstrip("\n").partition("\n")
+    body = "* design\n" + (rest if first.lstrip().startswith("*") else text.lstrip("\n"))
     try:
         check_safe(body, "<design>")
         netlist = parse_netlist(body, "<design>")

@@ -1,12 +1,10 @@
-"""`chipsmith bench topology`: solve a problem set with a synthesis backend and score it."""
+"""`chipsmith bench topology`: the agent designs each problem, the independent judge scores it."""
 from __future__ import annotations
 
-import json
-import time
-from pathlib import Path
-from typing import Optional
-
 import typer
+
+from chipsmith.options import (JsonOpt, LimitOpt, OutOpt, QuietOpt, SchedulerOpt, SeedOpt, WorkersOpt,
+                               resolve_workers)
 
 
 def register(app: typer.Typer) -> None:
@@ -14,42 +12,25 @@ def register(app: typer.Typer) -> None:
 
 
 def topology(
-    set_name: str = typer.Option("real", "--set", help="real | synthetic | PATH to a .jsonl problem file."),
+    out: OutOpt,
+    set_name: str = typer.Option("real_v2", "--set", help="real_v2 | real (regression) | synthetic | PATH.jsonl"),
     backend: str = typer.Option("expert", "--backend", help="Synthesis backend (expert is offline)."),
-    limit: Optional[int] = typer.Option(None, "--limit", min=1, help="Only the first N problems."),
-    k: int = typer.Option(1, "--k", min=1, help="Samples per problem (pass@k)."),
-    request: str = typer.Option("spec", "--request", help="spec: structured spec + text; text: free text only."),
-    scheduler: Optional[str] = typer.Option(None, "--scheduler", help="dask scheduler address (default: LocalCluster)."),
-    workers: Optional[int] = typer.Option(None, "--workers", min=1, help="LocalCluster workers (1: serial in-process)."),
-    seed: int = typer.Option(0, "--seed", help="Seed of the synthetic set."),
-    out: Path = typer.Option(..., "--out", help="Output directory."),
-    as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
-    quiet: bool = typer.Option(False, "--quiet", help="No progress bar."),
+    request: str = typer.Option("spec", "--request",
+                                help="Legacy sets only: spec (structured spec + text) or text (free text only)."),
+    limit: LimitOpt = None,
+    seed: SeedOpt = 0,
+    workers: WorkersOpt = None,
+    scheduler: SchedulerOpt = None,
+    as_json: JsonOpt = False,
+    quiet: QuietOpt = False,
 ) -> None:
-    """Writes results.jsonl, report.md, success_by_category.png and summary.json into --out."""
-    import os
-
-    from chipsmith.artifacts import staged_output
+    """Solved / false-success / refused per family; writes results.jsonl, report.md, summary.json into --out."""
+    from chipsmith.artifacts import dumps_json
     from chipsmith.benchmarks import topology_bench as tb
-    from chipsmith.errors import InputError
-    from chipsmith.progress import progress_bar
 
-    if backend != "expert":
-        raise InputError(f"backend {backend!r} is not supported by the benchmark yet", fix="use --backend expert")
-    if request not in ("spec", "text"):
-        raise InputError(f"--request {request!r}", fix="use spec or text")
-    problems = tb.load_set(set_name, limit=limit, seed=seed)
-    n_workers = workers or (1 if scheduler else min(2, os.cpu_count() or 1))
-    with staged_output(out) as stage:
-        start = time.perf_counter()
-        with progress_bar(f"topology {set_name}", len(problems), quiet=quiet or as_json) as advance:
-            results = tb.run_problems(problems, backend=backend, k=k, request=request, scheduler=scheduler,
-                                      workers=n_workers, on_result=advance)
-        summary = tb.summarize(results, set_name=set_name, backend=backend, k=k,
-                               wall_s=time.perf_counter() - start, workers=n_workers)
-        summary.update(request=request, seed=seed if set_name == "synthetic" else None)
-        tb.write_outputs(stage, results, summary)
+    summary = tb.run(set_name, out=out, backend=backend, request=request, limit=limit, seed=seed,
+                     workers=resolve_workers(workers, scheduler), scheduler=scheduler, quiet=quiet or as_json)
     if as_json:
-        print(json.dumps(summary, indent=2))
+        print(dumps_json(summary))
     elif not quiet:
-        print(tb.report_md(summary).split("## Failures")[0])
+        print(tb.report_md(summary).split("## False successes")[0].split("## Refusals")[0])
