@@ -224,6 +224,17 @@ def compare(value: float, op: str, target: float, tol: float) -> bool:
 # --- structural checks ----------------------------------------------------------------------
 
 def _check_stage_count(ctx: _Context, r: Requirement):
+    fam, variant = ctx.family()
+    if fam in ("oscillator", "vco") and not ctx.s.inputs:
+        # a ring's "N-stage" counts the inverting stages in the loop (there is no input)
+        from chipsmith.spice.judge_family import ring_stages
+
+        n = ring_stages(ctx)
+        if n is None:
+            return False, None, "no loop of inverting stages"
+        want, op = r.params["count"], r.params.get("op", "==")
+        ok = n == want if op == "==" else (n >= want if op == ">=" else n <= want)
+        return ok, n, f"{n} inverting stage(s) in the ring"
     n = ctx.s.stage_count()
     if n is None:
         return False, None, "no signal path from the input ports to the output ports"
@@ -415,7 +426,13 @@ def _check_hysteresis(ctx: _Context, r: Requirement):
     return ok, width, f"switches up at {up:.3g} V, down at {down:.3g} V: hysteresis {width * 1e3:.1f} mV"
 
 
-def _analyse_filter(f: np.ndarray, mag: np.ndarray) -> dict[str, Any]:
+def _analyse_filter(f: np.ndarray, mag: np.ndarray, corner_hint: float | None = None) -> dict[str, Any]:
+    if corner_hint:
+        # judge the response within three decades of the asked corner: an active filter's
+        # op-amp runs out of gain decades above it, which is not the filter's response
+        keep = (f >= corner_hint / 1000) & (f <= corner_hint * 1000)
+        if keep.sum() >= 20:
+            f, mag = f[keep], mag[keep]
     peak = float(mag.max())
     band = mag >= peak - 3.0103
     lo_in, hi_in = bool(band[0]), bool(band[-1])
@@ -478,7 +495,7 @@ def _active(ctx: _Context) -> bool:
 def _check_filter(ctx: _Context, r: Requirement):
     p = r.params
     f, mag = ctx.h.filter_response(p.get("input"))
-    info = _analyse_filter(f, mag)
+    info = _analyse_filter(f, mag, p.get("corner_hz"))
     problems = []
     if info["response"] != p["response"]:
         problems.append(f"response is {info['response']}, not {p['response']}")
@@ -571,9 +588,18 @@ def _figure(ctx: _Context, name: str, r: Requirement) -> tuple[float, str]:
         return (float(measure.db(g)) if name == "gain_db" else g), "low-frequency small-signal gain"
     if name in ("gbw_hz", "ugb_hz", "pm_deg", "f3db_hz"):
         res, out, inp, sgn = h.small_signal(r.params.get("input"))
-        fn = {"gbw_hz": measure.gain_bandwidth, "ugb_hz": measure.unity_gain_frequency,
-              "pm_deg": measure.phase_margin, "f3db_hz": measure.bandwidth_3db}[name]
-        return fn(res.ac, out, inp), "from the AC response around the servoed operating point"
+        if name == "gbw_hz":
+            # A0 * f3db, but never more than the measured unity-gain frequency: with more
+            # than one pole the gain runs out before the one-pole extrapolation says
+            gbw = measure.gain_bandwidth(res.ac, out, inp)
+            try:
+                gbw = min(gbw, measure.unity_gain_frequency(res.ac, out, inp))
+            except ChipsmithError:
+                pass
+            return gbw, "A0 x f3db, capped at the unity-gain frequency"
+        fn = {"ugb_hz": measure.unity_gain_frequency, "pm_deg": measure.phase_margin,
+              "f3db_hz": measure.bandwidth_3db}[name]
+        return fn(res.ac, out, inp), "from the AC response around the operating point"
     if name == "vout_v":
         op = h.op()
         return h.node_v(op, h.main_output()), "output DC voltage at the operating point"

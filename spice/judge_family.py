@@ -284,6 +284,11 @@ def _ring_loop(ctx) -> int | None:
     return best
 
 
+def ring_stages(ctx) -> int | None:
+    """Inverting stages in the design's ring (the shortest odd loop), None without one."""
+    return _ring_loop(ctx)
+
+
 def _rc_pairs(ctx) -> tuple[int, int]:
     """(series RC pairs, parallel RC pairs) among resistors and capacitors."""
     s = ctx.s
@@ -553,7 +558,8 @@ def _filter_family(ctx, variant: str | None) -> Result:
     from chipsmith.spice.judge import _analyse_filter
 
     f, mag = ctx.h.filter_response()
-    info = _analyse_filter(f, mag)
+    hint = next((r.params.get("corner_hz") for r in ctx.request.by_kind("filter") if r.params.get("corner_hz")), None)
+    info = _analyse_filter(f, mag, hint)
     ok = info["response"] in ("lowpass", "highpass", "bandpass", "bandstop")
     return ok, info.get("corner"), f"response {info['response']}"
 

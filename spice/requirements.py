@@ -229,6 +229,9 @@ class Params(Mapping[str, Any]):
     def __hash__(self) -> int:
         return hash(self._items)
 
+    def __reduce__(self):  # pickling (dask workers) without going through __setattr__
+        return (Params, (self.to_plain(),))
+
     def __eq__(self, other: object) -> bool:
         if isinstance(other, Params):
             return self._items == other._items

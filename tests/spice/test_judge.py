@@ -215,3 +215,21 @@ def test_verdict_json_is_strict() -> None:
                       (R("g", "target", figure="gain_db", op=">=", value=-1.0),)))
     text = json.dumps(v.to_dict(), allow_nan=False)
     assert '"status"' in text
+
+
+def test_ring_stage_count_counts_the_loop() -> None:
+    io = iface(("Vout", "out"))
+    reqs = (R("fam", "family", family="oscillator", variant="ring"), R("n", "stage_count", count=3))
+    v = judge(RING3, (io, reqs))
+    assert v.success, v.summary_line()
+    assert not judge(RING3, (io, (reqs[0], R("n", "stage_count", count=5)))).success
+
+
+def test_pmos_mirror_with_current_pulled_out_of_the_reference() -> None:
+    io = iface(("Iref", "bias_i"), ("Iout", "out"))
+    pmirror = subckt("Iref Iout", "M1 Iref Iref vdd vdd pch W=8u L=2u\nM2 Iout Iref vdd vdd pch W=16u L=2u")
+    reqs = (R("fam", "family", family="current_mirror"), R("c", "condition", name="ref_current_a", value=-20e-6,
+                                                            port="Iref"),
+            R("ratio", "target", figure="mirror_ratio", op="~", value=2.0, tol=0.15))
+    v = judge(pmirror, Request("", io, reqs))
+    assert v.success, v.summary_line()
