@@ -63,7 +63,7 @@ class Design:
 
     def port(self, name: str) -> Port:
         for p in self.ports:
-            if p.name == name.lower():
+            if p.name.lower() == name.lower():
                 return p
         raise InputError(f"design has no port {name!r}", fix=f"use one of: {', '.join(self.port_names)}")
 
@@ -146,6 +146,11 @@ class Builder:
 
     def c(self, a: str, b: str, value: float) -> str:
         name = self._name("C")
+        self.lines.append(f"{name} {a} {b} {_fmt(value)}")
+        return name
+
+    def ind(self, a: str, b: str, value: float) -> str:
+        name = self._name("L")
         self.lines.append(f"{name} {a} {b} {_fmt(value)}")
         return name
 

@@ -46,35 +46,12 @@ def _nmos_params(model_file: str | None) -> tuple[float, float, float]:
     """(vto, kp, lambda) of ``nch`` from the model card, for hand estimates of bias voltages.
 
     A user model file is used or refused, never silently replaced by level-1 defaults:
-    the threshold comes from ``vto`` (or ``vth0``), the transconductance from ``kp`` (or
-    ``u0`` and ``tox``); a card with neither raises :class:`InputError` naming the file.
+    see :func:`chipsmith.agents.gen_base.mos_params` (one reader for every generator).
     """
-    import re
+    from chipsmith.agents.gen_base import mos_params
 
-    card = model_cards(models_text(model_file)).get("nch", "")
-    scales = {"f": 1e-15, "p": 1e-12, "n": 1e-9, "u": 1e-6, "m": 1e-3, "k": 1e3}
-
-    def param(*names: str) -> float | None:
-        for key in names:
-            match = re.search(rf"\b{key}\s*=\s*([-+]?[0-9.]+(?:[eE][-+]?[0-9]+)?)([a-z]*)", card, re.IGNORECASE)
-            if match:
-                return float(match.group(1)) * scales.get(match.group(2).lower()[:1], 1.0)
-        return None
-
-    vto, kp, lam = param("vto", "vth0"), param("kp"), param("lambda")
-    if kp is None:
-        u0, tox = param("u0"), param("tox")
-        if u0 is not None and tox:
-            u0_si = u0 * 1e-4 if u0 > 1 else u0  # cm^2/Vs (BSIM) or m^2/Vs
-            kp = u0_si * 3.9 * 8.854e-12 / tox
-    if model_file is None:  # the shipped generic card; its values are known
-        return (0.45 if vto is None else vto), (300e-6 if kp is None else kp), lam or 0.0
-    missing = [n for n, v in (("vto (or vth0)", vto), ("kp (or u0 and tox)", kp)) if v is None]
-    if missing:
-        raise InputError(f"the nch model card gives no {' and '.join(missing)}: chipsmith cannot estimate bias "
-                         "voltages with it", where=str(model_file),
-                         fix="add vto= and kp= to `.model nch nmos (...)`, or drop the model file")
-    return float(vto), float(kp), lam or 0.0
+    m = mos_params(model_file, "nch")
+    return m.vto, m.kp, m.lam
 
 
 def diode_vgs(current: float, w: float, l: float, model_file: str | None = None) -> float:
@@ -776,3 +753,18 @@ def with_port_dc(design: Design, updates: Mapping[str, float]) -> Design:
     ports = tuple(replace(p, dc=round(float(updates[p.name]), 6)) if p.name in updates else p
                   for p in design.ports)
     return replace(design, ports=ports)
+
+
+# --- requirement-driven planning (issue 11) ----------------------------------------------------------
+
+from chipsmith.agents.gen_base import PlanningError  # noqa: E402  (re-exported for the loop)
+
+
+def plan_request(request, *, model_file: str | None = None, feedback: tuple[str, ...] = ()):
+    """Candidate designs for a :class:`chipsmith.spice.requirements.Request`, best first, on its
+    interface's exact port names; :class:`PlanningError` (exit 1) names what cannot be built.
+    See :mod:`chipsmith.agents.gen_plan`."""
+    from chipsmith.agents.gen_plan import plan as _plan
+
+    return _plan(request, model_file=model_file, feedback=feedback)
+

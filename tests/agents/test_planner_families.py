@@ -1,0 +1,178 @@
+"""The requirement-driven planner, one family at a time, checked by the independent judge.
+
+Each test writes a request by hand (interface with roles + requirements, as a designer's
+text would give them), lets :func:`chipsmith.agents.planner.plan` build it on the exact
+port names, and asks :func:`chipsmith.spice.judge.judge` (real ngspice benches, never the
+planner's own numbers) whether every requirement holds.
+"""
+from __future__ import annotations
+
+import pytest
+
+from chipsmith.agents.gen_base import PlanningError
+from chipsmith.agents.planner import plan_request as plan
+from chipsmith.spice.judge import judge
+from chipsmith.spice.requirements import Interface, Port, Request, Requirement
+
+
+def _request(ports, *reqs) -> Request:
+    iface = Interface(tuple(Port(n, r) for n, r in ports) + (Port("vdd", "supply"), Port("gnd", "ground")))
+    return Request("hand-written", iface, tuple(Requirement(f"r{i}", k, p) for i, (k, p) in enumerate(reqs)))
+
+
+def _first_passing(request: Request, tries: int = 3):
+    last = None
+    for i, design in enumerate(plan(request)):
+        names = [p.name for p in design.ports]
+        assert names == list(request.interface.names), "ports must be the interface, in its order"
+        verdict = judge(design.netlist_text(), request)
+        if verdict.success:
+            return design, verdict
+        last = verdict
+        if i + 1 >= tries:
+            break
+    pytest.fail("no candidate passes the judge: " + (last.summary_line() if last else "no candidate"))
+
+
+def fam(family, variant=None):
+    return ("family", {"family": family, **({"variant": variant} if variant else {})})
+
+
+def target(figure, op, value, **kw):
+    return ("target", {"figure": figure, "op": op, "value": value, **kw})
+
+
+SISO = [("Vin", "signal_in"), ("Vout", "out")]
+
+
+def test_three_stage_common_source_with_resistive_loads():
+    design, _ = _first_passing(_request(SISO, fam("amplifier", "multistage"), ("stage_count", {"count": 3}),
+                                        ("load_type", {"load": "resistor"}), ("polarity", {"sense": "inverting"}),
+                                        target("gain_db", ">=", 30.0)))
+    assert design.body.count("resistor_load") == 3
+
+
+def test_common_source_with_pmos_diode_load():
+    _first_passing(_request(SISO, fam("amplifier", "common_source"), ("load_type", {"load": "diode"}),
+                            ("structure", {"feature": "diode_connected", "device": "pmos"}),
+                            ("stage_count", {"count": 1})))
+
+
+def test_common_source_with_current_source_load_meets_gain():
+    _first_passing(_request(SISO + [("Vbias", "bias_v")], fam("amplifier", "common_source"),
+                            ("load_type", {"load": "current_source"}), target("gain_db", ">=", 25.0)))
+
+
+def test_common_gate_uses_the_bias_port():
+    design, _ = _first_passing(_request([("Vin", "signal_in"), ("Vbias", "bias_v"), ("Vout", "out")],
+                                        fam("amplifier", "common_gate"), ("polarity", {"sense": "non_inverting"}),
+                                        target("gain_vv", ">=", 3.0)))
+    assert "Vbias" in design.body
+
+
+def test_source_follower_has_unity_gain():
+    _first_passing(_request(SISO, fam("amplifier", "common_drain"), target("gain_vv", "~", 1.0, tol=0.1),
+                            ("polarity", {"sense": "non_inverting"})))
+
+
+def test_cascode_with_user_bias_ports():
+    design, _ = _first_passing(_request(SISO + [("Vbias1", "bias_v"), ("Vbias2", "bias_v")],
+                                        fam("amplifier", "cascode"), ("structure", {"feature": "cascode"}),
+                                        target("gain_db", ">=", 30.0)))
+    assert "Vbias1" in design.body and "Vbias2" in design.body
+
+
+def test_differential_pair_with_mirror_load():
+    _first_passing(_request([("Vinp", "diff_in_p"), ("Vinn", "diff_in_n"), ("Iref", "bias_i"), ("Vout", "out")],
+                            fam("amplifier", "differential"), ("load_type", {"load": "mirror"}),
+                            ("structure", {"feature": "current_mirror"}), target("gain_db", ">=", 30.0)))
+
+
+def test_two_stage_opamp_with_three_bias_ports_meets_pm_and_power_together():
+    ports = [("Vinp", "diff_in_p"), ("Vinn", "diff_in_n"), ("Vbias1", "bias_v"), ("Vbias2", "bias_v"),
+             ("Vbias3", "bias_v"), ("Vout", "out")]
+    design, verdict = _first_passing(_request(ports, fam("opamp", "two_stage"), target("pm_deg", ">=", 65.0),
+                                              target("power_w", "<=", 3e-3), target("gain_db", ">=", 50.0)))
+    assert {"Vbias1", "Vbias2", "Vbias3"} <= set(design.body.split())
+
+
+def test_opamp_ugb_target_is_met_or_refused_with_the_figure():
+    _first_passing(_request([("Vinp", "diff_in_p"), ("Vinn", "diff_in_n"), ("Vout", "out")], fam("opamp"),
+                            target("ugb_hz", ">=", 50e6), target("pm_deg", ">=", 45.0)))
+    with pytest.raises(PlanningError, match="ugb_hz"):
+        list(plan(_request([("Vinp", "diff_in_p"), ("Vinn", "diff_in_n"), ("Vout", "out")], fam("opamp"),
+                           target("ugb_hz", ">=", 5e9), target("power_w", "<=", 1e-4))))
+
+
+def test_summer_relation_has_coefficients_minus_one_each():
+    ports = [("Vin1", "signal_in"), ("Vin2", "signal_in"), ("Vout", "out")]
+    _first_passing(_request(ports, fam("opamp_app", "summer"),
+                            ("linear_relation", {"output": "Vout", "coefficients": {"Vin1": -1.0, "Vin2": -1.0}})))
+
+
+def test_weighted_relation_with_mixed_signs():
+    ports = [("a", "signal_in"), ("b", "signal_in"), ("c", "signal_in"), ("y", "out")]
+    _first_passing(_request(ports, ("linear_relation", {"output": "y",
+                                                        "coefficients": {"a": 2.0, "b": -0.5, "c": 1.5}})))
+
+
+def test_non_inverting_amplifier_when_asked():
+    _first_passing(_request(SISO, fam("opamp_app", "non_inverting"), target("gain_vv", "~", 4.0, tol=0.05),
+                            ("polarity", {"sense": "non_inverting"})))
+
+
+@pytest.mark.parametrize("variant", ["rc_phase_shift", "wien", "relaxation"])
+def test_named_oscillator_families_oscillate_near_the_frequency(variant):
+    design, _ = _first_passing(_request([("Vout", "out")], fam("oscillator", variant),
+                                        ("oscillation", {"frequency_hz": 10e3})))
+    assert design.variant == variant
+
+
+def test_ring_oscillator_is_tuned_to_the_frequency():
+    _first_passing(_request([("out", "out")], fam("oscillator", "ring"), ("oscillation", {"frequency_hz": 100e6,
+                                                                                          "tol": 0.1})))
+
+
+def test_vco_control_port_moves_the_frequency():
+    _first_passing(_request([("Vctrl", "control"), ("Vout", "out")], fam("vco"), ("oscillation", {}),
+                            ("control_moves_frequency", {"control": "Vctrl", "direction": "increasing",
+                                                         "min_ratio": 2.0})))
+
+
+def test_ldo_gives_the_requested_voltage():
+    _first_passing(_request([("Vref", "reference"), ("Vout", "out")], fam("ldo"),
+                            target("vout_v", "~", 1.2, tol=0.02), target("line_reg_vpv", "<=", 0.02)))
+
+
+@pytest.mark.parametrize("response,order,impl", [("lowpass", 1, "passive"), ("highpass", 2, "passive"),
+                                                  ("lowpass", 2, "active"), ("bandpass", 2, "active"),
+                                                  ("bandpass", 2, "passive")])
+def test_filters_at_the_requested_corner(response, order, impl):
+    _first_passing(_request(SISO, fam("filter"), ("filter", {"response": response, "order": order,
+                                                             "implementation": impl, "corner_hz": 5e3})))
+
+
+def test_passive_bandstop_notches_the_centre():
+    _first_passing(_request(SISO, fam("filter"), ("filter", {"response": "bandstop", "implementation": "passive",
+                                                             "corner_hz": 2e3})))
+
+
+def test_current_mirror_on_iref():
+    _first_passing(_request([("Iref", "bias_i"), ("Iout", "out")], fam("current_mirror", "simple"),
+                            target("mirror_ratio", "~", 1.0, tol=0.1)))
+
+
+def test_comparator_against_a_reference_port():
+    _first_passing(_request([("Vin", "signal_in"), ("Vref", "reference"), ("Vout", "out")], fam("comparator"),
+                            ("threshold", {"value": 0.9, "tol": 0.05})))
+
+
+def test_unbuilt_family_is_an_honest_refusal():
+    with pytest.raises(PlanningError, match="pll"):
+        list(plan(_request([("ref", "clock"), ("out", "out")], fam("pll"))))
+
+
+def test_extra_port_without_a_use_is_refused_not_ignored():
+    with pytest.raises(PlanningError, match="Vextra"):
+        list(plan(_request(SISO + [("Vextra", "bias_v")], fam("amplifier", "common_source"),
+                           ("load_type", {"load": "resistor"}))))
