@@ -642,8 +642,19 @@ def _figure(ctx: _Context, name: str, r: Requirement) -> tuple[float, str]:
         ref = h.input_dc(diff[1]) if diff else h.vdd / 2
         return x0 - ref, "input level where the output crosses mid-supply, minus the other input"
     if name == "time_constant_s":
-        res, out, inp, sgn = h.small_signal(r.params.get("input"))
-        fu = measure.unity_gain_frequency(res.ac, out, inp)
+        fam, variant = ctx.family()
+        if variant == "differentiator":
+            # no DC gain to find an operating point on: the input sits at its DC level
+            f, mag = h.filter_response(r.params.get("input"))
+            idx = np.nonzero(np.diff(np.sign(mag)) != 0)[0]
+            if idx.size == 0:
+                raise _Fail("the response never crosses unity gain")
+            k = int(idx[0])
+            t = 0.0 if mag[k + 1] == mag[k] else -mag[k] / (mag[k + 1] - mag[k])
+            fu = float(10 ** (math.log10(f[k]) + t * (math.log10(f[k + 1]) - math.log10(f[k]))))
+        else:
+            res, out, inp, sgn = h.small_signal(r.params.get("input"))
+            fu = measure.unity_gain_frequency(res.ac, out, inp)
         return 1.0 / (2 * math.pi * fu), "1/(2 pi f_unity) of the integrator/differentiator response"
     raise Unverifiable(f"the judge does not measure {name}")
 
