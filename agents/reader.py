@@ -185,8 +185,8 @@ FAMILY_RULES: tuple[tuple[str, str, str | None], ...] = (
     (r"widlar(?: current)?(?: mirror| source)?", "current_mirror", "widlar"),
     (r"wide[- ]swing (?:cascode )?(?:current )?mirror", "current_mirror", "wide_swing"),
     (r"cascode(?:d)? current mirror|cascode(?:d)? mirror", "current_mirror", "cascode"),
-    (r"(?:simple|basic|two[- ]transistor) (?:current )?mirror", "current_mirror", "simple"),
-    (r"current mirror|\bmirror\b(?! load)(?!-load)", "current_mirror", None),
+    (r"(?:simple|basic|two[- ]transistor) (?:nmos |pmos )?(?:current )?mirror", "current_mirror", "simple"),
+    (r"(?:nmos |pmos )?current mirror(?! load)(?!-load)|\bmirror\b(?! load)(?!-load)", "current_mirror", None),
     (r"folded[- ]?cascode(?: op-?amp| ota| amplifier)?", "opamp", "folded_cascode"),
     (r"telescopic(?: cascode)?(?: op-?amp| ota| amplifier)?", "opamp", "telescopic"),
     (r"\b5t ota\b|five[- ]transistor ota|\bota\b|operational transconductance amplifier", "opamp", "ota"),
@@ -238,6 +238,17 @@ PARTS: dict[str, frozenset[str]] = {
 }
 
 DIFFERENTIAL_FAMILIES = ("opamp", "comparator")
+# parts named inside a larger circuit -> the structure feature the judge checks (None: nothing to check)
+_PART_FEATURES: dict[tuple[str, str | None], str | None] = {
+    ("amplifier", "push_pull"): "push_pull", ("amplifier", "cascode"): "cascode",
+    ("amplifier", "common_drain"): "source_follower", ("amplifier", "differential"): "diff_pair",
+    ("current_mirror", None): "current_mirror", ("current_mirror", "simple"): "current_mirror",
+    ("amplifier", None): None, ("opamp", None): None, ("buffer", None): None, ("inverter", None): None,
+    ("comparator", None): None, ("current_source", None): None, ("reference", None): None,
+    ("bandgap", None): None, ("oscillator", None): None, ("vco", None): None, ("filter", None): None,
+    ("switch", "transmission_gate"): None, ("latch", None): "cross_coupled", ("dac", None): None,
+    ("sample_hold", None): None, ("opamp", "two_stage"): None, ("opamp", "ota"): None,
+}
 
 # figure keyword patterns per unit: (pattern, figure or special, default op)
 _KEYS: dict[str, tuple[tuple[str, str, str], ...]] = {
@@ -247,15 +258,15 @@ _KEYS: dict[str, tuple[tuple[str, str, str], ...]] = {
            (r"(?:open[- ]loop |dc |voltage |differential |low[- ]frequency |small[- ]signal )*gain|amplif\w*",
             "gain_db", ">=")),
     "deg": ((r"phase margin|\bpm\b", "pm_deg", ">="),),
-    "Hz": ((r"gbw|gain[- ]bandwidth(?: product)?|\bgbp\b", "gbw_hz", ">="),
-           (r"\bugb\b|\bugbw\b|\bugf\b|unity[- ]gain (?:bandwidth|frequency)|unity[- ]gain|crossover frequency|"
+    "Hz": ((r"\bugb\b|\bugbw\b|\bugf\b|unity[- ]gain (?:bandwidth|frequency)|unity[- ]gain|crossover frequency|"
             r"transit frequency|\bft\b", "ugb_hz", ">="),
+           (r"gbw|(?<!unity-)(?<!unity )gain[- ]bandwidth(?: product)?|\bgbp\b", "gbw_hz", ">="),
            (r"cent(?:er|re) frequency|center|centre|notch (?:frequency|at)|resonan\w*", "@center", "~"),
            (r"(?:-|−)?3[- ]?db(?: bandwidth| frequency| point| corner)?|cut-?off(?: frequency)?|corner(?: frequency)?|"
             r"bandwidth|\bbw\b|\bf3db\b|\bf_?c\b|pole", "@corner", ">="),
            (r"oscillat\w*|frequency|\bfreq\b|runs? at|clock|tuning range|output at|period", "@freq", "~")),
     "W": ((r"power(?: consumption| dissipation| budget)?|consum\w*|dissipat\w*|burns?|draws?", "power_w", "<="),),
-    "A": ((r"(?:supply|quiescent|total|bias) current|current (?:consumption|draw|budget)|consum\w*|draws?",
+    "A": ((r"(?:supply|quiescent|total) current|current (?:consumption|draw|budget)|consum\w*|draws?",
            "supply_current_a", "<="),
           (r"load current|(?:drive|deliver|source|supply|provide)s?(?: up to)?|max(?:imum)? load", "load_current_a",
            ">="),
@@ -303,7 +314,7 @@ _OP_WORDS = (
      r"over|no less than|not less than|>=|≥|>|better than|in excess of|beyond", ">="),
     (r"at most|maximum(?: of)?|\bmax\.?\b|less than|lower than|smaller than|below|under|within|no more than|"
      r"not more than|up to|not exceed(?:ing)?|limited to|<=|≤|<|budget of|only", "<="),
-    (r"about|around|approximately|approx\.?|roughly|nominal(?:ly)?|exactly|close to|near|~|≈|=|equal to|set to|"
+    (r"about|around|approximately|approx\.?|roughly|nominal(?:ly)?|exactly|close to|near|~|≈|"
      r"centered at|centred at", "~"),
 )
 
@@ -374,7 +385,10 @@ class _Reader:
         self.variant: str | None = None
         self.family_span: tuple[int, int] = (0, 0)
         self.mentioned: list[str] = []
-        self.quantities = scan_quantities(text)
+        # "-3 dB frequency/bandwidth" names a frequency, it is not a gain figure
+        self.quantities = [q for q in scan_quantities(text) if not (
+            q.unit == "dB" and abs(abs(q.value) - 3.0) < 1e-9 and re.match(
+                r"\s*(?:bandwidth|frequency|point|corner|cut-?off|bw|roll-?off)", self.low[q.end:q.end + 12]))]
         self.q_used = [False] * len(self.quantities)
 
     # -- bookkeeping ------------------------------------------------------------------------
@@ -433,10 +447,17 @@ class _Reader:
                                          f"'{self.text[s2:e2]}'", where="request",
                                          fix="describe one circuit per request")
                 self.consume(s2, e2)
-            elif inside or fam2 in PARTS.get(fam, frozenset()):
+            elif inside:
                 self.consume(s2, e2)
-                if not inside:
-                    self.notes.append(f"'{self.text[s2:e2]}' read as a part of the {fam}")
+            elif fam2 in PARTS.get(fam, frozenset()):
+                # a named part ("a class-AB output stage") is a structure the design must have
+                feature = _PART_FEATURES.get((fam2, var2)) if var2 else _PART_FEATURES.get((fam2, None))
+                if var2 and feature is None:
+                    continue  # a part we cannot check stays unread
+                if feature:
+                    self.claim("structure", {"feature": feature}, s2, e2)
+                self.consume(s2, e2)
+                self.notes.append(f"'{self.text[s2:e2]}' read as a part of the {fam}")
             # any other family word stays unconsumed: the request may be two circuits
         self.claim("family", {"family": fam, **({"variant": self.variant} if self.variant else {})}, s, e)
 
@@ -476,13 +497,14 @@ class _Reader:
 
     def read_loads(self) -> None:
         rules = (
-            (r"(pmos|p-?channel)[- ](?:transistor[- ])?diode[- ]connected(?: transistors?| devices?| mosfets?)?"
-             r"(?: loads?)?|diode[- ]connected (?:pmos|p-?channel)(?: transistors?| devices?)?(?: loads?)?",
-             "pmos_diode"),
-            (r"(nmos|n-?channel)[- ](?:transistor[- ])?diode[- ]connected(?: transistors?| devices?| mosfets?)?"
-             r"(?: loads?)?|diode[- ]connected (?:nmos|n-?channel)(?: transistors?| devices?)?(?: loads?)?",
-             "nmos_diode"),
-            (r"diode[- ]connected(?: transistors?| devices?| mosfets?)? loads?|diode loads?", "diode"),
+            (r"(?:loaded (?:with|by) (?:an? )?)?(?:(pmos|p-?channel)[- ](?:transistor[- ])?diode[- ]connected"
+             r"(?: transistors?| devices?| mosfets?)?(?: loads?)?|diode[- ]connected (?:pmos|p-?channel)"
+             r"(?: transistors?| devices?| mosfets?)?(?: loads?)?)", "pmos_diode"),
+            (r"(?:loaded (?:with|by) (?:an? )?)?(?:(nmos|n-?channel)[- ](?:transistor[- ])?diode[- ]connected"
+             r"(?: transistors?| devices?| mosfets?)?(?: loads?)?|diode[- ]connected (?:nmos|n-?channel)"
+             r"(?: transistors?| devices?| mosfets?)?(?: loads?)?)", "nmos_diode"),
+            (r"(?:loaded (?:with|by) (?:an? )?)?(?:diode[- ]connected(?: transistors?| devices?| mosfets?)? loads?|"
+             r"diode loads?)", "diode"),
             (r"(?:resistive|resistor|passive|ohmic)[- ]loads?|resistor[- ]loaded|resistively[- ]loaded|"
              r"loaded (?:with|by) (?:a |an )?(?:drain |load )?resistors?|(?:drain|load|pull-?up) resistors?(?! of)|"
              r"resistors? (?:as|for) (?:the )?loads?", "resistor"),
@@ -508,6 +530,21 @@ class _Reader:
                     self.claim("device_count", {"device": "pmos" if "pmos" in phrase else "nmos", "min": 1},
                                m.start(), m.end())
 
+    def read_each_stage(self) -> None:
+        """"a resistive load in each stage": the load requirement holds for every stage."""
+        counts = [c.params["count"] for c in self.claims if c.kind == "stage_count"]
+        loads = [c for c in self.claims if c.kind == "load_type" and "stage" not in c.params]
+        for m in re.finditer(r"(?:in |for |on )?(?:each|every|all(?: the)?|per) (?:gain )?stages?|"
+                             r"(?:each|every) of the (?:\w+ )?stages", self.low):
+            if counts and len(loads) == 1 and counts[0] <= 6:
+                load = loads[0]
+                self.claims.remove(load)
+                for i in range(1, counts[0] + 1):
+                    self.claims.append(_Claim("load_type", {"load": load.params["load"], "stage": i},
+                                              min(load.start, m.start()), max(load.end, m.end())))
+                self.consume(m.start(), m.end())
+                loads = []
+
     def read_inputs(self) -> None:
         pat = (r"(nmos|pmos|n-?channel|p-?channel|npn|pnp)[- ](?:differential |diff )?input(?:[- ](?:differential |"
                r"diff )?(?:pair|stage|transistors?|devices?))?|(nmos|pmos|n-?channel|p-?channel|npn|pnp) "
@@ -522,11 +559,12 @@ class _Reader:
             pair = "pair" in m.group(0) or self.family in DIFFERENTIAL_FAMILIES or self.variant == "differential"
             self.claim("input_type", {"device": dev, "pair": bool(pair)}, m.start(), m.end())
         for m in re.finditer(r"(?:a |the )?differential (?:input|inputs|input pair|pair)(?: stage)?|"
-                             r"(?:source-coupled|input) (?:differential )?pair|(?:a )?tail (?:current )?source|"
-                             r"tail current", self.low):
-            if self.free(m.start(), m.end()):
-                feature = "tail_source" if "tail" in m.group(0) else "diff_pair"
-                self.claim("structure", {"feature": feature}, m.start(), m.end())
+                             r"(?:source-coupled|input) (?:differential )?pair|(?:an? )?(?:(nmos|pmos) )?tail "
+                             r"(?:current )?(?:source|sink|transistor|device)|(?:(nmos|pmos) )?tail current",
+                             self.low):
+            feature = "tail_source" if "tail" in m.group(0) else "diff_pair"
+            dev = m.group(1) or m.group(2)
+            self.claim("structure", {"feature": feature, **({"device": dev} if dev else {})}, m.start(), m.end())
 
     def read_structures(self) -> None:
         rules = (
@@ -563,10 +601,10 @@ class _Reader:
             n = int(word) if word.isdigit() else _NUMWORDS[word]
             if dev == "diode" and re.match(r"[- ]connected", self.low[m.end():m.end() + 11]):
                 continue
-            if not self.free(m.start(), m.end()):
-                continue
+            if re.match(r"\s*(?:ota|operational transconductance)", self.low[m.end():m.end() + 30]):
+                continue  # "five-transistor OTA" names the OTA topology (bias devices come on top)
             self.claim("device_count", {"device": devices.get(dev, dev), "min": n, "max": n}, m.start(), m.end())
-        for m in re.finditer(r"\b(\d+)t\b(?= ota| cell| sram| opamp| op-amp| amplifier)", self.low):
+        for m in re.finditer(r"\b(\d+)t\b(?= cell| sram)", self.low):
             self.claim("device_count", {"device": "transistor", "min": int(m.group(1)), "max": int(m.group(1))},
                        m.start(), m.end())
         for m in re.finditer(r"(?:only|all|purely|exclusively)[- ](nmos|pmos)(?: transistors| devices)?|"
@@ -578,6 +616,9 @@ class _Reader:
                 self.claim("device_count", {"device": other, "max": 0}, m.start(), m.end())
             else:
                 self.claim("device_count", {"device": word.rstrip("s"), "max": 0}, m.start(), m.end())
+        for m in re.finditer(r"\b(nmos|pmos)[- ](?:cascode(?:d)? |wilson |simple |basic )?(?:current[- ])?mirror\b"
+                             r"(?! load)(?!-load)", self.low):
+            self.claim("device_count", {"device": m.group(1), "min": 2}, m.start(), m.end())
         for m in re.finditer(r"(?:single|one)[- ]transistor", self.low):
             if self.free(m.start(), m.end()):
                 self.claim("device_count", {"device": "transistor", "max": 1}, m.start(), m.end())
@@ -664,6 +705,15 @@ class _Reader:
                                  self.low):
                 g = float(m.group(1) or m.group(2))
                 self._gain_relation(g, m.start(), m.end())
+        elif self.family in ("amplifier", "opamp"):
+            # "a CS amplifier with a gain of 10": the magnitude of the small-signal gain, at least
+            for m in re.finditer(r"(?:voltage |small[- ]signal |dc |low[- ]frequency )?gain (?:of |is |=\s*|above "
+                                 r"|at least |over |greater than )?(?:about |at least )?([-+]?\d+(?:\.\d+)?)"
+                                 r"(?:\s*(?:v/v|x|times))?(?![\d.]|\s*(?:db|decibel|[a-z]))", self.low):
+                g = abs(float(m.group(1)))
+                self.claim("target", {"figure": "gain_vv", "op": ">=", "value": g}, m.start(), m.end())
+                for qi in self.qty_in(m.start(), m.end()):
+                    self.q_used[qi] = True
 
     def _gain_relation(self, g: float, start: int, end: int) -> None:
         ins = self.ports_of(PortRole.SIGNAL_IN, PortRole.DIFF_IN_P)
@@ -763,6 +813,8 @@ class _Reader:
             return
         controls = self.ports_of(PortRole.CONTROL)
         for m in re.finditer(r"(?:voltage|current)[- ]controlled|control(?:led)?(?: voltage| input| port| current)?|"
+                             r"(?:whose |the |its )?(?:output )?(?:frequency|freq) (?:is )?(?:set|controlled|tuned|"
+                             r"adjusted|varied|changed) (?:by|with)|"
                              r"tun(?:ed|ing|able)(?: voltage| input| range| by)?|(?:frequency )?(?:increases|rises|"
                              r"goes up|decreases|falls) (?:with|as)[\w ]{0,30}?(?:control|voltage|input)", self.low):
             self.consume(m.start(), m.end())
@@ -818,6 +870,15 @@ class _Reader:
             return None
         return best[2], best[3], best[4], best[5]
 
+    def _trailing_keyword(self, q: Quantity) -> int:
+        """End of a figure noun right after the quantity ("2 pF load", "3 mW power")."""
+        end = q.end
+        for pattern, _, _ in _KEYS.get(q.unit, ()):
+            m = re.match(r"\s*(?:of\s+)?(?:" + pattern + r")\b", self.low[q.end:q.end + 40])
+            if m and m.group(0).strip():
+                end = max(end, q.end + m.end())
+        return end
+
     def _quantity(self, qi: int, q: Quantity, lo: int, hi: int) -> None:
         found = self._keyword(q, lo, hi)
         fam = self.family
@@ -838,6 +899,9 @@ class _Reader:
             found = (fig, default_ops.get(fig, "~"), q.start, q.end)
         fig, default_op, ks, ke = found
         op, os_, oe = _op_near(self.low, q.start, q.end, default_op)
+        if fig == "load_current_a":
+            op = ">="  # "load current up to 10 mA": the design must be able to deliver it
+        ke = max(ke, self._trailing_keyword(q))
         start, end = min(ks, os_, q.start), max(ke, oe, q.end)
         value = q.value
         if fig.startswith("@"):
@@ -867,6 +931,9 @@ class _Reader:
         if what == "supply":
             self.claim("supply", {"voltage": float(value)}, start, end)
             return True
+        if what in ("corner", "center", "freq") and fam == "filter" and \
+                "corner_hz" in (getattr(self, "_filter_params", None) or {}):
+            return False  # band edges ("1 kHz to 10 kHz"): one corner is all the schema holds; stays unread
         if what in ("corner", "center"):
             if fam == "filter" and getattr(self, "_filter_params", None) is not None:
                 self._filter_params["corner_hz"] = float(value)
@@ -952,6 +1019,21 @@ class _Reader:
                 self.claim("hysteresis", {"op": "~", "value": rising[0] - falling[0], "tol": 0.3}, *span)
             else:
                 self.claim("hysteresis", {"op": ">=", "value": 0.01}, *span)
+
+    def read_adjectives(self) -> None:
+        """"low-power", "high-gain", "fast": read only when a figure of that kind was
+        stated (the figure is the checkable form); alone they stay unread."""
+        figs = {c.params.get("figure") for c in self.claims if c.kind == "target"}
+        table = ((r"low[- ]power|power[- ]efficient|micro[- ]?power", {"power_w", "supply_current_a"}),
+                 (r"high[- ]gain", {"gain_db", "gain_vv"}),
+                 (r"high[- ]speed|fast|wide[- ]?band(?:width)?|high[- ]bandwidth", {"gbw_hz", "ugb_hz", "f3db_hz",
+                                                                                  "slew_vps", "settling_s"}),
+                 (r"stable|well[- ]compensated", {"pm_deg"}),
+                 (r"low[- ]offset|precision", {"offset_v"}))
+        for pattern, needed in table:
+            for m in re.finditer(pattern, self.low):
+                if figs & needed:
+                    self.consume(m.start(), m.end())
 
     def pair_thresholds(self) -> None:
         """"thresholds of 0.6 V and 1.2 V": the lower is the falling one, the higher the rising one."""
@@ -1090,6 +1172,7 @@ def read(text: str, interface: Interface | None = None) -> Reading:
     r.read_relations()
     r.read_stages()
     r.read_loads()
+    r.read_each_stage()
     r.read_inputs()
     r.read_counts()
     r.read_components()
@@ -1101,6 +1184,7 @@ def read(text: str, interface: Interface | None = None) -> Reading:
     r.read_ports()
     r.read_quantities()
     r.pair_thresholds()
+    r.read_adjectives()
     r.finish_filter()
     r.finish_hysteresis()
     _contradictions(r)
