@@ -135,3 +135,40 @@ def test_design_from_library_blocks_is_completed_and_verified(cli, scripted_llm,
     assert ".subckt diff_pair_n" in design and ".subckt design inp inn out ibias vdd gnd" in design
     # the catalog the model saw lists the library blocks with their port roles
     assert "diff_pair_n [diff_pair] ports(inp:input" in server.user_messages(0)[-1]
+
+
+DIVIDER = """A resistive divider halves the input.
+```spice
+.subckt design Vin Vout vdd gnd
+R1 Vin Vout 10k
+R2 Vout gnd 10k
+.ends design
+```"""
+
+
+def test_unclassified_request_goes_to_the_model_in_full_mode(cli, scripted_llm, ngspice_bin, tmp_path):
+    """No rule names a circuit for "Vout = 0.5*Vin": the expert refuses (exit 2), the full
+    LLM mode asks the model, and the judge checks the relation on its netlist."""
+    r = cli("synth", "Vout = 0.5*Vin", "--inputs", "Vin", "--outputs", "Vout", "--out", tmp_path / "e")
+    assert r.code == 2 and "cannot tell which circuit" in r.stderr
+    server = scripted_llm([SELECTION, DIVIDER])
+    r = cli("synth", "Vout = 0.5*Vin", "--inputs", "Vin", "--outputs", "Vout", "--backend", "openai", "--model",
+            "scripted", "--base-url", server.url, "--out", tmp_path / "o", "--json")
+    assert r.code == 0, r.stderr + r.stdout[-1500:]
+    s = json.loads(r.stdout)
+    [rel] = s["requirements"]
+    assert rel["kind"] == "linear_relation" and rel["status"] == "pass" and s["judge"]["success"]
+    prompt = server.user_messages(1)[-1]
+    assert "Vout = 0.5*Vin" in prompt and "linear_relation" in prompt  # the model saw the requirement
+
+
+def test_judge_failure_is_fed_back_to_the_model(cli, scripted_llm, ngspice_bin, tmp_path):
+    wrong = DIVIDER.replace("R2 Vout gnd 10k", "R2 Vout gnd 30k")  # gain 0.75, not 0.5
+    server = scripted_llm([SELECTION, wrong, DIVIDER])
+    r = cli("synth", "Vout = 0.5*Vin", "--inputs", "Vin", "--outputs", "Vout", "--backend", "openai", "--model",
+            "scripted", "--base-url", server.url, "--out", tmp_path / "o", "--json")
+    assert r.code == 0, r.stderr + r.stdout[-1500:]
+    s = json.loads(r.stdout)
+    assert s["rounds"] == 2 and s["round_log"][0]["failed"] == "requirements"
+    feedback = server.user_messages(2)[-1]
+    assert "linear_relation" in feedback and "Vout = 0.5*Vin" in feedback
