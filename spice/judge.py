@@ -547,13 +547,18 @@ def _check_control(ctx: _Context, r: Requirement):
         return False, None, f"no port {ctrl}"
     center = h.condition("control_v", ctrl)
     center = h.vdd / 2 if center is None else center
-    levels = [max(0.0, center - 0.25 * h.vdd), min(h.vdd, center + 0.25 * h.vdd)]
-    freqs = []
-    for k, v in enumerate(levels):
-        f, amp = h.oscillation(None, {ctrl: f"vcx {{n}} 0 dc {v!r}"}, tag=f"ctl{k}")
+    freqs, levels = [], []
+    for k, sign in enumerate((-1, 1)):
+        # 0.2 vdd either side of the centre; closer in when the oscillator stops out there
+        for span in (0.2, 0.1):
+            v = min(h.vdd, max(0.0, center + sign * span * h.vdd))
+            f, amp = h.oscillation(None, {ctrl: f"vcx {{n}} 0 dc {v!r}"}, tag=f"ctl{k}{span}")
+            if f is not None:
+                break
         if f is None:
             return False, None, f"no oscillation with {ctrl} = {v:.3g} V"
         freqs.append(f)
+        levels.append(v)
     ratio = max(freqs) / min(freqs)
     need = float(r.params.get("min_ratio", 1.1))
     direction = r.params.get("direction", "any")
@@ -656,6 +661,13 @@ def _figure(ctx: _Context, name: str, r: Requirement) -> tuple[float, str]:
             res, out, inp, sgn = h.small_signal(r.params.get("input"))
             fu = measure.unity_gain_frequency(res.ac, out, inp)
         return 1.0 / (2 * math.pi * fu), "1/(2 pi f_unity) of the integrator/differentiator response"
+    if name == "conversion_gain_db":
+        from chipsmith.spice.judge_family import check_family
+
+        ok, conv, detail = check_family(ctx, "mixer", None)
+        if conv is None:
+            raise _Fail(detail)
+        return conv, "IF amplitude / RF amplitude with a large LO"
     raise Unverifiable(f"the judge does not measure {name}")
 
 

@@ -215,7 +215,12 @@ class Structure:
         """net -> [(next net, stage weight, device, how)] for signal flow."""
         edges: dict[str, list] = {}
         diode = self.diode_nets()
-        drains = self.drain_nets()
+        signal = self._signal_reach()
+        # a node is "driven from a stage below" (so a device with its source there is a
+        # cascode, not a common-gate stage) when a transistor whose gate or source carries
+        # the signal has its drain on it; a DC current source's drain does not count
+        drains = {d.pins["d"] for d in self.mos() if d.pins["g"] in signal or d.pins["s"] in signal}
+        drains -= set(self.inputs)
         blocked = self.rails | self.dc_nets
         for d in self.devices:
             if d.is_mos or d.label in ("npn", "pnp"):
@@ -239,6 +244,27 @@ class Structure:
         for net in list(edges):
             edges[net] = [e for e in edges[net] if e[0] not in blocked]
         return edges
+
+    def _signal_reach(self) -> set[str]:
+        """Nets the input signal reaches through any device (gate->drain/source, source->drain,
+        passives), not crossing rails or DC nets."""
+        blocked = self.rails | self.dc_nets
+        seen, todo = set(self.inputs), list(self.inputs)
+        while todo:
+            net = todo.pop()
+            for dev, role in self.on_net(net):
+                if dev.is_mos:
+                    nxt = [dev.pins["d"], dev.pins["s"]] if role == "g" else (
+                        [dev.pins["d"]] if role == "s" else [])
+                elif dev.label in PASSIVE:
+                    nxt = list(dev.nets)
+                else:
+                    nxt = []
+                for n in nxt:
+                    if n not in seen and n not in blocked:
+                        seen.add(n)
+                        todo.append(n)
+        return seen
 
     def signal_paths(self) -> list[list[tuple[str, int, Dev | None, str]]]:
         """Every simple path (as edge lists) from an input net to an output net, with the

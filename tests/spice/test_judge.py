@@ -233,3 +233,45 @@ def test_pmos_mirror_with_current_pulled_out_of_the_reference() -> None:
             R("ratio", "target", figure="mirror_ratio", op="~", value=2.0, tol=0.15))
     v = judge(pmirror, Request("", io, reqs))
     assert v.success, v.summary_line()
+
+
+# --- data-converter parts, mixers, VCOs: good and wrong answers --------------------------------
+
+def _ring_vco(starve_gate: str) -> str:
+    stages = [("Vout", "x1"), ("x1", "x2"), ("x2", "Vout")]
+    return subckt("Vctrl Vout", "\n".join(
+        f"Mp{i} {o} {a} vdd vdd pch W=2u L=1u\nMn{i} {o} {a} s{i} gnd nch W=2u L=1u\n"
+        f"Ms{i} s{i} {starve_gate} gnd gnd nch W=2u L=1u\nC{i} {o} gnd 50f" for i, (a, o) in enumerate(stages))
+        + ("\nRc Vctrl gnd 1meg" if starve_gate == "vdd" else ""))
+
+
+@pytest.mark.parametrize("good, bad, family, ports, extra", [
+    (subckt("B0 B1 B2 Vout", "R1 B0 n0 20k\nR0 n0 gnd 20k\nR2 n0 n1 10k\nR3 B1 n1 20k\nR4 n1 Vout 10k\nR5 B2 Vout 20k"),
+     subckt("B0 B1 B2 Vout", "R1 B0 Vout 10k\nR2 B1 Vout 10k\nR3 B2 Vout 10k"),  # equal weights: not binary
+     ("dac", "r2r"), (("B0", "signal_in"), ("B1", "signal_in"), ("B2", "signal_in"), ("Vout", "out")), ()),
+    (subckt("RF LO IF", "M1 RF LO IF gnd nch W=10u L=1u\nRl IF gnd 10k\nCl IF gnd 1p"),
+     subckt("RF LO IF", "R1 RF IF 10k\nR2 LO IF 10k\nR3 IF gnd 10k"),  # a linear summer makes no IF
+     ("mixer", None), (("RF", "signal_in"), ("LO", "signal_in"), ("IF", "out")), ()),
+    (subckt("Vin CLK Vout", "M1 Vin CLK Vout gnd nch W=4u L=1u\nC1 Vout gnd 1p"),
+     subckt("Vin CLK Vout", "M1 Vin CLK Vout gnd nch W=4u L=1u\nR1 Vout gnd 1meg"),  # no hold capacitor
+     ("sample_hold", None), (("Vin", "signal_in"), ("CLK", "clock"), ("Vout", "out")), ()),
+    (_ring_vco("Vctrl"), _ring_vco("vdd"),  # the control input is not connected to the ring
+     ("vco", "ring"), (("Vctrl", "control"), ("Vout", "out")), (("c", "control_moves_frequency", {"control": "Vctrl"}),)),
+])
+def test_good_passes_wrong_fails(good, bad, family, ports, extra) -> None:
+    io = iface(*ports)
+    fam = {"family": family[0], **({"variant": family[1]} if family[1] else {})}
+    reqs = (R("fam", "family", **fam),) + tuple(Requirement(i, k, p) for i, k, p in extra)
+    v = judge(good, (io, reqs))
+    assert v.success, v.summary_line()
+    assert not judge(bad, (io, reqs)).success
+
+
+def test_common_gate_with_current_source_load_and_input_bias_sink() -> None:
+    io = iface(("Vin", "signal_in"), ("Vbias1", "bias_v"), ("Vbias2", "bias_v"), ("Vout", "out"))
+    cg = subckt("Vin Vbias1 Vbias2 Vout", "M1 Vout Vbias1 Vin gnd nch W=10u L=1u\n"
+                                          "M2 Vout Vbias2 vdd vdd pch W=10u L=1u\nM3 Vin Vbias1 gnd gnd nch W=2u L=1u")
+    reqs = (R("fam", "family", family="amplifier", variant="common_gate"), R("l", "load_type", load="current_source"),
+            R("n", "stage_count", count=1))
+    v = judge(cg, (io, reqs))
+    assert v.success, v.summary_line()
