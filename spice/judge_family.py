@@ -213,8 +213,40 @@ def _mirror(ctx, variant: str | None) -> Result:
     return _verdict(problems, facts, iout)
 
 
+def _latched(ctx) -> Result:
+    """A clocked comparator: the input steps from +20 mV to -20 mV around the other input;
+    the output sampled at the end of each clock-high phase must follow the sign."""
+    h = ctx.h
+    clocks = h.interface.names_by_role(PortRole.CLOCK)
+    inp = h.main_input()
+    if not clocks or inp is None:
+        return False, None, "a latched comparator needs a clock port and an input"
+    diff = h.diff_inputs
+    refs = h.interface.names_by_role(PortRole.REFERENCE)
+    level = h.input_dc(diff[1]) if diff else (_ref_level(h, refs[0]) if refs else h.vdd / 2)
+    f = h.condition("clock_hz") or 1e6
+    per, n = 1.0 / f, 10
+    t_half = n * per
+    src = f"vjst {{n}} 0 pwl(0 {level + 0.02!r} {t_half!r} {level + 0.02!r} {t_half + per / 100!r} {level - 0.02!r})"
+    out = h.out_expr()
+    save = out if out.startswith("v(") else f"v({out})"
+    res = h.run("latched", lambda: h.deck({inp: src}), [Tran(per / 200, 2 * t_half)], save=[save])
+    t = np.asarray(res.tran.x)
+    y = np.real(np.asarray(res.tran.get(save)))
+    samples = [float(np.interp(k * per + 0.45 * per, t, y)) for k in range(2 * n)]
+    first, second = samples[2:n], samples[n + 2:]
+    hi = lambda v: v > 0.8 * h.vdd  # noqa: E731
+    lo = lambda v: v < 0.2 * h.vdd  # noqa: E731
+    ok = (all(map(hi, first)) and all(map(lo, second))) or (all(map(lo, first)) and all(map(hi, second)))
+    detail = (f"output at the end of the clock-high phases: {first[0]:.2f} V for +20 mV, "
+              f"{second[0]:.2f} V for -20 mV")
+    return ok, None, detail if ok else detail + "; NOT: the decision does not follow the input"
+
+
 def _ramp_family(ctx, family: str, variant: str | None) -> Result:
     h = ctx.h
+    if family == "comparator" and (variant == "latched" or h.interface.by_role(PortRole.CLOCK)):
+        return _latched(ctx)
     up, down, lo, hi = h.ramp_thresholds()
     facts = [f"output {lo:.2f}..{hi:.2f} V, switches up at {up}, down at {down}"]
     problems = []
