@@ -12,7 +12,7 @@ import sys
 import typer
 
 from chipsmith import __version__
-from chipsmith.commands import acim, bench, data, irdrop, litho, spice, synth
+from chipsmith.commands import acim, bench, data, irdrop, litho, size, spice, synth
 from chipsmith.errors import ChipsmithError
 
 app = typer.Typer(
@@ -41,6 +41,7 @@ def _root(
 
 app.add_typer(spice.app, name="spice")
 app.add_typer(synth.app, name="synth")
+app.command("size")(size.size)
 app.add_typer(acim.app, name="acim")
 app.add_typer(irdrop.app, name="irdrop")
 app.add_typer(litho.app, name="litho")

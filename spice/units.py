@@ -85,3 +85,31 @@ def format_value(value: float) -> str:
 
 
 __all__ = ["parse_value", "format_value", "is_number"]
+
+
+_QUANTITY = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*(meg|[fpnuµmkgtM])?\s*"
+                       r"(db|deg|degrees?|°|hz|v/us|v/µs|v|a|w|f|ohms?|Ω|s)?\s*$", re.IGNORECASE)
+
+
+def parse_quantity(value: object, what: str = "value") -> float:
+    """A figure as people write it in a spec: ``"10MHz"`` -> 1e7, ``"60 dB"`` -> 60, ``"1mW"`` -> 1e-3.
+
+    Unlike SPICE, a capital ``M`` followed by a unit means mega (``10MHz``); ``m`` is milli.
+    Units are checked for shape only: the caller knows which figure it asked for.
+    """
+    if isinstance(value, bool):
+        raise NetlistError(f"{what}: expected a number, got {value!r}")
+    if isinstance(value, (int, float)):
+        if not math.isfinite(float(value)):
+            raise NetlistError(f"{what}: expected a finite number, got {value!r}")
+        return float(value)
+    match = _QUANTITY.match(str(value))
+    if not match:
+        raise NetlistError(f"{what}: cannot read {value!r} as a number with a unit",
+                           fix="write e.g. 60dB, 10MHz, 1mW, 20uA, 2pF, 1.8V")
+    prefix = match.group(2) or ""
+    if prefix == "M" and match.group(3):
+        exponent = 6
+    else:
+        exponent = {"meg": 6, "µ": -6}.get(prefix.lower(), _SCALE.get(prefix.lower(), 0))
+    return float(Decimal(match.group(1)).scaleb(exponent))

@@ -1,0 +1,433 @@
+"""Spec-driven sizing of an op-amp subcircuit across process corners (``chipsmith size``).
+
+Problem, algorithm and termination apart (as pymoo does it):
+
+- :class:`SizingSpec` (loaded from YAML) says which ``.param`` cards of the design vary and
+  how far, how the op-amp is driven (:class:`~chipsmith.spice.ampbench.AmpBench`), the targets,
+  the PDK and the corners/temperatures every target must hold at.
+- Evaluation: a batch of candidates runs as one ngspice process per (corner, temperature)
+  (:func:`~chipsmith.spice.variants.simulate_variants`: the PDK's models load once per batch),
+  the processes fanned out over dask. A candidate's cost is its worst corner's summed,
+  normalized target violation (0 = every target met at every corner).
+- Algorithm: Optuna's TPE sampler (``method="tpe"``) or its random sampler (``"random"``,
+  the baseline), asked for ``batch`` candidates at a time; an optional first candidate from
+  gm/Id tables (variables with a ``gmid`` hint get W from the PDK's own lookup table).
+- Termination: the first candidate that meets every target at every corner, or the budget.
+"""
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+from chipsmith.errors import ChipsmithError, InputError, SimulationError
+from chipsmith.spice.ampbench import FIGURES, AmpBench, figures, subckt_ports
+
+_OPS = (">=", "<=")
+
+
+@dataclass(frozen=True)
+class Target:
+    figure: str
+    op: str
+    value: float
+
+    def violation(self, measured: float | None) -> float:
+        """0 when met; else the shortfall relative to the target (a missing figure counts 1)."""
+        if measured is None or not math.isfinite(measured):
+            return 1.0
+        scale = abs(self.value) or 1.0
+        gap = (self.value - measured) if self.op == ">=" else (measured - self.value)
+        return max(0.0, gap / scale)
+
+    def __str__(self) -> str:
+        return f"{self.figure} {self.op} {self.value:g} {FIGURES[self.figure]}"
+
+
+@dataclass(frozen=True)
+class GmIdHint:
+    """Size a width from the PDK's gm/Id table: W = id / (I_D/W at gm_id, L)."""
+
+    polarity: str
+    l: float
+    gm_id: float
+    id: float
+    vds: float = 0.9
+
+
+@dataclass(frozen=True)
+class Variable:
+    name: str
+    low: float
+    high: float
+    log: bool = False
+    integer: bool = False
+    gmid: GmIdHint | None = None
+
+
+@dataclass(frozen=True)
+class SizingSpec:
+    bench: AmpBench
+    targets: tuple[Target, ...]
+    variables: tuple[Variable, ...]
+    pdk: str = "sky130"
+    corners: tuple[str, ...] = ("tt",)
+    temps: tuple[float, ...] = (27.0,)
+
+    @property
+    def needs_tran(self) -> bool:
+        return any(t.figure == "slew_v_per_us" for t in self.targets)
+
+
+def _where(path: Path | None, key: str) -> str:
+    return f"{path}: {key}" if path else key
+
+
+def load_spec(data: Mapping[str, Any], design: str, path: Path | None = None) -> SizingSpec:
+    """A :class:`SizingSpec` from a parsed YAML mapping, checked against the design text."""
+    from chipsmith.spice.pdk import get_pdk, parse_corners, parse_temps
+    from chipsmith.spice.units import parse_quantity
+    from chipsmith.spice.variants import declared_params
+
+    if not isinstance(data, Mapping):
+        raise InputError("the spec is not a mapping", where=str(path) if path else None,
+                         fix="write YAML keys: ports, targets, variables, ...")
+    known = {"design", "pdk", "corners", "temps", "ports", "bias", "bias_voltage", "supply", "vcm", "load_cap",
+             "targets", "variables"}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise InputError(f"unknown spec key(s) {', '.join(unknown)}", where=str(path) if path else None,
+                         fix=f"use: {', '.join(sorted(known))}")
+
+    def q(value: Any, key: str) -> float:
+        try:
+            return parse_quantity(value, _where(path, key))
+        except ChipsmithError as exc:
+            raise InputError(exc.message, fix=exc.fix) from None
+
+    name, ports = subckt_ports(design, data.get("design"))
+    ports = tuple(p.lower() for p in ports)
+    roles = {k: str(v).lower() for k, v in (data.get("ports") or {}).items()}
+    bias = {str(k).lower(): q(v, f"bias.{k}") for k, v in (data.get("bias") or {}).items()}
+    bias_v = {str(k).lower(): q(v, f"bias_voltage.{k}") for k, v in (data.get("bias_voltage") or {}).items()}
+    pdk = get_pdk(str(data.get("pdk", "sky130")))
+    bench = AmpBench(
+        name, ports, roles.get("inp", "inp"), roles.get("inn", "inn"), roles.get("out", "out"),
+        roles.get("vdd", "vdd"), roles.get("gnd", "gnd"), supply_v=q(data.get("supply", pdk.supply_v), "supply"),
+        vcm=q(data.get("vcm", pdk.supply_v / 2), "vcm"), cload=q(data.get("load_cap", "1pF"), "load_cap"),
+        bias={**bias, **bias_v}, bias_is_voltage={k: True for k in bias_v})
+    targets = []
+    for figure, text in (data.get("targets") or {}).items():
+        if figure not in FIGURES:
+            raise InputError(f"unknown target figure {figure!r}", where=str(path) if path else None,
+                             fix=f"use one of: {', '.join(FIGURES)}")
+        text = str(text).strip()
+        op = next((o for o in _OPS if text.startswith(o)), None)
+        if op is None:
+            raise InputError(f"target {figure}: {text!r} needs a comparison", fix=f'write e.g. "{figure}: >= 60"')
+        targets.append(Target(figure, op, q(text[len(op):], f"targets.{figure}")))
+    if not targets:
+        raise InputError("the spec has no targets", fix="add e.g. targets: {gain_db: '>= 60'}")
+    declared = declared_params(design)
+    variables = []
+    for vname, spec in (data.get("variables") or {}).items():
+        key = f"variables.{vname}"
+        if str(vname).lower() not in declared:
+            raise InputError(f"variable {vname!r} is not a .param card of the design",
+                             where=str(path) if path else None,
+                             fix=f"declare it in the design or use one of: {', '.join(sorted(declared))}")
+        if not isinstance(spec, Mapping) or "low" not in spec or "high" not in spec:
+            raise InputError(f"{key} needs low and high", fix=f"write {vname}: {{low: 1, high: 10}}")
+        low, high = q(spec["low"], f"{key}.low"), q(spec["high"], f"{key}.high")
+        log = bool(spec.get("log", False))
+        if not low < high or (log and low <= 0):
+            raise InputError(f"{key}: need 0 < low < high for log, low < high otherwise (got {low:g}, {high:g})")
+        hint = None
+        if "gmid" in spec:
+            h = spec["gmid"]
+            try:
+                hint = GmIdHint(str(h["polarity"]), q(h["l"], f"{key}.gmid.l"), q(h["gm_id"], f"{key}.gmid.gm_id"),
+                                q(h["id"], f"{key}.gmid.id"), q(h.get("vds", 0.9), f"{key}.gmid.vds"))
+            except (KeyError, TypeError):
+                raise InputError(f"{key}.gmid needs polarity, l, gm_id and id",
+                                 fix="e.g. gmid: {polarity: nmos, l: 0.5, gm_id: 15, id: 10uA}") from None
+        variables.append(Variable(str(vname).lower(), low, high, log, bool(spec.get("int", False)), hint))
+    if not variables:
+        raise InputError("the spec has no variables", fix="add e.g. variables: {wdp: {low: 1, high: 50, log: true}}")
+    corners = parse_corners(",".join(map(str, data.get("corners") or ["tt"])), pdk)
+    temps = parse_temps(",".join(map(str, data.get("temps") or [27])))
+    return SizingSpec(bench, tuple(targets), tuple(variables), pdk.name, corners, temps)
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """One candidate at every corner: its figures per (corner, temp), cost, and worst corner."""
+
+    index: int
+    params: Mapping[str, float]
+    per_corner: Mapping[str, Mapping[str, float | None]]
+    cost: float
+    worst: str
+    error: str | None = None
+
+    @property
+    def feasible(self) -> bool:
+        return self.cost == 0.0 and self.error is None
+
+
+def _cost(spec: SizingSpec, figs: Mapping[str, float | None]) -> float:
+    return sum(t.violation(figs.get(t.figure)) for t in spec.targets)
+
+
+def _corner_task(args: tuple) -> list[dict | str]:
+    """Run one batch at one (corner, temp): figures per candidate, or the error text."""
+    design, spec, corner, temp, batch, timeout = args
+    from chipsmith.spice.flows import with_models
+    from chipsmith.spice.pdk import get_pdk
+    from chipsmith.spice.runner import Ac, Op, Tran
+    from chipsmith.spice.variants import simulate_variants
+
+    pdk = get_pdk(spec.pdk)
+    bench = spec.bench
+    analyses = [Op(), Ac(1.0, 10e9, 10)]
+    if spec.needs_tran:
+        analyses.append(Tran(bench.tran_stop / 500, bench.tran_stop))
+    deck = with_models(bench.deck(design), pdk.model_lines(corner, temp))
+    results = simulate_variants(deck, analyses, batch, timeout_s=timeout, trusted=True, include_dirs=pdk.model_dirs,
+                                source=f"sizing {corner} {temp:g}C")
+    out: list[dict | str] = []
+    for r in results:
+        if isinstance(r, SimulationError):
+            out.append(r.one_line())
+            continue
+        try:
+            out.append(figures(bench, r))
+        except SimulationError as exc:
+            out.append(exc.one_line())
+    return out
+
+
+def evaluate(design: str, spec: SizingSpec, batch: Sequence[Mapping[str, float]], *, client=None, start_index: int = 0,
+             timeout: float = 600.0) -> list[Evaluation]:
+    """Evaluate a batch of candidates at every (corner, temperature) of the spec."""
+    points = [(c, t) for c in spec.corners for t in spec.temps]
+    tasks = [(design, spec, c, t, list(batch), timeout) for c, t in points]
+    if client is None:
+        per_point = [_corner_task(task) for task in tasks]
+    else:
+        from chipsmith.parallel import map_unordered
+
+        per_point = map_unordered(_corner_task, tasks, client)
+    evaluations = []
+    for k, params in enumerate(batch):
+        per_corner, worst, worst_cost, error = {}, "", -1.0, None
+        for (corner, temp), results in zip(points, per_point):
+            key = f"{corner}/{temp:g}C"
+            r = results[k]
+            if isinstance(r, str):
+                per_corner[key], cost, error = {}, 10.0 * len(spec.targets), r
+            else:
+                per_corner[key], cost = r, _cost(spec, r)
+            if cost > worst_cost:
+                worst, worst_cost = key, cost
+        evaluations.append(Evaluation(start_index + k, dict(params), per_corner, worst_cost, worst, error))
+    return evaluations
+
+
+def gmid_start(spec: SizingSpec) -> dict[str, float] | None:
+    """A first candidate from gm/Id tables for variables that carry a hint (others: mid-range)."""
+    hinted = [v for v in spec.variables if v.gmid is not None]
+    if not hinted:
+        return None
+    from chipsmith.spice.gmid import build_table
+    from chipsmith.spice.pdk import get_pdk
+
+    pdk = get_pdk(spec.pdk)
+    start = {v.name: (math.sqrt(v.low * v.high) if v.log else (v.low + v.high) / 2) for v in spec.variables}
+    tables: dict[tuple[str, float], Any] = {}
+    for v in hinted:
+        h = v.gmid
+        key = (h.polarity, h.l)
+        if key not in tables:
+            tables[key] = build_table(pdk, h.polarity, lengths=(h.l,), corner=spec.corners[0], temp_c=spec.temps[0])
+        table = tables[key]
+        point = table.lookup(table.lengths[0], h.gm_id, h.vds)
+        width = h.id / point["id_w"]
+        start[v.name] = min(max(width, v.low), v.high)
+    for v in spec.variables:
+        if v.integer:
+            start[v.name] = float(round(start[v.name]))
+    return start
+
+
+@dataclass
+class SizingResult:
+    method: str
+    seed: int
+    evaluations: list[Evaluation] = field(default_factory=list)
+    seconds: float = 0.0
+    start: dict[str, float] | None = None
+
+    @property
+    def best(self) -> Evaluation | None:
+        ok = [e for e in self.evaluations if e.error is None] or self.evaluations
+        return min(ok, key=lambda e: (e.cost, e.index)) if ok else None
+
+    @property
+    def success(self) -> bool:
+        return any(e.feasible for e in self.evaluations)
+
+    @property
+    def evaluations_to_success(self) -> int | None:
+        first = next((e for e in self.evaluations if e.feasible), None)
+        return None if first is None else first.index + 1
+
+
+def size(design: str, spec: SizingSpec, *, budget: int = 64, batch: int = 8, method: str = "tpe", seed: int = 0,
+         client=None, use_gmid: bool = True, stop_at_success: bool = True,
+         on_batch=None) -> SizingResult:
+    """Search the spec's variables for a candidate that meets every target at every corner."""
+    import logging
+
+    import optuna
+
+    if method not in ("tpe", "random"):
+        raise InputError(f"unknown sizing method {method!r}", fix="use tpe or random")
+    if budget < 1 or batch < 1:
+        raise InputError("budget and batch must be >= 1")
+    optuna.logging.set_verbosity(logging.WARNING)
+    sampler = (optuna.samplers.TPESampler(seed=seed, n_startup_trials=min(16, budget), constant_liar=True)
+               if method == "tpe" else optuna.samplers.RandomSampler(seed=seed))
+    study = optuna.create_study(direction="minimize", sampler=sampler)
+    result = SizingResult(method, seed)
+    start_time = time.perf_counter()
+    if use_gmid and method == "tpe":
+        result.start = gmid_start(spec)
+        if result.start is not None:
+            study.enqueue_trial(result.start)
+    while len(result.evaluations) < budget:
+        n = min(batch, budget - len(result.evaluations))
+        trials = [study.ask() for _ in range(n)]
+        candidates = [{v.name: (float(t.suggest_int(v.name, int(math.ceil(v.low)), int(math.floor(v.high))))
+                                if v.integer else t.suggest_float(v.name, v.low, v.high, log=v.log))
+                       for v in spec.variables} for t in trials]
+        evals = evaluate(design, spec, candidates, client=client, start_index=len(result.evaluations))
+        for trial, ev in zip(trials, evals):
+            study.tell(trial, ev.cost)
+        result.evaluations.extend(evals)
+        if on_batch is not None:
+            on_batch(len(result.evaluations), result)
+        if stop_at_success and result.success:
+            break
+    result.seconds = time.perf_counter() - start_time
+    return result
+
+
+def result_summary(spec: SizingSpec, result: SizingResult) -> dict:
+    best = result.best
+    return {
+        "method": result.method, "seed": result.seed, "pdk": spec.pdk, "corners": list(spec.corners),
+        "temps": list(spec.temps), "targets": [str(t) for t in spec.targets],
+        "success": result.success, "evaluations": len(result.evaluations),
+        "evaluations_to_success": result.evaluations_to_success, "seconds": result.seconds,
+        "gmid_start": result.start,
+        "best": None if best is None else {
+            "params": dict(best.params), "cost": best.cost, "worst_corner": best.worst, "error": best.error,
+            "per_corner": {k: dict(v) for k, v in best.per_corner.items()},
+            "margins": {k: {str(t): _margin(t, v.get(t.figure)) for t in spec.targets}
+                        for k, v in best.per_corner.items()},
+        },
+        "convergence": [min(e.cost for e in result.evaluations[:i + 1]) for i in range(len(result.evaluations))],
+    }
+
+
+def _margin(target: Target, measured: float | None) -> float | None:
+    """Measured minus required (positive = met with room), in the figure's unit."""
+    if measured is None or not math.isfinite(measured):
+        return None
+    return measured - target.value if target.op == ">=" else target.value - measured
+
+
+def sized_design(design: str, params: Mapping[str, float]) -> str:
+    """The design text with its .param values replaced by ``params``."""
+    import re
+
+    def replace(match: "re.Match[str]") -> str:
+        name = match.group(1)
+        if name.lower() in params:
+            return f"{name}={params[name.lower()]:.6g}"
+        return match.group(0)
+
+    lines = []
+    for line in design.splitlines():
+        if line.lstrip().lower().startswith(".param"):
+            line = re.sub(r"([A-Za-z_]\w*)\s*=\s*([^\s=]+)", replace, line)
+        lines.append(line)
+    return "\n".join(lines) + "\n"
+
+
+def plot_convergence(summary: dict, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 4))
+    ax.plot(range(1, len(summary["convergence"]) + 1), summary["convergence"], drawstyle="steps-post")
+    ax.set(xlabel="candidates simulated", ylabel="best worst-corner violation", yscale="symlog",
+           title=f"{summary['method']} sizing, {len(summary['corners'])} corner(s)")
+    ax.grid(True, alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+
+
+def size_flow(design_path: Path, spec_path: Path, out: Path, *, pdk: str | None = None, corners: str | None = None,
+              temps: str | None = None, budget: int = 64, batch: int = 8, method: str = "tpe", seed: int = 0,
+              workers: int | None = None, scheduler: str | None = None, quiet: bool = False) -> dict:
+    """Read the design and spec, size, and write summary.json, sized.cir and convergence.png into ``out``."""
+    import yaml
+
+    from chipsmith.artifacts import atomic_write_text, staged_output, write_json
+    from chipsmith.options import resolve_workers
+    from chipsmith.parallel import ClusterConfig, get_client
+    from chipsmith.spice.check import read_netlist_file
+    from chipsmith.spice.safety import check_safe
+
+    design = read_netlist_file(design_path)
+    check_safe(design, str(design_path), allowed_include_dirs=())  # untrusted, and models come from the PDK
+    if not spec_path.is_file():
+        raise InputError("spec file not found", where=str(spec_path), fix="pass a YAML file with --spec")
+    try:
+        data = yaml.safe_load(spec_path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read the spec as YAML ({type(exc).__name__})", where=str(spec_path),
+                         fix="check its syntax") from None
+    data = dict(data or {})
+    if pdk:
+        data["pdk"] = pdk
+    if corners:
+        data["corners"] = [c for c in corners.split(",") if c.strip()]
+    if temps:
+        data["temps"] = [t for t in temps.split(",") if t.strip()]
+    spec = load_spec(data, design, spec_path)
+    n_workers = resolve_workers(workers, scheduler)
+    points = len(spec.corners) * len(spec.temps)
+    progress = None if quiet else (lambda n, r: print(f"  {n} candidates, best cost {r.best.cost:.4g}", flush=True))
+    if n_workers == 1 or points == 1:
+        result = size(design, spec, budget=budget, batch=batch, method=method, seed=seed, on_batch=progress)
+    else:
+        config = ClusterConfig.from_env(scheduler=scheduler, workers=min(n_workers or points, points))
+        with get_client(config) as client:
+            result = size(design, spec, budget=budget, batch=batch, method=method, seed=seed, client=client,
+                          on_batch=progress)
+    summary = {"design": str(design_path), "spec": str(spec_path), **result_summary(spec, result),
+               "files": ["summary.json", "sized.cir", "convergence.png"]}
+    with staged_output(out) as stage:
+        best = result.best
+        atomic_write_text(stage / "sized.cir", sized_design(design, best.params if best else {}))
+        plot_convergence(summary, stage / "convergence.png")
+        write_json(stage / "summary.json", summary)
+    return summary
