@@ -155,7 +155,9 @@ def _prepare(text: str, request: Request, timeout: float) -> tuple[Harness, Stru
         if extra:
             parts.append("has port(s) not in the interface: " + ", ".join(extra))
         return "the design " + " and ".join(parts)
-    if "vdd" not in design_ports:
+    supply_names = {"vdd"} | {n.lower() for n in iface.names_by_role(PortRole.SUPPLY)}
+    ground_names = {"gnd", "0"} | {n.lower() for n in iface.names_by_role(PortRole.GROUND)}
+    if not supply_names & set(design_ports):
         return "the design has no vdd port"
     lines = [ln for ln in body.splitlines()[1:] if ln.strip().lower() not in (".end",)]
     vdd = request.supply_voltage or 1.8
@@ -163,10 +165,13 @@ def _prepare(text: str, request: Request, timeout: float) -> tuple[Harness, Stru
     inputs = [p.name for p in iface.ports if p.role in INPUT_ROLES]
     outputs = [p.name for p in iface.outputs]
     dc = [p.name for p in iface.by_role(PortRole.BIAS_V, PortRole.BIAS_I, PortRole.REFERENCE)]
-    if "gnd" not in design_ports and "0" not in design_ports:
+    if not ground_names & set(design_ports):
         return "the design has no gnd port"
+    vdd_port = next(n for n in design_ports if n in supply_names)
+    ground_port = next(n for n in design_ports if n in ground_names)
     try:
-        structure = design_structure(netlist, sub, vdd="vdd", inputs=inputs, outputs=outputs, dc_nets=dc)
+        structure = design_structure(netlist, sub, vdd=vdd_port, inputs=inputs, outputs=outputs, dc_nets=dc,
+                                     ground=ground_port)
     except ChipsmithError as exc:
         return f"the design cannot be read as a circuit: {exc.one_line()}"[:300]
     return harness, structure

@@ -136,10 +136,12 @@ class Harness:
                 lines.append(f"rl_{out.lower()} {net(out)} 0 {load_r!r}")
         lines.extend(extra)
         nodes = []
+        supplies = {"vdd"} | {n.lower() for n in self.interface.names_by_role(PortRole.SUPPLY)}
+        grounds = {"gnd", "0"} | {n.lower() for n in self.interface.names_by_role(PortRole.GROUND)}
         for port in self.port_order:
-            if port == "vdd":
+            if port in supplies:
                 nodes.append("jvdd")
-            elif port in ("gnd", "0"):
+            elif port in grounds:
                 nodes.append("0")
             else:
                 nodes.append(net(port))
@@ -365,7 +367,10 @@ class Harness:
         starts from zero initial conditions (the kick); frequency None when it does not
         oscillate."""
         out = self.out_expr()
-        spans = [(40.0 / f_hint, 1.0 / (f_hint * 60))] if f_hint else [(2e-6, 0.5e-9), (2e-3, 0.5e-6)]
+        # with a hint: 100 periods (slow start-ups such as a Wien bridge need many), then the
+        # generic spans from GHz rings down to audio-range RC oscillators
+        spans = [(100.0 / f_hint, 1.0 / (f_hint * 40))] if f_hint else []
+        spans += [(2e-6, 0.5e-9), (2e-3, 0.5e-6), (0.2, 50e-6)]
         best: tuple[float | None, float] = (None, 0.0)
         for stop, step in spans:
             key = f"osc:{tag}:{stop}"

@@ -389,12 +389,13 @@ def _as_devices(graph) -> list[Dev]:
 
 
 def design_structure(netlist: Netlist, subckt: Subckt, *, vdd: str, inputs: Iterable[str], outputs: Iterable[str],
-                     dc_nets: Iterable[str]) -> Structure:
+                     dc_nets: Iterable[str], ground: str = "0") -> Structure:
     """The flattened structure of ``subckt`` (a design) with its fixed-role nets named."""
     graph = to_graph(subckt, subckts=netlist.subckts, models=netlist.models)
     low = lambda names: tuple(n.lower() for n in names)  # noqa: E731
-    return Structure(_as_devices(graph), vdd.lower(), "0", low(inputs), low(outputs),
-                     frozenset(low(dc_nets)) | {vdd.lower(), "0"})
+    gnd = "0" if ground.lower() in ("gnd", "0") else ground.lower()
+    return Structure(_as_devices(graph), vdd.lower(), gnd, low(inputs), low(outputs),
+                     frozenset(low(dc_nets)) | {vdd.lower(), gnd})
 
 
 __all__ = ["Dev", "Structure", "design_structure"]

@@ -275,3 +275,12 @@ def test_common_gate_with_current_source_load_and_input_bias_sink() -> None:
             R("n", "stage_count", count=1))
     v = judge(cg, (io, reqs))
     assert v.success, v.summary_line()
+
+
+def test_supply_and_ground_ports_by_the_designers_names() -> None:
+    io = iface(("Vin", "signal_in"), ("Vout", "out"), ("VDD", "supply"), ("VSS", "ground"))
+    text = CS_GOOD.replace(".subckt design Vin Vout vdd gnd", ".subckt design Vin Vout VDD VSS").replace(
+        "gnd gnd", "VSS VSS").replace("R1 vdd", "R1 VDD")
+    v = judge(text, (io, CS_REQS[:4]))
+    assert v.success, v.summary_line()
+    assert judge(CS_GOOD, (io, CS_REQS[:4])).success  # the usual vdd/gnd spelling maps onto the roles
