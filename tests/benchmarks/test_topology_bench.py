@@ -87,3 +87,15 @@ def test_slice_end_to_end_through_cli(cli, tmp_path, ngspice_bin) -> None:
         if row["agent_success"]:
             assert row["status"] == ("solved" if row["judge_success"] else "false_success")
     assert "| family |" in (out / "report.md").read_text()
+
+
+@pytest.mark.slow
+def test_full_real_v2_run(cli, tmp_path, ngspice_bin) -> None:
+    """The whole honest set (not in the default run): every problem gets exactly one status."""
+    out = tmp_path / "full"
+    r = cli("bench", "topology", "--set", "real_v2", "--out", str(out), "--json", "--quiet")
+    assert r.code == 0, r.stderr
+    s = json.loads(r.stdout)
+    assert s["problems"] == len(tb.load_set("real_v2"))
+    assert s["solved"] + s["false_success"] + s["refused"] == s["problems"]
+    assert sum(v["problems"] for v in s["by_family"].values()) == s["problems"]
