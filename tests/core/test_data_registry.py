@@ -123,6 +123,28 @@ def test_fetch_lays_out_and_verifies_from_a_real_archive(tmp_path, iccad13_dir):
     assert len(report.ok) == 50 and not report.mismatched
 
 
+def _contest_upstream_name(rel: Path) -> str:
+    """Where the contest repository keeps a file of our layout (written from its listing)."""
+    kind, case, name = rel.parts
+    raw = name.removesuffix(".gz")
+    if kind == "real":
+        return f"benchmarks/real-circuit-data/{case}/{raw}"
+    n = case.removeprefix("case")
+    upstream = {"netlist.sp": f"current_map{n}.sp", "pdn_density.csv": f"current_map{n}_pdn_density.csv"}
+    return "benchmarks/fake-circuit-data/" + upstream.get(raw, f"current_map{n}_{raw.removesuffix('_map.csv')}.csv")
+
+
+def test_fetch_recipe_lays_out_the_contest_cases(tmp_path):
+    # an archive shaped like upstream's, from the real in-repo cases (uncompressed, as upstream)
+    sample = REPO / "tests" / "data" / "iccad23-irdrop"
+    files = {"ML-for-IR-drop-main/LICENSE": (sample / "LICENSE").read_bytes()}
+    files.update({f"ML-for-IR-drop-main/{_contest_upstream_name(f.relative_to(sample))}": gzip.decompress(f.read_bytes())
+                  for f in sample.rglob("*.gz")})
+    path = data.fetch("iccad23-irdrop", tmp_path, url_opener=_fake_archive(files))
+    report = data.verify("iccad23-irdrop", path)
+    assert len(report.ok) == len(files) == 21 and not report.mismatched
+
+
 def test_fetch_routes_a_member_to_the_folder_the_manifest_lists(tmp_path, monkeypatch):
     # upstream keeps netlist cases and maps-only cases side by side; the manifest splits them
     blobs = {"23": b"1,2\n", "01": b"3,4\n"}
