@@ -365,6 +365,14 @@ def _in_out(ctx: _Context, r: Requirement) -> tuple[str | None, str | None]:
 
 def _check_polarity(ctx: _Context, r: Requirement):
     inp, _ = _in_out(ctx, r)
+    fam, _variant = ctx.family()
+    if fam in ("schmitt", "comparator", "inverter", "buffer", "switch"):
+        # switching circuits: the sense of the large-signal transfer (input 0 -> vdd)
+        x, y = ctx.h.sweep(inp)
+        swing = float(y[-1] - y[0])
+        want = -1 if r.params["sense"] == "inverting" else 1
+        ok = np.sign(swing) == want and abs(swing) > 0.3 * ctx.h.vdd
+        return bool(ok), swing, f"output {y[0]:.2f} V at input 0, {y[-1]:.2f} V at input {x[-1]:.2f} V"
     x0, y0, sign = ctx.h.operating_point(inp)
     res, out, innode, sgn = ctx.h.small_signal(inp)
     g = measure.dc_gain_signed(res.ac, out, innode)

@@ -261,6 +261,11 @@ def _ramp_family(ctx, family: str, variant: str | None) -> Result:
         facts.append(f"hysteresis {width * 1e3:.1f} mV")
         if width < 0.01:
             problems.append("no hysteresis")
+        if variant in ("inverting", "non_inverting"):
+            xs, ys = h.sweep()
+            inverting = ys[0] > ys[-1]
+            if inverting != (variant == "inverting"):
+                problems.append("it is " + ("inverting" if inverting else "non-inverting"))
         return _verdict(problems, facts, width)
     if family == "comparator":
         diff = h.diff_inputs
