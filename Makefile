@@ -8,7 +8,7 @@ STAMP := $(VENV)/.chipsmith-installed
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PYTEST_ARGS ?=
 
-.PHONY: demo test bootstrap system-deps bench clean
+.PHONY: demo test bootstrap system-deps bench clean acim-demo
 
 bootstrap: system-deps $(STAMP)
 
@@ -32,6 +32,13 @@ DEMO_TEXT ?= a two-stage op-amp with NMOS input pair, PMOS mirror load and Mille
 
 demo: bootstrap
 	$(VENV)/bin/chipsmith synth "$(DEMO_TEXT)" --inputs inp,inn --outputs out --bias ibias --out out/demo
+
+# ACIM compiler: explore a 64x64 macro, pick the most efficient design with SNR >= 20 dB,
+# lay it out (GDS, netlist, LEF, PNG) with the rule check and the connectivity check.
+acim-demo: bootstrap
+	$(VENV)/bin/chipsmith acim explore --rows 64 --cols 64 --pop 40 --gens 20 --workers 1 --quiet --out out/acim-demo/front
+	$(VENV)/bin/chipsmith acim pick out/acim-demo/front --min-snr 20 --sort-by tops_w --top 1 --out out/acim-demo/pick
+	$(VENV)/bin/chipsmith acim build "out/acim-demo/pick#$$($(PY) -c "import json;print(json.load(open('out/acim-demo/pick/picked.json'))['designs'][0]['id'])")" --out out/acim-demo/macro
 
 test: bootstrap
 	$(PY) -m pytest -n 2 -q $(PYTEST_ARGS)

@@ -14,6 +14,7 @@ Figures are ratios against baselines measured in the same process:
 from __future__ import annotations
 
 import itertools
+import math
 import os
 import platform
 import tempfile
@@ -100,8 +101,52 @@ def run_calibration(quick: bool, quiet: bool = True) -> dict:
     return result
 
 
+def run_layout(sizes: tuple[int, ...] = (64, 128, 256), connectivity_max: int = 128, flat_drc_at: int = 64) -> dict:
+    """Layout generator scaling: n x n macros (one bank, L=4, 4-bit ADC): build time (GDS +
+    netlist written), GDS and netlist bytes, rule-check time (hierarchical, and flat once
+    as the in-process baseline), connectivity-check time up to ``connectivity_max``."""
+    import tempfile
+    from pathlib import Path
+
+    from chipsmith.layout.cells import load_cells
+    from chipsmith.layout.connectivity import check
+    from chipsmith.layout.drc import run_drc
+    from chipsmith.layout.macro import MacroSpec, build_layout, netlist, terminals
+    from chipsmith.layout.rules import load_rules
+
+    lib, deck = load_cells(), load_rules()
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in sizes:
+            spec = MacroSpec(n, n, n, n, 4, 4, 1)
+            gds = Path(tmp) / f"m{n}.gds"
+            t0 = time.perf_counter()
+            built = build_layout(spec, lib, deck)
+            built.library.write_gds(str(gds))
+            cir = netlist(spec, lib)
+            (Path(tmp) / f"m{n}.cir").write_text(cir)
+            t_build = time.perf_counter() - t0
+            drc = run_drc(gds, deck)
+            row = {"n": n, "bits": n * n, "build_s": t_build, "gds_bytes": gds.stat().st_size, "cir_bytes": len(cir),
+                   "drc_s": drc["seconds"], "drc_clean": drc["clean"]}
+            if n == flat_drc_at:
+                flat = run_drc(gds, deck, deep=False)
+                row["drc_flat_s"] = flat["seconds"]
+                row["drc_flat_over_deep"] = flat["seconds"] / drc["seconds"]
+            if n <= connectivity_max:
+                lvs = check(gds, cir, "acim_macro", terminals(spec, built), deck, [c.name for c in lib.cells.values()])
+                row.update(connectivity_s=lvs["seconds"], connectivity_match=lvs["match"], terminals=lvs["terminals"])
+            rows.append(row)
+    first, last = rows[0], rows[-1]
+    return {"sizes": rows, "build_over_10s_target": last["build_s"] / 10.0,
+            "drc_over_60s_target": last["drc_s"] / 60.0,
+            "gds_growth_exponent": math.log(last["gds_bytes"] / first["gds_bytes"]) / math.log(last["bits"] / first["bits"]),
+            "note": "GDS bytes ~ bits**exponent; exponent < 1 is sublinear (arrays are references)"}
+
+
 def run(*, rows: int = 256, cols: int = 256, pop: int = 100, gens: int = 50, workers: int = 2, seeds: int = 3,
-        min_snr: float | None = None, calibration: str = "full", quiet: bool = True) -> dict:
+        min_snr: float | None = None, calibration: str = "full", quiet: bool = True,
+        layout_sizes: tuple[int, ...] = (64, 128, 256)) -> dict:
     """The whole suite; returns the summary written to summary.json."""
     out = {"suite": "acim", "machine": {"python": platform.python_version(), "platform": platform.platform(),
                                         "cpus": os.cpu_count()},
@@ -111,4 +156,6 @@ def run(*, rows: int = 256, cols: int = 256, pop: int = 100, gens: int = 50, wor
         out["exploration_min_snr"] = run_exploration(rows, cols, pop, gens, workers, 1, min_snr, quiet)
     if calibration != "none":
         out["calibration"] = run_calibration(calibration == "quick", quiet)
+    if layout_sizes:
+        out["layout"] = run_layout(tuple(layout_sizes))
     return out

@@ -50,21 +50,28 @@ def top_cell(layout):
     return tops[0]
 
 
-def regions(layout, deck: RuleDeck, cell=None) -> dict:
-    """Flattened, merged Region per deck layer."""
+def regions(layout, deck: RuleDeck, cell=None, dss=None) -> dict:
+    """Merged Region per deck layer: hierarchical ("deep", klayout's DeepShapeStore) when
+    ``dss`` is given, so a cell arrayed 65536 times is checked once plus its neighbourhoods;
+    flat otherwise."""
     import klayout.db as db
 
     cell = cell or top_cell(layout)
     out = {}
     for name, layer in deck.layers.items():
         li = layout.find_layer(layer.gds[0], layer.gds[1])
-        reg = db.Region(cell.begin_shapes_rec(li)) if li is not None else db.Region()
+        if li is None:
+            reg = db.Region()
+        elif dss is not None:
+            reg = db.Region(cell.begin_shapes_rec(li), dss)
+        else:
+            reg = db.Region(cell.begin_shapes_rec(li))
         reg.merged_semantics = True
         out[name] = reg
     return out
 
 
-def run_drc(gds, deck: RuleDeck, *, cell_name: str | None = None, max_per_rule: int = 50) -> dict:
+def run_drc(gds, deck: RuleDeck, *, cell_name: str | None = None, max_per_rule: int = 50, deep: bool = True) -> dict:
     """All deck rules on one cell (the top cell by default). Returns a JSON-ready report:
     ``clean``, ``violations`` (total), ``by_rule`` counts, the first ``max_per_rule``
     violations of each rule with locations, and the time taken."""
@@ -72,7 +79,12 @@ def run_drc(gds, deck: RuleDeck, *, cell_name: str | None = None, max_per_rule: 
     layout = _layout(gds)
     cell = layout.cell(cell_name) if cell_name else top_cell(layout)
     dbu = layout.dbu
-    reg = regions(layout, deck, cell)
+    import klayout.db as db
+
+    dss = db.DeepShapeStore() if deep else None
+    if dss is not None:
+        dss.threads = 1
+    reg = regions(layout, deck, cell, dss)
     found: list[Violation] = []
     by_rule: dict[str, int] = {}
     for rule in deck.rules:
@@ -83,7 +95,7 @@ def run_drc(gds, deck: RuleDeck, *, cell_name: str | None = None, max_per_rule: 
             found.append(Violation(rule.name, rule.text, rule.layer, round((x0 + x1) / 2, 4), round((y0 + y1) / 2, 4),
                                    (x0, y0, x1, y1)))
     total = sum(by_rule.values())
-    return {"deck": deck.describe(), "cell": cell.name, "clean": total == 0, "violations": total,
+    return {"deck": deck.describe(), "cell": cell.name, "mode": "deep" if deep else "flat", "clean": total == 0, "violations": total,
             "by_rule": by_rule, "first_violations": [v.to_dict() for v in found],
             "seconds": time.perf_counter() - start}
 

@@ -21,6 +21,8 @@ def acim(
     seeds: int = typer.Option(3, "--seeds", help="Seeds for the NSGA-II vs random statistics."),
     min_snr: Optional[float] = typer.Option(20.0, "--min-snr", help="Also run with this SNR constraint (dB)."),
     calibration: str = typer.Option("full", "--calibration", help="full | quick | none (ngspice part)."),
+    layout_sizes: str = typer.Option("64,128,256", "--layout-sizes",
+                                     help="n x n macros to build and check (comma list; empty: skip the layout part)."),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
     out: Optional[Path] = typer.Option(None, "--out", help="Write summary.json into this directory."),
     quiet: bool = typer.Option(False, "--quiet", help="No progress bars."),
@@ -33,8 +35,12 @@ def acim(
 
     if calibration not in ("full", "quick", "none"):
         raise InputError(f"--calibration {calibration!r} is not one of full, quick, none")
+    try:
+        sizes = tuple(int(x) for x in layout_sizes.split(",") if x.strip())
+    except ValueError:
+        raise InputError(f"--layout-sizes {layout_sizes!r} is not a comma list of sizes", fix="e.g. 64,128,256") from None
     summary = acim_bench.run(rows=rows, cols=cols, pop=pop, gens=gens, workers=workers, seeds=seeds, min_snr=min_snr,
-                             calibration=calibration, quiet=quiet or as_json)
+                             calibration=calibration, quiet=quiet or as_json, layout_sizes=sizes)
     if emit_summary(summary, out, as_json):
         return
     _print(summary)
@@ -80,6 +86,20 @@ def _print(summary: dict) -> None:
         t.add_row("front: SNR (dB)", f"{r['snr_db'][0]:.1f}-{r['snr_db'][1]:.1f}")
         t.add_row("front size", str(e["front_size"]))
         console.print(t)
+    if "layout" in summary:
+        lay = summary["layout"]
+        t = Table(title="ACIM layout generator: n x n macro (one bank, L=4, 4-bit ADC)")
+        for col in ("n", "build s", "GDS bytes", "netlist bytes", "rule check s (deep)", "flat/deep",
+                    "connectivity s", "match"):
+            t.add_column(col, justify="right")
+        for r in lay["sizes"]:
+            t.add_row(str(r["n"]), f"{r['build_s']:.2f}", str(r["gds_bytes"]), str(r["cir_bytes"]), f"{r['drc_s']:.2f}",
+                      f"{r['drc_flat_over_deep']:.1f}x" if "drc_flat_over_deep" in r else "",
+                      f"{r['connectivity_s']:.1f}" if "connectivity_s" in r else "",
+                      str(r.get("connectivity_match", "")))
+        console.print(t)
+        console.print(f"build / 10 s target {lay['build_over_10s_target']:.3f}, rule check / 60 s target "
+                      f"{lay['drc_over_60s_target']:.3f}, GDS bytes ~ bits^{lay['gds_growth_exponent']:.2f}")
     if "calibration" in summary:
         c = summary["calibration"]
         t = Table(title=f"model vs ngspice ({c['draws']} mismatch draws x {c['patterns']} patterns per config, "

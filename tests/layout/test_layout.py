@@ -247,3 +247,20 @@ def test_multi_bank_macro_is_clean_and_matches(lib, deck, tmp_path):
     lvs = _lvs(path, netlist(spec, lib), built, deck, lib, spec)
     assert lvs["match"], (lvs["open_nets"][:2], lvs["short_nets"][:2])
     assert np.isfinite(lvs["seconds"])
+
+
+def test_violation_inside_a_repeated_cell_is_reported_at_every_placement(lib, deck, tmp_path):
+    """Hierarchical (deep) checking finds an error drawn once in the column cell at all W placements,
+    the same as the flat check."""
+    built = build_layout(SPEC16, lib, deck)
+    geo = built.geometry
+    from chipsmith.layout.macro import la_rows
+    y = geo.bottom_h + [y for r, y in la_rows(SPEC16, geo) if r == "compute_cap"][0] + 0.05
+    col = next(c for c in built.library.cells if c.name == "acim_column")
+    col.add(gdstk.rectangle((0.475, y), (0.525, y + 0.45), *deck.gds("m2")))  # 50 nm on the free LBL track
+    path = tmp_path / "rep.gds"
+    built.library.write_gds(str(path))
+    deep, flat = run_drc(path, deck), run_drc(path, deck, deep=False)
+    assert deep["mode"] == "deep" and deep["by_rule"]["METALINT.1.m2"] == flat["by_rule"]["METALINT.1.m2"] == 16
+    xs = sorted(v["x"] for v in deep["first_violations"] if v["rule"] == "METALINT.1.m2")
+    assert xs == pytest.approx([geo.x0 + c * geo.pitch + 0.5 for c in range(16)], abs=0.03)
