@@ -210,11 +210,12 @@ def train(data: list[str], out: Path, *, model: str = "pdnnet", preset: str = "c
 
     cfg = make_config(preset, model=model, epochs=epochs, size=size, batch_size=batch_size, lr=lr, seed=seed,
                       test_cases=tuple(test_cases) if test_cases is not None else None, time_budget_s=time_budget_s)
-    dev = _device(device)
     t0 = time.perf_counter()
+    # featurise before touching CUDA: the cache is built in forked processes
     ds = load_dataset(data, size=cfg.size, n_slices=cfg.n_slices, cache=cache, limit=limit, workers=workers,
                       quiet=quiet)
     prep_s = time.perf_counter() - t0
+    dev = _device(device)
     splits = split_cases(ds.refs, test_cases=cfg.test_cases, val_fraction=cfg.val_fraction,
                          test_fraction=cfg.test_fraction, seed=cfg.seed)
     names = {k: [ds.refs[i].name for i in v] for k, v in splits.items()}
@@ -379,10 +380,11 @@ def evaluate(model: str | Path, data: list[str], out: Path, *, split: str = "tes
 
     if split not in ("test", "val", "train", "all"):
         raise InputError(f"--split '{split}' is not test, val, train or all", fix="pass --split test")
-    dev = _device(device)
-    loaded = load_checkpoint(resolve_model(model), device=dev)
+    loaded = load_checkpoint(resolve_model(model), device="cpu")
     ds = load_dataset(data, size=loaded.config.size, n_slices=loaded.config.n_slices, cache=cache, workers=workers,
                       quiet=quiet)
+    dev = _device(device)  # after featurising, which forks
+    loaded.model.to(dev)
     if split == "all":
         idx = list(range(len(ds)))
     else:

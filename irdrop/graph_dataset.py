@@ -88,7 +88,7 @@ def resolve_root(spec: str | Path) -> Path:
 
 def find_cases(spec: str | Path, *, labelled: bool = True) -> list[CaseRef]:
     """Every case under ``spec`` (a root, a dataset name or one case directory), sorted by name."""
-    root = resolve_root(spec)
+    root = resolve_root(spec).absolute()  # raw file names must be absolute (see raw_dir)
     label = root.name
     dirs = [root] if _first(root, "netlist.sp.gz", "netlist.sp") else sorted(
         {p.parent for pat in ("netlist.sp", "netlist.sp.gz") for p in root.rglob(pat)})
@@ -134,8 +134,13 @@ def build_item(ref: CaseRef, size: int, n_slices: int, shape: tuple[int, int] | 
     if len(pdn.v_node) == 0:
         raise InputError("netlist has no pads (V sources)", where=ref.netlist, fix="add 'V<k> <node> 0 <volts>' pads")
     golden = read_map(ref.ir_drop) if ref.ir_drop else None
+    extent = default_shape(pdn)
     if shape is None:
-        shape = golden.shape if golden is not None else default_shape(pdn)
+        shape = golden.shape if golden is not None else extent
+    shape = (int(shape[0]), int(shape[1]))
+    if not all(0.5 * e <= s <= 2 * e + 2 for s, e in zip(shape, extent)):
+        raise InputError(f"map shape {shape} does not fit the netlist's extent {extent} um",
+                         where=ref.ir_drop or ref.netlist, fix="pass the map that belongs to this netlist ([x][y], 1 um)")
     tiles = TileCurrents.load(ref.currents) if ref.currents else None
     feats = case_features(pdn, shape, tiles)
     data = build_pdn_graph(pdn, shape_um=shape, tiles=tiles, n_slices=n_slices, grid_size=size)
@@ -147,7 +152,11 @@ def build_item(ref: CaseRef, size: int, n_slices: int, shape: tuple[int, int] | 
         target[0] = downsample(golden, size) / total
         has[0] = 1
     if ref.dynamic:
-        target[1] = downsample(read_map(ref.dynamic_ir_drop), size) / total
+        dyn = read_map(ref.dynamic_ir_drop)
+        if dyn.shape != tuple(shape):
+            raise InputError(f"dynamic map shape {dyn.shape} differs from the static map's {tuple(shape)}",
+                             where=ref.dynamic_ir_drop, fix="regenerate the case")
+        target[1] = downsample(dyn, size) / total
         has[1] = 1
     data.target = torch.from_numpy(target)[None]
     data.has_target = torch.from_numpy(has)[None]
@@ -199,6 +208,7 @@ class IRDropDataset(_dataset_base()):
         self.n_slices = int(n_slices)
         self.workers = max(1, int(workers))
         self._progress = progress
+        self._memory: dict[int, object] = {}  # processed items kept after the first read
         self.version = data_version(self.refs, self.size, self.n_slices)
         meta = Path(root) / "processed" / "meta.json"
         if meta.is_file() and json.loads(meta.read_text()).get("data_version") != self.version:
@@ -250,7 +260,9 @@ class IRDropDataset(_dataset_base()):
     def get(self, idx: int):
         import torch
 
-        return torch.load(Path(self.processed_dir) / f"case{idx:05d}.pt", weights_only=False)
+        if idx not in self._memory:
+            self._memory[idx] = torch.load(Path(self.processed_dir) / f"case{idx:05d}.pt", weights_only=False)
+        return self._memory[idx]  # read-only for callers: batching copies, augmentation reassigns
 
 
 def split_cases(refs: list[CaseRef], *, test_cases: tuple[str, ...] = DEFAULT_TEST_CASES, val_fraction: float = 0.1,

@@ -47,6 +47,7 @@ class TrainConfig:
     val_fraction: float = 0.1
     test_fraction: float = 0.1
     time_budget_s: float | None = None  # stop after this many seconds of training
+    augment: bool = True  # random flips / transpose per batch
 
     def __post_init__(self) -> None:
         if self.model not in MODELS:
@@ -60,7 +61,7 @@ class TrainConfig:
 #: "gpu" for real runs
 PRESETS: dict[str, dict] = {
     "cpu": dict(size=32, epochs=4, batch_size=4, hidden=16, gnn_layers=3, base=8, depth=3),
-    "gpu": dict(size=256, epochs=200, batch_size=8, hidden=32, gnn_layers=6, base=24, depth=4, lr=2e-3),
+    "gpu": dict(size=256, epochs=200, batch_size=8, hidden=32, gnn_layers=6, base=16, depth=4, lr=2e-3),
 }
 
 
@@ -92,6 +93,41 @@ def _loss(pred, batch, scale: float):
     mask = batch.has_target[:, :n, None, None].expand_as(tgt)
     err = (pred - tgt).abs() * mask
     return err.sum() / mask.sum().clamp(min=1)
+
+
+def augment(batch, gen):
+    """Random flips in x and y and an x/y transpose of a whole batch: maps, targets and the
+    graph's grid pixels and position features move together (IR drop has these symmetries)."""
+    import torch
+
+    flip_x, flip_y, swap = (torch.rand(3, generator=gen) < 0.5).tolist()
+    S = batch.maps.shape[-1]
+    node = batch["node"] if hasattr(batch, "node_types") and "node" in batch.node_types else None
+    if node is not None and hasattr(node, "pix"):
+        pix = node.pix
+        sel = pix >= 0
+        px, py = pix // S, pix % S
+        x = node.x.clone()
+    for on, dim, col in ((flip_x, -2, 4), (flip_y, -1, 5)):
+        if on:
+            batch.maps = batch.maps.flip(dim)
+            batch.target = batch.target.flip(dim)
+            if node is not None and hasattr(node, "pix"):
+                if col == 4:
+                    px = S - 1 - px
+                else:
+                    py = S - 1 - py
+                x[:, col] = 1.0 - x[:, col]
+    if swap:
+        batch.maps = batch.maps.transpose(-1, -2)[:, [0, 1, 2, 3, 5, 4]]
+        batch.target = batch.target.transpose(-1, -2)
+        if node is not None and hasattr(node, "pix"):
+            px, py = py, px
+            x[:, [4, 5]] = x[:, [5, 4]]
+    if node is not None and hasattr(node, "pix"):
+        node.pix = torch.where(sel, px * S + py, pix)
+        node.x = x
+    return batch
 
 
 def target_scale(dataset, indices: list[int]) -> float:
@@ -126,22 +162,32 @@ def fit(dataset, splits: dict[str, list[int]], cfg: TrainConfig, *, device: str 
     val_set = dataset.index_select(splits["val"]) if splits["val"] else None
     gen = torch.Generator().manual_seed(cfg.seed)
     loader = DataLoader(train_set, batch_size=cfg.batch_size, shuffle=True, generator=gen)
+    aug_gen = torch.Generator().manual_seed(cfg.seed + 1)
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     steps = max(1, cfg.epochs * len(loader))
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=cfg.lr, total_steps=steps, pct_start=0.15)
+    step = 0
     best, best_state, history = float("inf"), None, []
     t0 = time.perf_counter()
     for epoch in range(cfg.epochs):
         model.train()
         tot, nb = 0.0, 0
         for batch in loader:
+            if cfg.augment:
+                batch = augment(batch, aug_gen)
             batch = batch.to(device)
             opt.zero_grad()
             loss = _loss(model(batch), batch, scale)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            # warm-up then cosine decay over the run: progress is the larger of the step and the
+            # time-budget fractions, so a time-limited run still ends at a small learning rate
+            frac = step / steps
+            if cfg.time_budget_s:
+                frac = max(frac, (time.perf_counter() - t0) / cfg.time_budget_s)
+            for group in opt.param_groups:
+                group["lr"] = cfg.lr * _lr_factor(min(frac, 1.0))
             opt.step()
-            sched.step()
+            step += 1
             tot += float(loss.detach())
             nb += 1
         val = _evaluate_loss(model, val_set, cfg, scale, device) if val_set is not None else tot / max(nb, 1)
@@ -160,6 +206,12 @@ def fit(dataset, splits: dict[str, list[int]], cfg: TrainConfig, *, device: str 
     model.eval()
     return TrainResult(model=model, config=cfg, target_scale=scale, history=history,
                        seconds=time.perf_counter() - t0, device=device)
+
+
+def _lr_factor(frac: float, warmup: float = 0.05) -> float:
+    if frac < warmup:
+        return 0.1 + 0.9 * frac / warmup
+    return 0.02 + 0.98 * 0.5 * (1 + np.cos(np.pi * (frac - warmup) / (1 - warmup)))
 
 
 def _evaluate_loss(model, subset, cfg: TrainConfig, scale: float, device: str) -> float:
@@ -183,7 +235,10 @@ def save_checkpoint(path: Path, result: TrainResult, *, data_version: str, split
 
     from chipsmith.artifacts import atomic_write_bytes
 
-    state = {k: v.detach().cpu() for k, v in result.model.state_dict().items()}
+    # weights stored in float16 (half the size; loading casts back to float32), so metrics
+    # computed after reloading describe exactly what ships
+    state = {k: (v.detach().cpu().half() if v.is_floating_point() else v.detach().cpu())
+             for k, v in result.model.state_dict().items()}
     ckpt = {"format": CHECKPOINT_FORMAT, "version": CHECKPOINT_VERSION, "model": result.config.model,
             "config": dataclasses.asdict(result.config), "data_version": data_version,
             "feature_version": FEATURE_VERSION, "target_scale": result.target_scale, "state_dict": state,

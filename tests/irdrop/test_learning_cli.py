@@ -1,0 +1,131 @@
+"""End to end through the CLI: generate -> train (pdnnet, unet) -> eval -> predict; the shipped
+checkpoint on a held-out real case; bad inputs exit 2 with one line and write nothing."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from .conftest import TINY
+
+
+def _one_line_error(res):
+    lines = [l for l in res.stderr.strip().splitlines() if l.strip()]
+    assert res.code == 2, (res.code, res.stderr)
+    assert len(lines) == 1 and "Traceback" not in res.stderr, res.stderr
+    return lines[0]
+
+
+@pytest.fixture(scope="module")
+def cases(tmp_path_factory):
+    """6 static + 3 dynamic small generated cases (exact labels)."""
+    from chipsmith.irdrop import flows
+
+    root = tmp_path_factory.mktemp("cases")
+    flows.generate(root / "static", count=6, seed=1, size_um="50:80", workers=1, quiet=True)
+    flows.generate(root / "dyn", count=3, dynamic=True, seed=2, size_um="50:80", workers=1, quiet=True)
+    return root
+
+
+@pytest.fixture(scope="module")
+def trained(cases, tmp_path_factory):
+    from chipsmith.cli import main
+
+    out = tmp_path_factory.mktemp("train") / "pdnnet"
+    code = main(["irdrop", "train", "--data", str(cases / "static"), "--data", str(cases / "dyn"), "--model", "pdnnet",
+                 "--epochs", "2", "--size", "32", "--workers", "1", "--cache", str(out.parent / "cache"), "--quiet",
+                 "--out", str(out)])
+    assert code in (0, None)
+    return out
+
+
+def test_train_writes_checkpoint_with_config_and_data_version(trained):
+    s = json.loads((trained / "summary.json").read_text())
+    assert s["model"] == "pdnnet" and s["splits"]["train"] >= 6 and s["epochs_run"] == 2
+    assert set(s["files"]) == {"model.pt", "history.csv", "test_metrics.csv", "summary.json"}
+    ckpt = torch.load(trained / "model.pt", weights_only=False)
+    assert ckpt["config"]["size"] == 32 and ckpt["data_version"] == s["data_version"]
+    assert set(ckpt["splits"]) == {"train", "val", "test"}
+    t = s["test"]["all"]
+    assert t["cases"] == s["splits"]["test"] and 0 < t["mean_mae_V"] < 0.05
+    assert "median_exact_over_forward" in t
+
+
+def test_eval_and_predict(cli, trained, cases, tmp_path):
+    res = cli("irdrop", "eval", "--model", trained, "--data", cases / "static", "--data", cases / "dyn",
+              "--split", "all", "--workers", "1", "--cache", trained.parent / "cache", "--no-timing",
+              "--out", tmp_path / "ev", "--json")
+    assert res.code == 0, res.stderr
+    s = json.loads(res.stdout)
+    assert s["summary"]["all"]["cases"] == 9 and s["data_version"] == s["checkpoint_data_version"]
+    dyn = [r for r in s["cases"] if r["group"] == "generated" and "dynamic_mae_V" in r]
+    assert len(dyn) == 3  # the dual-branch model is also scored on worst-case dynamic maps
+    case = cases / "dyn" / "case0001"
+    res = cli("irdrop", "predict", case, "--model", trained, "--out", tmp_path / "p", "--json")
+    assert res.code == 0, res.stderr
+    p = json.loads(res.stdout)
+    m = np.load(tmp_path / "p" / "ir_drop_map.npy")
+    golden = np.loadtxt(case / "ir_drop_map.csv", delimiter=",")
+    assert m.shape == golden.shape and np.all(m >= 0)
+    assert p["currents"] == "tile waveforms" and "dynamic_ir_drop_map.npy" in p["files"]
+    assert (tmp_path / "p" / "ir_drop_map.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_same_seed_same_weights(cases, tmp_path):
+    from chipsmith.irdrop import flows
+
+    kw = dict(model="unet", epochs=1, size=32, workers=1, cache=tmp_path / "c", evaluate_test=False, quiet=True)
+    flows.train([str(cases / "static")], tmp_path / "a", seed=3, **kw)
+    flows.train([str(cases / "static")], tmp_path / "b", seed=3, **kw)
+    flows.train([str(cases / "static")], tmp_path / "c2", seed=4, **kw)
+    a, b, c = (torch.load(tmp_path / d / "model.pt", weights_only=False)["state_dict"] for d in ("a", "b", "c2"))
+    assert all(torch.equal(a[k], b[k]) for k in a)
+    assert not all(torch.equal(a[k], c[k]) for k in a)
+
+
+def test_shipped_checkpoint_on_held_out_real_case(cli, iccad23_dir, tmp_path):
+    """The shipped PDNNet reproduces its recorded held-out figure on real testcase12."""
+    case = iccad23_dir / "real" / "testcase12"
+    res = cli("irdrop", "predict", case, "--out", tmp_path / "p", "--device", "cpu", "--json")
+    assert res.code == 0, res.stderr
+    s = json.loads(res.stdout)
+    assert s["model"] == "pdnnet" and "real/testcase12" not in " ".join(
+        torch.load(s["checkpoint"], weights_only=False)["splits"]["train"])
+    golden = np.loadtxt(case / "ir_drop_map.csv.gz", delimiter=",")
+    mae = float(np.abs(np.load(tmp_path / "p" / "ir_drop_map.npy") - golden).mean())
+    assert mae == pytest.approx(3.594e-4, rel=0.05)  # recorded on the GPU run (docs/irdrop.md)
+
+
+def test_bad_inputs_exit_2(cli, cases, trained, tmp_path):
+    out = tmp_path / "o"
+    f = tmp_path / "nopads.sp"
+    f.write_text(TINY.replace("V0 n1_m4_8000_0 0 1.1", "*"))
+    assert "no supply pads" in _one_line_error(cli("irdrop", "predict", f, "--model", trained, "--out", out))
+    junk = tmp_path / "junk"
+    junk.mkdir()
+    (junk / "model.pt").write_bytes(b"not a checkpoint")
+    assert "checkpoint" in _one_line_error(cli("irdrop", "predict", cases / "static" / "case0000", "--model", junk,
+                                               "--out", out))
+    assert "shipped model" in _one_line_error(cli("irdrop", "predict", f, "--model", "nosuchmodel", "--out", out))
+    # a label with NaN, and a label of the wrong shape
+    import shutil
+
+    bad = tmp_path / "bad" / "case0000"
+    shutil.copytree(cases / "static" / "case0000", bad)
+    m = np.loadtxt(bad / "ir_drop_map.csv", delimiter=",")
+    m[3, 4] = np.nan
+    np.savetxt(bad / "ir_drop_map.csv", m, delimiter=",")
+    line = _one_line_error(cli("irdrop", "train", "--data", bad.parent, "--epochs", "1", "--size", "32",
+                               "--workers", "1", "--cache", tmp_path / "c", "--out", out))
+    assert "NaN" in line and "ir_drop_map.csv" in line
+    np.savetxt(bad / "ir_drop_map.csv", np.ones((5, 500)) * 1e-3, delimiter=",")
+    line = _one_line_error(cli("irdrop", "train", "--data", bad.parent, "--epochs", "1", "--size", "32",
+                               "--workers", "1", "--cache", tmp_path / "c2", "--out", out))
+    assert "does not fit the netlist" in line
+    assert "unknown model" in _one_line_error(cli("irdrop", "train", "--data", cases / "static", "--model", "gcn",
+                                                  "--out", out))
+    assert "neither a directory" in _one_line_error(cli("irdrop", "train", "--data", tmp_path / "nowhere",
+                                                        "--out", out))
+    assert not out.exists()
