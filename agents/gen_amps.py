@@ -31,6 +31,8 @@ class Stage:
 
     load: str = "resistor"
     current: float = 40e-6
+    vov: float | None = None       # input overdrive (V); None: the cascade's level
+    degeneration: float = 0.0      # source resistor (ohm); 0: source at ground
 
     def __post_init__(self) -> None:
         if self.load not in LOADS:
@@ -124,6 +126,15 @@ class _Bias:
 def _pmos_gate(bias: "_Bias", current: float, vov: float, vds: float, what: str) -> tuple[str, float]:
     """(gate net, width) of a PMOS current source from vdd carrying ``current``."""
     m_p = bias.m_p
+    if bias.free_i and not bias.free_v:
+        # a current bias port: NMOS diode takes it, an NMOS copy feeds a PMOS diode the load mirrors
+        ngate, wn = bias.nsink(current)
+        gate = bias._internal("pg")
+        bias.b.block("pmos_bias_mirror", "NMOS copy of the bias current into a PMOS diode")
+        bias.b.m(gate, ngate, "gnd", "gnd", "n", wn, L0)
+        w = m_p.wl(current, vov, m_p.vto + vov) * L0
+        bias.b.m(gate, gate, "vdd", "vdd", "p", w, L0)
+        return gate, m_p.wl(current, vov, vds) * L0
     gate, vg = bias.voltage(bias.vdd - m_p.vto - vov, what)
     vov = bias.vdd - vg - m_p.vto
     if vov < 0.05:
@@ -151,7 +162,7 @@ def _load(b: Builder, bias: _Bias, load: str, out: str, current: float, vo: floa
         b.block("pmos_diode_load", "diode-connected PMOS (gate tied to drain)")
         b.m(out, out, "vdd", "vdd", "p", m_p.wl(current, vov, vdd - vo) * L0, L0)
     else:  # current_source: PMOS whose gate voltage puts its current equal to the stage's at vo
-        if bias.free_v:
+        if bias.free_v or bias.free_i:
             gate, w = _pmos_gate(bias, current, 0.3, vdd - vo, "PMOS current-source gate voltage")
         else:
             # replica: an NMOS at the stage's input level feeds a PMOS diode that the load mirrors,
@@ -183,20 +194,33 @@ def cascade(pins: Pins, p: CascadeParams) -> Design:
     b = Builder()
     bias = _Bias(b, pins, m_n, m_p, p.vdd)
     node, n = inp, len(p.stages)
+    # input level of each stage: its source voltage + threshold (body effect) + overdrive; a
+    # stage's output sits at the next stage's input level so the DC-coupled chain is consistent
+    levels = []
+    for st in p.stages:
+        vov = st.vov if st.vov is not None else p.vin_dc - m_n.vto
+        if vov < 0.04:
+            raise InputError(f"input overdrive {vov:g} V is too small to bias a stage")
+        vs = st.current * st.degeneration
+        levels.append((vs + m_n.vt(vs) + vov, vov, vs))
     for i, st in enumerate(p.stages):
         last = i == n - 1
         nxt = out if last else net(f"s{i + 1}")
-        vo = _vo(st.load, p.vin_dc, p.vdd, last)
-        vov = p.vin_dc - m_n.vto
-        if vov < 0.08:
-            raise InputError(f"input level {p.vin_dc:g} V is too close to the threshold {m_n.vto:g} V")
-        _load(b, bias, st.load, nxt, st.current, vo, p.vin_dc, m_n, m_p, p.vdd)
+        vi, vov, vs = levels[i]
+        vo = _vo(st.load, vi, p.vdd, True) if last else levels[i + 1][0]
+        _load(b, bias, st.load, nxt, st.current, vo, vi, m_n, m_p, p.vdd)
+        src = "gnd"
+        if st.degeneration:
+            src = net(f"src{i + 1}")
+            b.block(f"source_degeneration_{i + 1}", f"source resistor {st.degeneration:.4g} ohm")
+            b.r(src, "gnd", st.degeneration)
         b.block(f"nmos_cs_stage_{i + 1}", f"common-source NMOS, stage {i + 1} of {n}")
-        b.m(nxt, node, "gnd", "gnd", "n", m_n.wl(st.current, vov, vo) * L0, L0)
+        b.m(nxt, node, src, "gnd", "n", m_n.wl(st.current, vov, vo - vs) * L0, L0)
         node = nxt
     _no_leftover(bias, f"a {n}-stage common-source amplifier")
-    io = {inp: Port(inp, "voltage_in", p.vin_dc, "V", "gate of the first stage"),
-          out: Port(out, "voltage_out", round(_vo(p.stages[-1].load, p.vin_dc, p.vdd, True), 4), "V"), **bias.io}
+    io = {inp: Port(inp, "voltage_in", round(levels[0][0], 4), "V", "gate of the first stage"),
+          out: Port(out, "voltage_out", round(_vo(p.stages[-1].load, levels[-1][0], p.vdd, True), 4), "V"),
+          **bias.io}
     variant = "+".join(s.load for s in p.stages)
     return finish("cs_amp" if n == 1 else "multistage_amp", variant, b, pins, io, vdd=p.vdd, model_file=p.model_file,
                   params={"stages": n, "vin_dc": p.vin_dc, **{f"i{k + 1}": s.current for k, s in enumerate(p.stages)}})
@@ -211,6 +235,7 @@ class CommonGateParams:
     current: float = 50e-6
     vov: float = 0.2
     vout_dc: float = 0.9
+    load: str = "resistor"        # resistor | current_source
     vdd: float = 1.8
     model_file: str | None = None
 
@@ -221,20 +246,26 @@ def common_gate(pins: Pins, p: CommonGateParams) -> Design:
     b = Builder()
     bias = _Bias(b, pins, m_n, m_p, p.vdd)
     gate, vg = bias.voltage(0.3 + m_n.vt(0.3) + p.vov, "common-gate gate voltage")
-    vin = vg - p.vov - m_n.vt(0.2)
+    vov = min(p.vov, vg - m_n.vt(0.1) - 0.1)  # leave the input (source) at least 0.1 V above ground
+    vin = vg - vov - m_n.vt(0.2)
     for _ in range(20):  # source level with the body effect: vin = vg - vov - vt(vin)
-        vin = vg - p.vov - m_n.vt(max(vin, 0.0))
+        vin = vg - vov - m_n.vt(max(vin, 0.0))
     if vin < 0.05:
         raise InputError(f"a common-gate stage with its gate at {vg:g} V has no room for its input "
                          f"(threshold {m_n.vto:g} V)", fix="state a higher bias voltage")
-    b.block("resistor_load", "drain resistor")
-    b.r("vdd", out, (p.vdd - p.vout_dc) / p.current)
+    if p.load == "current_source":
+        gp, wp = _pmos_gate(bias, p.current, 0.3, p.vdd - p.vout_dc, "PMOS current-source load gate voltage")
+        b.block("pmos_current_source_load", "PMOS current source")
+        b.m(out, gp, "vdd", "vdd", "p", wp, L0)
+    else:
+        b.block("resistor_load", "drain resistor")
+        b.r("vdd", out, (p.vdd - p.vout_dc) / p.current)
     b.block("nmos_cg_stage", "common-gate NMOS: input at the source, gate at the bias")
-    b.m(out, gate, inp, "gnd", "n", m_n.wl(p.current, p.vov, p.vout_dc - vin) * L0, L0)
+    b.m(out, gate, inp, "gnd", "n", m_n.wl(p.current, vov, p.vout_dc - vin) * L0, L0)
     _no_leftover(bias, "a common-gate amplifier")
     io = {inp: Port(inp, "voltage_in", round(vin, 4), "V", "source of the common-gate device"),
           out: Port(out, "voltage_out", p.vout_dc, "V"), **bias.io}
-    return finish("common_gate", "resistor", b, pins, io, vdd=p.vdd, model_file=p.model_file,
+    return finish("common_gate", p.load, b, pins, io, vdd=p.vdd, model_file=p.model_file,
                   params=params_dict(p))
 
 
@@ -246,6 +277,7 @@ class FollowerParams:
 
     current: float = 50e-6
     w_over_l: float = 60.0
+    load: str = "sink"            # sink (NMOS current source) | resistor (to ground)
     vdd: float = 1.8
     model_file: str | None = None
 
@@ -255,16 +287,20 @@ def source_follower(pins: Pins, p: FollowerParams) -> Design:
     m_n, m_p = mos_params(p.model_file, "nch"), mos_params(p.model_file, "pch")
     b = Builder()
     bias = _Bias(b, pins, m_n, m_p, p.vdd)
-    gate, wsink = bias.nsink(p.current)
     b.block("nmos_source_follower", "common-drain NMOS, body tied to source (no body effect)")
     b.m("vdd", inp, out, out, "n", p.w_over_l * L0, L0)
-    b.block("nmos_current_sink", "NMOS current sink")
-    b.m(out, gate, "gnd", "gnd", "n", wsink, L0)
+    if p.load == "resistor":
+        b.block("resistor_source_load", "resistor from the source to ground")
+        b.r(out, "gnd", (p.vdd / 2) / p.current)
+    else:
+        gate, wsink = bias.nsink(p.current)
+        b.block("nmos_current_sink", "NMOS current sink")
+        b.m(out, gate, "gnd", "gnd", "n", wsink, L0)
     _no_leftover(bias, "a source follower")
     vout = p.vdd / 2
     vin = vout + m_n.vgs(p.current, p.w_over_l * L0, L0)
     io = {inp: Port(inp, "voltage_in", round(vin, 4), "V"), out: Port(out, "voltage_out", vout, "V"), **bias.io}
-    return finish("source_follower", "nmos_body_tied", b, pins, io, vdd=p.vdd, model_file=p.model_file,
+    return finish("source_follower", f"nmos_body_tied:{p.load}", b, pins, io, vdd=p.vdd, model_file=p.model_file,
                   params=params_dict(p))
 
 

@@ -19,10 +19,10 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Iterable, Mapping
 
-from chipsmith.agents.circuit import Builder, Design, Port, model_cards, models_text
+from chipsmith.agents.circuit import Builder, Design, Port, fmt, model_cards, models_text
 from chipsmith.errors import ChipsmithError, InputError
 
 # Port roles, spelled as chipsmith.spice.requirements.PortRole values (plain strings here
@@ -283,3 +283,71 @@ def e_series(value: float) -> float:
     if value == 0:
         return 0.0
     return float(f"{value:.3g}")
+
+
+# --- the complementary circuit ------------------------------------------------------------------------
+
+def mirrored_pins(pins: Pins) -> Pins:
+    """The same interface with every voltage level reflected about the rails (v -> vdd - v):
+    what the NMOS-built generator must be designed for so that its flip sees ``pins``' levels."""
+    levels = {}
+    for name in pins.external:
+        if pins.roles[name] != BIAS_I:
+            levels[name] = pins.vdd - pins.level(name)
+    return Pins(pins.order, dict(pins.roles), levels, pins.vdd)
+
+
+def flip(design: Design, pins: Pins, model_file: str | None = None) -> Design:
+    """The complementary circuit: NMOS <-> PMOS (widths scaled by the kp ratio), vdd <-> gnd,
+    every port level v -> vdd - v. A current bias port keeps taking its current INTO the pin:
+    an NMOS diode there and an NMOS copy pull the current from the flipped (PMOS) diode node.
+
+    Build the design for :func:`mirrored_pins` first, then flip it.
+    """
+    m_n, m_p = mos_params(model_file, "nch"), mos_params(model_file, "pch")
+    to_p, to_n = m_n.kp / m_p.kp, m_p.kp / m_n.kp
+    currents = [n for n in pins.external if pins.roles[n] == BIAS_I]
+    swap = {"vdd": "gnd", "gnd": "vdd"}
+    swap.update({n.lower(): net(f"{n}_flip") for n in currents})
+    out = []
+    for line in design.body.splitlines():
+        tokens = line.split()
+        if not tokens or line.lstrip().startswith("*"):
+            out.append(line)
+            continue
+        letter = tokens[0][0].upper()
+        count = _ELEMENT_NODES.get(letter, 0)
+        for i in range(1, 1 + count):
+            tokens[i] = swap.get(tokens[i].lower(), tokens[i])
+        if letter == "M":
+            model = tokens[5].lower()
+            tokens[5] = {"nch": "pch", "pch": "nch"}[model]
+            scale = to_p if model == "nch" else to_n
+            tokens = [f"W={fmt(float(_spice_number(t[2:])) * scale)}" if t.upper().startswith("W=") else t
+                      for t in tokens]
+        elif letter == "D":
+            tokens[1], tokens[2] = tokens[2], tokens[1]
+        out.append(" ".join(tokens))
+    body = "\n".join(out) + "\n"
+    extra = []
+    for name in currents:
+        i_in = abs(pins.level(name))
+        w = m_n.wl(i_in, 0.2, m_n.vto + 0.2) * 1e-6
+        extra += [f"* block bias_current_turnaround: {name} current into an NMOS diode, copied out of the PMOS diode",
+                  f"Mflip_{name}a {name} {name} gnd gnd nch W={fmt(w)} L=1u",
+                  f"Mflip_{name}b {net(name + '_flip')} {name} gnd gnd nch W={fmt(w)} L=1u"]
+    body += "\n".join(extra) + ("\n" if extra else "")
+    ports = []
+    for p in design.ports:
+        if p.unit == "V" and p.kind not in ("supply", "ground"):
+            p = replace(p, dc=round(design.vdd - p.dc, 6))
+        ports.append(p)
+    regions = {k: v for k, v in design.regions.items()}
+    return replace(design, body=body, ports=tuple(ports), regions=regions, variant="pmos:" + design.variant)
+
+
+def _spice_number(text: str) -> float:
+    match = re.match(r"^([-+]?[0-9.]+(?:e[-+]?\d+)?)(meg|[tgkmunpf])?$", text.strip(), re.IGNORECASE)
+    if not match:
+        raise InputError(f"cannot read the number {text!r}")
+    return float(match.group(1)) * _SCALE.get((match.group(2) or "").lower(), 1.0)

@@ -124,8 +124,8 @@ def _core(b: Builder, bias_ports: list[str], io: dict[str, Port], pins_i: list[s
     b.m(out, q("x"), "vdd", "vdd", "p", w6, L0)
     b.m(out, g_sink, "gnd", "gnd", "n", w7, L0)
     b.block("miller_compensation", f"Cc {fmt(p.cc)}F with nulling resistor {fmt(rz)} ohm")
-    b.c(q("x"), q("cz"), p.cc)
-    b.r(q("cz"), out, rz)
+    b.r(q("x"), q("cz"), rz)   # Rz on the first-stage side: Cc sits directly on the output
+    b.c(q("cz"), out, p.cc)
     if bias_ports:
         # a triode NMOS in parallel with Rz: the extra bias port trims the zero; with the gate
         # low it is off and Rz alone compensates, so no bias voltage can remove the compensation
@@ -133,7 +133,7 @@ def _core(b: Builder, bias_ports: list[str], io: dict[str, Port], pins_i: list[s
         vg = p.vdd
         wl = 1.0 / (2.0 * rz * m_n.kp * max(vg - p.vdd / 2 - m_n.vt(p.vdd / 2), 0.1))
         io[g_rz] = Port(g_rz, "bias", vg, "V", "gate of the triode NMOS across the nulling resistor")
-        b.m(q("cz"), g_rz, out, "gnd", "n", max(wl, 0.2) * L0, L0, region="any")
+        b.m(q("cz"), g_rz, q("x"), "gnd", "n", max(wl, 0.2) * L0, L0, region="any")
 
 
 def two_stage(pins: Pins, p: OpampParams) -> Design:

@@ -22,6 +22,7 @@ from chipsmith.agents.gen_base import (BIAS_I, BIAS_V, CONTROL, DIFF_IN_N, DIFF_
                                        PlanningError, Pins)
 from chipsmith.errors import InputError
 
+_FLIPPABLE = {"amplifier", "opamp", "opamp_app", "comparator", "buffer"}
 _LEVEL_CONDITIONS = ("bias_voltage_v", "bias_current_a", "ref_voltage_v", "ref_current_a", "control_v",
                      "input_dc_v", "input_cm_v")
 
@@ -114,7 +115,15 @@ def plan(request, *, model_file: str | None = None, feedback: tuple[str, ...] = 
         raise PlanningError(f"the planner has no generator for the {family} family yet",
                             fix="ask for a family it builds: " + ", ".join(sorted(_BUILDERS)))
     try:
-        yield from builder(rd, pins, model_file)
+        if rd.input_device == "pmos" and family in _FLIPPABLE:
+            from chipsmith.agents.gen_base import flip, mirrored_pins
+
+            for design in builder(rd, mirrored_pins(pins), model_file):
+                yield flip(design, pins, model_file)
+        elif rd.input_device in ("npn", "pnp"):
+            raise PlanningError(f"{rd.input_device.upper()} input devices are not built (MOSFET designs only)")
+        else:
+            yield from builder(rd, pins, model_file)
     except InputError as exc:
         raise PlanningError(exc.message, where=exc.where, fix=exc.fix) from exc
 
@@ -157,54 +166,127 @@ def _stage_load(rd: Reading, stage: int) -> str | None:
     return _LOAD_MAP[load]
 
 
+def _gain_target(rd: Reading) -> tuple[float | None, bool]:
+    """(wanted |gain| in V/V, exact?) from gain_vv / gain_db targets."""
+    for name, conv in (("gain_vv", lambda v: abs(v)), ("gain_db", lambda v: 10 ** (v / 20))):
+        if name in rd.targets:
+            op, value = rd.targets[name]
+            return conv(value), op in ("~", "==")
+    return None, False
+
+
+def _current_budget(rd: Reading, branches: int) -> float | None:
+    """Largest current per branch the power / supply-current targets allow (70 % of the budget)."""
+    limits = []
+    if "power_w" in rd.targets and rd.targets["power_w"][0] in ("<=", "~"):
+        limits.append(rd.targets["power_w"][1] / rd.vdd)
+    if "supply_current_a" in rd.targets and rd.targets["supply_current_a"][0] in ("<=", "~"):
+        limits.append(rd.targets["supply_current_a"][1])
+    return 0.7 * min(limits) / branches if limits else None
+
+
 def _amplifier(rd: Reading, pins: Pins, model_file: str | None) -> Iterator[Design]:
     from chipsmith.agents import gen_amps as A
 
     v = rd.variant
+    gain, exact = _gain_target(rd)
+    load0 = rd.loads.get(0) or rd.loads.get(1)
     if v in ("differential",) or (v is None and pins.diff is not None):
-        load = rd.loads.get(0) or rd.loads.get(1)
         loads = {None: ("resistor", "mirror") if len(pins.outputs) == 1 else ("resistor",),
                  "resistor": ("resistor",), "mirror": ("mirror",), "active": ("mirror",), "current_source": ("mirror",),
-                 "diode": ("pmos_diode",), "pmos_diode": ("pmos_diode",)}.get(load)
+                 "diode": ("pmos_diode",), "pmos_diode": ("pmos_diode",)}.get(load0)
         if loads is None:
-            raise PlanningError(f"a differential pair with a {load} load is not built yet")
-        if rd.targets.get("gain_db", (None, 0))[1] > 20 and load is None:
+            raise PlanningError(f"a differential pair with a {load0} load is not built yet")
+        if gain is not None and gain > 10 and load0 is None:
             loads = tuple(reversed(loads))
+        tail = _current_budget(rd, 2)
         for ld in loads:
-            yield A.diff_pair(pins, A.DiffParams(load=ld, vdd=rd.vdd, model_file=model_file))
+            yield A.diff_pair(pins, A.DiffParams(load=ld, tail=min(80e-6, tail or 80e-6), vdd=rd.vdd,
+                                                 model_file=model_file))
         return
+    budget = _current_budget(rd, 2)
     if v == "common_gate":
-        yield A.common_gate(pins, A.CommonGateParams(vdd=rd.vdd, model_file=model_file))
+        ld = "current_source" if load0 in ("current_source", "active", "mirror") else "resistor"
+        cur = min(50e-6, budget or 50e-6)
+        vov = 0.2
+        if gain is not None and ld == "resistor":
+            # gain ~ gm * RL = 2 (vdd - vout) / vov
+            vov = min(0.5, max(0.05, 2 * (rd.vdd / 2) / (gain * (1.0 if exact else 1.3))))
+        yield A.common_gate(pins, A.CommonGateParams(current=cur, vov=vov, load=ld, vdd=rd.vdd,
+                                                     model_file=model_file))
         return
-    if v == "common_drain" or "source_follower" in rd.features:
-        yield A.source_follower(pins, A.FollowerParams(vdd=rd.vdd, model_file=model_file))
+    if v == "common_drain" or ("source_follower" in rd.features and v != "multistage"):
+        ld = "resistor" if load0 == "resistor" else "sink"
+        cur = min(50e-6, budget or 50e-6)
+        yield A.source_follower(pins, A.FollowerParams(current=cur, load=ld, vdd=rd.vdd, model_file=model_file))
+        if load0 is None:
+            yield A.source_follower(pins, A.FollowerParams(current=cur, load="resistor", vdd=rd.vdd,
+                                                           model_file=model_file))
         return
     if v == "cascode" or "cascode" in rd.features:
-        load = rd.loads.get(0) or rd.loads.get(1)
         mapped = {None: None, "resistor": "resistor", "current_source": "current_source", "active": "current_source",
-                  "mirror": "current_source", "cascode": "cascode_current_source"}.get(load, "?")
+                  "mirror": "current_source", "cascode": "cascode_current_source"}.get(load0, "?")
         if mapped == "?":
-            raise PlanningError(f"a cascode amplifier with a {load} load is not built yet")
+            raise PlanningError(f"a cascode amplifier with a {load0} load is not built yet")
         free_v = len(pins.bias_v)
         order = [mapped] if mapped else (["cascode_current_source", "current_source", "resistor"][3 - min(free_v, 3):]
                                          if free_v else ["resistor", "current_source"])
+        cur = min(40e-6, budget or 40e-6)
         for ld in order:
-            yield A.cascode(pins, A.CascodeParams(load=ld, vdd=rd.vdd, model_file=model_file))
+            yield A.cascode(pins, A.CascodeParams(load=ld, current=cur, vdd=rd.vdd, model_file=model_file))
         return
     if v not in (None, "common_source", "multistage"):
         raise PlanningError(f"an amplifier of variant {v} is not built yet")
+    if v == "multistage" and "source_follower" in rd.features:
+        raise PlanningError("a multistage amplifier with a source-follower output stage is not built yet")
     n = rd.stages or (1 if v in (None, "common_source") else 2)
-    want_gain = rd.targets.get("gain_db", (None, None))[1]
     loads = [_stage_load(rd, i + 1) for i in range(n)]
     options = [[ld or "resistor" for ld in loads]]
     if any(ld is None for ld in loads):
-        options.append([ld or "current_source" for ld in loads])
-        if want_gain is not None and want_gain > 20 * n:
-            options.reverse()
+        alt = [ld or "current_source" for ld in loads]
+        if gain is not None and gain > (8 ** n if not exact else 1e9):
+            options.insert(0, alt)
+        elif pins.bias_v or pins.bias_i:
+            options = [alt]  # a bias port is there to bias a current-source load
+        else:
+            options.append(alt)
+    branches = n * 2
+    cur = min(40e-6, _current_budget(rd, branches) or 40e-6)
+    if "f3db_hz" in rd.targets:
+        cl = rd.conditions.get("load_cap_f", 0.2e-12)
+        cur = max(cur, 1.5 * (rd.vdd / 2) * 2 * 3.141592653589793 * rd.targets["f3db_hz"][1] * (cl + 0.1e-12))
+    degenerate = "source_degeneration" in rd.features
     for opt in options:
-        stages = tuple(A.Stage(ld) for ld in opt)
-        vin = 0.7 if all(ld == "resistor" for ld in opt) else 0.6
-        yield A.cascade(pins, A.CascadeParams(stages=stages, vin_dc=vin, vdd=rd.vdd, model_file=model_file))
+        stages = []
+        for i, ld in enumerate(opt):
+            g_stage = gain ** (1.0 / n) if gain else None
+            vov = 0.25 if ld == "resistor" else 0.15
+            rs = 0.0
+            if g_stage and ld == "resistor":
+                want = g_stage if exact else g_stage * 1.3
+                vov = 2 * (rd.vdd / 2) / (want * (1 + 0.08 * rd.vdd / 2))
+                if degenerate and i == 0:
+                    # gain = RL / (Rs + 1/gm): keep gm high, set the gain with Rs
+                    rl = (rd.vdd / 2) / cur
+                    vov = 0.15
+                    rs = max(0.0, rl / want - vov / (2 * cur))
+                elif vov < 0.04:
+                    if len(options) > 1:
+                        continue
+                    raise PlanningError(f"a {n}-stage resistor-loaded amplifier cannot reach gain {gain:.3g} V/V "
+                                        f"(each stage gives at most about {2 * (rd.vdd / 2) / 0.04:.0f})",
+                                        fix="add stages or allow a current-source load")
+                vov = min(0.6, vov)
+            elif degenerate and i == 0:
+                rs = 0.2 / cur
+            elif ld in ("nmos_diode", "pmos_diode"):
+                # diode loads: gain ~ Vov(load) / Vov(input); the load's overdrive is set by the level
+                vov_load = 0.45 if ld == "pmos_diode" else 0.25
+                vov = max(0.04, vov_load / g_stage) if g_stage else 0.08
+            stages.append(A.Stage(ld, cur, vov=vov, degeneration=rs))
+        if len(stages) != n:
+            continue
+        yield A.cascade(pins, A.CascadeParams(stages=tuple(stages), vdd=rd.vdd, model_file=model_file))
 
 
 # --- op-amps -------------------------------------------------------------------------------------
@@ -227,8 +309,12 @@ def _opamp(rd: Reading, pins: Pins, model_file: str | None) -> Iterator[Design]:
 
     ugb = at_least("ugb_hz") or at_least("gbw_hz")
     power = t.get("power_w", (None, None))
+    p_max = power[1] if power[0] in ("<=", "~") else None
+    current = t.get("supply_current_a", (None, None))
+    if current[0] in ("<=", "~"):
+        p_max = min(p_max or 1.0, current[1] * rd.vdd)
     targets = O.Targets(gain_db=at_least("gain_db"), ugb_hz=ugb, pm_deg=at_least("pm_deg"),
-                        power_w=power[1] if power[0] in ("<=", "~") else None,
+                        power_w=0.95 * p_max if p_max else None,
                         cl=rd.conditions.get("load_cap_f", 1e-12))
     sizing = O.size_for_targets(pins, targets, O.OpampParams(vdd=rd.vdd, model_file=model_file))
     if not sizing.met:
@@ -434,7 +520,9 @@ def _reference(rd: Reading, pins: Pins, model_file: str | None) -> Iterator[Desi
     if len(pins.outputs) != 1:
         raise PlanningError("a reference has one output port")
     if rd.family == "bandgap" or rd.variant == "voltage":
-        yield _bridge(pins, "bandgap", (), pins.outputs, rd, model_file)
+        from chipsmith.agents.gen_ref import bandgap
+
+        yield bandgap(pins, rd.targets.get("vout_v", (None, None))[1], vdd=rd.vdd, model_file=model_file)
     else:
         yield _bridge(pins, "beta_multiplier", (), pins.outputs, rd, model_file)
 

@@ -176,3 +176,26 @@ def test_extra_port_without_a_use_is_refused_not_ignored():
     with pytest.raises(PlanningError, match="Vextra"):
         list(plan(_request(SISO + [("Vextra", "bias_v")], fam("amplifier", "common_source"),
                            ("load_type", {"load": "resistor"}))))
+
+
+def test_pmos_input_two_stage_opamp_is_the_complementary_circuit():
+    ports = [("Vinp", "diff_in_p"), ("Vinn", "diff_in_n"), ("Ibias", "bias_i"), ("Vout", "out")]
+    design, _ = _first_passing(_request(ports, fam("opamp", "two_stage"),
+                                        ("input_type", {"device": "pmos", "pair": True}),
+                                        ("structure", {"feature": "miller_compensation"}),
+                                        target("gain_db", ">=", 60.0), target("pm_deg", ">=", 55.0)))
+    assert design.variant.startswith("pmos:")
+
+
+def test_pmos_common_source_with_gain():
+    _first_passing(_request(SISO, fam("amplifier", "common_source"), ("input_type", {"device": "pmos"}),
+                            ("load_type", {"load": "resistor"}), target("gain_vv", ">=", 5.0)))
+
+
+def test_degenerated_stage_hits_an_exact_gain():
+    _first_passing(_request(SISO, fam("amplifier", "common_source"), ("structure", {"feature": "source_degeneration"}),
+                            ("load_type", {"load": "resistor"}), target("gain_vv", "~", 4.0, tol=0.2)))
+
+
+def test_bandgap_is_temperature_compensated():
+    _first_passing(_request([("Vref", "out")], fam("bandgap"), target("tempco_ppm", "<=", 300.0)))
