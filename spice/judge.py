@@ -441,9 +441,9 @@ def _check_hysteresis(ctx: _Context, r: Requirement):
 
 def _analyse_filter(f: np.ndarray, mag: np.ndarray, corner_hint: float | None = None) -> dict[str, Any]:
     if corner_hint:
-        # judge the response within three decades of the asked corner: an active filter's
+        # judge the response within two decades of the asked corner: an active filter's
         # op-amp runs out of gain decades above it, which is not the filter's response
-        keep = (f >= corner_hint / 1000) & (f <= corner_hint * 1000)
+        keep = (f >= corner_hint / 100) & (f <= corner_hint * 100)
         if keep.sum() >= 20:
             f, mag = f[keep], mag[keep]
     peak = float(mag.max())
@@ -455,6 +455,12 @@ def _analyse_filter(f: np.ndarray, mag: np.ndarray, corner_hint: float | None = 
         return info
     kpk = int(np.argmax(mag))
     notch = float(mag.min())
+    kmin = int(np.argmin(mag))
+    if 0 < kmin < len(mag) - 1 and lo_in and notch < mag[:kmin].max() - 10 and notch < mag[kmin:].max() - 10:
+        # a notch with pass bands on both sides (the high one may roll off later: an
+        # active notch's op-amp runs out of gain far above the notch)
+        info.update(response="bandstop", corner=float(f[kmin]))
+        return info
     if lo_in and hi_in:
         if notch < min(mag[0], mag[-1]) - 10:
             info.update(response="bandstop", corner=float(f[int(np.argmin(mag))]))
