@@ -240,9 +240,12 @@ def _simulate_corners(body: str, analyses: list, save: list[str], timeout: float
     from chipsmith.options import resolve_workers
     from chipsmith.spice.pdk import get_pdk, parse_corners, parse_temps
 
+    from chipsmith.spice.retarget import retarget_text
+
     pdk = get_pdk(pdk_name)
     points = [(c, t) for c in parse_corners(corners_text, pdk) for t in parse_temps(temps_text)]
     all_dirs = (*dirs, *pdk.model_dirs)
+    body = retarget_text(body, pdk, source)  # generic nch/pch devices become the PDK's
 
     def one(point: tuple[str, float]) -> tuple[dict, dict[str, str]]:
         corner, temp = point

@@ -413,6 +413,10 @@ def size_flow(design_path: Path, spec_path: Path, out: Path, *, pdk: str | None 
     if temps:
         data["temps"] = [t for t in temps.split(",") if t.strip()]
     spec = load_spec(data, design, spec_path)
+    from chipsmith.spice.pdk import get_pdk
+    from chipsmith.spice.retarget import retarget_text
+
+    design = retarget_text(design, get_pdk(spec.pdk), str(design_path))  # generic devices become the PDK's
     n_workers = resolve_workers(workers, scheduler)
     points = len(spec.corners) * len(spec.temps)
     progress = None if quiet else (lambda n, r: print(f"  {n} candidates, best cost {r.best.cost:.4g}", flush=True))
