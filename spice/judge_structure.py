@@ -84,20 +84,31 @@ class Structure:
         """Nets that set a mirror's gate voltage: a diode-connected device's drain, or the
         gate of a device whose drain reaches that gate through a cascode device's channel
         (the cascoded / wide-swing diode)."""
-        nets = {d.pins["d"] for d in self.mos() if d.diode_connected}
+        return set(self.mirror_refs()) - self.rails
+
+    def mirror_refs(self) -> dict[str, set[tuple[str, str]]]:
+        """net -> {(polarity, source net)} of the diode(-like) devices that set it: a device
+        with its gate on that net, the same polarity and the same source copies its current."""
+        refs: dict[str, set[tuple[str, str]]] = {}
+        for d in self.mos():
+            if d.diode_connected and d.pins["d"] not in self.rails:
+                refs.setdefault(d.pins["d"], set()).add((d.label, d.pins["s"]))
         for d in self.mos():
             for c in self.mos(d.label):
                 if c is not d and c.pins["s"] == d.pins["d"] and c.pins["d"] == d.pins["g"] \
                         and d.pins["g"] not in self.rails:
-                    nets.add(d.pins["g"])
-        return nets
+                    refs.setdefault(d.pins["g"], set()).add((d.label, d.pins["s"]))
+        return refs
 
     def drain_nets(self) -> set[str]:
         return {d.pins["d"] for d in self.mos()} | {d.pins["c"] for d in self.devices if d.label in ("npn", "pnp")}
 
     # --- features -------------------------------------------------------------------------
     def diode_devices(self, polarity: str | None = None) -> list[Dev]:
-        return [d for d in self.mos(polarity) if d.diode_connected and d.pins["d"] not in self.rails]
+        """Diode-connected MOSFETs: gate on drain at an internal node, or gate and drain on a
+        rail with the source at an internal node (the NMOS-to-vdd diode load)."""
+        return [d for d in self.mos(polarity) if d.diode_connected
+                and (d.pins["d"] not in self.rails or d.pins["s"] not in self.rails)]
 
     def cascode_pairs(self, polarity: str | None = None) -> list[tuple[Dev, Dev]]:
         """(lower, upper) same-polarity MOSFETs stacked drain-to-source on a private node,
@@ -131,6 +142,8 @@ class Structure:
         same-polarity MOSFET's gate."""
         out = []
         for diode in self.diode_devices(polarity):
+            if diode.pins["g"] in self.rails:
+                continue
             for other in self.mos(diode.label):
                 if other is not diode and other.pins["g"] == diode.pins["g"] and not other.diode_connected:
                     out.append((diode, other))
@@ -214,7 +227,7 @@ class Structure:
     def _edges(self) -> dict[str, list[tuple[str, int, Dev | None, str]]]:
         """net -> [(next net, stage weight, device, how)] for signal flow."""
         edges: dict[str, list] = {}
-        diode = self.diode_nets()
+        refs = self.mirror_refs()
         signal = self._signal_reach()
         # a node is "driven from a stage below" (so a device with its source there is a
         # cascode, not a common-gate stage) when a transistor whose gate or source carries
@@ -227,7 +240,10 @@ class Structure:
                 g, s, dr = (d.pins["g"], d.pins["s"], d.pins["d"]) if d.is_mos else (d.pins["b"], d.pins["e"],
                                                                                      d.pins["c"])
                 if g != dr and dr not in self.rails:
-                    weight = 0 if g in diode else 1
+                    # a copy of a mirror reference (same polarity and source as the diode) moves
+                    # the current over, it is not a new stage; any other device on a diode
+                    # net (e.g. the next stage after a diode load) is
+                    weight = 0 if d.is_mos and (d.label, s) in refs.get(g, ()) else 1
                     edges.setdefault(g, []).append((dr, weight, d, "mirror" if weight == 0 else "cs"))
                 if s not in self.rails and dr not in self.rails and s != dr:
                     weight = 0 if s in drains else 1
@@ -351,6 +367,8 @@ class Structure:
                     continue
                 if dev.label == "r" and (set(dev.nets) - {net}) & self.rails:
                     found.add("resistor")
+                elif dev.is_mos and dev.diode_connected and role == "s" and dev.pins["d"] in self.rails:
+                    found.update({"diode", f"{dev.label}_diode"})
                 elif dev.is_mos and dev.diode_connected and role in ("d", "g") and dev.label != amp.label:
                     found.update({"diode", f"{dev.label}_diode"})
                 elif dev.is_mos and dev.diode_connected and role in ("d", "g") and dev.label == amp.label \

@@ -284,3 +284,17 @@ def test_supply_and_ground_ports_by_the_designers_names() -> None:
     v = judge(text, (io, CS_REQS[:4]))
     assert v.success, v.summary_line()
     assert judge(CS_GOOD, (io, CS_REQS[:4])).success  # the usual vdd/gnd spelling maps onto the roles
+
+
+def test_diode_loaded_stage_drives_the_next_stage_and_nmos_diode_to_vdd_is_a_load() -> None:
+    io = iface(("Vin", "signal_in"), ("Vout", "out"))
+    two = subckt("Vin Vout", "M1 s1 s1 vdd vdd pch W=4u L=1u\nM2 s1 Vin gnd gnd nch W=10u L=1u\n"
+                             "R1 vdd Vout 22.5k\nM3 Vout s1 gnd gnd nch W=10u L=1u")
+    v = judge(two, (io, (R("n", "stage_count", count=2), R("l1", "load_type", load="pmos_diode", stage=1),
+                         R("l2", "load_type", load="resistor", stage=2))))
+    assert v.success, v.summary_line()
+    nload = subckt("Vin Vout", "M1 Vout Vin gnd gnd nch W=10u L=1u\nM2 vdd vdd Vout gnd nch W=2u L=1u")
+    v = judge(nload, (io, (R("l", "load_type", load="nmos_diode"), R("d", "structure", feature="diode_connected",
+                                                                     device="nmos"),
+                           R("f", "family", family="amplifier", variant="common_source"))))
+    assert v.success, v.summary_line()
