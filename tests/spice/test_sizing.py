@@ -104,3 +104,15 @@ def test_sky130_corners_move_the_figures_the_right_way(ngspice_bin):
     ff, ss = ev.per_corner["ff/27C"], ev.per_corner["ss/27C"]
     assert ff["gbw_hz"] > ss["gbw_hz"] > 1e6  # fast devices: more gm at the same bias current
     assert ev.worst == "ss/27C" or ev.cost == 0.0
+
+
+@pytest.mark.ngspice
+def test_bench_sizing_compares_methods_at_equal_budget(cli, tmp_path, ngspice_bin):
+    res = cli("bench", "sizing", "--seeds", "1", "--budget", "40", "--json", "--out", tmp_path / "b")
+    assert res.code == 0, res.stderr
+    summary = json.loads(res.stdout)
+    tpe, rnd = summary["per_problem"]["generic_two_stage/tpe"], summary["per_problem"]["generic_two_stage/random"]
+    assert tpe["runs"] == rnd["runs"] == 1
+    assert all(r["evaluations"] <= 40 for r in summary["runs"])
+    for row in (tpe, rnd):  # every claimed success survives a fresh re-simulation
+        assert row["false_successes"] == 0 and row["confirmed"] == row["successes"]
