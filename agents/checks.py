@@ -557,8 +557,13 @@ def judge_check(text: str, request) -> tuple[CheckResult, Any]:
         lines.append(f"requirement {res.id} [{req.describe() if req else res.kind}]{quoted} {res.status}: "
                      f"{res.detail}")
     lines += [f"design problem: {p}" for p in verdict.problems]
-    figs = {f"req:{r.id}": float(r.figure) for r in verdict.results
-            if isinstance(r.figure, (int, float)) and not isinstance(r.figure, bool)}
+    figs: dict[str, float] = {}
+    for r in verdict.results:
+        if isinstance(r.figure, (int, float)) and not isinstance(r.figure, bool):
+            figs[f"req:{r.id}"] = float(r.figure)
+            req = by_id.get(r.id)
+            if req is not None and req.kind == "target":  # the figure under its own name (gain_db, pm_deg ...)
+                figs.setdefault(str(req.params["figure"]), float(r.figure))
     passed = sum(r.passed for r in verdict.results)
     if verdict.failures or verdict.problems or not verdict.results:
         detail = (f"{passed}/{len(verdict.results)} requirements pass; " + "; ".join(lines)) if lines else \

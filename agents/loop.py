@@ -308,30 +308,45 @@ def _plan_with_judge(req, outcome: Outcome, *, model_file: str | None, rounds: i
     from chipsmith.agents import planner
     from chipsmith.agents.checks import Proof, judge_check
 
-    plan = getattr(planner, "plan", None)
+    plan = getattr(planner, "plan_request", None) or getattr(planner, "plan", None)
     if plan is None:
         return None
     feedback: tuple[str, ...] = ()
+    seen: set[str] = set()
+    index = len(outcome.rounds)
+    rounds += index
     try:
-        candidates = plan(req, model_file=model_file, feedback=feedback)
-        for index, design in enumerate(candidates, 1):
-            text = design.netlist_text(req.text[:70])
-            check, verdict = judge_check(text, req)
-            proof = Proof((check,), design, simulations=verdict.simulations, seconds=verdict.seconds,
-                          blocks=tuple(design.blocks), verdict=verdict)
-            outcome.rounds.append(Round(index, proof, text, f"planner candidate {design.variant}",
-                                        "" if check.passed else check.detail))
-            outcome.log(f"## Round {index} (requirement planner, `{design.kind}`/`{design.variant}`)\n\n"
-                        f"{_check_table(proof)}\n")
-            if on_round:
-                on_round(f"round {index}: {design.variant}")
-            if outcome.proof is None or check.passed or \
-                    sum(r.passed for r in verdict.results) > sum(r.passed for r in outcome.proof.verdict.results):
-                outcome.proof, outcome.design, outcome.text = proof, design, text
-            if check.passed or index >= rounds:
+        for _ in range(3):  # passes: the judge's failures of the best candidate go back to the planner
+            fresh = 0
+            for design in plan(req, model_file=model_file, feedback=feedback):
+                text = design.netlist_text(req.text[:70])
+                if text in seen:
+                    continue
+                seen.add(text)
+                fresh += 1
+                index += 1
+                check, verdict = judge_check(text, req)
+                proof = Proof((check,), design, simulations=verdict.simulations, seconds=verdict.seconds,
+                              blocks=tuple(design.blocks), verdict=verdict)
+                outcome.rounds.append(Round(index, proof, text, f"planner candidate {design.variant}",
+                                            "" if check.passed else check.detail))
+                outcome.log(f"## Round {index} (requirement planner, `{design.kind}`/`{design.variant}`)\n\n"
+                            + (f"Feedback given to the planner: {'; '.join(feedback)}\n\n" if feedback else "")
+                            + f"{_check_table(proof)}\n")
+                if on_round:
+                    on_round(f"round {index}: {design.variant}")
+                if outcome.proof is None or check.passed or \
+                        sum(r.passed for r in verdict.results) > \
+                        sum(r.passed for r in outcome.proof.verdict.results):
+                    outcome.proof, outcome.design, outcome.text = proof, design, text
+                if check.passed or index >= rounds:
+                    break
+            if outcome.proof is None or outcome.proof.passed or index >= rounds or not fresh:
                 break
+            feedback = tuple(ln for ln in outcome.proof.results[0].detail.split("; ") if ln.startswith("requirement"))
     except ChipsmithError as exc:
         outcome.log(f"requirement planner: {exc.one_line()}\n")
+        outcome.reason = f"no design: {exc.one_line()}"
         return None if outcome.proof is None else False
     except NotImplementedError as exc:
         outcome.log(f"requirement planner: {exc}\n")
@@ -387,20 +402,7 @@ def synthesize_request(request: "str | Spec | Mapping", *, inputs: Sequence[str]
     if mode == "expert":
         if family_of(req)[0] is None:
             raise InputError(f"cannot tell which circuit {req.text[:60]!r} asks for", where="request")
-        planned = _plan_with_judge(req, outcome, model_file=model_file, rounds=max(12, rounds * 2),
-                                   on_round=on_round)
-        if planned:
-            outcome.success = True
-        elif spec is not None:
-            saved = (outcome.design, outcome.proof, outcome.text, list(outcome.rounds))
-            run_expert(spec, outcome, rounds=max(12, rounds * 2), on_round=on_round)
-            if not outcome.success and saved[1] is not None and outcome.proof is not None and \
-                    outcome.proof.verdict is None:
-                outcome.design, outcome.proof, outcome.text = saved[:3]
-        else:
-            outcome.reason = f"no design: {refusal}"
-            if outcome.proof is not None:
-                outcome.reason = _verdict_reason(outcome.proof) or outcome.reason
+        _expert(req, spec, refusal, outcome, model_file=model_file, rounds=max(12, rounds * 2), on_round=on_round)
     elif llm is None:
         raise InputError(f"backend {backend} needs an LLM client", fix="pass llm=make_backend(...)")
     elif mode == "hybrid":
@@ -413,6 +415,40 @@ def synthesize_request(request: "str | Spec | Mapping", *, inputs: Sequence[str]
         outcome.reason = _verdict_reason(outcome.proof) if outcome.proof else "no design was produced"
     outcome.tokens = int(getattr(llm, "tokens", 0) or 0) if llm else 0
     return finish(outcome, start)
+
+
+def _expert(req, spec: Spec | None, refusal: str, outcome: Outcome, *, model_file: str | None, rounds: int,
+            on_round: Callable[[str], None] | None) -> None:
+    """The kind generators with their sizing loop first (their own checks, then the judge,
+    drive each round), then the requirement-driven planner when no kind fits or the judge
+    refused every sized design. The best judged attempt is kept."""
+    kind_attempt = None
+    if spec is not None:
+        run_expert(spec, outcome, rounds=rounds, on_round=on_round)
+        if outcome.success:
+            return
+        kind_attempt = (outcome.design, outcome.proof, outcome.text, outcome.reason)
+        outcome.design = outcome.proof = outcome.text = None
+    outcome.reason = ""
+    planned = _plan_with_judge(req, outcome, model_file=model_file, rounds=rounds, on_round=on_round)
+    if planned:
+        outcome.success = True
+        return
+    planner_says = outcome.reason[len("no design: "):] if outcome.reason.startswith("no design: ") else ""
+    if kind_attempt is not None and (planned is None or _judged(kind_attempt[1]) >= _judged(outcome.proof)):
+        outcome.design, outcome.proof, outcome.text, outcome.reason = kind_attempt
+        return
+    if outcome.proof is not None:
+        outcome.reason = _verdict_reason(outcome.proof)
+        return
+    outcome.reason = "no design: " + "; ".join(x for x in (refusal, planner_says) if x)
+
+
+def _judged(proof) -> int:
+    """How many requirements a proof's judge verdict passed (-1: never judged)."""
+    if proof is None or proof.verdict is None:
+        return -1
+    return sum(r.passed for r in proof.verdict.results)
 
 
 def _verdict_reason(proof) -> str:

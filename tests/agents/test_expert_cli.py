@@ -12,11 +12,6 @@ from chipsmith.agents.examples import EXAMPLES
 
 # (free text, --inputs, --outputs, --bias, expected kind, a figure that must be present)
 CASES = [(e.text, e.inputs, e.outputs, e.bias, e.kind, e.figure) for e in EXAMPLES]
-# requirements the independent judge cannot check yet: the run must refuse (exit 1), so
-# these stay expected failures until the judge learns them
-_JUDGE_PENDING = {"ring_oscillator": "the judge does not count ring stages yet ('5-stage')"}
-CASES = [pytest.param(*c, marks=pytest.mark.xfail(reason=_JUDGE_PENDING[c[4]], strict=False))
-         if c[4] in _JUDGE_PENDING else c for c in CASES]
 
 
 @pytest.mark.parametrize("text,inputs,outputs,bias,kind,figure", CASES,
