@@ -172,8 +172,9 @@ def _prepare(text: str, request: Request, timeout: float) -> tuple[Harness, Stru
     try:
         structure = design_structure(netlist, sub, vdd=vdd_port, inputs=inputs, outputs=outputs, dc_nets=dc,
                                      ground=ground_port)
-    except ChipsmithError as exc:
-        return f"the design cannot be read as a circuit: {exc.one_line()}"[:300]
+    except Exception as exc:  # noqa: BLE001 - an unreadable design fails, it never crashes the judge
+        msg = exc.one_line() if isinstance(exc, ChipsmithError) else f"{type(exc).__name__}: {exc}"
+        return f"the design cannot be read as a circuit: {msg}"[:300]
     return harness, structure
 
 

@@ -17,7 +17,7 @@ import networkx as nx
 import numpy as np
 
 from chipsmith.spice import measure
-from chipsmith.spice.judge_bench import Unverifiable
+from chipsmith.spice.judge_bench import Unverifiable, net
 from chipsmith.spice.requirements import PortRole
 from chipsmith.spice.runner import Tran
 
@@ -604,6 +604,33 @@ def _filter_family(ctx, variant: str | None) -> Result:
     return ok, info.get("corner"), f"response {info['response']}"
 
 
+def _flash_adc(ctx, variant: str | None) -> Result:
+    """Thermometer outputs: on a slow input ramp each output switches once, at thresholds
+    that rise in the order the outputs are listed and are at least 50 mV apart."""
+    h = ctx.h
+    inp = h.main_input()
+    outs = h.interface.names_by_role(PortRole.OUT)
+    if inp is None or len(outs) < 2:
+        return False, None, "a flash ADC needs an input and two or more outputs"
+    t = 200e-6
+    saves = [f"v({net(o)})" for o in outs]
+    res = h.run("adc", lambda: h.deck({inp: f"vjr {{n}} 0 pwl(0 0 {t!r} {h.vdd!r})"}), [Tran(t / 2000, t)],
+                save=saves + [f"v({net(inp)})"])
+    x = np.real(np.asarray(res.tran.get(f"v({net(inp)})")))
+    levels = []
+    for o, sv in zip(outs, saves):
+        y = np.real(np.asarray(res.tran.get(sv)))
+        if y.max() - y.min() < 0.6 * h.vdd:
+            return False, None, f"{o} does not switch over the input ramp"
+        k = np.nonzero(np.diff(np.sign(y - h.vdd / 2)) != 0)[0]
+        levels.append(float(x[k[0]]) if k.size else None)
+    facts = ["thresholds " + ", ".join(f"{o} {v:.3g} V" if v is not None else f"{o} -" for o, v in zip(outs, levels))]
+    problems = []
+    if None in levels or any(b - a < 0.05 for a, b in zip(levels, levels[1:])):
+        problems.append("the outputs do not form a thermometer code in the listed order")
+    return _verdict(problems, facts)
+
+
 def check_family(ctx, family: str, variant: str | None) -> Result:
     if family == "amplifier":
         return _amplifier(ctx, variant)
@@ -629,6 +656,8 @@ def check_family(ctx, family: str, variant: str | None) -> Result:
         return _switch_sh(ctx, family, variant)
     if family == "dac":
         return _dac(ctx, variant)
+    if family == "adc" and variant in (None, "flash"):
+        return _flash_adc(ctx, variant)
     raise Unverifiable(f"the judge has no test for the {family} family")
 
 

@@ -298,3 +298,17 @@ def test_diode_loaded_stage_drives_the_next_stage_and_nmos_diode_to_vdd_is_a_loa
                                                                      device="nmos"),
                            R("f", "family", family="amplifier", variant="common_source"))))
     assert v.success, v.summary_line()
+
+
+def _thermometer(w1n: str, w1p: str) -> str:
+    def buf(k: int, wn: str, wp: str) -> str:
+        return (f"Mn{k} x{k} Vin gnd gnd nch W={wn} L=1u\nMp{k} x{k} Vin vdd vdd pch W={wp} L=1u\n"
+                f"Mm{k} T{k} x{k} gnd gnd nch W=1u L=1u\nMq{k} T{k} x{k} vdd vdd pch W=3u L=1u")
+    return subckt("Vin T1 T2 T3", "\n".join([buf(1, w1n, w1p), buf(2, "1u", "3u"), buf(3, "1u", "40u")]))
+
+
+def test_flash_thermometer_order() -> None:
+    io = iface(("Vin", "signal_in"), ("T1", "out"), ("T2", "out"), ("T3", "out"))
+    reqs = (R("fam", "family", family="adc", variant="flash"),)
+    assert judge(_thermometer("8u", "1u"), (io, reqs)).success
+    assert not judge(_thermometer("1u", "40u"), (io, reqs)).success  # T1 switches with T3: no thermometer
