@@ -424,6 +424,23 @@ def diff_pair(pins: Pins, p: DiffParams) -> Design:
                   model_file=p.model_file, params=params_dict(p))
 
 
+# --- digital buffer ---------------------------------------------------------------------------------
+
+def digital_buffer(pins: Pins, vdd: float = 1.8, model_file: str | None = None) -> Design:
+    """Two CMOS inverters in series (the second one wider): a non-inverting logic buffer."""
+    (inp,), (out,) = _one_in_one_out(pins, "digital buffer")
+    b = Builder()
+    b.block("inverter_1", "CMOS inverter")
+    b.m(net("x"), inp, "vdd", "vdd", "p", 3.5e-6, 0.5e-6, region="any")
+    b.m(net("x"), inp, "gnd", "gnd", "n", 1e-6, 0.5e-6, region="any")
+    b.block("inverter_2", "CMOS inverter, 4x wider")
+    b.m(out, net("x"), "vdd", "vdd", "p", 14e-6, 0.5e-6, region="any")
+    b.m(out, net("x"), "gnd", "gnd", "n", 4e-6, 0.5e-6, region="any")
+    io = {inp: Port(inp, "voltage_in", 0.0, "V", f"logic input 0..{vdd:g} V"),
+          out: Port(out, "voltage_out", 0.0, "V", "logic output")}
+    return finish("buffer", "two_inverters", b, pins, io, vdd=vdd, model_file=model_file)
+
+
 # --- helpers ---------------------------------------------------------------------------------------------
 
 def _one_in_one_out(pins: Pins, what: str) -> tuple[tuple[str], tuple[str]]:

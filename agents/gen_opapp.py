@@ -196,6 +196,7 @@ def _reference(b: Builder, pins: Pins, vdd: float) -> tuple[float, str]:
 @dataclass(frozen=True)
 class ComparatorParams:
     opamp: OpampParams = OpampParams(itail=20e-6, k2=5.0, cc=0.2e-12)
+    inverting: bool = False       # output low when the signal is above the reference
     vdd: float = 1.8
     model_file: str | None = None
 
@@ -216,6 +217,8 @@ def comparator(pins: Pins, p: ComparatorParams) -> Design:
             plus, minus = ins
         else:
             raise InputError("a comparator needs two inputs, or one input and a reference port")
+    if p.inverting:
+        plus, minus = minus, plus
     b = Builder()
     io: dict[str, Port] = {}
     bias_v = [n for n in pins.bias_v if n != minus]
@@ -234,3 +237,67 @@ def comparator(pins: Pins, p: ComparatorParams) -> Design:
     io[minus] = Port(minus, kind, pins.level(minus), "V", "inverting input / reference")
     io[out] = Port(out, "voltage_out", p.vdd, "V", "logic output, high when + > -")
     return finish("comparator", "two_stage_open_loop", b, pins, io, vdd=p.vdd, model_file=p.model_file)
+
+
+@dataclass(frozen=True)
+class SchmittParams:
+    """Op-amp Schmitt trigger: hysteresis width (V) about the reference; inverting or not."""
+
+    hysteresis: float = 0.3
+    inverting: bool = True
+    center: float | None = None   # reference level (V) of an internal divider; None: mid-rail
+    r: float = 100e3
+    opamp: OpampParams = OpampParams(itail=20e-6, k2=5.0, cc=0.2e-12)
+    vdd: float = 1.8
+    model_file: str | None = None
+
+
+def schmitt(pins: Pins, p: SchmittParams) -> Design:
+    """Positive feedback around an open-loop op-amp, thresholds Vr +- width/2 (rail-to-rail output).
+
+    Inverting: input on the - input, + input = Vr + beta (out - Vr), beta = width / vdd.
+    Non-inverting: input through R1 into the + input, R2 from there to the output, - input at
+    Vr: thresholds Vr -+ (R1/R2) vdd/2, so R1/R2 = width / vdd.
+    """
+    (inp,), (out,) = _single(pins)
+    if not 0.01 <= p.hysteresis <= 0.8 * p.vdd:
+        raise InputError(f"a hysteresis of {p.hysteresis:g} V is out of range for a {p.vdd:g} V swing")
+    b = Builder()
+    if p.center is not None and not pins.by(REFERENCE):
+        if not 0.6 <= p.center <= p.vdd - 0.3:
+            raise InputError(f"a Schmitt reference at {p.center:.3g} V is outside the op-amp's input range")
+        vr, vr_net = p.center, net("vr")
+        b.block("reference_divider", f"reference {p.center:.3g} V")
+        b.r("vdd", vr_net, 40e3 * (p.vdd - p.center) / p.vdd)
+        b.r(vr_net, "gnd", 40e3 * p.center / p.vdd)
+        b.c(vr_net, "gnd", 10e-12)
+    else:
+        vr, vr_net = _reference(b, pins, p.vdd)
+    ratio = p.hysteresis / p.vdd
+    if p.inverting:
+        b.block("positive_feedback_divider", f"beta {ratio:.3g}: thresholds {vr:.3g} V +- {p.hysteresis / 2:.3g} V")
+        b.r(out, net("p"), p.r * (1 - ratio) / ratio)
+        b.r(net("p"), vr_net, p.r)
+        plus, minus = net("p"), inp
+    else:
+        b.block("positive_feedback", f"R1/R2 {ratio:.3g}: thresholds {vr:.3g} V -+ {p.hysteresis / 2:.3g} V")
+        b.r(inp, net("p"), p.r * ratio)
+        b.r(net("p"), out, p.r)
+        plus, minus = net("p"), vr_net
+    bias_v, bias_i = _opamp_pins(pins)
+    io: dict[str, Port] = {}
+    op = replace(p.opamp, vdd=p.vdd, model_file=p.model_file)
+    _core(b, bias_v, io, bias_i, plus, minus, net("o1"), op, mos_params(p.model_file, "nch"),
+          mos_params(p.model_file, "pch"), level=pins.level)
+    if bias_v or bias_i:
+        raise InputError(f"a Schmitt trigger has no use for bias port(s) {', '.join(bias_v + bias_i)}")
+    b.block("output_buffers", "two inverters: rail-to-rail output (the feedback sees full swing)")
+    for a, y in ((net("o1"), net("o2")), (net("o2"), out)):
+        b.m(y, a, "vdd", "vdd", "p", 3e-6, 0.5e-6, region="any")
+        b.m(y, a, "gnd", "gnd", "n", 1e-6, 0.5e-6, region="any")
+    io[inp] = Port(inp, "voltage_in", vr, "V")
+    io[out] = Port(out, "voltage_out", 0.0 if p.inverting else p.vdd, "V", "logic output")
+    for name in pins.by(REFERENCE):
+        io[name] = Port(name, "bias", vr, "V", "threshold centre")
+    return finish("schmitt", "opamp_inverting" if p.inverting else "opamp_non_inverting", b, pins, io, vdd=p.vdd,
+                  model_file=p.model_file, params={"hysteresis": p.hysteresis})

@@ -58,13 +58,15 @@ def _inverter(b: Builder, a: str, y: str, wn: float, l: float, *, top: str = "vd
 
 
 def oscillator(pins: Pins, p: OscParams) -> Design:
-    if len(pins.outputs) != 1:
-        raise InputError("an oscillator has one output port", fix="give one out port")
+    diff_out = pins.diff_out if p.family == "lc" else None
+    if len(pins.outputs) != 1 and not diff_out:
+        raise InputError("an oscillator has one output port" + (" (or, LC, a differential pair)" if p.family == "lc"
+                         else ""), fix="give one out port")
     extra = pins.by("signal_in", "diff_in_p", "diff_in_n", "control", "clock")
     if extra:
         raise InputError(f"a free-running {p.family} oscillator has no use for input port(s) {', '.join(extra)}",
                          fix="drop them, or ask for a VCO when one is a control input")
-    out = pins.outputs[0]
+    out = diff_out[0] if diff_out else pins.outputs[0]
     b = Builder()
     io: dict[str, Port] = {}
     m_n, m_p = mos_params(p.model_file, "nch"), mos_params(p.model_file, "pch")
@@ -136,29 +138,45 @@ def oscillator(pins: Pins, p: OscParams) -> Design:
         b.c(net("n"), vr, c)
         opamp(net("p"), net("n"), out)
     else:  # lc
-        lval = 10e-9
+        lval = min(10e-6, max(1e-9, 10e-9 * 1e9 / f))  # ~ 60 ohm reactance: Q ~ 30 with 2 ohm
         ctot = 1 / ((2 * math.pi * f) ** 2 * lval)
-        cpar = 30e-15
-        if ctot <= cpar:
-            raise InputError(f"an LC oscillator at {f:.3g} Hz needs under {cpar * 1e15:.0f} fF with 10 nH")
-        b.block("lc_tanks", f"10 nH and {ctot * 1e12:.3g} pF per side; the output is one tank")
-        sides = (out, net("b"))
-        for side in sides:
-            b.ind("vdd", side, lval)
-            b.c(side, "gnd", ctot - cpar)
+        cpar = 0.7e-12  # the pair's and the tail's capacitance on each tank (measured at 1 GHz)
+        if ctot <= 1.5 * cpar:
+            raise InputError(f"an LC oscillator at {f:.3g} Hz needs under {1.5 * cpar * 1e12:.2g} pF per tank",
+                             fix="ask for a lower frequency")
+        b.block("lc_tanks", f"{lval * 1e9:.3g} nH and {ctot * 1e12:.3g} pF per side; the outputs are the tanks")
+        sides = diff_out or (out, net("b"))
+        for k, side in enumerate(sides):
+            # a 2-ohm winding resistance (Q ~ 30 at 1 GHz): real, and it keeps the transient from
+            # zero initial conditions solvable
+            b.r("vdd", net(f"lw{k}"), 2.0)
+            b.ind(net(f"lw{k}"), side, lval)
+            # 2 % mismatch between the sides: a perfectly symmetric pair started from zero
+            # stays balanced forever in simulation (a real one starts from noise)
+            b.c(side, "gnd", (ctot - cpar) * (1.0 + 0.02 * k))
         b.block("cross_coupled_pair", "NMOS pair, each gate on the other drain: negative resistance")
         b.m(sides[0], sides[1], net("t"), "gnd", "n", 20e-6, 0.5e-6, region="any")
         b.m(sides[1], sides[0], net("t"), "gnd", "n", 20e-6, 0.5e-6, region="any")
-        b.block("tail_source", "tail current from a resistor-biased mirror")
-        b.m(net("nb"), net("nb"), "gnd", "gnd", "n", 10e-6, 1e-6)
-        b.r("vdd", net("nb"), 20e3)
-        b.m(net("t"), net("nb"), "gnd", "gnd", "n", 40e-6, 1e-6)
+        b.block("tail_source", "tail current source")
+        b.c(net("t"), "gnd", 20e-15)
+        if bias_v:
+            gate = bias_v.pop(0)
+            vb = pins.level(gate)
+            if vb - m_n.vto < 0.1:
+                raise InputError(f"tail bias {gate} at {vb:g} V cannot turn the tail on")
+            io[gate] = Port(gate, "bias", vb, "V", "tail current-source gate voltage")
+            b.m(net("t"), gate, "gnd", "gnd", "n", m_n.wl(400e-6, vb - m_n.vto, 0.5) * 1e-6, 1e-6)
+        else:
+            b.m(net("nb"), net("nb"), "gnd", "gnd", "n", 10e-6, 1e-6)
+            b.r("vdd", net("nb"), 20e3)
+            b.m(net("t"), net("nb"), "gnd", "gnd", "n", 40e-6, 1e-6)
     if bias_v or bias_i:
         raise InputError(f"a {p.family} oscillator has no use for bias port(s) {', '.join(bias_v + bias_i)}")
     refs = pins.by(REFERENCE)
     if refs and not uses_ref:
         raise InputError(f"a {p.family} oscillator has no use for reference port {refs[0]}")
-    io[out] = Port(out, "voltage_out", p.vdd / 2, "V", f"oscillates at about {f:.4g} Hz")
+    for o in (diff_out or (out,)):
+        io[o] = Port(o, "voltage_out", p.vdd if p.family == "lc" else p.vdd / 2, "V", f"oscillates at about {f:.4g} Hz")
     kind = "ring_oscillator" if p.family == "ring" else f"oscillator_{p.family}"
     return finish(kind, p.family, b, pins, io, vdd=p.vdd, model_file=p.model_file,
                   params={"frequency_hz": f, "cload": p.cload, "r": p.r})
@@ -187,6 +205,10 @@ def vco(pins: Pins, p: VcoParams) -> Design:
     if extra:
         raise InputError(f"a VCO has no use for port(s) {', '.join(extra)}")
     m_n, m_p = mos_params(p.model_file, "nch"), mos_params(p.model_file, "pch")
+    k = 1.0
+    if p.frequency_hz and p.frequency_hz > 100e6 and p.stages == 5:
+        p = replace(p, stages=3)
+        k = 3.0  # starving devices three times the bias devices: three times the current
     b = Builder()
     b.block("control_to_current", "floor resistor + degenerated NMOS: current rises with the control voltage")
     pd, nd = net("pd"), net("nd")
@@ -205,9 +227,9 @@ def vco(pins: Pins, p: VcoParams) -> Design:
     b.block(f"current_starved_ring_{n}", "inverters between a PMOS source and an NMOS sink")
     for i in range(n):
         top, bot = net(f"t{i}"), net(f"u{i}")
-        b.m(top, pd, "vdd", "vdd", "p", 8e-6, 1e-6)
-        b.m(bot, nd, "gnd", "gnd", "n", 3e-6, 1e-6)
-        _inverter(b, nodes[i - 1], nodes[i], 1e-6, 0.5e-6, top=top, bottom=bot)
+        b.m(top, pd, "vdd", "vdd", "p", 8e-6 * k, 1e-6)
+        b.m(bot, nd, "gnd", "gnd", "n", 3e-6 * k, 1e-6)
+        _inverter(b, nodes[i - 1], nodes[i], 1e-6 * k, 0.5e-6, top=top, bottom=bot)
         b.c(nodes[i], "gnd", p.cload)
         b.c(top, "vdd", 2e-15)  # junction capacitance the level-1 cards leave out: every node
         b.c(bot, "gnd", 2e-15)  # needs some for a transient from zero initial conditions

@@ -46,6 +46,9 @@ class Reading:
     targets: Mapping[str, tuple[str, float]]   # figure -> (op, value)
     conditions: Mapping[str, float]
     vdd: float
+    named: tuple[tuple[str, float | None], ...] = ()
+    hysteresis: float | None = None
+    thresholds: Mapping[str, float] = None  # direction (rising/falling/any) -> volts
 
 
 def read(request) -> Reading:
@@ -55,6 +58,9 @@ def read(request) -> Reading:
     relation = filt = osc = None
     targets: dict[str, tuple[str, float]] = {}
     conditions: dict[str, float] = {}
+    named: list[tuple[str, float | None]] = []
+    hyst_bounds: list[tuple[str, float]] = []
+    thresholds: dict[str, float] = {}
     for r in request.requirements:
         p = r.params
         if r.kind == "family":
@@ -66,6 +72,9 @@ def read(request) -> Reading:
         elif r.kind == "structure":
             key = p["feature"] + (f":{p['device']}" if p.get("device") else "")
             (features if p.get("present", True) else absent).add(key)
+        elif r.kind == "device_count":
+            if p["device"] in ("mosfet", "transistor") and p.get("max") is not None and p["max"] <= 4:
+                features.add("mosfet:4")
         elif r.kind == "input_type":
             input_device = p["device"]
         elif r.kind == "polarity":
@@ -80,12 +89,33 @@ def read(request) -> Reading:
             control = p["control"]
         elif r.kind == "target":
             targets[p["figure"]] = (p["op"], float(p["value"]))
+        elif r.kind == "hysteresis":
+            hyst_bounds.append((p["op"], float(p["value"])))
+        elif r.kind == "threshold":
+            thresholds[p.get("direction", "any")] = float(p["value"])
+        elif r.kind == "named_component":
+            named.append((str(p["name"]), p.get("value")))
         elif r.kind == "condition":
             key = p["name"] + (f":{p['port']}" if p.get("port") else "")
             conditions[key] = float(p["value"])
     vdd = request.supply_voltage or 1.8
     return Reading(family, variant, stages, loads, frozenset(features), frozenset(absent), input_device, polarity,
-                   relation, filt, osc, control, targets, conditions, vdd)
+                   relation, filt, osc, control, targets, conditions, vdd, tuple(named), _width(hyst_bounds),
+                   thresholds)
+
+
+def _width(bounds: list[tuple[str, float]]) -> float | None:
+    """One hysteresis width inside every stated bound (the middle of a range)."""
+    if not bounds:
+        return None
+    exact = [v for op, v in bounds if op in ("~", "==")]
+    if exact:
+        return exact[0]
+    lo = max((v for op, v in bounds if op == ">="), default=None)
+    hi = min((v for op, v in bounds if op == "<="), default=None)
+    if lo is not None and hi is not None:
+        return 0.5 * (lo + hi)
+    return lo * 1.3 if lo is not None else hi * 0.7
 
 
 def pins_of(request, rd: Reading) -> Pins:
@@ -119,19 +149,21 @@ def plan(request, *, model_file: str | None = None, feedback: tuple[str, ...] = 
             from chipsmith.agents.gen_base import flip, mirrored_pins
 
             for design in builder(rd, mirrored_pins(pins), model_file):
-                yield flip(design, pins, model_file)
+                yield name_components(flip(design, pins, model_file), request)
         elif rd.input_device in ("npn", "pnp"):
             raise PlanningError(f"{rd.input_device.upper()} input devices are not built (MOSFET designs only)")
         else:
-            yield from builder(rd, pins, model_file)
+            for design in builder(rd, pins, model_file):
+                yield name_components(design, request)
     except InputError as exc:
         raise PlanningError(exc.message, where=exc.where, fix=exc.fix) from exc
 
 
 def _family(rd: Reading, pins: Pins) -> str:
     if rd.family:
-        if rd.family == "oscillator" and (rd.control or pins.by(CONTROL)):
-            return "vco"
+        if rd.family == "oscillator" and (rd.control or pins.by(CONTROL) or
+                                          (rd.variant in (None, "ring") and pins.bias_v)):
+            return "vco"  # a ring whose starving bias (or control) is a port: current-starved ring
         return rd.family
     if rd.filter:
         return "filter"
@@ -297,7 +329,9 @@ def _opamp(rd: Reading, pins: Pins, model_file: str | None) -> Iterator[Design]:
 
     v = rd.variant
     if v in ("one_stage", "ota") or rd.stages == 1:
-        yield A.diff_pair(pins, A.DiffParams(load="mirror", vdd=rd.vdd, model_file=model_file))
+        tail = _current_budget(rd, 2)
+        yield A.diff_pair(pins, A.DiffParams(load="mirror", tail=min(80e-6, tail or 80e-6), vdd=rd.vdd,
+                                             model_file=model_file))
         return
     if v not in (None, "two_stage") or (rd.stages not in (None, 2)):
         raise PlanningError(f"an op-amp of variant {v or rd.stages} is not built by the composition planner yet")
@@ -397,9 +431,13 @@ def _filter(rd: Reading, pins: Pins, model_file: str | None) -> Iterator[Design]
     order = int(f.get("order") or (2 if response in ("bandpass", "bandstop") else 1))
     impl = f.get("implementation")
     options = [impl == "active"] if impl else [False, True]
+    r = 100e3
+    for req in rd.named:
+        if req[0].lower() in ("r", "r1", "r_1") and req[1]:
+            r = float(req[1])  # the request fixes the (first) resistor; the capacitor follows
     for active in options:
         yield F.filter_design(pins, F.FilterParams(response=response, corner_hz=float(corner), order=order,
-                                                   active=active, vdd=rd.vdd, model_file=model_file))
+                                                   active=active, r=r, vdd=rd.vdd, model_file=model_file))
 
 
 def _oscillator(rd: Reading, pins: Pins, model_file: str | None) -> Iterator[Design]:
@@ -434,7 +472,15 @@ _BUILDERS = {"amplifier": _amplifier, "opamp": _opamp, "opamp_app": _opamp_app, 
 
 
 def _buffer_alias(rd: Reading, pins: Pins, model_file: str | None) -> Iterator[Design]:
+    """A buffer is a logic buffer (two inverters) when device counts say so, else a follower first."""
+    from chipsmith.agents.gen_amps import digital_buffer
+
+    logic = "mosfet:4" in rd.features
+    if logic:
+        yield digital_buffer(pins, rd.vdd, model_file)
     yield from _amplifier(replace(rd, variant="common_drain"), pins, model_file)
+    if not logic:
+        yield digital_buffer(pins, rd.vdd, model_file)
 
 
 _BUILDERS["buffer"] = _buffer_alias
@@ -447,7 +493,15 @@ def _comparator(rd: Reading, pins: Pins, model_file: str | None) -> Iterator[Des
 
     if rd.variant == "latched":
         raise PlanningError("a latched comparator is not built yet", fix="ask for a continuous comparator")
-    yield P.comparator(pins, P.ComparatorParams(vdd=rd.vdd, model_file=model_file))
+    params = P.ComparatorParams(vdd=rd.vdd, model_file=model_file, inverting=rd.polarity == "inverting")
+    refs = pins.by(REFERENCE) or pins.bias_v
+    if refs and pins.level(refs[0]) < 0.75 and rd.input_device != "nmos":
+        # an NMOS pair does not work this close to ground: the complementary (PMOS-input) circuit
+        from chipsmith.agents.gen_base import flip, mirrored_pins
+
+        yield flip(P.comparator(mirrored_pins(pins), params), pins, model_file)
+    else:
+        yield P.comparator(pins, params)
 
 
 def _bridge(pins: Pins, kind: str, inputs: tuple[str, ...], outputs: tuple[str, ...], rd: Reading,
@@ -505,10 +559,28 @@ def _single_io(pins: Pins, what: str) -> tuple[tuple[str], tuple[str]]:
 
 
 def _schmitt(rd: Reading, pins: Pins, model_file: str | None) -> Iterator[Design]:
-    if rd.variant == "non_inverting":
-        raise PlanningError("a non-inverting Schmitt trigger is not built yet", fix="ask for the CMOS (inverting) one")
+    from chipsmith.agents import gen_opapp as P
+
     ins, outs = _single_io(pins, "Schmitt trigger")
+    width, center = rd.hysteresis, None
+    inverting = rd.variant != "non_inverting" and rd.polarity != "non_inverting"
+    th = rd.thresholds or {}
+    if "rising" in th and "falling" in th:
+        width = th["rising"] - th["falling"]
+        if width <= 0:
+            raise PlanningError(f"a Schmitt trigger switching up at {th['rising']:g} V and down at "
+                                f"{th['falling']:g} V has no hysteresis")
+        k = width / rd.vdd
+        center = th["rising"] / (1 + k) if not inverting else th["falling"] / (1 - k)
+    elif "any" in th:
+        center = th["any"]
+    if width is not None or center is not None or not inverting or "feedback" in rd.features \
+            or pins.by(REFERENCE):
+        yield P.schmitt(pins, P.SchmittParams(hysteresis=width or 0.3, inverting=inverting, center=center,
+                                              vdd=rd.vdd, model_file=model_file))
+        return
     yield _bridge(pins, "schmitt", ins, outs, rd, model_file)
+    yield P.schmitt(pins, P.SchmittParams(hysteresis=0.3, inverting=True, vdd=rd.vdd, model_file=model_file))
 
 
 def _inverter(rd: Reading, pins: Pins, model_file: str | None) -> Iterator[Design]:
@@ -529,3 +601,73 @@ def _reference(rd: Reading, pins: Pins, model_file: str | None) -> Iterator[Desi
 
 _BUILDERS.update({"comparator": _comparator, "current_mirror": _mirror, "schmitt": _schmitt, "inverter": _inverter,
                   "bandgap": _reference, "reference": _reference})
+
+
+# --- named components ------------------------------------------------------------------------------
+
+# requested name (lower case, without "_") -> (element letter, rule); rules look at the block an
+# element was written in and at which ports it touches
+_NAMED = {
+    "cc": ("C", "miller"), "cm": ("C", "miller"), "ccomp": ("C", "miller"), "rz": ("R", "miller"),
+    "rd": ("R", "drain"), "rl": ("R", "drain"), "rload": ("R", "drain"), "rc": ("R", "drain"),
+    "rs": ("R", "source"), "rdeg": ("R", "source"), "re": ("R", "source"),
+    "rf": ("R", "feedback"), "rfb": ("R", "feedback"), "r2": ("R", "feedback"),
+    "rin": ("R", "input"), "ri": ("R", "input"), "r1": ("R", "input"), "rg": ("R", "ground_leg"),
+    "cf": ("C", "feedback"), "cfb": ("C", "feedback"), "cin": ("C", "input"), "c1": ("C", "input"),
+    "cl": ("C", "output_cap"), "cout": ("C", "output_cap"),
+}
+
+
+def name_components(design: Design, request) -> Design:
+    """Give the elements the names the request uses (``R1``, ``Rf``, ``Cc`` ...), by role.
+
+    An element already called so is left alone; otherwise the element that plays the role
+    (feedback resistor, Miller capacitor, drain load ...) is renamed, swapping names with
+    an element that already had the wanted one. Names without a known role stay as they are
+    (the judge then says so).
+    """
+    wanted = [(str(r.params["name"]), r.params.get("element")) for r in request.by_kind("named_component")]
+    if not wanted:
+        return design
+    lines = design.body.splitlines()
+    ins = {n.lower() for n in request.interface.names_by_role("signal_in", "diff_in_p", "diff_in_n")}
+    outs = {n.lower() for n in request.interface.names_by_role("out", "diff_out_p", "diff_out_n")}
+    elements = []  # (line index, name, block)
+    block = ""
+    for i, line in enumerate(lines):
+        if line.startswith("* block "):
+            block = line[8:].split(":")[0]
+        elif line.strip() and not line.lstrip().startswith("*"):
+            elements.append((i, line.split()[0], block))
+    names = {e[1].lower() for e in elements}
+
+    def fits(idx: int, blk: str, letter: str, rule: str) -> bool:
+        tokens = lines[idx].split()
+        if tokens[0][0].upper() != letter:
+            return False
+        nodes = {t.lower() for t in tokens[1:3]}
+        rails = {"vdd", "gnd", "0"}
+        return {"miller": "miller" in blk, "drain": blk in ("resistor_load",) or blk.startswith("resistor_load"),
+                "source": blk.startswith("source_degeneration") or blk == "resistor_source_load",
+                "feedback": bool(nodes & outs) and not nodes & rails and not nodes & ins,
+                "input": bool(nodes & ins) and not nodes & outs,
+                "ground_leg": "gnd" in nodes and blk == "resistor_network",
+                "output_cap": bool(nodes & outs) and bool(nodes & rails)}[rule]
+
+    for name, element in wanted:
+        if name.lower() in names:
+            continue
+        rule = _NAMED.get(name.lower().replace("_", ""))
+        if rule is None:
+            continue
+        letter, how = rule
+        hit = next(((i, n) for i, n, blk in elements if fits(i, blk, letter, how)), None)
+        if hit is None:
+            continue
+        idx, old = hit
+        tokens = lines[idx].split()
+        tokens[0] = name
+        lines[idx] = " ".join(tokens)
+        elements = [(i, name if i == idx else n, blk) for i, n, blk in elements]
+        names = {e[1].lower() for e in elements}
+    return replace(design, body="\n".join(lines) + "\n")

@@ -199,3 +199,42 @@ def test_degenerated_stage_hits_an_exact_gain():
 
 def test_bandgap_is_temperature_compensated():
     _first_passing(_request([("Vref", "out")], fam("bandgap"), target("tempco_ppm", "<=", 300.0)))
+
+
+def test_schmitt_thresholds_from_rising_and_falling_levels():
+    design, _ = _first_passing(_request(SISO, fam("schmitt", "non_inverting"),
+                                        ("threshold", {"direction": "rising", "value": 1.2, "tol": 0.1}),
+                                        ("threshold", {"direction": "falling", "value": 0.6, "tol": 0.1})))
+    assert design.variant == "opamp_non_inverting"
+
+
+def test_schmitt_hysteresis_inside_a_range():
+    _first_passing(_request(SISO, fam("schmitt"), ("hysteresis", {"op": ">=", "value": 0.2}),
+                            ("hysteresis", {"op": "<=", "value": 0.6})))
+
+
+def test_comparator_with_a_low_reference_uses_a_pmos_pair():
+    design, _ = _first_passing(_request([("Vin", "signal_in"), ("Vtap", "reference"), ("D", "out")],
+                                        fam("comparator"),
+                                        ("condition", {"name": "ref_voltage_v", "port": "Vtap", "value": 0.45}),
+                                        ("threshold", {"value": 0.45, "tol": 0.05})))
+    assert design.variant.startswith("pmos:")
+
+
+def test_lc_oscillator_with_differential_outputs_and_tail_bias():
+    _first_passing(_request([("OUTP", "diff_out_p"), ("OUTN", "diff_out_n"), ("VBIAS", "bias_v")],
+                            fam("oscillator", "lc"), ("structure", {"feature": "cross_coupled"}),
+                            ("oscillation", {"frequency_hz": 1e9, "tol": 0.3})))
+
+
+def test_components_get_the_names_the_request_uses():
+    design, _ = _first_passing(_request(SISO, fam("opamp_app", "inverting"), target("gain_vv", "~", 3.0, tol=0.1),
+                                        ("named_component", {"name": "Rin", "element": "resistor"}),
+                                        ("named_component", {"name": "Rf", "element": "resistor"})))
+    assert {"Rin", "Rf"} <= {line.split()[0] for line in design.body.splitlines() if line.strip()}
+
+
+def test_digital_buffer_of_two_inverters():
+    _first_passing(_request([("D", "signal_in"), ("Q", "out")], fam("buffer"),
+                            ("device_count", {"device": "mosfet", "min": 4, "max": 4}),
+                            ("polarity", {"sense": "non_inverting"})))
