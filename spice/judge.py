@@ -22,14 +22,14 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
 import numpy as np
 
 from chipsmith.errors import ChipsmithError, InputError
 from chipsmith.spice import measure
-from chipsmith.spice.judge_bench import Harness, Unverifiable, net
+from chipsmith.spice.judge_bench import Harness, Unverifiable
 from chipsmith.spice.judge_structure import Structure, design_structure
 from chipsmith.spice.requirements import (INPUT_ROLES, Interface, PortRole, Request, Requirement)
 
@@ -386,10 +386,6 @@ def _check_linear(ctx: _Context, r: Requirement):
     want = {k: float(v) for k, v in r.params["coefficients"].items()}
     h = ctx.h
     if r.params["output"].lower() != (h.main_output() or "").lower():
-        h_out = r.params["output"]
-    else:
-        h_out = None
-    if h_out is not None:
         raise Unverifiable("linear relations are measured on the main output only")
     coefs, y0, base_sum = h.linear_coefficients(list(want))
     rel = float(r.params.get("rel_tol", 0.1))

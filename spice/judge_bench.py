@@ -59,15 +59,6 @@ class Harness:
                 return float(p["value"])
         return None
 
-    def design_port(self, name: str) -> str:
-        """The design's port that an interface port maps to (supply/ground -> vdd/gnd)."""
-        role = self.interface.role_of(name)
-        if role is PortRole.SUPPLY and name.lower() not in self.port_order:
-            return "vdd"
-        if role is PortRole.GROUND and name.lower() not in self.port_order:
-            return "gnd"
-        return name.lower()
-
     @property
     def inputs(self) -> list[str]:
         return [p.name for p in self.interface.by_role(PortRole.SIGNAL_IN)]
@@ -304,14 +295,6 @@ class Harness:
         v = self._out_v(op, out)
         lo, hi = (0.03 * self.vdd, 0.97 * self.vdd) if "," not in out else (-0.97 * self.vdd, 0.97 * self.vdd)
         return math.isfinite(v) and lo < v < hi
-
-    def open_loop(self):
-        res, out, inp, sgn = self.small_signal()
-        return res.ac, out, inp
-
-    def gain(self) -> float:
-        res, out, inp, sgn = self.small_signal()
-        return measure.dc_gain_signed(res.ac, out, inp)
 
     def filter_response(self, inp: str | None = None) -> tuple[np.ndarray, np.ndarray]:
         """|out/in| in dB from 0.01 Hz to 10 GHz with the input at its DC level (no servo:
