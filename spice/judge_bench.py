@@ -53,9 +53,8 @@ class Harness:
     def condition(self, name: str, port: str | None = None) -> float | None:
         for r in self.request.by_kind("condition"):
             p = r.params
-            if p["name"] == name and (port is None or p.get("port") in (None, port)):
-                if port is not None and p.get("port") is not None and p["port"].lower() != port.lower():
-                    continue
+            at = p.get("port")
+            if p["name"] == name and (port is None or at is None or at.lower() == port.lower()):
                 return float(p["value"])
         return None
 
