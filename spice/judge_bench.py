@@ -363,6 +363,10 @@ class Harness:
             if f is not None:
                 return f, amp
             best = (None, max(best[1], amp))
+            if amp >= 0.05 and not f_hint:
+                # it moves on this time scale but not periodically: a longer span would only
+                # simulate millions of fast cycles
+                break
         return best
 
     def op_at(self, vdd: float | None = None, temp: float | None = None, overrides: Mapping[str, str] | None = None,
