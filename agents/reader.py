@@ -141,9 +141,11 @@ FAMILY_RULES: tuple[tuple[str, str, str | None], ...] = (
     (r"binary[- ]weighted[\w -]{0,20}?\bdac\b", "dac", "binary_weighted"),
     (r"current[- ]steering[\w -]{0,20}?\bdac\b", "dac", "current_steering"),
     (r"\bdac\b|digital[- ]to[- ]analog(?: converter)?", "dac", None),
+    (r"(?:flash[- ]?)?adc comparator(?: slice)?|comparator slice", "comparator", None),
+    (r"telescopic[- ](?:style|like|type) (?:\w+[- ]?)*?(?:cascode )?(?:stage|amplifier|amp)", "amplifier", "cascode"),
     (r"gilbert(?:[- ]cell)?(?: mixer| multiplier)?", "mixer", "gilbert"),
-    (r"single[- ]balanced mixer", "mixer", "single_balanced"),
-    (r"passive mixer", "mixer", "passive"),
+    (r"single[- ]balanced (?:\w+ )?mixer", "mixer", "single_balanced"),
+    (r"passive (?:\w+ )?mixer", "mixer", "passive"),
     (r"\bmixer\b", "mixer", None),
     (r"ring[- ]oscillator[- ]based vco|ring vco|\bvco\b[\w -]{0,30}?\bring\b|ring[- ]oscillator vco", "vco", "ring"),
     (r"relaxation vco", "vco", "relaxation"),
@@ -172,7 +174,8 @@ FAMILY_RULES: tuple[tuple[str, str, str | None], ...] = (
     (r"differentiator|differentiating amplifier", "opamp_app", "differentiator"),
     (r"summing amplifier|summing (?:circuit|amp)|\bsummer\b|\badder\b|adding amplifier|inverting summer", "opamp_app",
      "summer"),
-    (r"subtractor|subtracting amplifier|difference amplifier|differential[- ]to[- ]single[- ]ended amplifier",
+    (r"subtractor|subtracting amplifier|\bsubtracts?\b|difference amplifier|differential[- ]to[- ]single[- ]ended "
+     r"(?:difference )?amplifier",
      "opamp_app", "subtractor"),
     (r"transimpedance(?: amplifier)?|\btia\b", "amplifier", "tia"),
     (r"non-?\s?inverting (?:op-?amp )?(?:amplifier|amp|gain stage|configuration|stage)", "opamp_app",
@@ -180,7 +183,7 @@ FAMILY_RULES: tuple[tuple[str, str, str | None], ...] = (
     (r"(?<!non-)(?<!non)(?<!non )\binverting (?:op-?amp )?(?:amplifier|amp|gain stage|configuration|stage)",
      "opamp_app", "inverting"),
     (r"(?:voltage|unity[- ]gain|op-?amp) (?:follower|buffer)|unity[- ]gain (?:amplifier|configuration|stage)|"
-     r"buffer amplifier|(?:output )?follows (?:its|the) input", "buffer", None),
+     r"buffer amplifier|(?:output )?follows (?:its|the) input|^follower\b", "opamp_app", "buffer"),
     (r"wilson(?: current)?(?: mirror)?", "current_mirror", "wilson"),
     (r"widlar(?: current)?(?: mirror| source)?", "current_mirror", "widlar"),
     (r"wide[- ]swing (?:cascode )?(?:current )?mirror", "current_mirror", "wide_swing"),
@@ -192,8 +195,8 @@ FAMILY_RULES: tuple[tuple[str, str, str | None], ...] = (
     (r"\b5t ota\b|five[- ]transistor ota|\bota\b|operational transconductance amplifier", "opamp", "ota"),
     (r"op-?\s?amp|operational amplifier|\bopamp\b", "opamp", None),
     (r"common[- ]gate(?: amplifier| amp| stage)?|\bcg (?:amplifier|amp|stage)", "amplifier", "common_gate"),
-    (r"common[- ]drain(?: amplifier| amp| stage)?|source[- ]follower(?: buffer| amplifier| stage)?", "amplifier",
-     "common_drain"),
+    (r"common[- ]drain(?: amplifier| amp| stage)?|source[- ]follower(?: buffer| amplifier| stage)?|"
+     r"(?:nmos|pmos) follower", "amplifier", "common_drain"),
     (r"common[- ]source(?: amplifier| amp| stage)?|\bcs (?:amplifier|amp|stage)", "amplifier", "common_source"),
     (r"cascode (?:amplifier|amp|stage|gain stage)|cascode", "amplifier", "cascode"),
     (r"differential (?:amplifier|amp|pair|gain stage|stage)|diff[- ]?(?:amp|pair)|long[- ]tailed pair", "amplifier",
@@ -203,7 +206,10 @@ FAMILY_RULES: tuple[tuple[str, str, str | None], ...] = (
     (r"(?:two|three|four|\d)[- ]stage (?:\w+[- ])*?amplifier|multi-?stage amplifier|cascaded amplifier", "amplifier",
      "multistage"),
     (r"\binverter\b|not gate", "inverter", None),
-    (r"transmission gate|analog switch|pass gate", "switch", "transmission_gate"),
+    (r"transmission[- ]gate(?: switch)?|pass gate", "switch", "transmission_gate"),
+    (r"nmos (?:pass )?switch|(?:nmos )?pass transistor switch", "switch", "nmos"),
+    (r"pmos (?:pass )?switch", "switch", "pmos"),
+    (r"analog switch|pass switch", "switch", None),
     (r"\blatch\b", "latch", None),
     (r"current (?:source|sink)(?! load)(?!-load)", "current_source", None),
     (r"amplifier|\bamp\b|gain stage", "amplifier", None),
@@ -274,14 +280,17 @@ _KEYS: dict[str, tuple[tuple[str, str, str], ...]] = {
            "@bias_current", "="),
           (r"(?:output|mirror(?:ed)?|copied|sink|sinks|sunk|copies|copy) current|\biout\b|outputs?|copies|"
            r"mirrors?|sinks?|produces?|generates?", "iout_a", "~")),
-    "V": ((r"(?:power )?supply(?: voltage)?|\bvdd\b|\bvcc\b|powered (?:from|by|at)|rails?|runs? (?:from|on)",
+    "V": ((r"(?<!mid-)(?<!mid )(?<!half the )(?:power )?supply(?: voltage)?|\bvdd\b|\bvcc\b|powered (?:from|by|at)|"
+           r"(?<!mid-)(?<!mid )rails?|runs? (?:from|on)|system|process|technology",
            "@supply", "="),
           (r"(?:output )?swing", "output_swing_v", ">="),
           (r"(?:input[- ]referred )?offset", "offset_v", "<="),
           (r"dropout", "dropout_v", "<="),
           (r"hysteresis(?: window| width| band)?", "@hysteresis", "~"),
-          (r"upper threshold|rising threshold|high threshold|\bvth\+|\bvt\+|trip(?:s)? high", "@threshold_rising", "~"),
-          (r"lower threshold|falling threshold|low threshold|\bvth-|\bvt-|trip(?:s)? low", "@threshold_falling", "~"),
+          (r"upper threshold|rising threshold|high threshold|\bvth\+|\bvt\+|trip(?:s)? high|(?:switch(?:es)?|goes|"
+           r"turns?|flips?) high (?:above|at|when)|high above", "@threshold_rising", "~"),
+          (r"lower threshold|falling threshold|low threshold|\bvth-|\bvt-|trip(?:s)? low|(?:switch(?:es)?|goes|"
+           r"turns?|flips?)? ?low (?:below|at|when)|low below", "@threshold_falling", "~"),
           (r"(?:switching |trip )?thresholds?|trip(?: point)?|switch(?:es|ing)? (?:at|point)", "@threshold", "~"),
           (r"amplitude|peak[- ]to[- ]peak|\bvpp\b|\bpeak\b", "amplitude_v", ">="),
           (r"common[- ]mode|\bvcm\b|\bcm\b", "@input_cm", "="),
@@ -302,7 +311,8 @@ _KEYS: dict[str, tuple[tuple[str, str, str], ...]] = {
           (r"period", "@period", "~")),
     "V/s": ((r"slew(?:[- ]rate)?|\bsr\b", "slew_vps", ">="),),
     "ppm": ((r"temperature coefficient|tempco|\btc\b|drift", "tempco_ppm", "<="),),
-    "V/V": ((r"(?:closed[- ]loop |voltage )?gain|amplif\w*", "gain_vv", "~"),),
+    "V/V": ((r"line regulation|line reg", "line_reg_vpv", "<="),
+            (r"(?:closed[- ]loop |voltage )?gain|amplif\w*", "gain_vv", "~"),),
     "x": ((r"(?:closed[- ]loop |voltage )?gain|amplif\w*", "gain_vv", "~"),),
     "%": ((r"duty(?: cycle)?", "duty", "~"),),
     "bit": ((r"resolution|bits?|\w*", "bits", "=="),),
@@ -428,6 +438,12 @@ class _Reader:
             return
         hits.sort()
         prio, fam, var, s, e = hits[0]
+        if fam == "opamp_app" and var in ("inverting", "non_inverting") and not re.search(r"op-?\s?amp|operational",
+                                                                                         self.low):
+            # "a single-transistor inverting amplifier (common source)": a transistor-level stage
+            stage = next((h for h in hits if h[1] == "amplifier" and h[2] is not None), None)
+            if stage is not None or re.search(r"\bstages?\b|transistor", self.low):
+                prio, fam, var, s, e = stage or (prio, "amplifier", None, s, e)
         # an "X amplifier built around an op-amp": the app wins over its parts; two apps conflict
         self.family, self.variant, self.family_span = fam, var, (s, e)
         self.notes.append(f"family {fam}" + (f"/{var}" if var else "") + f" from '{self.text[s:e]}'")
@@ -471,6 +487,32 @@ class _Reader:
                       ("amplifier", "differential", "multistage"), ("amplifier", "tia", "common_source")}
         return (fam, a, b) in compatible or (fam, b, a) in compatible
 
+    def infer_family(self) -> None:
+        """No circuit named but a linear relation given: the op-amp circuit it describes when
+        that is unambiguous (one input >= 1: non-inverting; negative: inverting or summer;
+        mixed signs: subtractor). A positive gain below 1 names nothing (a divider? a follower?)."""
+        if self.family is not None:
+            return
+        rels = [c for c in self.claims if c.kind == "linear_relation"]
+        if len(rels) != 1:
+            return
+        coefs = list(rels[0].params["coefficients"].values())
+        variant = None
+        if len(coefs) == 1:
+            variant = "non_inverting" if coefs[0] >= 1 else ("inverting" if coefs[0] < 0 else None)
+        elif all(c < 0 for c in coefs):
+            variant = "summer"
+        elif any(c < 0 for c in coefs) and any(c > 0 for c in coefs) and len(coefs) == 2:
+            variant = "subtractor"
+        elif all(c > 0 for c in coefs):
+            variant = "summer"
+        if variant is None:
+            return
+        self.family, self.variant = "opamp_app", variant
+        self.family_span = (rels[0].start, rels[0].end)
+        self.notes.append(f"family opamp_app/{variant} from the relation '{self.text[rels[0].start:rels[0].end]}'")
+        self.claim("family", {"family": "opamp_app", "variant": variant}, rels[0].start, rels[0].end)
+
     def read_stages(self) -> None:
         pat = _COUNT + r"[- ]stages?\b|(\d+|two|three|four) (?:gain |amplifier |amplifying )?stages\b|" \
                        r"(single|one)[- ]stage"
@@ -488,8 +530,8 @@ class _Reader:
                              fix="state the number of gain stages once")
         for n, s, e in counts:
             if self.family == "opamp" and self.variant in (None, "ota") and n in (1, 2, 3):
-                self.variant = {1: "one_stage", 2: "two_stage", 3: "three_stage"}[n] if self.variant is None \
-                    else self.variant
+                if self.variant is None or n > 1:  # "two-stage OTA": OTA as a loose word for op-amp
+                    self.variant = {1: "one_stage", 2: "two_stage", 3: "three_stage"}[n]
             if self.family == "amplifier" and self.variant is None and n > 1:
                 self.variant = "multistage"
             self.claim("stage_count", {"count": int(n)}, s, e)
@@ -594,7 +636,7 @@ class _Reader:
         devices = {"nmos": "nmos", "pmos": "pmos", "transistor": "transistor", "mosfet": "mosfet",
                    "resistor": "resistor", "capacitor": "capacitor", "inductor": "inductor", "bjt": "bjt",
                    "npn": "npn", "pnp": "pnp", "diode": "diode", "nfet": "nmos", "pfet": "pmos", "device": "transistor"}
-        pat = _COUNT + r"[- ](?:(?:nmos|pmos|mos) )?(nmos|pmos|transistors?|mosfets?|resistors?|capacitors?|" \
+        pat = r"(?<![:\d.])" + _COUNT + r"[- ](?:(?:nmos|pmos|mos) )?(nmos|pmos|transistors?|mosfets?|resistors?|capacitors?|" \
                        r"inductors?|bjts?|npns?|pnps?|diodes?|nfets?|pfets?|devices?)\b"
         for m in re.finditer(pat, self.low):
             word, dev = m.group(1), m.group(2).rstrip("s") if m.group(2) not in ("nmos", "pmos") else m.group(2)
@@ -698,22 +740,59 @@ class _Reader:
             self.claim("linear_relation", params, m.start(), m.end())
             for qi in self.qty_in(m.start(), m.end()):
                 self.q_used[qi] = True
-        if self.family in ("opamp_app", "buffer") and not any(c.kind == "linear_relation" for c in self.claims):
-            for m in re.finditer(r"(?:closed[- ]loop |voltage )?gain (?:of |is |=\s*|equal to )?(?:about |exactly )?"
-                                 r"([-+]?\d+(?:\.\d+)?)(?:\s*(?:v/v|x|times))?(?![\d.]|\s*(?:db|decibel))|"
-                                 r"([-+]?\d+(?:\.\d+)?)\s*(?:v/v|x|times)?\s*(?:closed[- ]loop )?gain",
-                                 self.low):
-                g = float(m.group(1) or m.group(2))
-                self._gain_relation(g, m.start(), m.end())
-        elif self.family in ("amplifier", "opamp"):
-            # "a CS amplifier with a gain of 10": the magnitude of the small-signal gain, at least
-            for m in re.finditer(r"(?:voltage |small[- ]signal |dc |low[- ]frequency )?gain (?:of |is |=\s*|above "
-                                 r"|at least |over |greater than )?(?:about |at least )?([-+]?\d+(?:\.\d+)?)"
-                                 r"(?:\s*(?:v/v|x|times))?(?![\d.]|\s*(?:db|decibel|[a-z]))", self.low):
-                g = abs(float(m.group(1)))
-                self.claim("target", {"figure": "gain_vv", "op": ">=", "value": g}, m.start(), m.end())
-                for qi in self.qty_in(m.start(), m.end()):
-                    self.q_used[qi] = True
+        if self.family in ("opamp_app", "buffer", "amplifier", "opamp", "oscillator", "filter", "mixer") or \
+                self.family is None:
+            self.read_gain_phrases()
+
+    _GAIN = re.compile(
+        r"(?:\|gain\||\|a_?v\||(?:(?:overall|total|closed[- ]loop|voltage|small[- ]signal|dc|low[- ]frequency|"
+        r"pass[- ]?band|differential|open[- ]loop)\s+)*gain(?:\s+magnitude)?)(?:\s+(?:of|is|=|:|in the pass ?band|"
+        r"just|set to|should be|must be))*\s*(?P<op>>=|<=|≥|≤|>|<|=|≈|~|at least|at most|above|below|over|under|"
+        r"more than|less than|greater than|no less than|roughly|about|around|approximately|exactly|between)?\s*"
+        r"(?:of\s+)?(?P<v>[-+]?\d+(?:\.\d+)?)(?:\s*(?:v/v|x|times))?(?!\d|\.\d|\s*(?:db|decibel|%|(?:meg|[munpfkgµ])?(?:v|a|w|hz|s|ohms?|f|°|deg)\b))"
+        r"(?:\s+(?P<more>or (?:more|higher|above|better|less|lower|below)))?"
+        r"(?:\s*and\s+(?P<v2>[-+]?\d+(?:\.\d+)?)(?!\d|\.\d|\s*(?:db|decibel|%|(?:meg|[munpfkgµ])?(?:v|a|w|hz|s|ohms?|f|°|deg)\b)))?", re.IGNORECASE)
+
+    def read_gain_phrases(self) -> None:
+        """Unit-less gains: "gain of 10", "|gain| at least 5", "gain > 0.6", "gain between 0.7
+        and 1", "gain roughly 4 (±25%)", "gain 8 or more". Op-amp circuits with one input and
+        an exact gain also get the linear relation."""
+        for m in self._GAIN.finditer(self.low):
+            if any(q.start <= m.start("v") < q.end and q.unit not in ("V/V", "x") for q in self.quantities):
+                continue
+            op_word = (m.group("op") or "").strip()
+            v = float(m.group("v"))
+            v2 = m.group("v2")
+            op = {">=": ">=", "≥": ">=", ">": ">=", "at least": ">=", "above": ">=", "over": ">=",
+                  "more than": ">=", "greater than": ">=", "no less than": ">=",
+                  "<=": "<=", "≤": "<=", "<": "<=", "at most": "<=", "below": "<=", "under": "<=",
+                  "less than": "<=", "roughly": "~", "about": "~", "around": "~", "approximately": "~", "≈": "~",
+                  "~": "~", "exactly": "=", "=": "=", "between": "between"}.get(op_word, "")
+            more = m.group("more") or ""
+            if more:
+                op = ">=" if any(w in more for w in ("more", "higher", "above", "better")) else "<="
+            if op == "between" and v2 is None:
+                continue
+            span = (m.start(), m.end())
+            if op == "between":
+                lo, hi = sorted((abs(v), abs(float(v2))))
+                self.claim("target", {"figure": "gain_vv", "op": ">=", "value": lo}, *span)
+                self.claim("target", {"figure": "gain_vv", "op": "<=", "value": hi}, *span)
+            elif v2 is not None:
+                continue  # "gain 3 and 4": not a phrase the reader knows
+            elif self.family in ("opamp_app", "buffer") and op in ("", "=", "~"):
+                self._gain_relation(v, *span)
+            elif op in ("", "="):
+                # an amplifier's "gain of 10": at least that much (op-amp circuits are exact)
+                self.claim("target", {"figure": "gain_vv", "op": ">=" if self.family != "filter" else "~",
+                                      "value": abs(v), **({"tol": 0.1} if self.family == "filter" else {})}, *span)
+            else:
+                self.claim("target", {"figure": "gain_vv", "op": op, "value": abs(v),
+                                      **({"tol": 0.1} if op == "~" else {})}, *span)
+            if v < 0 and self.family not in ("opamp_app",):
+                self.claim("polarity", {"sense": "inverting"}, *span)
+            for qi in self.qty_in(*span):
+                self.q_used[qi] = True
 
     def _gain_relation(self, g: float, start: int, end: int) -> None:
         ins = self.ports_of(PortRole.SIGNAL_IN, PortRole.DIFF_IN_P)
@@ -736,10 +815,14 @@ class _Reader:
             return
         params: dict[str, Any] = {}
         spans = []
-        for pattern, response in ((r"low[- ]?pass", "lowpass"), (r"high[- ]?pass", "highpass"),
-                                  (r"band[- ]?pass", "bandpass"), (r"band[- ]?(?:stop|reject)|notch", "bandstop"),
+        band = re.search(r"band[- ]?pass|band[- ]?(?:stop|reject)|notch", self.low)
+        for pattern, response in ((r"band[- ]?pass", "bandpass"), (r"band[- ]?(?:stop|reject)|notch", "bandstop"),
+                                  (r"low[- ]?pass", "lowpass"), (r"high[- ]?pass", "highpass"),
                                   (r"all[- ]?pass", "allpass")):
             for m in re.finditer(pattern, self.low):
+                if band and response in ("lowpass", "highpass"):
+                    spans.append((m.start(), m.end()))  # the sections of a band filter
+                    continue
                 if "response" in params and params["response"] != response:
                     raise InputError(f"the request asks for a {params['response']} and a {response} filter at once",
                                      where="request", fix="describe one filter response")
@@ -1020,6 +1103,191 @@ class _Reader:
             else:
                 self.claim("hysteresis", {"op": ">=", "value": 0.01}, *span)
 
+    def read_load_words(self) -> None:
+        """Every "load" word not yet read: the load type named within a few words of it
+        ("a resistor to ground as load", "resistive drain load", "load: active PMOS current
+        source"). A "load" with no type nearby stays unread."""
+        types = ((r"diode[- ]connected|diode", "diode"), (r"current[- ]?mirror|mirror", "mirror"),
+                 (r"current[- ]source|current source|current sink", "current_source"),
+                 (r"\bactive\b", "active"), (r"cascode", "cascode"),
+                 (r"resistor|resistive|\bres\b|\br[ds]\b|\brl\b|\d\s*k\s*(?:ohm|Ω)?", "resistor"))
+        for m in re.finditer(r"\bload(?:s|ed)?\b", self.low):
+            if all(self.used[m.start():m.end()]):
+                continue
+            lo, hi = max(0, m.start() - 34), min(len(self.low), m.end() + 34)
+            # stay inside the clause
+            left = self.low[lo:m.start()]
+            cut = max(left.rfind(";"), left.rfind(". "), left.rfind(", "))
+            if cut >= 0:
+                lo += cut + 1
+            right = self.low[m.end():hi]
+            cuts = [i for i in (right.find(";"), right.find(". "), right.find(", ")) if i >= 0]
+            if cuts:
+                hi = m.end() + min(cuts)
+            window = self.low[lo:hi]
+            if re.search(r"pf|nf|capacit|current (?:of|up to)|\bma\b|\bua\b|regulation", window):
+                continue  # a test load (capacitance, current), read with the quantities
+            for pattern, load in types:
+                t = re.search(pattern, window)
+                if t:
+                    dev = re.search(r"\b(pmos|nmos)\b", window)
+                    if load == "diode" and dev:
+                        load = dev.group(1) + "_diode"
+                        self.claim("structure", {"feature": "diode_connected", "device": dev.group(1)}, lo, hi)
+                    self.claim("load_type", {"load": load}, min(m.start(), lo + t.start()),
+                               max(m.end(), lo + t.end()))
+                    if dev and load in ("current_source", "mirror", "active"):
+                        self.claim("device_count", {"device": dev.group(1), "min": 1}, lo + dev.start(),
+                                   lo + dev.end())
+                    self.consume(lo + t.start(), lo + t.end())
+                    break
+
+    def read_device_words(self) -> None:
+        """Polarity words on the circuit's own devices: "NMOS common-source", "a PMOS source
+        follower", "CG stage (NMOS)", "NMOS input device", "an NMOS cascode", "NMOS tail"."""
+        dev = r"(nmos|pmos|n-?channel|p-?channel)"
+        main = (r"(?:common[- ](?:source|gate|drain)|source[- ]follower|follower|\bcs\b|\bcg\b|\bcd\b|"
+                r"differential (?:pair|amplifier|amp|stage)|diff(?:erential)? pair|input (?:device|transistor|stage|"
+                r"pair)s?|(?:amplifying|gain|input) (?:device|transistor)|device|transistor)")
+        for m in re.finditer(rf"\b{dev}[- ](?:input )?{main}", self.low):
+            d = "nmos" if m.group(1).startswith("n") else "pmos"
+            if self.family in ("amplifier", "opamp", "comparator", "buffer", "mixer", "opamp_app") and \
+                    not re.search(r"cascode|tail|load|sink|source\b(?![- ]follower)|mirror|switch|pass",
+                                  self.low[m.start():m.end() + 12]):
+                self.claim("input_type", {"device": d, **({"pair": True} if "pair" in m.group(0) or
+                                                           self.family in DIFFERENTIAL_FAMILIES else {})},
+                           m.start(), m.end())
+            else:
+                self.claim("device_count", {"device": d, "min": 1}, m.start(), m.end())
+        for m in re.finditer(r"\(\s*(nmos|pmos)\s*\)", self.low):
+            self.claim("input_type" if self.family in ("amplifier",) else "device_count",
+                       {"device": m.group(1)} if self.family in ("amplifier",) else {"device": m.group(1), "min": 1},
+                       m.start(), m.end())
+        for m in re.finditer(rf"(?:an? )?{dev}[- ]cascode(?:d)?(?: devices?| transistors?| stage)?", self.low):
+            d = "nmos" if m.group(1).startswith("n") else "pmos"
+            self.claim("structure", {"feature": "cascode", "device": d}, m.start(), m.end())
+        for m in re.finditer(r"(?:(nmos|pmos) )?tail(?: current)?(?: source| sink| transistor| device)?"
+                             r"(?:[,;]? (?:bias(?:ed)?|set|held|gate)(?: (?:by|from|at|with))?)?|"
+                             r"(?:bias|vbias|gate) (?:for|of) the (?:op-amp )?tail", self.low):
+            if all(self.used[m.start():m.end()]):
+                continue
+            self.claim("structure", {"feature": "tail_source", **({"device": m.group(1)} if m.group(1) else {})},
+                       m.start(), m.end())
+        for m in re.finditer(r"complementary(?: (?:nmos/pmos|pmos/nmos|pair|devices|transistors))?|"
+                             r"\(complementary[^)]*\)|nmos/pmos|pmos/nmos", self.low):
+            self.claim("device_count", {"device": "nmos", "min": 1}, m.start(), m.end())
+            self.claim("device_count", {"device": "pmos", "min": 1}, m.start(), m.end())
+        for m in re.finditer(r"transistor[- ]level|cmos\b", self.low):
+            self.consume(m.start(), m.end())  # every chipsmith design is a transistor-level CMOS netlist
+        for m in re.finditer(r"(?:in |with |under )?unity[- ]gain feedback|(?:in |with |under )?unity feedback|"
+                             r"unity[- ]feedback", self.low):
+            if self.family in ("opamp", "ldo", "buffer", "opamp_app"):
+                self.consume(m.start(), m.end())  # how op-amp stability is measured (the judge's convention)
+
+    def read_ratios(self) -> None:
+        """Mirror ratios: "1:2 ratio" (in:out), "ratio 1", "3x the reference current",
+        "Iout = Iref/2", "twice the reference"."""
+        if self.family not in ("current_mirror", "current_source", "reference"):
+            return
+        for m in re.finditer(r"(?:with )?(?:a |an )?(\d+(?:\.\d+)?)\s*:\s*(\d+(?:\.\d+)?)(?: current)?"
+                             r"(?: mirror)?(?: ratio)?|(?:mirror |current )?ratio(?: of| is|=|:)?\s*(?:1\s*:\s*)?"
+                             r"(\d+(?:\.\d+)?)|(\d+(?:\.\d+)?)\s*(?:x|times) the (?:reference|input)(?: current)?|"
+                             r"(twice|half) the (?:reference|input)(?: current)?|"
+                             r"\(?\s*i_?out\s*=\s*(?:(\d+(?:\.\d+)?)\s*\*?\s*)?i_?(?:ref|in)\s*(?:/\s*"
+                             r"(\d+(?:\.\d+)?))?\s*\)?", self.low):
+            g = m.groups()
+            if g[0] and g[1]:
+                ratio = float(g[1]) / float(g[0])
+            elif g[2]:
+                ratio = float(g[2])
+            elif g[3]:
+                ratio = float(g[3])
+            elif g[4]:
+                ratio = 2.0 if g[4] == "twice" else 0.5
+            elif m.group(0).strip(" ()").startswith(("iout", "i_out")):
+                ratio = float(g[5] or 1.0) / float(g[6] or 1.0)
+            else:
+                continue
+            self.claim("target", {"figure": "mirror_ratio", "op": "~", "value": round(ratio, 9), "tol": 0.1},
+                       m.start(), m.end())
+            for qi in self.qty_in(m.start(), m.end()):
+                self.q_used[qi] = True
+
+    def read_port_values(self) -> None:
+        """A value given for a port: "Vb = 1.2 V", "ref held at 1.2 V", "Vtap (0.45 V)",
+        "reference Vref (0.6 V)", "at VCTRL = 0.9 V", "Iref = 20 uA", "20 uA into Ibias"."""
+        if self.interface is None:
+            return
+        names = {p.name.lower(): p for p in self.interface.ports}
+        for qi, q in enumerate(self.quantities):
+            if self.q_used[qi] or q.unit not in ("V", "A"):
+                continue
+            before = self.low[max(0, q.start - 26):q.start]
+            after = self.low[q.end:q.end + 22]
+            m = re.search(r"\b([a-z_][a-z0-9_]*)\s*(?:=|:|\(|is|of|at|held at|set to|tied to|fixed at)\s*"
+                          r"(?:about |around |approximately )?$", before)
+            m2 = re.match(r"\s*(?:flows |flowing |sunk |sourced )?(?:into|out of|from|at|on|to) (?:the )?"
+                          r"(?:pin |port |node )?([a-z_][a-z0-9_]*)\b", after)
+            name = m.group(1) if m and m.group(1) in names else (m2.group(1) if m2 and m2.group(1) in names
+                                                                  else None)
+            if name is None:
+                continue
+            port = names[name]
+            role = port.role
+            if role == PortRole.SUPPLY:
+                self.claim("supply", {"voltage": q.value}, q.start, q.end)
+            elif q.unit == "A":
+                cond = "ref_current_a" if self.family in ("current_mirror",) or "ref" in name else "bias_current_a"
+                self.claim("condition", {"name": cond, "value": q.value, "port": port.name}, q.start, q.end)
+            else:
+                cond = {PortRole.BIAS_V: "bias_voltage_v", PortRole.REFERENCE: "ref_voltage_v",
+                        PortRole.CONTROL: "control_v", PortRole.SIGNAL_IN: "input_dc_v",
+                        PortRole.DIFF_IN_P: "input_cm_v", PortRole.DIFF_IN_N: "input_cm_v"}.get(role)
+                if cond is None:
+                    if role in (PortRole.OUT,) and self.family in ("ldo", "bandgap", "reference"):
+                        self.claim("target", {"figure": "vout_v", "op": "~", "value": q.value, "tol": 0.05},
+                                   q.start, q.end)
+                        self.q_used[qi] = True
+                    continue
+                self.claim("condition", {"name": cond, "value": q.value, "port": port.name}, q.start, q.end)
+            span_lo = max(0, q.start - 26) + m.start() if m and m.group(1) == name else q.start
+            span_hi = q.end + m2.end() if (m2 and m2.group(1) == name) else q.end
+            self.consume(span_lo, span_hi)
+            self.q_used[qi] = True
+
+    def read_tolerances(self) -> None:
+        """"(±25%)", "within 5%", "gain accuracy 5%", "±50%": the tolerance of the figure just before."""
+        tol_kinds = {"target": "tol", "oscillation": "tol", "filter": "tol", "linear_relation": "rel_tol",
+                     "hysteresis": "tol"}
+        for qi, q in enumerate(self.quantities):
+            if self.q_used[qi] or q.unit != "%":
+                continue
+            before = self.low[max(0, q.start - 20):q.start]
+            if not re.search(r"(?:±|\+/-|\+-|within|accuracy|tolerance|error(?: of| below| under)?)\s*(?:of\s*)?$",
+                             before):
+                continue
+            prior = [c for c in self.claims if c.kind in tol_kinds and c.end <= q.start + 2 and
+                     q.start - c.end < 60]
+            if not prior:
+                continue
+            c = max(prior, key=lambda c: c.end)
+            if c.kind == "target" and c.params.get("op") not in ("~",):
+                continue
+            c.params[tol_kinds[c.kind]] = q.value / 100.0
+            m = re.search(r"\(?\s*(?:±|\+/-|\+-|within|(?:gain )?accuracy|tolerance)\s*(?:of\s*)?$", before)
+            self.consume(max(0, q.start - 20) + (m.start() if m else 0), q.end + (1 if self.text[q.end:q.end + 1]
+                                                                                    == ")" else 0))
+            self.q_used[qi] = True
+        # a threshold "within 50 mV of 0.9 V": the tolerance in volts
+        for m in re.finditer(r"within (\d+(?:\.\d+)?)\s*(m?)v of", self.low):
+            tol = float(m.group(1)) * (1e-3 if m.group(2) else 1.0)
+            for c in self.claims:
+                if c.kind == "threshold" and 0 <= c.start - m.end() < 20:
+                    c.params["tol"] = tol
+                    self.consume(m.start(), m.end())
+                    for qi in self.qty_in(m.start(), m.end()):
+                        self.q_used[qi] = True
+
     def read_adjectives(self) -> None:
         """"low-power", "high-gain", "fast": read only when a figure of that kind was
         stated (the figure is the checkable form); alone they stay unread."""
@@ -1169,20 +1437,26 @@ def read(text: str, interface: Interface | None = None) -> Reading:
         raise InputError("empty request", where="request", fix="describe the circuit (and give its ports)")
     r = _Reader(text, interface)
     r.read_family()
+    r.read_polarity()
     r.read_relations()
+    r.infer_family()
     r.read_stages()
     r.read_loads()
     r.read_each_stage()
     r.read_inputs()
     r.read_counts()
     r.read_components()
-    r.read_polarity()
     r.read_filter()
     r.read_hysteresis()
     r.read_control()
     r.read_structures()
     r.read_ports()
+    r.read_ratios()
+    r.read_port_values()
     r.read_quantities()
+    r.read_load_words()
+    r.read_device_words()
+    r.read_tolerances()
     r.pair_thresholds()
     r.read_adjectives()
     r.finish_filter()
@@ -1205,7 +1479,7 @@ def _contradictions(r: _Reader) -> None:
     fam_variant = r.variant
     if counts and r.family == "opamp":
         n = counts[0].params["count"]
-        if fam_variant in ("folded_cascode", "telescopic", "ota") and n > 1:
+        if fam_variant in ("folded_cascode", "telescopic") and n > 1:
             raise InputError(f"a {fam_variant.replace('_', ' ')} op-amp has one gain stage, the request says {n}",
                              where="request", fix="drop the stage count or the op-amp type")
     devs = {}
@@ -1305,12 +1579,6 @@ def _check_ports_usable(reading: Reading, interface: Interface) -> None:
     fam = reading.family
     if fam is None:
         return
-    if fam == "opamp":
-        ins = interface.by_role(PortRole.SIGNAL_IN, PortRole.DIFF_IN_P, PortRole.DIFF_IN_N)
-        if len(ins) != 2:
-            raise InputError(f"an op-amp has two inputs (+ and -), the port list gives {len(ins)}: "
-                             + (", ".join(p.name for p in ins) or "none"), where="port list",
-                             fix="pass both inputs, e.g. --inputs Vinp,Vinn")
     for p in interface.ports:
         if p.role == PortRole.CLOCK and fam not in _USES_CLOCK:
             raise InputError(f"port {p.name} is a clock, but a {fam.replace('_', ' ')} has no clock input",

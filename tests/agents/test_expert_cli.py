@@ -91,7 +91,7 @@ def test_unreachable_target_exits_1_with_best_attempt(cli, ngspice_bin, tmp_path
 
 @pytest.mark.parametrize("args,needle", [
     (["a flux capacitor"], "cannot tell which circuit"),
-    (["two-stage op-amp", "--inputs", "a"], "two inputs"),
+    (["a current mirror", "--inputs", "Iref", "--outputs", "Iout", "--bias", "clk"], "clock"),
     (["two-stage op-amp", "--inputs", "a,b__c"], "__"),
     (["common-gate amplifier", "--ports", "Vin,Vfoo"], "cannot tell what port 'Vfoo' is for"),
     (["a passive amplifier with 40 dB gain"], "passive"),
