@@ -352,7 +352,7 @@ class Harness:
         # with a hint: 100 periods (slow start-ups such as a Wien bridge need many), then the
         # generic spans from GHz rings down to audio-range RC oscillators
         spans = [(100.0 / f_hint, 1.0 / (f_hint * 40))] if f_hint else []
-        spans += [(2e-6, 0.5e-9), (2e-3, 0.5e-6), (0.2, 50e-6)]
+        spans += [sp for sp in ((2e-6, 0.5e-9), (2e-3, 0.5e-6), (0.2, 50e-6)) if not f_hint or sp[0] <= 1e4 / f_hint]
         best: tuple[float | None, float] = (None, 0.0)
         for stop, step in spans:
             key = f"osc:{tag}:{stop}"
