@@ -312,3 +312,24 @@ def test_flash_thermometer_order() -> None:
     reqs = (R("fam", "family", family="adc", variant="flash"),)
     assert judge(_thermometer("8u", "1u"), (io, reqs)).success
     assert not judge(_thermometer("1u", "40u"), (io, reqs)).success  # T1 switches with T3: no thermometer
+
+
+def test_the_judge_never_imports_the_agent() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys, chipsmith.spice.judge, chipsmith.spice.judge_family, chipsmith.spice.requirements; "
+            "from chipsmith.spice.judge import judge; "
+            "judge(open(sys.argv[1]).read(), __import__('pickle').load(open(sys.argv[2], 'rb'))); "
+            "print(sorted(m for m in sys.modules if m.startswith('chipsmith.agents')))")
+    import pickle
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as d:
+        Path(d, "d.cir").write_text(CS_GOOD)
+        Path(d, "r.pkl").write_bytes(pickle.dumps(Request("cs", CS_IO, CS_REQS)))
+        out = subprocess.run([sys.executable, "-c", code, str(Path(d, "d.cir")), str(Path(d, "r.pkl"))],
+                             capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"
