@@ -37,6 +37,8 @@ class FilterParams:
     order: int = 1
     active: bool = False
     q: float = 0.707              # band-pass/stop quality factor (centre / bandwidth)
+    gain: float = 1.0             # pass-band gain (active only: a non-inverting stage after the filter)
+    inductor: bool = False        # passive low/high-pass order 2 as an RLC section
     r: float = 100e3              # base resistor (ohm): high, so op-amp output impedance feeds little through
     step: float = 10.0            # impedance step between passive ladder sections
     vdd: float = 1.8
@@ -100,6 +102,12 @@ def filter_design(pins: Pins, p: FilterParams) -> Design:
     if len(pins.inputs) != 1 or len(pins.outputs) != 1:
         raise InputError("a filter has one signal input and one output", fix="give one signal_in and one out port")
     inp, out = pins.inputs[0], pins.outputs[0]
+    final = out
+    if abs(p.gain - 1.0) > 1e-6:
+        if not p.active or p.gain < 1.0:
+            raise InputError(f"a pass-band gain of {p.gain:g} needs an active filter and a gain >= 1",
+                             fix="ask for an active filter, or drop the gain")
+        out = net("f")
     b = Builder()
     io: dict[str, Port] = {}
     # a fast op-amp (about 100 MHz GBW): the filter's stop-band holds further above the corner
@@ -117,7 +125,22 @@ def filter_design(pins: Pins, p: FilterParams) -> Design:
     w0 = 2 * math.pi * p.corner_hz
     if p.response in ("lowpass", "highpass"):
         hp = p.response == "highpass"
-        if not p.active:
+        if not p.active and p.inductor:
+            if p.order != 2:
+                raise InputError("an RLC low/high-pass section is second order", fix="ask for order 2")
+            lval = min(10e-3, max(1e-9, 1e-3 * 1e6 / p.corner_hz))
+            cval = 1 / (w0 ** 2 * lval)
+            rval = math.sqrt(lval / cval) / 0.7071  # Butterworth: Q = sqrt(L/C) / R
+            b.block(f"passive_rlc_{p.response}", f"series R-L-C, Butterworth, corner {p.corner_hz:.4g} Hz")
+            if hp:
+                b.r(inp, net("a"), rval)
+                b.c(net("a"), out, cval)
+                b.ind(out, "gnd", lval)
+            else:
+                b.r(inp, net("a"), rval)
+                b.ind(net("a"), out, lval)
+                b.c(out, "gnd", cval)
+        elif not p.active:
             rs, cs = _ladder(p.corner_hz, p.order, p.r, p.step, hp)
             b.block(f"passive_rc_{p.response}_order{p.order}", f"{p.order}-section {'CR' if hp else 'RC'} ladder, "
                     f"-3 dB at {p.corner_hz:.4g} Hz")
@@ -194,6 +217,16 @@ def filter_design(pins: Pins, p: FilterParams) -> Design:
             b.r(bp, net("sn"), 20e3)
             b.r(net("sn"), out, 20e3)
             opamp(vr, net("sn"), out)
+    if final != out:
+        # pass-band gain: a non-inverting stage after the filter, gain 1 + Rf/Rg about the reference
+        vr_g, _ = _reference(b, pins) if not pins.by(REFERENCE) else (pins.by(REFERENCE)[0], None)
+        uses_ref = True
+        b.block("gain_stage", f"non-inverting gain {p.gain:g} about the reference")
+        rth = 0.0 if pins.by(REFERENCE) else 10e3  # the internal divider's own resistance
+        b.r(net("g"), vr_g, 20e3 - rth)
+        b.r(net("g"), final, 20e3 * (p.gain - 1))
+        opamp(out, net("g"), final)
+        out = final
     if bias_v or bias_i:
         raise InputError(f"a filter has no use for bias port(s) {', '.join(bias_v + bias_i)}")
     for name in pins.by(REFERENCE):

@@ -75,6 +75,8 @@ def read(request) -> Reading:
         elif r.kind == "device_count":
             if p["device"] in ("mosfet", "transistor") and p.get("max") is not None and p["max"] <= 4:
                 features.add("mosfet:4")
+            if p["device"] == "inductor" and (p.get("min") or 0) >= 1:
+                features.add("inductor")
         elif r.kind == "input_type":
             input_device = p["device"]
         elif r.kind == "polarity":
@@ -413,7 +415,11 @@ def _opamp_app(rd: Reading, pins: Pins, model_file: str | None) -> Iterator[Desi
         raise PlanningError("the request says non-inverting but its relation has a negative coefficient")
     if rd.polarity == "inverting" and all(c > 0 for c in coefs.values()):
         raise PlanningError("the request says inverting but its relation has only positive coefficients")
-    yield P.linear(pins, P.LinearParams(coefs=coefs, offset=offset, vdd=rd.vdd, model_file=model_file))
+    budget = _current_budget(rd, 1)
+    op = P.OpampParams()
+    if budget is not None:
+        op = P.OpampParams(itail=max(1e-6, min(op.itail, budget / (op.k2 + 2.5))))
+    yield P.linear(pins, P.LinearParams(coefs=coefs, offset=offset, opamp=op, vdd=rd.vdd, model_file=model_file))
 
 
 # --- filters, oscillators, regulators -----------------------------------------------------------
@@ -435,9 +441,17 @@ def _filter(rd: Reading, pins: Pins, model_file: str | None) -> Iterator[Design]
     for req in rd.named:
         if req[0].lower() in ("r", "r1", "r_1") and req[1]:
             r = float(req[1])  # the request fixes the (first) resistor; the capacitor follows
+    gain, _ = _gain_target(rd)
+    if gain is not None and abs(gain - 1.0) > 0.05:
+        options = [True]  # a pass-band gain needs an op-amp
+    inductor = "inductor" in rd.features
+    if inductor:
+        options = [False]
+        order = max(order, 2) if response in ("lowpass", "highpass") else order
     for active in options:
         yield F.filter_design(pins, F.FilterParams(response=response, corner_hz=float(corner), order=order,
-                                                   active=active, r=r, vdd=rd.vdd, model_file=model_file))
+                                                   active=active, r=r, gain=gain if gain and active else 1.0,
+                                                   inductor=inductor, vdd=rd.vdd, model_file=model_file))
 
 
 def _oscillator(rd: Reading, pins: Pins, model_file: str | None) -> Iterator[Design]:
@@ -540,16 +554,23 @@ def _respell(body: str, low: str, name: str) -> str:
 
 
 def _mirror(rd: Reading, pins: Pins, model_file: str | None) -> Iterator[Design]:
+    from chipsmith.agents import gen_mirror as M
+
     v = rd.variant or "simple"
-    if v not in ("simple", "cascode", "wilson"):
-        raise PlanningError(f"a {v} current mirror is not built yet", fix="ask for simple, cascode or Wilson")
+    if v not in M.VARIANTS:
+        raise PlanningError(f"a {v} current mirror is not built yet", fix="ask for one of " + ", ".join(M.VARIANTS))
     ins = pins.bias_i or pins.inputs
     if len(ins) != 1 or len(pins.outputs) != 1:
         raise PlanningError("a current mirror needs one reference-current input and one output",
                             fix="mark the reference as a bias_i port and the copy as the output")
     ratio = rd.targets.get("mirror_ratio", (None, 1.0))[1]
-    iref = abs(pins.level(ins[0])) if ins[0] in pins.bias_i else 20e-6
-    yield _bridge(pins, f"mirror_{v}", ins, pins.outputs, rd, model_file, {"ratio": ratio}, {ins[0]: iref})
+    iout = rd.targets.get("iout_a", (None, None))[1]
+    ref_level = pins.level(ins[0]) if ins[0] in pins.bias_i else 20e-6
+    pmos = ref_level < 0 or rd.input_device == "pmos" or "pmos_source" in rd.features
+    if iout is not None and v != "widlar":
+        ratio = iout / abs(ref_level)
+    yield M.mirror(pins, M.MirrorParams(variant=v, ratio=ratio, iout=iout, pmos=pmos, vdd=rd.vdd,
+                                        model_file=model_file))
 
 
 def _single_io(pins: Pins, what: str) -> tuple[tuple[str], tuple[str]]:

@@ -238,3 +238,27 @@ def test_digital_buffer_of_two_inverters():
     _first_passing(_request([("D", "signal_in"), ("Q", "out")], fam("buffer"),
                             ("device_count", {"device": "mosfet", "min": 4, "max": 4}),
                             ("polarity", {"sense": "non_inverting"})))
+
+
+def test_pmos_mirror_sources_twice_the_reference():
+    _first_passing(_request([("Iref", "bias_i"), ("Iout", "out")], fam("current_mirror"),
+                            ("condition", {"name": "ref_current_a", "port": "Iref", "value": -20e-6}),
+                            ("device_count", {"device": "pmos", "min": 2}), target("mirror_ratio", "~", 2.0, tol=0.15)))
+
+
+def test_widlar_source_sets_the_output_current():
+    _first_passing(_request([("Iref", "bias_i"), ("Iout", "out")], fam("current_mirror", "widlar"),
+                            ("condition", {"name": "ref_current_a", "port": "Iref", "value": 50e-6}),
+                            target("iout_a", "~", 10e-6, tol=0.3)))
+
+
+def test_passive_rlc_lowpass_uses_an_inductor():
+    _first_passing(_request(SISO, fam("filter"), ("filter", {"response": "lowpass", "order": 2, "corner_hz": 1e6,
+                                                             "implementation": "passive", "tol": 0.3}),
+                            ("device_count", {"device": "inductor", "min": 1})))
+
+
+def test_active_lowpass_with_passband_gain():
+    _first_passing(_request(SISO, fam("filter"), ("filter", {"response": "lowpass", "corner_hz": 5e3,
+                                                             "implementation": "active", "tol": 0.3}),
+                            target("gain_vv", "~", 2.0, tol=0.1)))
