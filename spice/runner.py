@@ -490,27 +490,35 @@ def _clean_log(text: str) -> str:
                      if line.strip() and "No compatibility mode selected" not in line)
 
 
-def _run_subprocess(body: str, analyses: Sequence[Analysis], save: Sequence[str], timeout_s: float) -> SimResult:
+def run_ngspice_batch(tmp: Path, timeout_s: float, what: str = "the analysis") -> tuple[str, float]:
+    """Run ``tmp/deck.cir`` with ``ngspice -b`` in ``tmp``: (cleaned log, seconds).
+
+    ngspice gets its own process group, so a timeout kills it and anything it started
+    (raising :class:`SimulationTimeout`); a crash raises :class:`SimulationError`.
+    """
     exe = ngspice_path()
+    start = time.perf_counter()
+    proc = subprocess.Popen([exe, "-n", "-b", "deck.cir"], cwd=tmp, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+                            env={**os.environ, "LC_ALL": "C"})
+    try:
+        out, err = proc.communicate(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        _kill_group(proc)
+        raise SimulationTimeout(f"ngspice ran past the {timeout_s:g} s time limit and was killed",
+                                fix=f"raise timeout_s/--timeout or shorten {what}") from None
+    seconds = time.perf_counter() - start
+    log = _clean_log(out.decode("latin-1") + "\n" + err.decode("latin-1"))
+    if proc.returncode not in (0, 1):
+        raise SimulationError(f"ngspice crashed (exit {proc.returncode}): {ngspice_errors(log) or log[-300:]}")
+    return log, seconds
+
+
+def _run_subprocess(body: str, analyses: Sequence[Analysis], save: Sequence[str], timeout_s: float) -> SimResult:
     with tempfile.TemporaryDirectory(prefix="chipsmith-ngspice-") as tmp:
         outdir = Path(tmp)
-        deck = outdir / "deck.cir"
-        deck.write_text(build_deck(body, control_commands(analyses, save, ".")))
-        start = time.perf_counter()
-        # own session = own process group, so a timeout kills ngspice and anything it started
-        proc = subprocess.Popen([exe, "-n", "-b", str(deck)], cwd=tmp, stdin=subprocess.DEVNULL,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
-                                env={**os.environ, "LC_ALL": "C"})
-        try:
-            out, err = proc.communicate(timeout=timeout_s)
-        except subprocess.TimeoutExpired:
-            _kill_group(proc)
-            raise SimulationTimeout(f"ngspice ran past the {timeout_s:g} s time limit and was killed",
-                                    fix="raise timeout_s/--timeout or shorten the analysis") from None
-        seconds = time.perf_counter() - start
-        log = _clean_log(out.decode("latin-1") + "\n" + err.decode("latin-1"))
-        if proc.returncode not in (0, 1):
-            raise SimulationError(f"ngspice crashed (exit {proc.returncode}): {ngspice_errors(log) or log[-300:]}")
+        (outdir / "deck.cir").write_text(build_deck(body, control_commands(analyses, save, ".")))
+        log, seconds = run_ngspice_batch(outdir, timeout_s)
         return collect(outdir, analyses, body, log, seconds, "subprocess", save)
 
 

@@ -11,29 +11,26 @@ becomes a :class:`~chipsmith.errors.SimulationError` in its slot without spoilin
 from __future__ import annotations
 
 import math
-import os
 import re
-import subprocess
 import tempfile
-import time
 from pathlib import Path
 from typing import Mapping, Sequence
 
-from chipsmith.errors import InputError, SimulationError, SimulationTimeout
-from chipsmith.spice.runner import (Analysis, SimResult, _clean_log, _kill_group, build_deck, check_save, collect,
-                                    control_commands, ngspice_path, prepare_circuit, resolve_includes,
-                                    validate_analyses)
+from chipsmith.errors import InputError, SimulationError
+from chipsmith.spice.runner import (Analysis, SimResult, build_deck, check_save, collect, control_commands,
+                                    prepare_circuit, resolve_includes, run_ngspice_batch, validate_analyses)
 
 _PARAM_NAME = re.compile(r"^[a-z_][a-z0-9_]*$", re.IGNORECASE)
 _PARAM_CARD = re.compile(r"^\s*\.param\s+(.*)$", re.IGNORECASE | re.MULTILINE)
 
 
-def declared_params(body: str) -> set[str]:
-    """Names declared by top-level ``.param`` cards of ``body`` (lower case)."""
-    names = set()
+def declared_params(body: str) -> dict[str, str]:
+    """Top-level ``.param`` cards of ``body``: lower-case name -> the value as written."""
+    values = {}
     for match in _PARAM_CARD.finditer(body):
-        names.update(m.lower() for m in re.findall(r"([A-Za-z_]\w*)\s*=", match.group(1)))
-    return names
+        for name, value in re.findall(r"([A-Za-z_]\w*)\s*=\s*(\{[^}]*\}|[^\s=]+)", match.group(1)):
+            values[name.lower()] = value
+    return values
 
 
 def _check_variants(body: str, variants: Sequence[Mapping[str, float]]) -> None:
@@ -53,7 +50,8 @@ def _check_variants(body: str, variants: Sequence[Mapping[str, float]]) -> None:
 def simulate_variants(circuit: str, analyses: Sequence[Analysis], variants: Sequence[Mapping[str, float]], *,
                       save: Sequence[str] = (), timeout_s: float = 300.0, trusted: bool = False,
                       include_dirs: Sequence[Path] = (), source: str = "<circuit>") -> list[SimResult | SimulationError]:
-    """Simulate ``circuit`` once per variant (``{param: value}``) in one ngspice process.
+    """Simulate ``circuit`` once per variant (``{param: value}``) in one ngspice process; a
+    parameter a variant leaves out has its ``.param`` value.
 
     Returns one entry per variant, in order: its :class:`SimResult`, or the
     :class:`SimulationError` that variant ran into. The whole batch shares ``timeout_s``;
@@ -69,33 +67,28 @@ def simulate_variants(circuit: str, analyses: Sequence[Analysis], variants: Sequ
         check_safe(circuit, source, allowed_include_dirs=tuple(Path(d) for d in include_dirs))
     body = resolve_includes(prepare_circuit(circuit, source), include_dirs)
     _check_variants(body, variants)
+    defaults = declared_params(body)
+    touched = sorted({name.lower() for variant in variants for name in variant})
     commands: list[str] = []
     for k, variant in enumerate(variants):
         # a failed analysis must not leave an older plot for `write` to pick up
         commands.append("destroy all")
-        commands += [f"alterparam {name.lower()}={float(value)!r}" for name, value in variant.items()]
+        # alterparam outlives the variant, so every parameter any variant touches is set each time
+        values = {name: defaults[name] for name in touched} | {n.lower(): repr(float(v)) for n, v in variant.items()}
+        commands += [f"alterparam {name}={value}" for name, value in values.items()]
         commands.append("reset")
         commands += [c for c in control_commands(analyses, save, f"v{k}") if c != "set filetype=binary"]
     commands.insert(0, "set filetype=binary")
-    exe = ngspice_path()
     with tempfile.TemporaryDirectory(prefix="chipsmith-variants-") as tmp:
         outdir = Path(tmp)
         for k in range(len(variants)):
             (outdir / f"v{k}").mkdir()
         (outdir / "deck.cir").write_text(build_deck(body, commands))
-        start = time.perf_counter()
-        proc = subprocess.Popen([exe, "-n", "-b", "deck.cir"], cwd=tmp, stdin=subprocess.DEVNULL,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
-                                env={**os.environ, "LC_ALL": "C"})
         try:
-            out, err = proc.communicate(timeout=timeout_s)
-        except subprocess.TimeoutExpired:
-            _kill_group(proc)
-            error = SimulationTimeout(f"ngspice ran past the {timeout_s:g} s limit of a {len(variants)}-variant batch",
-                                      fix="raise the timeout or make the batch smaller")
-            return [error] * len(variants)
-        seconds = (time.perf_counter() - start) / len(variants)
-        log = _clean_log(out.decode("latin-1") + "\n" + err.decode("latin-1"))
+            log, seconds = run_ngspice_batch(outdir, timeout_s, f"the {len(variants)}-variant batch")
+        except SimulationError as exc:  # a timeout or a crash takes the whole batch
+            return [exc] * len(variants)
+        seconds /= len(variants)
         results: list[SimResult | SimulationError] = []
         for k in range(len(variants)):
             try:
