@@ -151,6 +151,9 @@ def plan(request, *, model_file: str | None = None, feedback: tuple[str, ...] = 
             from chipsmith.agents.gen_base import flip, mirrored_pins
 
             for design in builder(rd, mirrored_pins(pins), model_file):
+                if design.support.strip():
+                    raise PlanningError(f"a PMOS-input {design.kind} is not built (its template uses NMOS "
+                                        "library blocks)", fix="ask for an NMOS input pair")
                 yield name_components(flip(design, pins, model_file), request)
         elif rd.input_device in ("npn", "pnp"):
             raise PlanningError(f"{rd.input_device.upper()} input devices are not built (MOSFET designs only)")
@@ -330,6 +333,9 @@ def _opamp(rd: Reading, pins: Pins, model_file: str | None) -> Iterator[Design]:
     from chipsmith.agents import gen_opamp as O
 
     v = rd.variant
+    if v in ("folded_cascode", "telescopic"):
+        yield _cascode_ota(rd, pins, model_file, v)
+        return
     if v in ("one_stage", "ota") or rd.stages == 1:
         tail = _current_budget(rd, 2)
         yield A.diff_pair(pins, A.DiffParams(load="mirror", tail=min(80e-6, tail or 80e-6), vdd=rd.vdd,
@@ -520,17 +526,17 @@ def _comparator(rd: Reading, pins: Pins, model_file: str | None) -> Iterator[Des
 
 def _bridge(pins: Pins, kind: str, inputs: tuple[str, ...], outputs: tuple[str, ...], rd: Reading,
             model_file: str | None, knobs: Mapping[str, float] | None = None,
-            bias_values: Mapping[str, float] | None = None) -> Design:
+            bias_values: Mapping[str, float] | None = None, bias: tuple[str, ...] = ()) -> Design:
     """A template-planner design (:func:`chipsmith.agents.planner.generate`) on the user's names and order."""
     from chipsmith.agents.planner import generate
     from chipsmith.agents.spec import Spec
 
-    used = set(inputs) | set(outputs)
+    used = set(inputs) | set(outputs) | set(bias)
     unused = [n for n in pins.external if n not in used]
     if unused:
         raise PlanningError(f"a {kind} built here has no use for port(s) {', '.join(unused)}")
     spec = Spec(kind=kind, inputs=tuple(n.lower() for n in inputs), outputs=tuple(n.lower() for n in outputs),
-                bias_values=tuple(sorted((k.lower(), v) for k, v in (bias_values or {}).items())),
+                bias=tuple(n.lower() for n in bias), bias_values=tuple(sorted((k.lower(), v) for k, v in (bias_values or {}).items())),
                 vdd=rd.vdd, model_file=model_file)
     design = generate(spec, dict(knobs or {}))
     spelled = {n.lower(): n for n in pins.external}
@@ -551,6 +557,21 @@ def _respell(body: str, low: str, name: str) -> str:
             continue
         out.append(" ".join(name if t.lower() == low else t for t in line.split()))
     return "\n".join(out) + "\n"
+
+
+def _cascode_ota(rd: Reading, pins: Pins, model_file: str | None, variant: str) -> Design:
+    """Folded-cascode / telescopic OTA from the template generators (NMOS input, at most one
+    current and one voltage bias port, named i... and v... as those generators read them)."""
+    if pins.diff is None or len(pins.outputs) != 1:
+        raise PlanningError(f"a {variant} OTA needs a differential input pair and one output")
+    if len(pins.bias_i) > 1 or len(pins.bias_v) > 1 or any(not n.lower().startswith("i") for n in pins.bias_i) \
+            or any(n.lower().startswith("i") for n in pins.bias_v):
+        raise PlanningError(f"the {variant} OTA takes at most one current bias port (named i...) and one voltage "
+                            f"bias port; this interface has {', '.join(pins.bias_i + pins.bias_v)}")
+    bias = pins.bias_i + pins.bias_v
+    levels = {n: abs(pins.level(n)) for n in pins.bias_i}
+    design = _bridge(pins, variant, pins.diff, pins.outputs, rd, model_file, None, levels, bias=bias)
+    return design
 
 
 def _mirror(rd: Reading, pins: Pins, model_file: str | None) -> Iterator[Design]:
