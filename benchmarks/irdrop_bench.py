@@ -191,9 +191,31 @@ def bench_dynamic(n_nodes: int, steps: int, progress=None) -> dict:
             "worst_drop_V": float(dyn.worst_drop.max())}
 
 
+def bench_graph(n_nodes: int, grid_size: int = 256) -> dict:
+    """PDNGraph (HeteroData) build time on a synthetic grid, against assembling the same
+    grid's reduced conductance matrix (the exact solver's first step) in the same process."""
+    from chipsmith.irdrop.generate import config_for_nodes, generate_pdn
+    from chipsmith.irdrop.graph import build_pdn_graph
+    from chipsmith.irdrop.static import reduce_system
+
+    import torch_geometric.data  # noqa: F401  (import time is not build time)
+
+    pdn = generate_pdn(config_for_nodes(n_nodes), 1, with_names=False).pdn
+    # CPU time beside wall time: on a shared machine wall time swings with other load
+    t0, c0 = time.perf_counter(), time.process_time()
+    reduce_system(pdn, check=False)
+    t1, c1 = time.perf_counter(), time.process_time()
+    g = build_pdn_graph(pdn, grid_size=grid_size)
+    t2, c2 = time.perf_counter(), time.process_time()
+    return {"nodes": pdn.n_nodes, "edges": int(sum(g[e].edge_index.shape[1] for e in g.edge_types)),
+            "graph_build_s": t2 - t1, "graph_build_cpu_s": c2 - c1, "matrix_assembly_s": t1 - t0,
+            "matrix_assembly_cpu_s": c1 - c0, "graph_over_assembly": (t2 - t1) / (t1 - t0),
+            "graph_over_assembly_cpu": (c2 - c1) / max(c1 - c0, 1e-9)}
+
+
 def run(*, cases: str = "all", repeats: int = 7, sizes: list[int] | None = None, direct_max: int = 2_000_000,
         dynamic_nodes: int = 100_000, dynamic_steps: int = 100, ngspice_cases: str = "real",
-        quiet: bool = False) -> dict:
+        graph_nodes: int = 0, quiet: bool = False) -> dict:
     from chipsmith import data
     from chipsmith.progress import progress_bar
 
@@ -220,4 +242,6 @@ def run(*, cases: str = "all", repeats: int = 7, sizes: list[int] | None = None,
     if dynamic_steps > 0 and dynamic_nodes > 0:
         with progress_bar("transient", dynamic_steps, quiet=quiet) as adv:
             summary["dynamic"] = bench_dynamic(dynamic_nodes, dynamic_steps, adv)
+    if graph_nodes > 0:
+        summary["graph"] = bench_graph(graph_nodes)
     return summary

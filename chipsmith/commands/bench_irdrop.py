@@ -22,6 +22,7 @@ def irdrop(
     dynamic_nodes: str = typer.Option("0.1M", "--dynamic-nodes", help="Grid size of the transient figure (0 = skip)."),
     dynamic_steps: int = typer.Option(100, "--dynamic-steps", min=0, help="Transient steps (e.g. 1000)."),
     ngspice_cases: str = typer.Option("real", "--ngspice-cases", help="Cases for the ngspice speedup: real, all, none, N."),
+    graph_nodes: str = typer.Option("0", "--graph-nodes", help="Time a PDNGraph build on a grid of this size (e.g. 1M; 0 = skip)."),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
     out: Optional[Path] = typer.Option(None, "--out", help="Write summary.json into this directory."),
     quiet: bool = typer.Option(False, "--quiet", help="No progress bars."),
@@ -34,12 +35,14 @@ def irdrop(
         size_list = [irdrop_bench.parse_size(s) for s in sizes.split(",") if s.strip()]
         dmax = irdrop_bench.parse_size(direct_max)
         dyn_n = irdrop_bench.parse_size(dynamic_nodes)
+        graph_n = irdrop_bench.parse_size(graph_nodes)
     except ValueError:
         raise InputError("sizes must look like 100k, 0.1M or 4M", fix="e.g. --sizes 0.1M,1M") from None
     if cases not in ("all", "real", "none") and not cases.isdigit():
         raise InputError(f"--cases '{cases}' is not all, real, none or a number", fix="e.g. --cases all")
     summary = irdrop_bench.run(cases=cases, repeats=repeats, sizes=size_list, direct_max=dmax,
                                dynamic_nodes=dyn_n, dynamic_steps=dynamic_steps, ngspice_cases=ngspice_cases,
+                               graph_nodes=graph_n,
                                quiet=quiet or as_json)
     if emit_summary(summary, out, as_json):
         return
@@ -84,6 +87,11 @@ def _print(s: dict) -> None:
                       f"{r['amg_over_direct_cpu']:.2f}x" if r.get("amg_over_direct_cpu") else "-", str(r["amg_iterations"]),
                       f"{r['max_abs_diff_V']:.1e}" if "max_abs_diff_V" in r else "-")
         con.print(t)
+    if s.get("graph"):
+        g = s["graph"]
+        con.print(f"PDNGraph: {g['nodes']:,} nodes, {g['edges']:,} edges built in {g['graph_build_s']:.2f} s "
+                  f"({g['graph_build_cpu_s']:.2f} s CPU) = {g['graph_over_assembly']:.2f}x wall, "
+                  f"{g['graph_over_assembly_cpu']:.2f}x CPU the conductance-matrix assembly of the same grid")
     if s.get("dynamic"):
         d = s["dynamic"]
         con.print(f"transient: {d['unknowns']:,} unknowns, {d['steps']} steps, {d['factorizations']} factorizations "
