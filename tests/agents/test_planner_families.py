@@ -262,3 +262,19 @@ def test_active_lowpass_with_passband_gain():
     _first_passing(_request(SISO, fam("filter"), ("filter", {"response": "lowpass", "corner_hz": 5e3,
                                                              "implementation": "active", "tol": 0.3}),
                             target("gain_vv", "~", 2.0, tol=0.1)))
+
+
+def test_planner_evaluation_on_hand_annotated_problems(tmp_path):
+    """python -m chipsmith.agents.gen_eval on a slice of real_v2: each problem is solved, judged
+    failing or refused, and the report counts them (a CS amp with a resistive load is solved)."""
+    from pathlib import Path
+
+    from chipsmith.agents.gen_eval import SOLVED, evaluate, report
+
+    src = Path(__file__).resolve().parents[2] / "benchmarks" / "problems" / "real_v2.jsonl"
+    rows = [line for line in src.read_text().splitlines() if line.startswith("{")][:2]
+    path = tmp_path / "slice.jsonl"
+    path.write_text("\n".join(rows) + "\n")
+    outcomes = evaluate(path)
+    assert len(outcomes) == 2 and outcomes[0].status == SOLVED
+    assert "planner + judge on hand-annotated requirements" in report(outcomes)
