@@ -467,7 +467,10 @@ def _oscillator(rd: Reading, pins: Pins, model_file: str | None) -> Iterator[Des
     if fam not in O.FAMILIES:
         raise PlanningError(f"a {fam} oscillator is not built yet", fix="ask for one of " + ", ".join(O.FAMILIES))
     f = (rd.oscillation or {}).get("frequency_hz") or rd.targets.get("freq_hz", (None, None))[1]
-    p = O.OscParams(family=fam, frequency_hz=f, vdd=rd.vdd, model_file=model_file)
+    stages = rd.stages if fam == "ring" and rd.stages else 5
+    if stages % 2 == 0 or stages < 3:
+        raise PlanningError(f"a ring oscillator needs an odd number (>= 3) of inverters, the request says {stages}")
+    p = O.OscParams(family=fam, frequency_hz=f, stages=stages, vdd=rd.vdd, model_file=model_file)
     yield O.tuned(pins, p) if f and fam == "ring" else O.oscillator(pins, p)
 
 
@@ -536,7 +539,8 @@ def _bridge(pins: Pins, kind: str, inputs: tuple[str, ...], outputs: tuple[str, 
     if unused:
         raise PlanningError(f"a {kind} built here has no use for port(s) {', '.join(unused)}")
     spec = Spec(kind=kind, inputs=tuple(n.lower() for n in inputs), outputs=tuple(n.lower() for n in outputs),
-                bias=tuple(n.lower() for n in bias), bias_values=tuple(sorted((k.lower(), v) for k, v in (bias_values or {}).items())),
+                bias=tuple(n.lower() for n in bias),
+                bias_values=tuple(sorted((k.lower(), v) for k, v in (bias_values or {}).items())),
                 vdd=rd.vdd, model_file=model_file)
     design = generate(spec, dict(knobs or {}))
     spelled = {n.lower(): n for n in pins.external}
@@ -641,7 +645,33 @@ def _reference(rd: Reading, pins: Pins, model_file: str | None) -> Iterator[Desi
         yield _bridge(pins, "beta_multiplier", (), pins.outputs, rd, model_file)
 
 
-_BUILDERS.update({"comparator": _comparator, "current_mirror": _mirror, "schmitt": _schmitt, "inverter": _inverter,
+def _switch(rd: Reading, pins: Pins, model_file: str | None) -> Iterator[Design]:
+    from chipsmith.agents import gen_switch as S
+
+    v = rd.variant or ("transmission_gate" if len(pins.by("control", "clock")) > 1 else "nmos")
+    hold = None
+    if rd.family == "sample_hold":
+        hold = next((float(val) for name, val in rd.named if val and name.lower().startswith("c")), 1e-12)
+        v = rd.variant or ("transmission_gate" if "transmission_gate" in rd.features else "nmos")
+    yield S.switch(pins, S.SwitchParams(variant=v, hold_cap=hold, vdd=rd.vdd, model_file=model_file))
+
+
+def _dac(rd: Reading, pins: Pins, model_file: str | None) -> Iterator[Design]:
+    from chipsmith.agents import gen_opapp as P
+    from chipsmith.agents import gen_switch as S
+
+    if rd.variant in (None, "r2r"):
+        yield S.r2r_dac(pins, vdd=rd.vdd, model_file=model_file)
+        return
+    if rd.variant != "binary_weighted":
+        raise PlanningError(f"a {rd.variant} DAC is not built yet", fix="ask for an R-2R or binary-weighted DAC")
+    bits = S.bit_order(pins.inputs)
+    coefs = rd.relation[0] if rd.relation else {bit: 2.0 ** (k - len(bits)) for k, bit in enumerate(bits)}
+    yield P.linear(pins, P.LinearParams(coefs=coefs, vdd=rd.vdd, model_file=model_file))
+
+
+_BUILDERS.update({"comparator": _comparator, "switch": _switch, "sample_hold": _switch, "dac": _dac,
+                  "current_mirror": _mirror, "schmitt": _schmitt, "inverter": _inverter,
                   "bandgap": _reference, "reference": _reference})
 
 
@@ -656,7 +686,7 @@ _NAMED = {
     "rf": ("R", "feedback"), "rfb": ("R", "feedback"), "r2": ("R", "feedback"),
     "rin": ("R", "input"), "ri": ("R", "input"), "r1": ("R", "input"), "rg": ("R", "ground_leg"),
     "cf": ("C", "feedback"), "cfb": ("C", "feedback"), "cin": ("C", "input"), "c1": ("C", "input"),
-    "cl": ("C", "output_cap"), "cout": ("C", "output_cap"),
+    "cl": ("C", "output_cap"), "cout": ("C", "output_cap"), "ch": ("C", "output_cap"), "chold": ("C", "output_cap"),
 }
 
 

@@ -278,3 +278,19 @@ def test_planner_evaluation_on_hand_annotated_problems(tmp_path):
     outcomes = evaluate(path)
     assert len(outcomes) == 2 and outcomes[0].status == SOLVED
     assert "planner + judge on hand-annotated requirements" in report(outcomes)
+
+
+def test_r2r_dac_has_binary_weights_msb_half():
+    ports = [("b0", "signal_in"), ("b1", "signal_in"), ("b2", "signal_in"), ("b3", "signal_in"), ("out", "out")]
+    _first_passing(_request(ports, fam("dac", "r2r"), ("linear_relation", {
+        "output": "out", "coefficients": {"b0": 0.0625, "b1": 0.125, "b2": 0.25, "b3": 0.5}, "rel_tol": 0.05})))
+
+
+def test_transmission_gate_with_complementary_enables():
+    _first_passing(_request([("A", "signal_in"), ("EN", "control"), ("ENB", "control"), ("B", "out")],
+                            fam("switch", "transmission_gate"), ("device_count", {"device": "pmos", "min": 1})))
+
+
+def test_sample_and_hold_with_named_hold_capacitor():
+    _first_passing(_request([("in", "signal_in"), ("PHI", "clock"), ("out", "out")], fam("sample_hold"),
+                            ("named_component", {"element": "capacitor", "name": "Ch", "value": 1e-12})))
