@@ -88,7 +88,8 @@ def legacy_request(problem: dict[str, Any]):
         Port(o, "out") for o in outs]
     for name in problem["bias"]:
         low = name.lower()
-        ports.append(Port(name, "reference" if "ref" in low else ("bias_i" if low.startswith("i") else "bias_v")))
+        # a current input's name starts with i (iref, ibias, ib); then vref-like names are references
+        ports.append(Port(name, "bias_i" if low.startswith("i") else ("reference" if "ref" in low else "bias_v")))
     reqs = [Requirement("family", "family", {"family": family, **({"variant": variant} if variant else {})})]
     ops = {"gain_db": ">=", "gbw_hz": ">=", "pm_deg": ">=", "ugb_hz": ">=", "power_w": "<="}
     for fig, value in (spec.get("targets") or {}).items():
