@@ -459,9 +459,7 @@ class _Reader:
                         self.variant = var2
                         variants[var2] = (s2, e2)
                     elif not self._compatible_variant(fam, var, var2):
-                        raise InputError(f"the request asks for two kinds of {fam}: '{self.text[s:e]}' and "
-                                         f"'{self.text[s2:e2]}'", where="request",
-                                         fix="describe one circuit per request")
+                        continue  # a second kind of the same family stays unread: no success on a guess
                 self.consume(s2, e2)
             elif inside:
                 self.consume(s2, e2)
@@ -484,7 +482,9 @@ class _Reader:
                       ("amplifier", "differential", "cascode"), ("amplifier", "common_source", "cascode"),
                       ("amplifier", "common_source", "multistage"), ("amplifier", "cascode", "multistage"),
                       ("amplifier", "common_drain", "multistage"), ("amplifier", "common_gate", "cascode"),
-                      ("amplifier", "differential", "multistage"), ("amplifier", "tia", "common_source")}
+                      ("amplifier", "differential", "multistage"), ("amplifier", "tia", "common_source"),
+                      ("amplifier", "push_pull", "common_source"), ("amplifier", "push_pull", "common_drain"),
+                      ("amplifier", "common_gate", "multistage"), ("amplifier", "tia", "common_gate")}
         return (fam, a, b) in compatible or (fam, b, a) in compatible
 
     def infer_family(self) -> None:
@@ -622,7 +622,7 @@ class _Reader:
         )
         for pattern, feature in rules:
             for m in re.finditer(pattern, self.low):
-                if not self.free(m.start(), m.end()):
+                if all(self.used[m.start():m.end()]):
                     continue
                 if feature == "current_mirror" and self.family not in ("opamp", "amplifier", "bandgap", "reference",
                                                                        "comparator", "ldo"):
@@ -636,10 +636,13 @@ class _Reader:
         devices = {"nmos": "nmos", "pmos": "pmos", "transistor": "transistor", "mosfet": "mosfet",
                    "resistor": "resistor", "capacitor": "capacitor", "inductor": "inductor", "bjt": "bjt",
                    "npn": "npn", "pnp": "pnp", "diode": "diode", "nfet": "nmos", "pfet": "pmos", "device": "transistor"}
-        pat = r"(?<![:\d.])" + _COUNT + r"[- ](?:(?:nmos|pmos|mos) )?(nmos|pmos|transistors?|mosfets?|resistors?|capacitors?|" \
+        pat = r"(?<![:\d.])" + _COUNT + r"[- ](?:(nmos|pmos|mos|cmos) )?(nmos|pmos|transistors?|mosfets?|resistors?|capacitors?|" \
                        r"inductors?|bjts?|npns?|pnps?|diodes?|nfets?|pfets?|devices?)\b"
         for m in re.finditer(pat, self.low):
-            word, dev = m.group(1), m.group(2).rstrip("s") if m.group(2) not in ("nmos", "pmos") else m.group(2)
+            word, pol = m.group(1), m.group(2)
+            dev = m.group(3).rstrip("s") if m.group(3) not in ("nmos", "pmos") else m.group(3)
+            if pol in ("nmos", "pmos") and dev in ("transistor", "mosfet", "device"):
+                dev = pol
             n = int(word) if word.isdigit() else _NUMWORDS[word]
             if dev == "diode" and re.match(r"[- ]connected", self.low[m.end():m.end() + 11]):
                 continue
@@ -650,7 +653,7 @@ class _Reader:
             self.claim("device_count", {"device": "transistor", "min": int(m.group(1)), "max": int(m.group(1))},
                        m.start(), m.end())
         for m in re.finditer(r"(?:only|all|purely|exclusively)[- ](nmos|pmos)(?: transistors| devices)?|"
-                             r"(nmos|pmos)[- ]only|without (?:any )?(resistors?|capacitors?|inductors?|pmos|nmos)|"
+                             r"(nmos|pmos)(?:[- ]only| (?:transistors|devices|mosfets) only)|without (?:any )?(resistors?|capacitors?|inductors?|pmos|nmos)|"
                              r"no (resistors?|capacitors?|inductors?)", self.low):
             word = next(g for g in m.groups() if g)
             if m.group(1) or m.group(2):
@@ -661,6 +664,25 @@ class _Reader:
         for m in re.finditer(r"\b(nmos|pmos)[- ](?:cascode(?:d)? |wilson |simple |basic )?(?:current[- ])?mirror\b"
                              r"(?! load)(?!-load)", self.low):
             self.claim("device_count", {"device": m.group(1), "min": 2}, m.start(), m.end())
+        roles = (r"hold|feedback|input|output|load|source|drain|degeneration|emitter|emitter/source|integrating|"
+                 r"compensation|miller|nulling|zero-nulling|timing|coupling|bypass|sampling|series|shunt|bias|tail|"
+                 r"gate|bootstrap|reference|sense|pull-?up|pull-?down|filter|tank|ac-coupling|dc-blocking|mim|"
+                 r"poly|on-chip|external|junction|frequency-setting|ptat|ctat|sensing|start-?up|divider")
+        for m in re.finditer(r"(?:an?|one|the|its|with)\s+(?:(?:" + roles + r")[- ]){0,2}(capacitor|resistor|inductor|"
+                             r"diode)(?!s)\b(?![- ]connected)", self.low):
+            self.claim("device_count", {"device": m.group(1), "min": 1}, m.start(), m.end())
+        for m in re.finditer(r"\b(diodes|capacitors|resistors|inductors)\b(?: as| for)?", self.low):
+            if not all(self.used[m.start():m.end()]) and not re.search(r"\d|two|three|four|no |without",
+                                                                     self.low[max(0, m.start() - 12):m.start()]):
+                self.claim("device_count", {"device": m.group(1)[:-1], "min": 2 if m.group(1) == "diodes" else 1},
+                           m.start(), m.end())
+        if self.family == "filter":
+            for m in re.finditer(r"\b(lc|rlc)\b", self.low):
+                self.claim("device_count", {"device": "inductor", "min": 1}, m.start(), m.end())
+        if self.family == "switch" and self.variant == "transmission_gate":
+            s0, e0 = self.family_span
+            self.claim("device_count", {"device": "nmos", "min": 1}, s0, e0)
+            self.claim("device_count", {"device": "pmos", "min": 1}, s0, e0)
         for m in re.finditer(r"(?:single|one)[- ]transistor", self.low):
             if self.free(m.start(), m.end()):
                 self.claim("device_count", {"device": "transistor", "max": 1}, m.start(), m.end())
@@ -716,11 +738,17 @@ class _Reader:
                 continue
             self.claim("polarity", {"sense": "non_inverting"}, m.start(), m.end())
             self.claim("target", {"figure": "gain_vv", "op": "~", "value": 1.0, "tol": 0.1}, m.start(), m.end())
+            ins, outs = self.ports_of(PortRole.SIGNAL_IN, PortRole.DIFF_IN_P), self.ports_of(PortRole.OUT)
+            if self.family in ("opamp_app", "buffer") and len(ins) == 1 and len(outs) == 1:
+                self.claim("linear_relation", {"output": outs[0], "coefficients": {ins[0]: 1.0}, "rel_tol": 0.05},
+                           m.start(), m.end())
 
     def read_relations(self) -> None:
         """``Vout = -(Vin1 + Vin2)``, ``Vout = 2*Vin1 - 3*Vin2 + 0.5``, "gain of -5"."""
         eq = re.compile(r"\b([A-Za-z][A-Za-z0-9_]*)\s*(?:=|equals)\s*([-+(\w][^,;=]*?)(?=\s*(?:,|;|\.(?:\s|$)|$|\band\b"
-                        r"(?!\s*[-+(\d])|\bwith\b|\busing\b|\bwhere\b|\bfor\b))")
+                        r"(?!\s*[-+(\d])|\bwith\b|\busing\b|\bwhere\b|\bfor\b|\baround\b|\babout\b|\bat\b|"
+                        r"\brelative\b|\bcentered\b|\bnear\b|\breferred\b|\bwithin\b|"
+                        r"\s\((?=(?:relative|non|about|around|i\.e|with|at|for|referred|centered)\b)))")
         for m in eq.finditer(self.text):
             lhs, rhs = m.group(1), m.group(2).strip()
             if not re.search(r"[A-Za-z]", rhs) or re.fullmatch(r"[-+\d.\s]*\w{0,4}", rhs):
@@ -1006,6 +1034,12 @@ class _Reader:
                 return
             if fig == "vout_v" and fam == "bandgap":
                 params["tol"] = 0.1
+            if fig in ("output_swing_v", "amplitude_v") and fam in ("oscillator", "vco"):
+                # peak-to-peak swing -> the oscillation's amplitude (half of it)
+                amp = value / 2 if fig == "output_swing_v" or "peak-to-peak" in self.low[start:end] else value
+                self.claim("oscillation", {"min_amplitude_v": float(amp)}, start, end)
+                self.q_used[qi] = True
+                return
             self.claim("target", params, start, end)
         self.q_used[qi] = True
 
@@ -1017,6 +1051,9 @@ class _Reader:
         if what in ("corner", "center", "freq") and fam == "filter" and \
                 "corner_hz" in (getattr(self, "_filter_params", None) or {}):
             return False  # band edges ("1 kHz to 10 kHz"): one corner is all the schema holds; stays unread
+        if what == "center" and fam in ("oscillator", "vco", "pll"):
+            self.claim("oscillation", {"frequency_hz": float(value), "tol": 0.3}, start, end)
+            return True
         if what in ("corner", "center"):
             if fam == "filter" and getattr(self, "_filter_params", None) is not None:
                 self._filter_params["corner_hz"] = float(value)
@@ -1288,6 +1325,48 @@ class _Reader:
                     for qi in self.qty_in(m.start(), m.end()):
                         self.q_used[qi] = True
 
+    def read_ranges(self) -> None:
+        """"50 MHz to 2 GHz is acceptable": an oscillator's frequency window (geometric centre)."""
+        if self.family not in ("oscillator", "vco"):
+            return
+        for i, a in enumerate(self.quantities[:-1]):
+            b = self.quantities[i + 1]
+            if self.q_used[i] or self.q_used[i + 1] or a.unit != "Hz" or b.unit != "Hz":
+                continue
+            if not re.fullmatch(r"\s*(?:to|-|–|and)\s*", self.low[a.end:b.start]) or b.value <= a.value:
+                continue
+            centre = (a.value * b.value) ** 0.5
+            tol = round(max(b.value / centre - 1.0, 1.0 - a.value / centre), 4)
+            start = a.start
+            before = re.search(r"(?:between|from|in the range(?: of)?|range)\s*$", self.low[max(0, a.start - 22):a.start])
+            if before:
+                start = max(0, a.start - 22) + before.start()
+            tail = re.match(r"\s*(?:is )?(?:acceptable|ok|fine|allowed)", self.low[b.end:b.end + 18])
+            self.claim("oscillation", {"frequency_hz": round(centre, 3), "tol": tol}, start,
+                       b.end + (tail.end() if tail else 0))
+            self.q_used[i] = self.q_used[i + 1] = True
+
+    def read_comparator(self) -> None:
+        """"output high when Vin > Vref": the comparator's sense; a reference held at a
+        value is its threshold."""
+        if self.family not in ("comparator",):
+            return
+        for m in re.finditer(r"(?:output|out|\w+)? ?(?:goes |is |switches |turns |becomes |swings )?(high|low) "
+                             r"(?:when|if|whenever|once) (\w+) (?:>|rises above|exceeds|is above|is greater than|"
+                             r"goes above|is higher than|<|falls below|is below|drops below)(?: the)? (\w+)", self.low):
+            level, a, b = m.groups()
+            rel = self.low[m.start():m.end()]
+            above = any(w in rel for w in (">", "rises above", "exceeds", "is above", "greater", "goes above",
+                                           "higher"))
+            sense = "non_inverting" if (level == "high") == above else "inverting"
+            self.claim("polarity", {"sense": sense}, m.start(), m.end())
+        refs = [c for c in self.claims if c.kind == "condition" and c.params["name"] == "ref_voltage_v"]
+        if refs and not any(c.kind == "threshold" for c in self.claims):
+            c = refs[0]
+            self.claim("threshold", {"value": c.params["value"], "direction": "any", "tol": 0.05}, c.start, c.end)
+        for m in re.finditer(r"compares? (\w+) (?:with|against|to) (?:the )?(?:\w+ )?(?:voltage )?(\w+)", self.low):
+            self.consume(m.start(), m.end())
+
     def read_adjectives(self) -> None:
         """"low-power", "high-gain", "fast": read only when a figure of that kind was
         stated (the figure is the checkable form); alone they stay unread."""
@@ -1453,12 +1532,16 @@ def read(text: str, interface: Interface | None = None) -> Reading:
     r.read_ports()
     r.read_ratios()
     r.read_port_values()
+    r.read_ranges()
     r.read_quantities()
+    r.read_comparator()
     r.read_load_words()
     r.read_device_words()
     r.read_tolerances()
     r.pair_thresholds()
     r.read_adjectives()
+    if r.family in ("oscillator", "vco") and not any(c.kind == "oscillation" for c in r.claims):
+        r.claims.append(_Claim("oscillation", {}, *r.family_span))
     r.finish_filter()
     r.finish_hysteresis()
     _contradictions(r)

@@ -186,7 +186,7 @@ CASES = [
      [F("vco"), ("control_moves_frequency", {"control": "Vctrl", "direction": "increasing"})]),
     ("voltage-controlled ring oscillator around 100 MHz", "|Vout|Vctrl",
      [F("vco"), ("control_moves_frequency", {"control": "Vctrl"}), ("oscillation", {"frequency_hz": 1e8})]),
-    ("oscillator with an output amplitude of at least 1 V", OSC, [T("amplitude_v", ">=", 1.0)]),
+    ("oscillator with an output amplitude of at least 1 V", OSC, [("oscillation", {"min_amplitude_v": 1.0})]),
     # --- references, regulators, mirrors -------------------------------------------------------------
     ("a regulator producing 1.2 V", "|Vout|Vref", [F("ldo"), T("vout_v", "~", 1.2)]),
     ("LDO with a 1.5 V output", "|Vout|Vref", [F("ldo"), T("vout_v", "~", 1.5)]),
