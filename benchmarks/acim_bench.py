@@ -42,9 +42,9 @@ def exhaustive_hv(problem, params, req) -> tuple[float, int]:
 
 def run_exploration(rows: int, cols: int, pop: int, gens: int, workers: int, seeds: int, min_snr: float | None,
                     quiet: bool = True) -> dict:
-    from chipsmith.layout.architecture import Problem
+    from chipsmith.layout.architecture import Problem, Space
     from chipsmith.layout.cells import load_cells
-    from chipsmith.layout.explore import ExploreConfig, explore, random_search
+    from chipsmith.layout.explore import ExploreConfig, explore, pymoo_search, random_search
     from chipsmith.layout.flow import run_explore
     from chipsmith.layout.models import ModelParams
     from chipsmith.layout.pareto import Requirements
@@ -62,15 +62,21 @@ def run_exploration(rows: int, cols: int, pop: int, gens: int, workers: int, see
     # 2. random search with the same number of evaluations (vectorized, in-process)
     evaluations = summary["evaluations"]
     hv_rand, curve_rand, t_rand = random_search(problem, params, req, evaluations, 0, checkpoints=gens + 1)
-    # 3. more seeds in-process for the statistics
+    # 3. more seeds in-process for the statistics: NSGA-II (deap) vs random search vs NSGA-III
+    # (pymoo, a second maintained optimiser), all at the same number of evaluations
     per_seed = []
     for seed in range(seeds):
         res = explore(ExploreConfig(problem, req, pop=pop, gens=gens, seed=seed), params)
         hv_r, _c, _t = random_search(problem, params, req, res.evaluations, seed)
-        per_seed.append({"seed": seed, "nsga2_hv": res.hv_history[-1], "random_hv": hv_r,
-                         "nsga2_seconds_in_process": res.seconds})
-    hv_opt, space = exhaustive_hv(problem, params, req)
+        hv_3, t_3 = pymoo_search(problem, params, req, res.evaluations, seed, pop=pop)
+        per_seed.append({"seed": seed, "evaluations": res.evaluations, "nsga2_hv": res.hv_history[-1],
+                         "random_hv": hv_r, "nsga3_hv": hv_3, "nsga2_seconds_in_process": res.seconds,
+                         "nsga3_seconds_in_process": t_3})
+    space = Space.for_problem(problem).size()
+    # the whole space is enumerated only where that is affordable (the widened space is ~1e8)
+    hv_opt = exhaustive_hv(problem, params, req)[0] if space <= 2_000_000 else None
     hv_ga = summary["hypervolume"]
+    mean = lambda key: float(np.mean([s[key] for s in per_seed]))  # noqa: E731
     return {
         "rows": rows, "cols": cols, "pop": pop, "gens": gens, "workers": workers, "min_snr": min_snr,
         "evaluations": evaluations, "unique_evaluations": summary["unique_evaluations"], "space_size": space,
@@ -81,18 +87,23 @@ def run_exploration(rows: int, cols: int, pop: int, gens: int, workers: int, see
         "hv_history": summary["hv_history"], "hv_random_curve": curve_rand,
         "nsga2_hv": hv_ga, "random_hv": hv_rand, "optimum_hv": hv_opt,
         "nsga2_over_random": hv_ga / hv_rand if hv_rand else float("inf"),
-        "nsga2_gap_to_optimum": 1.0 - hv_ga / hv_opt, "random_gap_to_optimum": 1.0 - hv_rand / hv_opt,
+        "nsga2_gap_to_optimum": 1.0 - hv_ga / hv_opt if hv_opt else None,
+        "random_gap_to_optimum": 1.0 - hv_rand / hv_opt if hv_opt else None,
         "seeds": per_seed, "nsga2_wins": sum(s["nsga2_hv"] > s["random_hv"] for s in per_seed),
+        "nsga2_beats_nsga3": sum(s["nsga2_hv"] > s["nsga3_hv"] for s in per_seed),
+        "mean_hv": {"nsga2": mean("nsga2_hv"), "random": mean("random_hv"), "nsga3": mean("nsga3_hv")},
+        "mean_nsga2_over_random": mean("nsga2_hv") / mean("random_hv"),
+        "mean_nsga2_over_nsga3": mean("nsga2_hv") / mean("nsga3_hv"),
         "front_size": summary["front_size"], "front_ranges": summary["front_ranges"],
     }
 
 
 def run_calibration(quick: bool, quiet: bool = True) -> dict:
-    from chipsmith.layout.calibrate import DEFAULT_CONFIGS, QUICK_CONFIGS, calibrate
+    from chipsmith.layout.calibrate import LARGE_CONFIGS, QUICK_CONFIGS, calibrate
     from chipsmith.layout.cells import load_cells
     from chipsmith.progress import progress_bar
 
-    configs = QUICK_CONFIGS if quick else DEFAULT_CONFIGS
+    configs = QUICK_CONFIGS if quick else LARGE_CONFIGS
     draws = 2 if quick else 3
     t0 = time.perf_counter()
     with progress_bar("acim calibrate (ngspice)", len(configs) * draws, quiet=quiet) as advance:

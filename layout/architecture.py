@@ -49,10 +49,17 @@ import numpy as np
 from chipsmith.errors import InputError
 
 INPUT_BITS_PER_CYCLE = (1, 2, 4)
-CAP_MULTS = (1, 2, 4, 8)
+CAP_MULTS = (1, 2, 4, 8, 16)
+# Electrical knobs (no change to the drawn geometry; device sizes fold into the fixed footprints):
+VDD_MV = (650, 700, 800, 900, 1000, 1100, 1200)  # supply
+SIZES = (1, 2, 3, 4, 6, 8)  # device size in half library sizes (2 = the library cell)
+READ_VT = (0, 1)  # 8T read port: 0 standard-Vt, 1 low-Vt (faster discharge, more leakage)
 L_CHOICES = tuple(2 ** k for k in range(0, 8))  # 1 .. 128
 B_ADC_CHOICES = tuple(range(1, 11))  # 1 .. 10 bits
-VARIABLES = ("H", "W", "L", "B_ADC", "input_bits_per_cycle", "cap_mult")
+GEOMETRY_VARIABLES = ("H", "W", "L", "B_ADC", "input_bits_per_cycle", "cap_mult")
+ELECTRICAL_VARIABLES = ("vdd_mv", "cmp_size", "sw_size", "drv_size", "read_vt")
+VARIABLES = GEOMETRY_VARIABLES + ELECTRICAL_VARIABLES
+DEFAULTS = {"vdd_mv": 1000, "cmp_size": 2, "sw_size": 2, "drv_size": 2, "read_vt": 0}
 
 MIN_ROWS, MAX_ROWS = 8, 8192
 MIN_COLS, MAX_COLS = 1, 8192
@@ -102,6 +109,11 @@ class Space:
     B_ADC: tuple[int, ...] = B_ADC_CHOICES
     input_bits_per_cycle: tuple[int, ...] = INPUT_BITS_PER_CYCLE
     cap_mult: tuple[int, ...] = CAP_MULTS
+    vdd_mv: tuple[int, ...] = VDD_MV
+    cmp_size: tuple[int, ...] = SIZES
+    sw_size: tuple[int, ...] = SIZES
+    drv_size: tuple[int, ...] = SIZES
+    read_vt: tuple[int, ...] = READ_VT
 
     @classmethod
     def for_problem(cls, problem: Problem) -> "Space":
@@ -156,6 +168,11 @@ class Design:
     B_ADC: int
     input_bits_per_cycle: int
     cap_mult: int
+    vdd_mv: int = DEFAULTS["vdd_mv"]
+    cmp_size: int = DEFAULTS["cmp_size"]
+    sw_size: int = DEFAULTS["sw_size"]
+    drv_size: int = DEFAULTS["drv_size"]
+    read_vt: int = DEFAULTS["read_vt"]
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -165,7 +182,7 @@ class Design:
 
     @classmethod
     def from_dict(cls, d: Mapping[str, int]) -> "Design":
-        return cls(**{k: int(d[k]) for k in VARIABLES})
+        return cls(**{k: int(d.get(k, DEFAULTS.get(k))) for k in VARIABLES})
 
 
 def geometry(v: Mapping[str, np.ndarray], p: "ModelParams", problem: Problem) -> dict[str, np.ndarray]:  # noqa: F821

@@ -9,16 +9,18 @@ by the reference supply that make the capacitors the SAR CDAC. Library parasitic
 added as explicit capacitors; the MOSFET cards add their own overlap capacitance and
 channel charge (charge injection) on top.
 
-Two transient runs per mismatch draw:
+Three transient runs per mismatch draw (after a trim run that sets V_PRE):
 
 1. *MAC pass*: P patterns (row, input bits) with MAC values spread uniformly over the
    range, plus one characterization period per CDAC group (all products 0, then one
-   group raised) that measures the zero-input level and each group's actual step.
-   The SAR decisions of every pattern follow from these simulated voltages (the
-   comparator is ideal: a decision is ``V <= threshold`` on the simulated column line).
-2. *Conversion pass*: the same column replays every pattern's SAR switching sequence;
-   ngspice gives the energy drawn from the reference supply and the final residue
-   (which must be within one LSB: a check that the decisions were right).
+   group raised) that measures the zero-input level and each group's actual step, hence
+   the comparator threshold. An ideal comparator on these voltages gives reference codes.
+2. *Conversion pass*, closed loop: the same patterns converted by the SAR loop around the
+   library's transistor-level StrongARM comparator (:func:`sar_loop`); its decisions,
+   sampled into a bit register, switch the bottom plates. ngspice gives the codes, the
+   energy drawn from the reference supply and the final residue (within about one LSB
+   when the decisions were right); the agreement with the ideal-comparator codes is
+   reported.
 
 Compared with the models: the SNR of the simulated conversions (codes vs the ideal MAC,
 after a single gain/offset trim over all draws) against the model's quantization +
@@ -66,8 +68,14 @@ class ColumnConfig:
         return self.n_la * self.L
 
 
-DEFAULT_CONFIGS = (ColumnConfig(8, 1, 2), ColumnConfig(16, 2, 3), ColumnConfig(16, 1, 3, 2), ColumnConfig(32, 1, 4))
+SMALL_CONFIGS = (ColumnConfig(8, 1, 2), ColumnConfig(16, 2, 3), ColumnConfig(16, 1, 3, 2), ColumnConfig(32, 1, 4))
+# columns of >= 64 cells with 6-8-bit ADCs: what the fitted (default) model is calibrated on
+LARGE_CONFIGS = (ColumnConfig(64, 1, 6), ColumnConfig(64, 2, 6, 2), ColumnConfig(128, 1, 7))
+FULL_CONFIGS = LARGE_CONFIGS + (ColumnConfig(256, 1, 8),)
 QUICK_CONFIGS = (ColumnConfig(8, 1, 2),)
+DEFAULT_CONFIGS = LARGE_CONFIGS
+CONFIG_SETS = {"quick": QUICK_CONFIGS, "small": SMALL_CONFIGS, "large": LARGE_CONFIGS, "full": FULL_CONFIGS}
+SHIPPED_CALIBRATION = Path(__file__).resolve().parent / "cells" / "calibration_default.json"
 
 
 def _period(cfg: ColumnConfig) -> float:
@@ -129,7 +137,8 @@ def cdac_groups(cfg: ColumnConfig) -> list[list[int]]:
 
 
 def column_netlist(cfg: ColumnConfig, lib: CellLibrary, params: ModelParams, pats: Patterns, caps_ff: np.ndarray,
-                   bottom_high: list[list[tuple[float, float]]], n_periods: int, v_pre: float | None = None) -> str:
+                   bottom_high: list[list[tuple[float, float]]], n_periods: int, v_pre: float | None = None,
+                   sar_threshold_v: float | None = None) -> str:
     """The column netlist body (title, models, subcircuits, instances, sources; no analyses).
 
     ``bottom_high[g]`` lists the (start, stop) ns intervals in which group g's bottom plates
@@ -149,7 +158,7 @@ def column_netlist(cfg: ColumnConfig, lib: CellLibrary, params: ModelParams, pat
     n, P = cfg.n_la, len(pats.rows)
     lines = [f"* chipsmith acim calibration column N={n} L={cfg.L} B={cfg.B_ADC} cap_mult={cfg.cap_mult}",
              lib.process.spice_models.strip()]
-    for kind in ("sram8t", "compute_cap", "sample_switch", "precharge"):
+    for kind in ("sram8t", "compute_cap", "sample_switch", "precharge") + (("comparator",) if sar_threshold_v else ()):
         lines.append(lib.get(kind).spice.strip())
     lines += [f"vdd vdd 0 {vdd}", f"vpre vpre 0 {v_pre:.6g}", f"vref vref 0 {vdd}", "vzero wz 0 0"]
     pre_on = [(k * period + T_PRE_ON, k * period + T_PRE_OFF) for k in range(n_periods)]
@@ -165,10 +174,14 @@ def column_netlist(cfg: ColumnConfig, lib: CellLibrary, params: ModelParams, pat
     lines.append("mclr cl clr 0 0 nch w=0.4u l=0.05u")
     lines.append(f"ccl cl 0 {c_cl:.6g}f")
     group_of = {i: g for g, idx in enumerate(cdac_groups(cfg)) for i in idx}
+    if sar_threshold_v is not None:
+        lines += sar_loop(cfg, n_periods, sar_threshold_v, vdd, float(m["c_t"][0]))
+        bottom_high = [[] for _ in bottom_high]  # the loop below only draws the drivers
     for g, intervals in enumerate(bottom_high):
         units = len(cdac_groups(cfg)[g])
         # inverter from the reference: control low -> bottom plates at vref
-        lines.append(f"vctl{g} ctl{g} 0 {_pulses(intervals, 0.0, vdd)}")
+        if sar_threshold_v is None or g == cfg.B_ADC:
+            lines.append(f"vctl{g} ctl{g} 0 {_pulses(intervals, 0.0, vdd)}")
         lines.append(f"mpb{g} bot{g} ctl{g} vref vref pch w={0.4 * units:.3g}u l=0.05u")
         lines.append(f"mnb{g} bot{g} ctl{g} 0 0 nch w={0.2 * units:.3g}u l=0.05u")
     ics = []
@@ -192,11 +205,43 @@ def column_netlist(cfg: ColumnConfig, lib: CellLibrary, params: ModelParams, pat
     return "\n".join(lines) + "\n"
 
 
-def _simulate(body: str, stop_ns: float) -> Any:
+def sar_loop(cfg: ColumnConfig, n_periods: int, threshold_v: float, vdd: float, c_node_ff: float) -> list[str]:
+    """Closed-loop SAR around the library's transistor (StrongARM) comparator.
+
+    Per SAR step j: group j's bottom plates go up at the step start; the comparator
+    (INP = column line, INN = the threshold) is clocked 0.30-0.95 ns into the step; its
+    decision (OUTN above OUTP: the column line is below the threshold, keep the bit) is
+    sampled onto a bit capacitor at 0.80-0.90 ns; from the next step on, group j stays up only if its bit
+    is 1. The register (sample switches + bit capacitors) resets at every period start.
+    Bottom-plate control ``ctl`` is active low (it drives the bottom-plate inverters).
+    The threshold reaches INN through 100 kOhm onto a capacitor as large as the column line's,
+    so the latch's clock kickback moves both inputs alike (as a matched reference DAC would);
+    an ideal source on INN would leave the kickback as a ~2 LSB offset on the column line."""
+    period = _period(cfg)
+    lines = [".model sarsw sw(vt=0.5 vh=0.05 ron=200 roff=1e12)", f"vthr vthr 0 {threshold_v:.6g}",
+             "rthr vthr refn 100k", f"cref refn 0 {c_node_ff:.6g}f", ".ic v(refn)=" + f"{threshold_v:.6g}",
+             "xcmp cl refn cclk outp outn vdd 0 comparator",
+             f"boutn outnb 0 v = (v(outn) > v(outp)) ? {vdd} : 0",
+             f"vrst rst 0 {_pulses([(k * period + 0.02, k * period + 0.12) for k in range(n_periods)], vdd)}"]
+    clk = []
+    for j in range(cfg.B_ADC):
+        starts = [k * period + T_SAR0 + j * T_SAR_STEP for k in range(n_periods)]
+        clk += [(t + 0.30, t + 0.95) for t in starts]
+        lines += [f"vra{j} ra{j} 0 {_pulses([(t, (k + 1) * period - 0.15) for k, t in enumerate(starts)], vdd)}",
+                  f"vbf{j} bf{j} 0 {_pulses([(t, t + T_SAR_STEP) for t in starts], vdd)}",
+                  f"vsa{j} sa{j} 0 {_pulses([(t + 0.80, t + 0.90) for t in starts], vdd)}",
+                  f"s{j} bit{j} outnb sa{j} 0 sarsw", f"sr{j} bit{j} 0 rst 0 sarsw", f"cbit{j} bit{j} 0 5f",
+                  f"bctl{j} ctl{j} 0 v = ((v(ra{j}) > {vdd / 2}) && ((v(bf{j}) > {vdd / 2}) || (v(bit{j}) > {vdd / 2})))"
+                  f" ? 0 : {vdd}"]
+    lines.append(f"vcclk cclk 0 {_pulses(sorted(clk), vdd)}")
+    return lines
+
+
+def _simulate(body: str, stop_ns: float, extra: Sequence[str] = ()) -> Any:
     from chipsmith.spice.runner import Tran, simulate
 
-    return simulate(body, [Tran(10e-12, stop_ns * 1e-9, uic=True)], save=["v(cl)", "i(vpre)", "i(vref)"],
-                    trusted=True, timeout_s=300.0)
+    return simulate(body, [Tran(10e-12, stop_ns * 1e-9, uic=True)], save=["v(cl)", "i(vpre)", "i(vref)", *extra],
+                    trusted=True, timeout_s=600.0)
 
 
 def _at(t: np.ndarray, y: np.ndarray, when_ns: float) -> float:
@@ -290,23 +335,23 @@ def simulate_config(cfg: ColumnConfig, lib: CellLibrary, params: ModelParams, n_
     thr = sar_threshold(v0, steps, cfg.n_la)
     bits = sar_decisions(v_share[:P], thr, steps)
     codes = bits @ (2 ** np.arange(B - 1, -1, -1))
-    # run 2: replay each pattern's SAR sequence (bit j raised at step j, dropped one step later if rejected)
-    replay: list[list[tuple[float, float]]] = [[] for _ in groups]
-    for k in range(P):
-        base = k * period + T_SAR0
-        for j in range(B):
-            start = base + j * T_SAR_STEP
-            stop = (k + 1) * period - 0.15 if bits[k, j] else start + T_SAR_STEP
-            replay[j].append((start, stop))
-    res2 = _simulate(column_netlist(cfg, lib, params, pats, caps, replay, P, v_pre), P * period)
+    # run 2: the conversions, closed loop: the library's transistor comparator decides every bit
+    res2 = _simulate(column_netlist(cfg, lib, params, pats, caps, [[] for _ in groups], P, v_pre, sar_threshold_v=thr),
+                     P * period, extra=[f"v(bit{j})" for j in range(B)])
     seconds += res2.seconds
     t2, vcl2 = res2.tran.x, res2.tran.get("v(cl)")
+    bits_spice = np.array([[_at(t2, res2.tran.get(f"v(bit{j})"), (k + 1) * period - 0.2) > vdd / 2 for j in range(B)]
+                           for k in range(P)], dtype=int)
+    codes_ideal = codes
+    v_share_loop = np.array([_at(t2, vcl2, k * period + T_MEASURE) for k in range(P)])
+    codes = bits_spice @ (2 ** np.arange(B - 1, -1, -1))
     ipre, iref = res2.tran.get("i(vpre)"), res2.tran.get("i(vref)")
     # both supplies are charged at VDD (V_PRE comes from VDD through its reference)
     e_pre = np.array([vdd * _charge(t2, ipre, k * period + T_PRE_ON - 0.05, k * period + T_SAMPLE_OFF) for k in range(P)])
     e_cdac = np.array([vdd * _charge(t2, iref, k * period + T_SAR0 - 0.05, (k + 1) * period - 0.1) for k in range(P)])
     residue = np.array([_at(t2, vcl2, (k + 1) * period - 0.2) for k in range(P)]) - thr
-    return {"mac": pats.products.sum(axis=1), "code": codes, "v_share": v_share[:P] - v0, "e_pre_fj": e_pre * 1e15, "e_cdac_fj": e_cdac * 1e15,
+    return {"mac": pats.products.sum(axis=1), "code": codes, "code_ideal_comparator": codes_ideal,
+            "v_share_loop": v_share_loop, "v_share_run1": v_share[:P], "threshold_v": thr, "v_share": v_share[:P] - v0, "e_pre_fj": e_pre * 1e15, "e_cdac_fj": e_cdac * 1e15,
             "residue_lsb": residue / steps[-1], "steps_v": steps, "v0": v0, "v_pre": v_pre, "caps_ff": caps,
             "seconds": seconds,
             # the first pattern's precharge starts from 0 V (uic), not from a previous cycle
@@ -361,6 +406,7 @@ def compare(cfg: ColumnConfig, draws: list[dict], params: ModelParams) -> dict:
     ep_m, ec_m = float(np.mean(np.concatenate(e_pre_model))), float(np.mean(np.concatenate(e_cdac_model)))
     ep_s, ec_s = float(np.mean(np.concatenate(e_pre_spice))), float(np.mean(np.concatenate(e_cdac_spice)))
     residues = np.concatenate([d["residue_lsb"] for d in draws])
+    agree = float(np.mean(np.concatenate([d["code"] == d["code_ideal_comparator"] for d in draws])))
     return {
         **asdict(cfg), "patterns": int(len(mac)), "draws": len(draws),
         "snr_spice_db": snr_spice, "snr_model_db": snr_model, "snr_error_db": snr_model - snr_spice,
@@ -371,6 +417,7 @@ def compare(cfg: ColumnConfig, draws: list[dict], params: ModelParams) -> dict:
         "energy_spice_fj": ep_s + ec_s, "energy_model_fj": ep_m + ec_m, "energy_rel_error": (ep_m + ec_m) / (ep_s + ec_s) - 1.0,
         "e_precharge_spice_fj": ep_s, "e_precharge_model_fj": ep_m, "e_cdac_spice_fj": ec_s, "e_cdac_model_fj": ec_m,
         "residue_lsb_min": float(residues.min()), "residue_lsb_max": float(residues.max()),
+        "comparator_agreement": agree,
         "v_pre_model": m["v_pre"], "v_pre_trimmed": float(np.mean([d["v_pre"] for d in draws])),
         "gain_trim": float(coef[0]) / (n / 2 ** cfg.B_ADC), "spice_seconds": float(sum(d["seconds"] for d in draws)),
     }
@@ -409,22 +456,42 @@ def calibrate(lib: CellLibrary, configs: Sequence[ColumnConfig] = DEFAULT_CONFIG
     }
 
 
-def run_calibrate(*, cells: Path | None, seed: int, patterns: int, quick: bool, out: Path, quiet: bool,
-                  draws: int | None = None) -> dict:
+def residuals(result: dict) -> dict:
+    """Per-figure residual error of the fitted model against ngspice (what summary.json reports)."""
+    rows = result["configs"]
+    return {
+        "snr_db_max_abs": max(abs(r["snr_error_fitted_db"]) for r in rows),
+        "snr_db_by_config": {f"N{r['n_la']}_L{r['L']}_B{r['B_ADC']}_c{r['cap_mult']}": r["snr_error_fitted_db"]
+                             for r in rows},
+        "energy_rel_max_abs": max(abs(r["energy_rel_error"]) for r in rows),
+        "energy_rel_by_config": {f"N{r['n_la']}_L{r['L']}_B{r['B_ADC']}_c{r['cap_mult']}": r["energy_rel_error"]
+                                 for r in rows},
+        "comparator_code_agreement": float(np.mean([r.get("comparator_agreement", float("nan")) for r in rows])),
+        "configs": [f"N{r['n_la']}_L{r['L']}_B{r['B_ADC']}_c{r['cap_mult']}" for r in rows],
+    }
+
+
+def run_calibrate(*, cells: Path | None, seed: int, patterns: int, quick: bool = False, out: Path, quiet: bool,
+                  draws: int | None = None, size: str | None = None) -> dict:
     """CLI flow: validate, simulate, write calibration.json and summary.json atomically."""
     from chipsmith.artifacts import staged_output, write_json
     from chipsmith.progress import progress_bar
 
     if patterns < 4 or patterns > 400:
         raise InputError(f"--patterns {patterns} out of range", fix="use 4..400")
+    size = "quick" if quick else (size or "large")
+    if size not in CONFIG_SETS:
+        raise InputError(f"--size {size!r} is not a configuration set", fix=f"use one of: {', '.join(CONFIG_SETS)}")
     lib = load_cells(cells)
-    configs = QUICK_CONFIGS if quick else DEFAULT_CONFIGS
-    draws = draws or (2 if quick else 3)
+    configs = CONFIG_SETS[size]
+    draws = draws or (2 if size in ("quick", "large", "full") else 3)
     start = time.perf_counter()
     with staged_output(out) as stage:
         with progress_bar("acim calibrate (ngspice)", len(configs) * draws, quiet=quiet) as advance:
             result = calibrate(lib, configs, patterns=patterns, draws=draws, seed=seed, advance=advance)
         result["seconds"] = time.perf_counter() - start
+        result["size"] = size
+        result["residuals"] = residuals(result)
         write_json(stage / "calibration.json", result)
         summary = {"command": "acim calibrate", **result, "files": ["calibration.json", "summary.json"]}
         write_json(stage / "summary.json", summary)

@@ -24,6 +24,23 @@ from chipsmith.layout.report import pareto_csv, pareto_document, ranges
 FITTABLE = ("k_mismatch", "n_ktc")
 
 
+def default_calibration(cells: Path | None) -> Path | None:
+    """The shipped calibration (fitted on >= 64-cell columns with 6-7-bit ADCs and the
+    transistor comparator) when the shipped library is used; a user library has none."""
+    from chipsmith.layout.calibrate import SHIPPED_CALIBRATION
+
+    return SHIPPED_CALIBRATION if cells is None and SHIPPED_CALIBRATION.exists() else None
+
+
+def calibration_info(path: Path | None) -> dict | None:
+    """What summary.json says about the model's calibration: source, fitted values, residuals per figure."""
+    if path is None:
+        return None
+    data = json.loads(Path(path).read_text())
+    return {"source": str(path), "fitted": data.get("fitted"), "residuals": data.get("residuals"),
+            "size": data.get("size")}
+
+
 def load_calibration(path: Path | None) -> dict[str, float]:
     """Fitted coefficients from a calibration.json (``acim calibrate``); {} when no path."""
     if path is None:
@@ -59,6 +76,7 @@ def run_explore(*, rows: int, cols: int, cells: Path | None = None, min_snr: flo
     if workers is not None and workers < 1:
         raise InputError(f"--workers {workers} must be >= 1", fix="e.g. --workers 2")
     lib = load_cells(cells)
+    calibration = calibration if calibration is not None else default_calibration(cells)
     params = ModelParams.from_library(lib, **load_calibration(calibration))
     space = Space.for_problem(problem)
     start = time.perf_counter()
@@ -103,7 +121,7 @@ def run_explore(*, rows: int, cols: int, cells: Path | None = None, min_snr: flo
             "space_size": space.size(), "feasible_evaluated": result.feasible_seen,
             "front_size": len(doc["designs"]), "hypervolume": result.hv_history[-1],
             "population_hypervolume": result.population_hv, "hv_history": result.hv_history,
-            "front_ranges": ranges(doc["designs"]), "calibration": str(calibration) if calibration else None,
+            "front_ranges": ranges(doc["designs"]), "calibration": calibration_info(calibration),
             "seconds": time.perf_counter() - start, "files": ["pareto.json", "pareto.csv", "pareto.png", "summary.json"],
         }
         write_json(stage / "summary.json", summary)

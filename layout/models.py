@@ -16,12 +16,12 @@ only their random parts count as noise.
 from __future__ import annotations
 
 import functools
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Mapping
 
 import numpy as np
 
-from chipsmith.layout.architecture import Problem, geometry, structural_violation
+from chipsmith.layout.architecture import DEFAULTS, Problem, geometry, structural_violation
 from chipsmith.layout.cells import CellLibrary
 
 K_BOLTZMANN = 1.380649e-23
@@ -307,6 +307,38 @@ def energy(v: Mapping[str, np.ndarray], p: ModelParams, problem: Problem, caps: 
             "e_drivers_fj": e_drv, "e_leak_fj": e_leak, "e_ctrl_fj": e_ctrl, "e_cycle_fj": total}
 
 
+VT_V, ALPHA = 0.4, 1.3  # threshold and velocity-saturation index of the library's MOSFET cards
+LVT_READ_SPEEDUP, LVT_LEAK = 0.6, 8.0
+
+
+def electrical(v: Mapping[str, np.ndarray], p: ModelParams) -> ModelParams:
+    """The library's numbers rescaled per design for supply and device sizes (fields become arrays).
+
+    Supply V against the library's V0 (alpha-power law): gate delays x (V/V0) ((V0-Vt)/(V-Vt))^a,
+    on-resistances x ((V0-Vt)/(V-Vt))^a, dynamic energies x (V/V0)^2, leakage x V/V0, channel
+    charge x (V-Vt)/(V0-Vt). A device size s (x the library size): comparator noise / sqrt(s),
+    its energy, input capacitance and leakage x s; switch on-resistance / s, its junction and
+    gate capacitance and channel charge x s; WL driver resistance / s, energy, input cap and
+    leakage x s. A low-Vt read port discharges the local bitline faster and leaks more.
+    """
+    V = np.asarray(v["vdd_mv"], float) / 1000.0
+    V0 = p.vdd
+    over = (V0 - VT_V) / np.maximum(V - VT_V, 0.05)
+    t_k, r_k, e_k, l_k = (V / V0) * over ** ALPHA, over ** ALPHA, (V / V0) ** 2, V / V0
+    cs, ss, ds = (np.asarray(v[k], float) / 2.0 for k in ("cmp_size", "sw_size", "drv_size"))
+    lvt = np.asarray(v["read_vt"], float)
+    return replace(
+        p, vdd=V, t_pre=p.t_pre * t_k, t_drv=p.t_drv * t_k, t_sw=p.t_sw * t_k, t_cmp=p.t_cmp * t_k,
+        t_sar=p.t_sar * t_k, t_ctrl=p.t_ctrl * t_k, pwm_unit_ps=p.pwm_unit_ps * t_k,
+        r_pre=p.r_pre * r_k, r_sw=p.r_sw * r_k / ss, r_drv=p.r_drv * r_k / ds,
+        e_drv=p.e_drv * e_k * ds, e_pwm_bit=p.e_pwm_bit * e_k, e_cmp=p.e_cmp * e_k * cs, e_sar_bit=p.e_sar_bit * e_k,
+        e_ctrl=p.e_ctrl * e_k, cmp_noise_v=p.cmp_noise_v / np.sqrt(cs), c_cmp_in=p.c_cmp_in * cs,
+        c_sw_j=p.c_sw_j * ss, c_sw_g=p.c_sw_g * ss, q_inj_fc=p.q_inj_fc * ss / over, c_drv_in=p.c_drv_in * ds,
+        read_ps_per_ff=p.read_ps_per_ff * t_k * np.where(lvt > 0, LVT_READ_SPEEDUP, 1.0),
+        leak_cell=p.leak_cell * l_k * np.where(lvt > 0, LVT_LEAK, 1.0), leak_drv=p.leak_drv * l_k * ds,
+        leak_col=p.leak_col * l_k * cs, leak_sar=p.leak_sar * l_k, leak_ctrl=p.leak_ctrl * l_k)
+
+
 def evaluate(v: Mapping[str, np.ndarray], p: ModelParams, problem: Problem) -> dict[str, np.ndarray]:
     """All metrics for a batch of designs; arrays of shape (n,).
 
@@ -314,6 +346,10 @@ def evaluate(v: Mapping[str, np.ndarray], p: ModelParams, problem: Problem) -> d
     ``area_um2`` and ``f2_per_bit``; ``violation`` (0 = buildable) from the architecture.
     """
     v = {k: np.atleast_1d(np.asarray(val, dtype=np.int64)) for k, val in v.items()}
+    size = len(next(iter(v.values())))
+    for k, default in DEFAULTS.items():
+        v.setdefault(k, np.full(size, default, dtype=np.int64))
+    p = electrical(v, p)
     geo = geometry(v, p, problem)
     n = geo["n_la"]
     caps = capacitances(v, p, geo)

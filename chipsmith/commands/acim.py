@@ -116,16 +116,19 @@ def calibrate_cmd(
     cells: Optional[Path] = _CELLS,
     seed: int = typer.Option(0, "--seed", help="Seed of the capacitor-mismatch draws and MAC patterns."),
     patterns: int = typer.Option(24, "--patterns", help="MAC patterns per configuration."),
-    quick: bool = typer.Option(False, "--quick", help="One small configuration only."),
-    out: Path = typer.Option(..., "--out", help=_OUT_HELP),
-    as_json: bool = typer.Option(False, "--json", help="Print summary.json to stdout."),
-    quiet: bool = typer.Option(False, "--quiet", help="No progress bar."),
+    quick: bool = typer.Option(False, "--quick", help="One small configuration only (same as --size quick)."),
+    size: str = typer.Option("large", "--size", help="Configuration set: quick (N=8, 2 bits), small (8-32 cells, "
+                             "2-4 bits), large (64-128 cells, 6-7 bits; the shipped default model), full (+256 cells, 8 bits)."),
+    out: OutOpt = ...,
+    as_json: JsonOpt = False,
+    quiet: QuietOpt = False,
 ) -> None:
     """Simulate one column (local arrays, compute caps, charge sharing, CDAC) in ngspice and compare the
     analytical SNR and energy models; writes calibration.json (usable as `explore --calibration`)."""
     from chipsmith.layout.calibrate import run_calibrate
 
-    summary = run_calibrate(cells=cells, seed=seed, patterns=patterns, quick=quick, out=out, quiet=quiet or as_json)
+    summary = run_calibrate(cells=cells, seed=seed, patterns=patterns, quick=quick, size=size, out=out,
+                            quiet=quiet or as_json)
     lines = []
     for c in summary["configs"]:
         lines.append(f"  N={c['n_la']:>3} L={c['L']} B={c['B_ADC']} cap={c['cap_mult']}x: SNR spice {c['snr_spice_db']:.2f} dB "

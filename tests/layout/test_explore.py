@@ -53,7 +53,8 @@ def test_pareto_json_is_complete_for_the_layout_generator(tmp_path):
     doc = json.loads((tmp_path / "pareto.json").read_text())
     assert doc["schema"] == "chipsmith.acim.pareto/1" and doc["cells"]["sha256"]
     d = doc["designs"][0]
-    assert set(d["variables"]) == {"H", "W", "L", "B_ADC", "input_bits_per_cycle", "cap_mult"}
+    assert set(d["variables"]) == {"H", "W", "L", "B_ADC", "input_bits_per_cycle", "cap_mult", "vdd_mv", "cmp_size",
+                                   "sw_size", "drv_size", "read_vt"}
     fp = d["derived"]
     assert fp["banks"]["count"] == (128 // d["variables"]["H"]) * (64 // d["variables"]["W"])
     assert fp["macro"]["area_um2"] == pytest.approx(d["metrics"]["area_um2"])
@@ -76,3 +77,12 @@ def test_distill_sorts_and_reports_the_binding_bound():
     assert [d["id"] for d in picked] == [1, 2]
     with pytest.raises(InputError, match=r"--max-area 50000 \(best remaining: 2e\+05\)"):
         distill(designs, Requirements(min_snr_db=25, max_area_um2=5e4))
+
+
+def test_widened_space_is_large_and_nsga3_baseline_runs(params):
+    from chipsmith.layout.architecture import Space
+    from chipsmith.layout.explore import pymoo_search
+
+    assert Space.for_problem(Problem(256, 256)).size() >= 10 ** 8
+    hv, seconds = pymoo_search(Problem(64, 64), params, Requirements(min_snr_db=20), 400, seed=0, pop=40)
+    assert 0.0 < hv < 1.0 and seconds > 0

@@ -140,3 +140,31 @@ def test_hypervolume_exact_against_monte_carlo():
         dominated |= np.all(x >= p, axis=1)
     assert hypervolume(pts) == pytest.approx(dominated.mean(), abs=5e-3)
     assert hypervolume(np.array([[0.5, 0.5, 0.5]])) == pytest.approx(0.125)
+
+
+def test_supply_and_sizes_trade_noise_energy_and_speed(params):
+    """The electrical knobs of the widened space move the figures the way the physics says."""
+    pr = Problem(256, 256)
+    base = one(params, pr)
+    low, high = one(params, pr, vdd_mv=800), one(params, pr, vdd_mv=1200)
+    assert low["e_adc_logic_fj"] == pytest.approx(base["e_adc_logic_fj"] * 0.64, rel=1e-9)  # dynamic energy ~ V^2
+    assert low["snr_db"] < base["snr_db"] < high["snr_db"]  # signal ~ V against fixed comparator/thermal noise
+    assert low["t_cycle_ps"] > base["t_cycle_ps"] > high["t_cycle_ps"]  # alpha-power-law delays
+    big_cmp = one(params, pr, cmp_size=8)  # 4x the library comparator
+    assert big_cmp["n_comparator"] == pytest.approx(base["n_comparator"] / 4, rel=1e-9)
+    assert big_cmp["e_adc_logic_fj"] > base["e_adc_logic_fj"]
+    lvt = one(params, pr, read_vt=1)
+    assert lvt["t_compute_ps"] < base["t_compute_ps"] and lvt["e_leak_fj"] > base["e_leak_fj"]
+    wide_sw = one(params, pr, sw_size=8)
+    assert wide_sw["n_injection"] > base["n_injection"] and wide_sw["t_share_ps"] < base["t_share_ps"]
+
+
+def test_defaults_reproduce_the_six_variable_design(params):
+    """Leaving the electrical variables out means the library's own supply and sizes."""
+    pr = Problem(256, 256)
+    d = dict(H=256, W=256, L=4, B_ADC=6, input_bits_per_cycle=1, cap_mult=1)
+    a = evaluate({k: [v] for k, v in d.items()}, params, pr)
+    b = evaluate({**{k: [v] for k, v in d.items()}, "vdd_mv": [1000], "cmp_size": [2], "sw_size": [2],
+                  "drv_size": [2], "read_vt": [0]}, params, pr)
+    for k in ("snr_db", "tops_w", "f2_per_bit", "t_cycle_ps"):
+        assert a[k][0] == b[k][0]
