@@ -670,7 +670,25 @@ def _dac(rd: Reading, pins: Pins, model_file: str | None) -> Iterator[Design]:
     yield P.linear(pins, P.LinearParams(coefs=coefs, vdd=rd.vdd, model_file=model_file))
 
 
-_BUILDERS.update({"comparator": _comparator, "switch": _switch, "sample_hold": _switch, "dac": _dac,
+def _mixer(rd: Reading, pins: Pins, model_file: str | None) -> Iterator[Design]:
+    from chipsmith.agents import gen_mixer as X
+
+    variants = [rd.variant] if rd.variant else ["gilbert", "single_balanced", "passive"]
+    for v in variants:
+        if v not in X.VARIANTS:
+            raise PlanningError(f"a {v} mixer is not built yet", fix="ask for " + ", ".join(X.VARIANTS))
+        yield X.mixer(pins, X.MixerParams(variant=v, vdd=rd.vdd, model_file=model_file))
+
+
+def _adc(rd: Reading, pins: Pins, model_file: str | None) -> Iterator[Design]:
+    from chipsmith.agents import gen_switch as S
+
+    if rd.variant not in (None, "flash"):
+        raise PlanningError(f"a {rd.variant} ADC is not built yet", fix="ask for a flash ADC")
+    yield S.flash_adc(pins, vdd=rd.vdd, model_file=model_file)
+
+
+_BUILDERS.update({"comparator": _comparator, "switch": _switch, "mixer": _mixer, "adc": _adc, "sample_hold": _switch, "dac": _dac,
                   "current_mirror": _mirror, "schmitt": _schmitt, "inverter": _inverter,
                   "bandgap": _reference, "reference": _reference})
 

@@ -84,3 +84,37 @@ def r2r_dac(pins: Pins, r: float = 10e3, vdd: float = 1.8, model_file: str | Non
     io = {bit: Port(bit, "voltage_in", 0.0, "V", f"bit {k} (weight 1/{2 ** (n - k)})") for k, bit in enumerate(bits)}
     io[out] = Port(out, "voltage_out", 0.0, "V", "unloaded ladder output")
     return finish("dac", "r2r", b, pins, io, vdd=vdd, model_file=model_file)
+
+
+def flash_adc(pins: Pins, lo: float = 0.8, hi: float = 1.4, vdd: float = 1.8,
+              model_file: str | None = None) -> Design:
+    """Thermometer flash ADC: a resistor ladder sets N taps evenly between ``lo`` and ``hi`` (inside
+    the NMOS comparators' input range); comparator k (open-loop two-stage op-amp + two inverters)
+    drives the k-th listed output high when the input is above tap k."""
+    from chipsmith.agents.gen_base import mos_params
+    from chipsmith.agents.gen_opamp import OpampParams, _core
+
+    if len(pins.inputs) != 1 or len(pins.outputs) < 2:
+        raise InputError("a flash ADC here has one input and two or more thermometer outputs")
+    inp, outs = pins.inputs[0], pins.outputs
+    n = len(outs)
+    b = Builder()
+    taps = [lo + (hi - lo) * k / (n - 1) for k in range(n)]
+    b.block("reference_ladder", "resistor ladder: taps " + ", ".join(f"{t:.3g} V" for t in taps))
+    nodes = ["gnd"] + [net(f"tap{k}") for k in range(n)] + ["vdd"]
+    levels = [0.0] + taps + [vdd]
+    unit = 10e3
+    for k in range(len(nodes) - 1):
+        b.r(nodes[k], nodes[k + 1], unit * (levels[k + 1] - levels[k]) / 0.1)
+    m_n, m_p = mos_params(model_file, "nch"), mos_params(model_file, "pch")
+    op = OpampParams(itail=10e-6, k2=4.0, cc=0.1e-12, vdd=vdd, model_file=model_file)
+    for k, out in enumerate(outs):
+        _core(b, [], {}, [], inp, nodes[k + 1], net(f"c{k}"), op, m_n, m_p, prefix=f"k{k}")
+        b.block(f"output_inverters_{k}", f"{out}: high when {inp} > {taps[k]:.3g} V")
+        for a, y in ((net(f"c{k}"), net(f"d{k}")), (net(f"d{k}"), out)):
+            b.m(y, a, "vdd", "vdd", "p", 3e-6, 0.5e-6, region="any")
+            b.m(y, a, "gnd", "gnd", "n", 1e-6, 0.5e-6, region="any")
+    io = {inp: Port(inp, "voltage_in", vdd / 2, "V", "analog input")}
+    io.update({o: Port(o, "voltage_out", 0.0, "V", f"thermometer bit, threshold {t:.3g} V")
+               for o, t in zip(outs, taps)})
+    return finish("adc", "flash", b, pins, io, vdd=vdd, model_file=model_file)

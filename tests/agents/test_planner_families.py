@@ -294,3 +294,13 @@ def test_transmission_gate_with_complementary_enables():
 def test_sample_and_hold_with_named_hold_capacitor():
     _first_passing(_request([("in", "signal_in"), ("PHI", "clock"), ("out", "out")], fam("sample_hold"),
                             ("named_component", {"element": "capacitor", "name": "Ch", "value": 1e-12})))
+
+
+@pytest.mark.parametrize("variant", ["gilbert", "single_balanced", "passive"])
+def test_mixers_produce_the_difference_frequency(variant):
+    _first_passing(_request([("RF", "signal_in"), ("LO", "signal_in"), ("IF", "out")], fam("mixer", variant)))
+
+
+def test_flash_adc_thermometer_outputs():
+    _first_passing(_request([("Vin", "signal_in"), ("T1", "out"), ("T2", "out"), ("T3", "out")],
+                            fam("adc", "flash")))
