@@ -688,7 +688,8 @@ def _adc(rd: Reading, pins: Pins, model_file: str | None) -> Iterator[Design]:
     yield S.flash_adc(pins, vdd=rd.vdd, model_file=model_file)
 
 
-_BUILDERS.update({"comparator": _comparator, "switch": _switch, "mixer": _mixer, "adc": _adc, "sample_hold": _switch, "dac": _dac,
+_BUILDERS.update({"comparator": _comparator, "switch": _switch, "mixer": _mixer, "adc": _adc,
+                  "sample_hold": _switch, "dac": _dac,
                   "current_mirror": _mirror, "schmitt": _schmitt, "inverter": _inverter,
                   "bandgap": _reference, "reference": _reference})
 
