@@ -424,11 +424,18 @@ def _expert(req, spec: Spec | None, refusal: str, outcome: Outcome, *, model_fil
     refused every sized design. The best judged attempt is kept."""
     kind_attempt = None
     if spec is not None:
-        run_expert(spec, outcome, rounds=rounds, on_round=on_round)
-        if outcome.success:
-            return
-        kind_attempt = (outcome.design, outcome.proof, outcome.text, outcome.reason)
-        outcome.design = outcome.proof = outcome.text = None
+        try:
+            run_expert(spec, outcome, rounds=rounds, on_round=on_round)
+        except ChipsmithError as exc:  # the kind generator cannot build this interface: not bad input
+            outcome.log(f"kind generator `{spec.kind}`: {exc.one_line()}\n")
+            refusal = f"the expert {spec.kind} cannot build this: {exc.one_line()}"
+            outcome.design = outcome.proof = outcome.text = None
+            outcome.success = False
+        else:
+            if outcome.success:
+                return
+            kind_attempt = (outcome.design, outcome.proof, outcome.text, outcome.reason)
+            outcome.design = outcome.proof = outcome.text = None
     outcome.reason = ""
     planned = _plan_with_judge(req, outcome, model_file=model_file, rounds=rounds, on_round=on_round)
     if planned:

@@ -197,8 +197,9 @@ FAMILY_RULES: tuple[tuple[str, str, str | None], ...] = (
     (r"common[- ]gate(?: amplifier| amp| stage)?|\bcg (?:amplifier|amp|stage)", "amplifier", "common_gate"),
     (r"common[- ]drain(?: amplifier| amp| stage)?|source[- ]follower(?: buffer| amplifier| stage)?|"
      r"(?:nmos|pmos) follower", "amplifier", "common_drain"),
+    (r"cascode (?:amplifier|amp|stage|gain stage)", "amplifier", "cascode"),
     (r"common[- ]source(?: amplifier| amp| stage)?|\bcs (?:amplifier|amp|stage)", "amplifier", "common_source"),
-    (r"cascode (?:amplifier|amp|stage|gain stage)|cascode", "amplifier", "cascode"),
+    (r"cascode", "amplifier", "cascode"),
     (r"differential (?:amplifier|amp|pair|gain stage|stage)|diff[- ]?(?:amp|pair)|long[- ]tailed pair", "amplifier",
      "differential"),
     (r"push[- ]pull(?: output stage| stage| amplifier)?|class[- ]?ab(?: output stage| stage| amplifier)?",

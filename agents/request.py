@@ -139,7 +139,7 @@ def role_from_text(name: str, text: str) -> PortRole | None:
     n = re.escape(name)
     low = text.lower()
     for words, role in _TEXT_ROLE:
-        if re.search(rf"\b{n}\b\s*(?:is|as|=|:|\(|,)?\s*(?:the|a|an)?\s*(?:{words})\b", low, re.IGNORECASE) or \
+        if re.search(rf"\b{n}\b\s*(?:is|as|=|:|\()?\s*(?:the|a|an)?\s*(?:{words})\b", low, re.IGNORECASE) or \
                 re.search(rf"\b(?:{words})\s*(?:port|pin|node)?\s*(?:called|named|at|on)?\s*\(?\b{n}\b", low,
                           re.IGNORECASE):
             return role
@@ -172,6 +172,8 @@ def build_interface(ports: PortList, text: str = "", *, differential: bool | Non
         for raw in names:
             name = check_name(raw, f"--{group}")
             told = role_from_text(name, text) if group == "bias" else None
+            if told not in (PortRole.CONTROL, PortRole.REFERENCE, PortRole.BIAS_I, PortRole.BIAS_V, PortRole.CLOCK):
+                told = None  # the text may refine a bias port, never turn it into a signal
             entries.append((name, told or role_from_name(name, group), group))
     for raw in ports.ports:
         name, _, role_text = raw.partition(":")
