@@ -431,13 +431,23 @@ def predict(model: str | Path, source: Path, out: Path, *, device: str | None = 
         if like is None and shape is None:
             cur = next((source / n for n in ("current_map.csv.gz", "current_map.csv") if (source / n).is_file()), None)
             like = cur
+    elif source.is_file() and source.suffix == ".npz":
+        ref = None
     elif source.is_file():
         ref = CaseRef(name=source.name, group="other", netlist=str(source), ir_drop=None)
     else:
-        raise InputError("input not found", where=str(source), fix="pass a PDN netlist or a case directory")
-    map_shape = parse_shape(shape, like) if (shape or like) else None
+        raise InputError("input not found", where=str(source), fix="pass a PDN netlist, a case directory or "
+                         "a features.npz")
     t0 = time.perf_counter()
-    item = build_item(ref, loaded.config.size, loaded.config.n_slices, shape=map_shape)
+    if ref is None:
+        if loaded.config.model != "unet":
+            raise InputError(f"a '{loaded.name}' model needs the netlist (its graph branch reads the PDN), not maps",
+                             where=str(source), fix="pass the netlist, or --model unet for feature maps")
+        item = maps_item(source, loaded.config.size)
+        native = None
+    else:
+        map_shape = parse_shape(shape, like) if (shape or like) else None
+        item, native = build_item(ref, loaded.config.size, loaded.config.n_slices, shape=map_shape, with_features=True)
     feat_s = time.perf_counter() - t0
     pred = predict_item(loaded, item, device=dev)
     wx, wy = worst_pixel(pred.static)
@@ -445,7 +455,8 @@ def predict(model: str | Path, source: Path, out: Path, *, device: str | None = 
                "map_shape": list(pred.static.shape), "orientation": orientation,
                "max_drop_V": float(pred.static.max()), "mean_drop_V": float(pred.static.mean()),
                "worst_pixel_xy_um": [wx, wy], "featurise_seconds": feat_s, "forward_seconds": pred.forward_seconds,
-               "nodes": int(item["node"].num_nodes), "currents": "tile waveforms" if ref.currents else "DC (static)"}
+               "nodes": int(item["node"].num_nodes) if ref is not None else None,
+               "currents": "feature maps" if ref is None else "tile waveforms" if ref.currents else "DC (static)"}
     with staged_output(out) as stage:
         files = write_map(stage, "ir_drop_map", pred.static, orientation=orientation, png=png,
                           title=f"{source.name}: predicted static IR drop ({loaded.name})")
@@ -453,6 +464,43 @@ def predict(model: str | Path, source: Path, out: Path, *, device: str | None = 
             files += write_map(stage, "dynamic_ir_drop_map", pred.dynamic, orientation=orientation, png=png,
                                title=f"{source.name}: predicted worst-case dynamic IR drop ({loaded.name})")
             summary["dynamic_max_drop_V"] = float(pred.dynamic.max())
+        if native is not None:
+            from chipsmith.irdrop.outputs import write_npz
+
+            # the native feature maps: `predict --model unet features.npz` reads them back
+            write_npz(stage / "features.npz", maps=native.maps, total_current=np.array(native.total_current),
+                      channels=np.array(FEATURE_FILE_CHANNELS))
+            files.append("features.npz")
         summary["files"] = files + ["summary.json"]
         write_json(stage / "summary.json", summary)
     return summary
+
+
+FEATURE_FILE_CHANNELS = ("current", "peak_current", "eff_dist", "pdn_density")
+
+
+def maps_item(path: Path, size: int):
+    """A model input from a ``features.npz`` (``maps`` (4, nx, ny) in FEATURE_FILE_CHANNELS
+    order, physical units, [x][y] at 1 µm, and ``total_current`` in A)."""
+    import torch
+    from torch_geometric.data import Data
+
+    from chipsmith.irdrop.features import CaseFeatures, normalized_maps
+
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            maps = np.asarray(z["maps"], dtype=float)
+            total = float(np.asarray(z["total_current"]).ravel()[0])
+    except Exception as exc:
+        raise InputError(f"cannot read feature maps ({type(exc).__name__}: {exc})", where=str(path),
+                         fix="pass the features.npz written by `chipsmith irdrop predict`") from None
+    if maps.ndim != 3 or maps.shape[0] != len(FEATURE_FILE_CHANNELS) or min(maps.shape[1:]) < 2:
+        raise InputError(f"feature maps have shape {maps.shape}, expected ({len(FEATURE_FILE_CHANNELS)}, nx, ny)",
+                         where=str(path), fix=f"stack {', '.join(FEATURE_FILE_CHANNELS)} maps")
+    if not (np.all(np.isfinite(maps)) and np.isfinite(total) and total > 0):
+        raise InputError("feature maps contain NaN/infinite values or a non-positive total current",
+                         where=str(path), fix="give finite maps and total_current > 0")
+    f = CaseFeatures(maps=maps, total_current=total, width_um=float(maps.shape[1]), height_um=float(maps.shape[2]))
+    return Data(maps=torch.from_numpy(normalized_maps(f, size))[None],
+                total_current=torch.tensor([total], dtype=torch.float64),
+                native_shape=torch.tensor([list(f.shape)], dtype=torch.long))

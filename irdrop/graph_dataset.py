@@ -117,12 +117,14 @@ def read_map(path: str | Path) -> np.ndarray:
     return arr
 
 
-def build_item(ref: CaseRef, size: int, n_slices: int, shape: tuple[int, int] | None = None):
+def build_item(ref: CaseRef, size: int, n_slices: int, shape: tuple[int, int] | None = None, *,
+               with_features: bool = False):
     """Parse, featurise and label one case: the HeteroData the models consume.
 
     Graph-level attributes: ``maps`` (1, C, S, S) model input; ``target`` (1, 2, S, S)
     static and dynamic drop / total current (V/A); ``has_target`` (1, 2);
-    ``total_current`` (1,); ``native_shape`` (1, 2).
+    ``total_current`` (1,); ``native_shape`` (1, 2). ``with_features`` also returns the
+    native :class:`features.CaseFeatures`.
     """
     import torch
 
@@ -162,7 +164,7 @@ def build_item(ref: CaseRef, size: int, n_slices: int, shape: tuple[int, int] | 
     data.has_target = torch.from_numpy(has)[None]
     data.total_current = torch.tensor([feats.total_current], dtype=torch.float64)
     data.native_shape = torch.tensor([list(shape)], dtype=torch.long)
-    return data
+    return (data, feats) if with_features else data
 
 
 def data_version(refs: list[CaseRef], size: int, n_slices: int) -> str:

@@ -123,7 +123,8 @@ def train(
 
 @app.command()
 def predict(
-    source: Path = typer.Argument(..., help="PDN netlist, or a case directory (netlist.sp, optional currents.npz)."),
+    source: Path = typer.Argument(..., help="PDN netlist, a case directory (netlist.sp, optional currents.npz), or "
+                                  "feature maps (the features.npz a predict run writes; U-Net only)."),
     out: OutOpt = ...,
     model: str = typer.Option("pdnnet", "--model", help="Training output directory, model.pt, or a shipped model "
                               "(pdnnet, unet)."),
@@ -134,7 +135,7 @@ def predict(
     as_json: JsonOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
-    """Predict the IR-drop map of a netlist with a trained model (CSV/NPY/PNG + summary)."""
+    """Predict the IR-drop map of a netlist or of feature maps with a trained model (CSV/NPY/PNG + summary)."""
     from chipsmith.irdrop import flows
 
     s = flows.predict(model, source, out, device=device, orientation=orientation, shape=shape, like=like)

@@ -130,3 +130,32 @@ def test_bad_inputs_exit_2(cli, cases, trained, tmp_path):
     assert "neither a directory" in _one_line_error(cli("irdrop", "train", "--data", tmp_path / "nowhere",
                                                         "--out", out))
     assert not out.exists()
+
+
+def test_predict_from_feature_maps_matches_netlist(cli, cases, tmp_path):
+    """The U-Net reads the features.npz a netlist prediction wrote and gives the same map."""
+    from chipsmith.irdrop import flows
+
+    flows.train([str(cases / "static")], tmp_path / "u", model="unet", epochs=1, size=32, workers=1, limit=3,
+                cache=tmp_path / "c", evaluate_test=False, quiet=True)
+    case = cases / "static" / "case0002"
+    assert cli("irdrop", "predict", case, "--model", tmp_path / "u", "--out", tmp_path / "a", "--quiet").code == 0
+    feats = tmp_path / "a" / "features.npz"
+    res = cli("irdrop", "predict", feats, "--model", tmp_path / "u", "--out", tmp_path / "b", "--json")
+    assert res.code == 0, res.stderr
+    assert json.loads(res.stdout)["currents"] == "feature maps"
+    a, b = (np.load(tmp_path / d / "ir_drop_map.npy") for d in ("a", "b"))
+    assert a.shape == b.shape and np.allclose(a, b, rtol=1e-5, atol=1e-9)
+    # maps need the U-Net; NaN and a wrong channel count are one-line errors
+    assert "needs the netlist" in _one_line_error(cli("irdrop", "predict", feats, "--model", "pdnnet",
+                                                      "--out", tmp_path / "x"))
+    z = dict(np.load(feats))
+    z["maps"][0, 1, 1] = np.nan
+    np.savez(tmp_path / "nan.npz", **z)
+    assert "NaN" in _one_line_error(cli("irdrop", "predict", tmp_path / "nan.npz", "--model", tmp_path / "u",
+                                        "--out", tmp_path / "x"))
+    z["maps"] = z["maps"][:3]
+    np.savez(tmp_path / "shape.npz", **z)
+    assert "expected (4, nx, ny)" in _one_line_error(cli("irdrop", "predict", tmp_path / "shape.npz", "--model",
+                                                         tmp_path / "u", "--out", tmp_path / "x"))
+    assert not (tmp_path / "x").exists()
