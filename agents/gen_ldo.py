@@ -112,15 +112,30 @@ def ldo(pins: Pins, p: LdoParams) -> Design:
         b.m(net("d1"), net("d1"), "vdd", "vdd", "p", w_pl, 1e-6)
         b.m(net("gate"), net("d1"), "vdd", "vdd", "p", w_pl, 1e-6)
     else:
-        b.block("error_amplifier", "PMOS-input OTA, NMOS mirror: the pass gate rises when feedback > reference")
-        b.m(net("pb"), nb, "gnd", "gnd", "n", w_nd, 1e-6)
-        b.m(net("pb"), net("pb"), "vdd", "vdd", "p", w_pl, 1e-6)
-        b.m(net("tail"), net("pb"), "vdd", "vdd", "p", 2 * w_pl, 1e-6)
+        # a low reference: PMOS-input OTA (its output y falls when the feedback rises), then an
+        # NMOS common-source stage with a resistor to vdd, so the pass gate can reach vdd
+        b.block("error_amplifier", "PMOS-input OTA + NMOS gain stage: the pass gate rises when feedback > reference")
+        spare = [n for n in pins.bias_v if n != ref]
+        if spare:
+            pgate = spare[0]
+            vb = pins.level(pgate)
+            io[pgate] = Port(pgate, "bias", vb, "V", "PMOS tail gate voltage of the error amplifier")
+            w_tail = m_p.wl(it, max(p.vdd - vb - m_p.vto, 0.05), 0.5) * 1e-6
+        else:
+            pgate = net("pb")
+            b.m(net("pb"), nb, "gnd", "gnd", "n", w_nd, 1e-6)
+            b.m(net("pb"), net("pb"), "vdd", "vdd", "p", w_pl, 1e-6)
+            w_tail = 2 * w_pl
+        b.m(net("tail"), pgate, "vdd", "vdd", "p", w_tail, 1e-6)
         w_in = m_p.wl(it / 2, 0.15, 0.5) * 1e-6
-        b.m(net("d1"), net("fb"), net("tail"), "vdd", "p", w_in, 1e-6)
-        b.m(net("gate"), ref, net("tail"), "vdd", "p", w_in, 1e-6)
-        b.m(net("d1"), net("d1"), "gnd", "gnd", "n", m_n.wl(it / 2, 0.2, 0.65) * 1e-6, 1e-6)
-        b.m(net("gate"), net("d1"), "gnd", "gnd", "n", m_n.wl(it / 2, 0.2, 0.65) * 1e-6, 1e-6)
+        b.m(net("d1"), ref, net("tail"), "vdd", "p", w_in, 1e-6)
+        b.m(net("y"), net("fb"), net("tail"), "vdd", "p", w_in, 1e-6)
+        w_nm = m_n.wl(it / 2, 0.2, 0.65) * 1e-6
+        b.m(net("d1"), net("d1"), "gnd", "gnd", "n", w_nm, 1e-6)
+        b.m(net("y"), net("d1"), "gnd", "gnd", "n", w_nm, 1e-6)
+        b.m(net("gate"), net("y"), "gnd", "gnd", "n", w_nm, 1e-6)
+        b.r("vdd", net("gate"), 0.9 / (it / 2))
+        b.c(net("y"), "gnd", 1e-12)
     b.block("pmos_pass_device", "PMOS from vdd to the output")
     b.m(out, net("gate"), "vdd", "vdd", "p", p.w_pass, 0.2e-6)
     ratio = p.vout / fb_target
@@ -136,10 +151,7 @@ def ldo(pins: Pins, p: LdoParams) -> Design:
     b.block("compensation", "Miller capacitor gate-output and an output capacitor")
     b.c(net("gate"), out, p.cc)
     b.c(out, "gnd", p.cout)
-    if pins.bias_v and not pins.by(REFERENCE):
-        unused = pins.bias_v[1:]
-    else:
-        unused = pins.bias_v if pins.by(REFERENCE) else ()
+    unused = tuple(n for n in pins.bias_v if n not in io)
     if unused or len(cur) > 1:
         raise InputError(f"an LDO has no use for bias port(s) {', '.join(tuple(unused) + tuple(cur[1:]))}")
     io[out] = Port(out, "voltage_out", p.vout, "V", "regulated output")

@@ -304,3 +304,10 @@ def test_mixers_produce_the_difference_frequency(variant):
 def test_flash_adc_thermometer_outputs():
     _first_passing(_request([("Vin", "signal_in"), ("T1", "out"), ("T2", "out"), ("T3", "out")],
                             fam("adc", "flash")))
+
+
+def test_ldo_from_a_low_reference_with_a_bias_port_and_a_load():
+    _first_passing(_request([("vref", "reference"), ("vbias", "bias_v"), ("vout", "out")], fam("ldo"),
+                            ("condition", {"name": "ref_voltage_v", "port": "vref", "value": 0.5}),
+                            ("condition", {"name": "load_res_ohm", "value": 1000.0}),
+                            target("vout_v", "~", 1.0, tol=0.05), target("line_reg_vpv", "<=", 0.05)))
