@@ -149,6 +149,7 @@ FAMILY_RULES: tuple[tuple[str, str, str | None], ...] = (
     (r"\bmixer\b", "mixer", None),
     (r"ring[- ]oscillator[- ]based vco|ring vco|\bvco\b[\w -]{0,30}?\bring\b|ring[- ]oscillator vco", "vco", "ring"),
     (r"relaxation vco", "vco", "relaxation"),
+    (r"\bvco\b \(ring(?:[- ]type| based)?\)|ring[- ]type vco|current[- ]starved (?:ring )?vco", "vco", "ring"),
     (r"\blc[- ]vco\b|lc vco", "vco", "lc"),
     (r"\bvco\b|voltage[- ]controlled (?:ring )?oscillator|current[- ]controlled oscillator|\bcco\b", "vco", None),
     (r"rc[- ]phase[- ]shift(?: oscillator)?|phase[- ]shift oscillator", "oscillator", "rc_phase_shift"),
@@ -399,7 +400,7 @@ class _Reader:
         # "-3 dB frequency/bandwidth" names a frequency, it is not a gain figure
         self.quantities = [q for q in scan_quantities(text) if not (
             q.unit == "dB" and abs(abs(q.value) - 3.0) < 1e-9 and re.match(
-                r"\s*(?:bandwidth|frequency|point|corner|cut-?off|bw|roll-?off)", self.low[q.end:q.end + 12]))]
+                r"\s*(?:bandwidth|frequency|point|corner|cut-?off|bw|roll-?off|at\b)", self.low[q.end:q.end + 12]))]
         self.q_used = [False] * len(self.quantities)
 
     # -- bookkeeping ------------------------------------------------------------------------
@@ -616,7 +617,9 @@ class _Reader:
             (r"source degenerat\w*|degenerat\w* resistors?|resistive degeneration|degenerated", "source_degeneration"),
             (r"cross[- ]coupled(?: pair| transistors| inverters| latch)?", "cross_coupled"),
             (r"cascoded?(?! (?:current )?mirror)(?: devices?| transistors?| stages?)?", "cascode"),
-            (r"(?:resistive |negative )?feedback(?: network| resistors?| loop)?", "feedback"),
+            (r"(?:resistive |negative |positive |resistive positive )?feedback(?: network| resistors?| loop)?",
+             "feedback"),
+            (r"(?:and |with )?(?:a )?(?:zero-?)?nulling resistor", "miller_compensation"),
             (r"push[- ]pull(?: output)?(?: stage)?", "push_pull"),
             (r"source[- ]follower(?: output)?(?: stage| buffer)?", "source_follower"),
             (r"(?:current[- ])?mirror", "current_mirror"),
@@ -669,7 +672,7 @@ class _Reader:
                  r"compensation|miller|nulling|zero-nulling|timing|coupling|bypass|sampling|series|shunt|bias|tail|"
                  r"gate|bootstrap|reference|sense|pull-?up|pull-?down|filter|tank|ac-coupling|dc-blocking|mim|"
                  r"poly|on-chip|external|junction|frequency-setting|ptat|ctat|sensing|start-?up|divider")
-        for m in re.finditer(r"(?:an?|one|the|its|with)\s+(?:(?:" + roles + r")[- ]){0,2}(capacitor|resistor|inductor|"
+        for m in re.finditer(r"(?:an?|one|the|its|with|and)\s+(?:(?:" + roles + r")[- ]){0,2}(capacitor|resistor|inductor|"
                              r"diode)(?!s)\b(?![- ]connected)", self.low):
             self.claim("device_count", {"device": m.group(1), "min": 1}, m.start(), m.end())
         for m in re.finditer(r"\b(diodes|capacitors|resistors|inductors)\b(?: as| for)?", self.low):
@@ -892,7 +895,11 @@ class _Reader:
         role_words = (r"(?:differential |single[- ]ended )?(?:signal |voltage |current )?(?:input|output)s?"
                       r"(?: voltage| current| node| port| pin| signal)?|bias(?:ing)?(?: voltage| current| port| "
                       r"input| node)?|(?:reference|control|tuning|clock)(?: voltage| current| input| signal| port)?|"
-                      r"(?:non-?inverting|inverting|positive|negative) inputs?|supply|ground")
+                      r"(?:non-?inverting|inverting|positive|negative) inputs?|supply|ground|"
+                      r"(?:reference|mirrored|output|input|bias|tail) current(?: (?:into|out of|out at|at|from|to))?|"
+                      r"(?:for|on|of|at|to) the (?:load|gate|tail|cascode|source|drain|op-amp tail)|"
+                      r"(?:load|cascode|tail) gate|gate bias|(?:first[- ]stage )?tail(?: bias)?|local oscillator|"
+                      r"rf input|if output|lo input|(?:into|out of|out at|at|from|to|on)")
         for name in self.port_names():
             for m in re.finditer(rf"(?<![\w]){re.escape(name)}(?![\w])", self.text, re.IGNORECASE):
                 start, end = m.start(), m.end()
@@ -927,12 +934,15 @@ class _Reader:
         for m in re.finditer(r"(?:voltage|current)[- ]controlled|control(?:led)?(?: voltage| input| port| current)?|"
                              r"(?:whose |the |its )?(?:output )?(?:frequency|freq) (?:is )?(?:set|controlled|tuned|"
                              r"adjusted|varied|changed) (?:by|with)|"
-                             r"tun(?:ed|ing|able)(?: voltage| input| range| by)?|(?:frequency )?(?:increases|rises|"
-                             r"goes up|decreases|falls) (?:with|as)[\w ]{0,30}?(?:control|voltage|input)", self.low):
+                             r"tun(?:ed|ing|able)(?: voltage| input| range| by)?|(?:(?:whose |the |its )?(?:output )?"
+                             r"(?:frequency|freq) )?(?:increases|rises|goes up|decreases|falls) (?:with|as)"
+                             r"(?:[\w ]{0,30}?(?:control|voltage|input)| \w+)|(?:sets|controls|tunes|sets the|"
+                             r"controls the|tunes the) (?:output |oscillation )?(?:frequency|freq)(?: \(?monotonic(?:ally)?"
+                             r" (?:increas\w*|decreas\w*)\)?)?", self.low):
             self.consume(m.start(), m.end())
             if controls and not any(c.kind == "control_moves_frequency" for c in self.claims):
                 params: dict[str, Any] = {"control": controls[0]}
-                if re.search(r"increases|rises|goes up", m.group(0)):
+                if re.search(r"increas|rises|goes up", m.group(0)):
                     params["direction"] = "increasing"
                 elif re.search(r"decreases|falls", m.group(0)):
                     params["direction"] = "decreasing"
@@ -1204,7 +1214,7 @@ class _Reader:
         for m in re.finditer(rf"(?:an? )?{dev}[- ]cascode(?:d)?(?: devices?| transistors?| stage)?", self.low):
             d = "nmos" if m.group(1).startswith("n") else "pmos"
             self.claim("structure", {"feature": "cascode", "device": d}, m.start(), m.end())
-        for m in re.finditer(r"(?:(nmos|pmos) )?tail(?: current)?(?: source| sink| transistor| device)?"
+        for m in re.finditer(r"(?:first[- ]stage )?(?:(nmos|pmos) )?tail(?: current)?(?: source| sink| transistor| device)?"
                              r"(?:[,;]? (?:bias(?:ed)?|set|held|gate)(?: (?:by|from|at|with))?)?|"
                              r"(?:bias|vbias|gate) (?:for|of) the (?:op-amp )?tail", self.low):
             if all(self.used[m.start():m.end()]):
@@ -1305,7 +1315,7 @@ class _Reader:
                              before):
                 continue
             prior = [c for c in self.claims if c.kind in tol_kinds and c.end <= q.start + 2 and
-                     q.start - c.end < 60]
+                     q.start - c.end < (60 if not re.search(r"within\s*$", before) else 120)]
             if not prior:
                 continue
             c = max(prior, key=lambda c: c.end)
@@ -1367,6 +1377,97 @@ class _Reader:
             self.claim("threshold", {"value": c.params["value"], "direction": "any", "tol": 0.05}, c.start, c.end)
         for m in re.finditer(r"compares? (\w+) (?:with|against|to) (?:the )?(?:\w+ )?(?:voltage )?(\w+)", self.low):
             self.consume(m.start(), m.end())
+
+    def read_misc(self) -> None:
+        """Smaller phrase families, each read only in the circuit it belongs to."""
+        low, fam = self.low, self.family
+        # per-stage descriptions of a multistage amplifier
+        if fam == "amplifier":
+            for m in re.finditer(r"(?:(?:three|two|four|\d) )?(?:cascaded |identical )?(?:common[- ]source|cs|common[- ]gate|"
+                                 r"source[- ]follower)(?: gain)? stages|each stage (?:is )?an? (?:common[- ]source|cs)"
+                                 r"(?: stage)?|(?:input|gain) stage", low):
+                self.consume(m.start(), m.end())
+            markers = [(m.start(), _NUMWORDS.get(m.group(1), None) or (int(m.group(1)) if m.group(1).isdigit() else None))
+                       for m in re.finditer(r"\b(first|second|third|fourth|1st|2nd|3rd|4th|\d)[- ]stage\b", low)]
+            if markers:
+                for c in [c for c in self.claims if c.kind == "load_type" and "stage" not in c.params]:
+                    before = [n for pos, n in markers if pos <= c.start and low.rfind(";", pos, c.start) < 0
+                              and low.rfind(". ", pos, c.start) < 0 and n]
+                    if before:
+                        c.params["stage"] = before[-1]
+                for m in re.finditer(r"\b(?:first|second|third|fourth|1st|2nd|3rd|4th|\d)[- ]stage(?: (?:cs|"
+                                     r"common[- ]source|common[- ]gate))?", low):
+                    if any(c.kind == "load_type" and c.params.get("stage") and 0 <= c.start - m.end() < 40
+                           for c in self.claims):
+                        self.consume(m.start(), m.end())
+        # "a PMOS pass device" (LDO)
+        if fam == "ldo":
+            for m in re.finditer(r"(?:an? )?(pmos|nmos) pass (?:device|transistor|element|fet)", low):
+                self.claim("device_count", {"device": m.group(1), "min": 1}, m.start(), m.end())
+        # a diode-connected reference device in a mirror/reference is a structure, not a load
+        if fam in ("current_mirror", "reference", "bandgap"):
+            for m in re.finditer(r"(?:stacked )?diode[- ]connected (?:(nmos|pmos) )?(?:reference |input )?"
+                                 r"(?:devices?|transistors?|mosfets?)", low):
+                self.claim("structure", {"feature": "diode_connected", **({"device": m.group(1)} if m.group(1)
+                                                                          else {})}, m.start(), m.end())
+        # the sum of a summing amplifier
+        if fam == "opamp_app" and self.variant == "summer":
+            for m in re.finditer(r"(?:non-?inverting |inverting |weighted )?sum\b", low):
+                self.consume(m.start(), m.end())
+        # comparators have logic outputs
+        if fam in ("comparator", "schmitt"):
+            for m in re.finditer(r"(?:a )?(?:rail-to-rail )?(?:digital |logic )?output(?: swing)?(?= \w)|"
+                                 r"rail-to-rail(?: digital| logic)?(?: output)?", low):
+                self.consume(m.start(), m.end())
+        # switches of sampling circuits and mixers
+        if fam in ("switch", "sample_hold", "mixer", "dac"):
+            for m in re.finditer(r"(?:an? )?(nmos|pmos|cmos|transmission[- ]gate)?[- ]?switch(?:es)?(?: transistor)?"
+                                 r"(?: \(control \w+\))?(?: (?:driven|clocked|controlled|gated|switched) by)?", low):
+                if m.group(1) in ("nmos", "pmos"):
+                    self.claim("device_count", {"device": m.group(1), "min": 1}, m.start(), m.end())
+                elif m.group(1) and m.group(1).startswith("transmission"):
+                    self.claim("device_count", {"device": "nmos", "min": 1}, m.start(), m.end())
+                    self.claim("device_count", {"device": "pmos", "min": 1}, m.start(), m.end())
+                else:
+                    self.consume(m.start(), m.end())
+        # "NMOS and PMOS devices", "complementary NMOS and PMOS"
+        for m in re.finditer(r"(?:complementary )?(?:nmos and pmos|pmos and nmos)(?: [\w-]+)?(?: devices| transistors)?",
+                             low):
+            self.claim("device_count", {"device": "nmos", "min": 1}, m.start(), m.end())
+            self.claim("device_count", {"device": "pmos", "min": 1}, m.start(), m.end())
+        # ring stages: "3 current-starved inverters", "a ring of five inverters"
+        if fam in ("oscillator", "vco"):
+            for m in re.finditer(_COUNT + r" (?:current[- ]starved |cmos |identical )?(?:inverters|inverting stages|"
+                                 r"delay cells|stages)", low):
+                n = int(m.group(1)) if m.group(1).isdigit() else _NUMWORDS[m.group(1)]
+                if not any(c.kind == "stage_count" for c in self.claims):
+                    self.claim("stage_count", {"count": n}, m.start(), m.end())
+                else:
+                    self.consume(m.start(), m.end())
+            for m in re.finditer(r"(?:at least )?(\d+(?:\.\d+)?)\s*(?:x|times|:1) (?:tuning|frequency) range"
+                                 r"(?: over the control range)?", low):
+                for c in self.claims:
+                    if c.kind == "control_moves_frequency":
+                        c.params["min_ratio"] = float(m.group(1))
+                        self.consume(m.start(), m.end())
+                        for qi in self.qty_in(m.start(), m.end()):
+                            self.q_used[qi] = True
+        # unit-less figures: "line regulation < 0.05", "line regulation below 0.1 V/V"
+        for m in re.finditer(r"\(?line regulation (?:<|≤|below|under|of|at most|better than|less than)?\s*"
+                             r"(\d+(?:\.\d+)?)(?:\s*v/v)?\)?", low):
+            self.claim("target", {"figure": "line_reg_vpv", "op": "<=", "value": float(m.group(1))}, m.start(),
+                       m.end())
+            for qi in self.qty_in(m.start(), m.end()):
+                self.q_used[qi] = True
+        # an integrator's R and C that only restate its time constant
+        taus = [c for c in self.claims if c.kind == "target" and c.params.get("figure") == "time_constant_s"]
+        for m in re.finditer(r"\(?\s*r\s*=\s*([^,;)]+?),\s*c\s*=\s*([^,;)]+?)\s*\)?(?=[,;.)]|\s|$)", low):
+            rq = [q for q in self.quantities if m.start(1) <= q.start < m.end(1) and q.unit == "ohm"]
+            cq = [q for q in self.quantities if m.start(2) <= q.start < m.end(2) and q.unit == "F"]
+            if taus and rq and cq and abs(rq[0].value * cq[0].value / taus[0].params["value"] - 1) < 0.01:
+                self.consume(m.start(), m.end())
+                for qi in self.qty_in(m.start(), m.end() + 1):
+                    self.q_used[qi] = True
 
     def read_adjectives(self) -> None:
         """"low-power", "high-gain", "fast": read only when a figure of that kind was
@@ -1540,6 +1641,7 @@ def read(text: str, interface: Interface | None = None) -> Reading:
     r.read_device_words()
     r.read_tolerances()
     r.pair_thresholds()
+    r.read_misc()
     r.read_adjectives()
     if r.family in ("oscillator", "vco") and not any(c.kind == "oscillation" for c in r.claims):
         r.claims.append(_Claim("oscillation", {}, *r.family_span))
