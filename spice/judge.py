@@ -654,6 +654,8 @@ def _figure(ctx: _Context, name: str, r: Requirement) -> tuple[float, str]:
     if name == "output_swing_v":
         x, y = h.sweep(r.params.get("input"))
         return float(y.max() - y.min()), "output range over an input sweep 0..vdd"
+    if name == "slew_vps":
+        return h.slew(), "20%..80% of a 0.3 vdd step (op-amps wired as unity-gain followers), slower edge"
     if name == "center_hz":
         f, mag = h.filter_response(r.params.get("input"))
         return float(f[int(np.argmax(mag))]), "frequency of the peak response"

@@ -369,6 +369,42 @@ class Harness:
                 break
         return best
 
+    def slew(self) -> float:
+        """Slew rate (V/s) of a large step at the input: an op-amp (differential inputs) is
+        wired as a unity-gain follower by the bench; any other circuit is stepped as it is.
+        The 20%..80% transition of the larger of the rising and falling edges."""
+        inp = self.main_input()
+        out = self.out_expr()
+        if inp is None or "," in out:
+            raise Unverifiable("slew needs a signal input and a single-ended output")
+        lo, hi = 0.35 * self.vdd, 0.65 * self.vdd
+        t_step = 2e-6
+        src = f"vjs {{n}} 0 pulse({lo!r} {hi!r} {t_step!r} 1e-10 1e-10 {t_step!r} {2 * t_step!r})"
+        over = {inp: src}
+        diff = self.diff_inputs
+        if diff:
+            over[diff[1]] = f"rjfb {{n}} {out} 1"
+        res = self.run("slew", lambda: self.deck(over), [Tran(2e-10, 2 * t_step + 1.9e-6)], save=[_save(out)])
+        t = np.asarray(res.tran.x)
+        y = np.real(np.asarray(res.tran.get(_save(out))))
+        rates = []
+        for t0, t1 in ((t_step, 2 * t_step), (2 * t_step, 3.9e-6 + 0.1e-6)):
+            keep = (t >= t0) & (t <= t1)
+            tt, yy = t[keep], y[keep]
+            if tt.size < 5:
+                continue
+            a, b = float(yy[0]), float(yy[-1])
+            if abs(b - a) < 0.1 * (hi - lo):
+                continue
+            l20, l80 = a + 0.2 * (b - a), a + 0.8 * (b - a)
+            k20 = np.nonzero((yy - l20) * np.sign(b - a) >= 0)[0]
+            k80 = np.nonzero((yy - l80) * np.sign(b - a) >= 0)[0]
+            if k20.size and k80.size and tt[k80[0]] > tt[k20[0]]:
+                rates.append(abs(l80 - l20) / (tt[k80[0]] - tt[k20[0]]))
+        if not rates:
+            raise Unverifiable("the output does not follow a step at the input")
+        return float(min(rates))
+
     def op_at(self, vdd: float | None = None, temp: float | None = None, overrides: Mapping[str, str] | None = None,
               tag: str = ""):
         key = f"op:{vdd}:{temp}:{tag}"

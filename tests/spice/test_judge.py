@@ -333,3 +333,13 @@ def test_the_judge_never_imports_the_agent() -> None:
                              capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
+
+
+def test_slew_of_a_miller_op_amp_as_follower() -> None:
+    from chipsmith.benchmarks import topology_bench as tb
+
+    p = next(x for x in tb.load_set("real") if x["id"] == "real-001")  # 40 uA tail, Cc = 2 pF: I/Cc = 20 V/us
+    req = Request("", p["request"].interface, (R("s", "target", figure="slew_vps", op=">=", value=5e6),))
+    v = judge(p["reference"], req)
+    assert v.success, v.summary_line()
+    assert 5e6 < v.results[0].figure < 5e7
