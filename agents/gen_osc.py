@@ -72,6 +72,8 @@ def oscillator(pins: Pins, p: OscParams) -> Design:
     m_n, m_p = mos_params(p.model_file, "nch"), mos_params(p.model_file, "pch")
     bias_v, bias_i = list(pins.bias_v), list(pins.bias_i)
     op = OpampParams(itail=50e-6, k2=8.0, cc=0.5e-12, vdd=p.vdd, model_file=p.model_file)
+    if p.f > 200e3:  # a faster op-amp (gain x bandwidth well above 40 x f) for high-frequency RC oscillators
+        op = OpampParams(itail=200e-6, k2=8.0, cc=0.3e-12, vdd=p.vdd, model_file=p.model_file)
     uses_ref = False
 
     def vref() -> str:
@@ -103,31 +105,16 @@ def oscillator(pins: Pins, p: OscParams) -> Design:
     elif p.family == "rc_phase_shift":
         c = 1 / (2 * math.pi * math.sqrt(6) * p.r * f)
         vr = vref()
-        if f > 200e3:
-            # above the op-amp's reach: three CMOS inverters (inverting, gain in the thousands)
-            # close the loop through three CR sections; the rails limit the swing
-            b.block("rc_phase_shift_network", f"three CR sections, 180 degrees at {f:.4g} Hz")
-            b.c(out, net("a"), c)
-            b.r(net("a"), vr, p.r)
-            b.c(net("a"), net("b"), c)
-            b.r(net("b"), vr, p.r)
-            b.c(net("b"), net("c"), c)
-            b.r(net("c"), vr, p.r)
-            b.block("cmos_inverting_gain_stage", "three CMOS inverters in series")
-            _inverter(b, net("c"), net("i1"), 1e-6, 1e-6)
-            _inverter(b, net("i1"), net("i2"), 2e-6, 0.5e-6)
-            _inverter(b, net("i2"), out, 4e-6, 0.5e-6)
-        else:
-            b.block("rc_phase_shift_network", f"three CR sections, 180 degrees at {f:.4g} Hz")
-            b.c(out, net("a"), c)
-            b.r(net("a"), vr, p.r)
-            b.c(net("a"), net("b"), c)
-            b.r(net("b"), vr, p.r)
-            b.c(net("b"), net("c"), c)
-            b.block("inverting_amplifier", f"gain -{29 * p.gain_margin:.3g} (29 needed)")
-            b.r(net("c"), net("n"), p.r)
-            b.r(net("n"), out, 29 * p.gain_margin * p.r)
-            opamp(vr, net("n"), out)
+        b.block("rc_phase_shift_network", f"three CR sections, 180 degrees at {f:.4g} Hz")
+        b.c(out, net("a"), c)
+        b.r(net("a"), vr, p.r)
+        b.c(net("a"), net("b"), c)
+        b.r(net("b"), vr, p.r)
+        b.c(net("b"), net("c"), c)
+        b.block("inverting_amplifier", f"gain -{29 * p.gain_margin:.3g} (29 needed)")
+        b.r(net("c"), net("n"), p.r)
+        b.r(net("n"), out, 29 * p.gain_margin * p.r)
+        opamp(vr, net("n"), out)
     elif p.family == "wien":
         c = 1 / (2 * math.pi * p.r * f)
         vr = vref()
