@@ -199,7 +199,8 @@ FAMILY_RULES: tuple[tuple[str, str, str | None], ...] = (
     (r"common[- ]drain(?: amplifier| amp| stage)?|source[- ]follower(?: buffer| amplifier| stage)?|"
      r"(?:nmos|pmos) follower", "amplifier", "common_drain"),
     (r"cascode (?:amplifier|amp|stage|gain stage)", "amplifier", "cascode"),
-    (r"common[- ]source(?: amplifier| amp| stage)?|\bcs (?:amplifier|amp|stage)", "amplifier", "common_source"),
+    (r"common[- ]source(?: amplifier| amp| stage| gain stage)?|\bcs (?:amplifier|amp|stage|gain stage)", "amplifier",
+     "common_source"),
     (r"cascode", "amplifier", "cascode"),
     (r"differential (?:amplifier|amp|pair|gain stage|stage)|diff[- ]?(?:amp|pair)|long[- ]tailed pair", "amplifier",
      "differential"),
@@ -547,6 +548,8 @@ class _Reader:
             (r"(?:loaded (?:with|by) (?:an? )?)?(?:(nmos|n-?channel)[- ](?:transistor[- ])?diode[- ]connected"
              r"(?: transistors?| devices?| mosfets?)?(?: loads?)?|diode[- ]connected (?:nmos|n-?channel)"
              r"(?: transistors?| devices?| mosfets?)?(?: loads?)?)", "nmos_diode"),
+            (r"(?:loaded (?:with|by) (?:an? )?)?(pmos) diode loads?", "pmos_diode"),
+            (r"(?:loaded (?:with|by) (?:an? )?)?(nmos) diode loads?", "nmos_diode"),
             (r"(?:loaded (?:with|by) (?:an? )?)?(?:diode[- ]connected(?: transistors?| devices?| mosfets?)? loads?|"
              r"diode loads?)", "diode"),
             (r"(?:resistive|resistor|passive|ohmic)[- ]loads?|resistor[- ]loaded|resistively[- ]loaded|"
@@ -691,8 +694,8 @@ class _Reader:
             if self.free(m.start(), m.end()):
                 self.claim("device_count", {"device": "transistor", "max": 1}, m.start(), m.end())
 
-    _COMP = re.compile(r"\b(R[0-9]+|C[0-9]+|L[0-9]+|M[0-9]+|Q[0-9]+|D[0-9]+|R[fgsdzL]|Rin|Rout|Rref|Rset|C[fcL]|Cin|"
-                       r"Cout|Lf|Rfb|Cfb|Rb|Cb)\b")
+    _COMP = re.compile(r"\b(R[0-9]+|C[0-9]+|L[0-9]+|M[0-9]+|Q[0-9]+|D[0-9]+|R[fgsdzlFGSDZL]|R(?:in|IN|out|OUT|ref|REF|set|"
+                       r"SET|fb|FB|b|B|h|H)|C[fcLlFC]|C(?:in|IN|out|OUT|fb|FB|b|B|h|H)|Lf|LF)\b(?! (?:gain|amp|amplifier|stage|mirror|ota|op-amp))")
 
     def read_components(self) -> None:
         ports = {n.lower() for n in self.port_names()}
@@ -931,7 +934,7 @@ class _Reader:
         if self.family not in ("vco", "pll", "oscillator"):
             return
         controls = self.ports_of(PortRole.CONTROL)
-        for m in re.finditer(r"(?:voltage|current)[- ]controlled|control(?:led)?(?: voltage| input| port| current)?|"
+        for m in re.finditer(r"(?:voltage|current)[- ]controlled|control(?:led)?\b(?: voltage| input| port| current)?|"
                              r"(?:whose |the |its )?(?:output )?(?:frequency|freq) (?:is )?(?:set|controlled|tuned|"
                              r"adjusted|varied|changed) (?:by|with)|"
                              r"tun(?:ed|ing|able)(?: voltage| input| range| by)?|(?:(?:whose |the |its )?(?:output )?"
@@ -1002,6 +1005,9 @@ class _Reader:
         return end
 
     def _quantity(self, qi: int, q: Quantity, lo: int, hi: int) -> None:
+        if re.search(r"within\s*$", self.low[max(0, q.start - 8):q.start]) and \
+                re.match(r"\s*of\s+[-+]?\d", self.low[q.end:q.end + 10]):
+            return  # "within 50 mV of 0.9 V": a tolerance, read with the value it belongs to
         found = self._keyword(q, lo, hi)
         fam = self.family
         if found is None:
@@ -1282,6 +1288,15 @@ class _Reader:
                 continue
             port = names[name]
             role = port.role
+            if role == PortRole.OUT and q.unit == "A":
+                # "sourcing about 10 uA into Iout": the output current asked for
+                op, _, _ = _op_near(self.low, q.start, q.end, "~")
+                self.claim("target", {"figure": "iout_a", "op": op, "value": q.value,
+                                      **({"tol": 0.1} if op == "~" else {})}, q.start, q.end)
+                span_hi = q.end + m2.end() if (m2 and m2.group(1) == name) else q.end
+                self.consume(q.start, span_hi)
+                self.q_used[qi] = True
+                continue
             if role == PortRole.SUPPLY:
                 self.claim("supply", {"voltage": q.value}, q.start, q.end)
             elif q.unit == "A":
@@ -1330,8 +1345,10 @@ class _Reader:
         for m in re.finditer(r"within (\d+(?:\.\d+)?)\s*(m?)v of", self.low):
             tol = float(m.group(1)) * (1e-3 if m.group(2) else 1.0)
             for c in self.claims:
-                if c.kind == "threshold" and 0 <= c.start - m.end() < 20:
-                    c.params["tol"] = tol
+                if c.kind in ("threshold", "target") and c.start <= m.end() + 20 and c.end >= m.start() - 30 and \
+                        (c.kind == "threshold" or c.params.get("op") == "~"):
+                    c.params["tol"] = tol if c.kind == "threshold" else round(tol / max(abs(c.params["value"]),
+                                                                                           1e-12), 6)
                     self.consume(m.start(), m.end())
                     for qi in self.qty_in(m.start(), m.end()):
                         self.q_used[qi] = True
