@@ -654,6 +654,8 @@ def _figure(ctx: _Context, name: str, r: Requirement) -> tuple[float, str]:
     if name == "output_swing_v":
         x, y = h.sweep(r.params.get("input"))
         return float(y.max() - y.min()), "output range over an input sweep 0..vdd"
+    if name in ("cmrr_db", "psrr_db"):
+        return h.rejection(name[:4]), "differential gain over common-mode (or supply) gain at low frequency"
     if name == "slew_vps":
         return h.slew(), "20%..80% of a 0.3 vdd step (op-amps wired as unity-gain followers), slower edge"
     if name == "center_hz":

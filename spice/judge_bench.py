@@ -97,12 +97,13 @@ class Harness:
 
     # --- deck ---------------------------------------------------------------------------
     def deck(self, overrides: Mapping[str, str] | None = None, extra: Sequence[str] = (), *,
-             vdd: float | None = None, temp: float | None = None) -> str:
+             vdd: float | None = None, temp: float | None = None, supply_ac: bool = False) -> str:
         """The harness netlist. ``overrides``: port name (lower) -> source cards replacing
         the default stimulus of that port (use ``{n}`` for the port's net)."""
         overrides = {k.lower(): v for k, v in (overrides or {}).items()}
         vdd = self.vdd if vdd is None else vdd
-        lines = ["* chipsmith judge harness", self.design_text.rstrip(), f"vsup jvdd 0 dc {vdd!r}",
+        lines = ["* chipsmith judge harness", self.design_text.rstrip(),
+                 f"vsup jvdd 0 dc {vdd!r}" + (" ac 1" if supply_ac else ""),
                  f"vsupb jvddb 0 dc {vdd!r}"]
         if temp is not None:
             lines.append(f".temp {temp!r}")
@@ -368,6 +369,29 @@ class Harness:
                 # simulate millions of fast cycles
                 break
         return best
+
+    def rejection(self, kind: str) -> float:
+        """CMRR or PSRR in dB: the differential gain over the gain from both inputs moving
+        together (cmrr) or from the supply (psrr), at the lowest AC frequency, around the
+        same operating point as the gain measurement."""
+        res, out, innode, sgn = self.small_signal()
+        a_dm = measure.dc_gain(res.ac, out, innode)
+        inp = self.main_input()
+        x0, y0, _ = self.refined_point(inp)
+        over = {inp: f"vac {{n}} 0 dc {x0!r} ac {1 if kind == 'cmrr' else 0}"}
+        diff = self.diff_inputs
+        if kind == "cmrr":
+            if not diff:
+                raise Unverifiable("CMRR needs a differential input pair")
+            over[diff[1]] = f"vacn {{n}} 0 dc {self.input_dc(diff[1])!r} ac 1"
+        res2 = self.run(f"rej:{kind}", lambda: self.deck(over, supply_ac=(kind == "psrr")), [Ac(0.1, 1e3, 5)],
+                        save=_nodes(out))
+        nodes = _nodes(out)
+        h = np.asarray(res2.ac.get(nodes[0]), dtype=complex)
+        if len(nodes) > 1:
+            h = h - np.asarray(res2.ac.get(nodes[1]), dtype=complex)
+        a_x = max(float(abs(h[0])), 1e-30)
+        return float(20 * math.log10(a_dm / a_x))
 
     def slew(self) -> float:
         """Slew rate (V/s) of a large step at the input: an op-amp (differential inputs) is

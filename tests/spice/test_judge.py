@@ -343,3 +343,15 @@ def test_slew_of_a_miller_op_amp_as_follower() -> None:
     v = judge(p["reference"], req)
     assert v.success, v.summary_line()
     assert 5e6 < v.results[0].figure < 5e7
+
+
+def test_cmrr_and_psrr_of_a_five_transistor_ota() -> None:
+    from chipsmith.benchmarks import topology_bench as tb
+
+    p = next(x for x in tb.load_set("real") if x["id"] == "real-004")
+    req = Request("", p["request"].interface, (R("c", "target", figure="cmrr_db", op=">=", value=40.0),
+                                               R("p", "target", figure="psrr_db", op=">=", value=20.0)))
+    v = judge(p["reference"], req)
+    assert v.success, v.summary_line()
+    # one-stage OTA: the supply reaches the output through the mirror, the common mode hardly at all
+    assert v.results[0].figure > v.results[1].figure
