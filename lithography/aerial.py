@@ -27,6 +27,7 @@ import torch
 
 from chipsmith.errors import LithoError
 from chipsmith.lithography.kernels import SocsKernels
+from chipsmith.lithography.spectral import fft2, ifft2
 
 Method = Literal["auto", "full", "bandlimited"]
 
@@ -70,6 +71,16 @@ def bandlimited_size(kernels: SocsKernels) -> int:
     return m + (m % 2)
 
 
+def chosen_method(size: int, kernels: SocsKernels, method: Method = "auto") -> str:
+    """The evaluation order :func:`aerial_image` uses for a ``size x size`` grid."""
+    m = bandlimited_size(kernels)
+    if method == "auto":
+        return "bandlimited" if size > m else "full"
+    if method == "bandlimited" and size < m:
+        return "full"
+    return method
+
+
 def _wrap_index(h: int, n: int, device: torch.device) -> torch.Tensor:
     return torch.arange(-h, h + 1, device=device) % n
 
@@ -83,9 +94,11 @@ def _kernel_tensors(kernels: SocsKernels, device: torch.device) -> tuple[torch.T
 def cropped_spectrum(masks: torch.Tensor, n: int) -> torch.Tensor:
     """FFT of each mask cropped to the centred ``n x n`` window (``(B, n, n)``)."""
     size = masks.shape[-1]
-    spec = torch.fft.fft2(masks)
     idx = _wrap_index(n // 2, size, masks.device)
-    return spec.index_select(-2, idx).index_select(-1, idx)
+    # Pruned separable transform (1-D passes only, see chipsmith.lithography.spectral):
+    # along x over every row, keep the n kernel-window columns, then along y on those.
+    rows = torch.fft.fft(masks, dim=-1).index_select(-1, idx)
+    return torch.fft.fft(rows, dim=-2).index_select(-2, idx)
 
 
 def aerial_image(masks, kernels: SocsKernels, pixel_nm: float, *, dose: float = 1.0,
@@ -108,10 +121,7 @@ def aerial_image(masks, kernels: SocsKernels, pixel_nm: float, *, dose: float = 
     if method not in ("auto", "full", "bandlimited"):
         raise LithoError(f"unknown imaging method {method!r}", fix="use auto, full or bandlimited")
     m = bandlimited_size(kernels)
-    if method == "auto":
-        method = "bandlimited" if batch.shape[-1] > m else "full"
-    if method == "bandlimited" and batch.shape[-1] < m:
-        method = "full"
+    method = chosen_method(batch.shape[-1], kernels, method)
     k, w = _kernel_tensors(kernels, dev)
     spec = cropped_spectrum(batch, kernels.size)
     if method == "full":
@@ -211,7 +221,7 @@ def _small(spec: torch.Tensor, k: torch.Tensor, w: torch.Tensor, m: int, size: i
     grid = torch.zeros((b, k.shape[0], m, m), dtype=prod.dtype, device=spec.device)
     grid[:, :, idx[:, None], idx[None, :]] = prod
     # ifft on the small grid divides by m^2; the full-grid field is divided by size^2.
-    field = torch.fft.ifft2(grid) * (float(m * m) / float(size * size))
+    field = ifft2(grid) * (float(m * m) / float(size * size))
     return torch.einsum("bkyx,k->byx", field.real ** 2 + field.imag ** 2, w)
 
 
@@ -219,19 +229,28 @@ FULL_IMPLS = {"fft": _full, "fused": _full_fused, "gemm": _full_gemm}
 
 
 def upsample_bandlimited(small: torch.Tensor, size: int) -> torch.Tensor:
-    """Fourier-interpolate ``(B, M, M)`` band-limited images to ``(B, size, size)``."""
+    """Fourier-interpolate ``(B, M, M)`` band-limited images to ``(B, size, size)``.
+
+    The zero-padded spectrum has only ``M - 1`` non-zero rows and columns, so the inverse
+    is pruned like :func:`_full`'s: first along y over those ``M - 1`` columns, then along
+    x over every row; 1-D transforms only (see :mod:`chipsmith.lithography.spectral`).
+    """
     m = small.shape[-1]
     if size == m:
         return small
-    spec = torch.fft.fft2(small)
+    spec = fft2(small.to(torch.complex64))
     half = m // 2
+    dev = small.device
     # Bin m/2 carries no energy (the intensity band ends at n-1 < m/2); drop it.
-    src = torch.cat([torch.arange(0, half, device=small.device), torch.arange(m - half + 1, m, device=small.device)])
-    dst = torch.cat([torch.arange(0, half, device=small.device),
-                     torch.arange(size - half + 1, size, device=small.device)])
-    big = torch.zeros((small.shape[0], size, size), dtype=spec.dtype, device=small.device)
-    big[:, dst[:, None], dst[None, :]] = spec[:, src[:, None], src[None, :]]
-    return torch.fft.ifft2(big).real * (float(size * size) / float(m * m))
+    src = torch.cat([torch.arange(0, half, device=dev), torch.arange(m - half + 1, m, device=dev)])
+    dst = torch.cat([torch.arange(0, half, device=dev), torch.arange(size - half + 1, size, device=dev)])
+    kept = spec.index_select(-2, src).index_select(-1, src)  # (B, M-1, M-1)
+    cols = torch.zeros((small.shape[0], size, kept.shape[-1]), dtype=kept.dtype, device=dev)
+    cols.index_copy_(-2, dst, kept)
+    cols = torch.fft.ifft(cols, dim=-2)  # y back in space, M-1 columns only
+    rows = torch.zeros((small.shape[0], size, size), dtype=kept.dtype, device=dev)
+    rows.index_copy_(-1, dst, cols)
+    return torch.fft.ifft(rows, dim=-1).real * (float(size * size) / float(m * m))
 
 
 def bilinear_upsample(small: torch.Tensor, size: int) -> torch.Tensor:

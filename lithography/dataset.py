@@ -227,14 +227,16 @@ def _npz_bytes(**arrays) -> bytes:
 
 def generate(out_dir: Path, preset: ProcessPreset, n: int, seed: int, *, shard_size: int = 256,
              mix: dict[str, float] | None = None, batch: int = 32, device: str | None = None,
-             on_progress: Callable[[int], None] | None = None) -> dict:
+             on_progress: Callable[[int], None] | None = None, runner: Callable | None = None) -> dict:
     """Generate ``n`` clips into ``out_dir`` (shards + index.json); returns the summary dict.
 
     Deterministic: the same ``(preset, n, seed, mix)`` gives the same arrays; each clip's
-    design depends only on ``(seed, clip index)``.
+    design depends only on ``(seed, clip index)``. ``runner(batches, on_result)``, when
+    given, simulates a list of design batches (e.g. on dask workers) and returns the
+    :func:`simulate_batch` results in order; default: one after the other in-process.
     """
     if n < 1:
-        raise LithoError(f"--n must be >= 1, got {n}", fix="ask for at least one clip")
+        raise LithoError(f"clip count must be >= 1, got {n}", fix="ask for at least one clip (--count)")
     if shard_size < 1 or batch < 1:
         raise LithoError("shard size and batch must be >= 1", fix="pass positive --shard-size")
     mix = dict(DEFAULT_MIX if mix is None else mix)
@@ -251,14 +253,20 @@ def generate(out_dir: Path, preset: ProcessPreset, n: int, seed: int, *, shard_s
         s_end = min(n, s_start + shard_size)
         designs = [design_clip(children[i], preset, mix, pool) for i in range(s_start, s_end)]
         masks, aers, ress, tables = [], [], [], []
-        for b in range(0, len(designs), batch):
-            m, a, r, t = simulate_batch(designs[b:b + batch], preset, device=device)
+        batches = [designs[b:b + batch] for b in range(0, len(designs), batch)]
+        if runner is not None:
+            results = runner(batches, lambda _i, res: on_progress(len(res[3])) if on_progress else None)
+        else:
+            results = []
+            for chunk in batches:
+                results.append(simulate_batch(chunk, preset, device=device))
+                if on_progress:
+                    on_progress(len(results[-1][3]))
+        for m, a, r, t in results:
             masks.append(m)
             aers.append(a)
             ress.append(r)
             tables.extend(t)
-            if on_progress:
-                on_progress(len(t))
         offsets = np.concatenate([[0], np.cumsum([len(t) for t in tables])]).astype(np.int64)
         contacts = np.concatenate(tables) if tables else np.zeros((0, len(CONTACT_COLUMNS)), np.float32)
         blob = _npz_bytes(

@@ -39,7 +39,10 @@ class SimPlan:
     resist: ThresholdResist | ChemResist
     dose: float
     contact_max_nm: float
-    preset: str
+    # The preset whose parameters this plan uses: None when SOCS kernels replace the preset's
+    # optics and the threshold resist is used (nothing of the preset is left then).
+    preset: str | None
+    resist_name: str = "threshold"
 
     @property
     def grid(self) -> int:
@@ -144,7 +147,9 @@ def plan(layout: Layout, preset: ProcessPreset, *, kernels: str | None = None, k
         ks = preset.kernels(side)
         thr = preset.threshold if threshold is None else replace(preset.threshold, threshold=threshold)
     model: ThresholdResist | ChemResist = thr if resist == "threshold" else preset.chem
-    return SimPlan(win, float(pixel), ks, model, float(dose), 3 * preset.contact_nm, preset.name)
+    uses_preset = kernels is None or resist == "chem"
+    return SimPlan(win, float(pixel), ks, model, float(dose), 3 * preset.contact_nm,
+                   preset.name if uses_preset else None, resist)
 
 
 def simulate(layout: Layout, sim: SimPlan, *, device: str | None = None, measure: bool = True) -> SimResult:

@@ -44,6 +44,7 @@ import numpy as np
 import torch
 
 from chipsmith.errors import LithoError
+from chipsmith.lithography.spectral import fft2, ifft2
 
 
 @dataclass(frozen=True)
@@ -121,7 +122,7 @@ def gaussian_blur(image: torch.Tensor, sigma_nm: float, pixel_nm: float) -> torc
     if sigma_nm <= 0:
         return image
     k2 = _freq2(tuple(image.shape[-2:]), pixel_nm, image.device)
-    return torch.fft.ifft2(torch.fft.fft2(image) * torch.exp(-0.5 * sigma_nm ** 2 * k2)).real
+    return ifft2(fft2(image) * torch.exp(-0.5 * sigma_nm ** 2 * k2)).real
 
 
 def _as_tensor(aerial) -> torch.Tensor:
@@ -151,7 +152,7 @@ def peb(acid0: torch.Tensor, model: ChemResist, pixel_nm: float) -> tuple[torch.
     half_q = torch.exp(-d_q * k2 * dt / 2)
 
     def diffuse(x: torch.Tensor, factor: torch.Tensor) -> torch.Tensor:
-        return torch.fft.ifft2(torch.fft.fft2(x) * factor).real.clamp_min(0.0)
+        return ifft2(fft2(x) * factor).real.clamp_min(0.0)
 
     a = acid0.clone()
     q = torch.full_like(acid0, model.quencher)

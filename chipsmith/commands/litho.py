@@ -1,10 +1,9 @@
-"""`chipsmith litho`: lithography simulation (layout → aerial → resist → contours) and datasets.
+"""`chipsmith litho`: lithography simulation (layout → aerial → resist → contours), datasets and
+learned resist models.
 
-``simulate`` images one layout (.glp, .gds, .oas) with a process preset's Hopkins optics
-or the ICCAD13 SOCS kernels, develops it with the fast threshold or the rigorous
-chemical resist model, and writes aerial/resist PNGs, ``contours.gds`` and a summary
-with CD and EPE statistics. ``generate`` writes a seeded contact-clip dataset for a
-node. Heavy imports (torch, gdstk) happen inside the commands so ``--help`` stays fast.
+Each command parses its options and calls one flow in :mod:`chipsmith.lithography.flows`
+(simulate, generate, train, predict); heavy imports (torch, gdstk) happen there so
+``--help`` stays fast.
 """
 from __future__ import annotations
 
@@ -14,40 +13,18 @@ from typing import Optional
 
 import typer
 
-from chipsmith.errors import InputError
+from chipsmith.options import JsonOpt, OutOpt, QuietOpt, SchedulerOpt, SeedOpt, WorkersOpt
 
 app = typer.Typer(help="Lithography: simulate layouts (Hopkins/ICCAD13 optics, resist, contours), "
-                       "generate contact-clip datasets.", no_args_is_help=True)
+                       "generate contact-clip datasets, train and apply CNN resist models.", no_args_is_help=True)
 
-
-def _parse_window(text: Optional[str]) -> tuple[float, float, float, float] | None:
-    if text is None:
-        return None
-    try:
-        vals = tuple(float(v) for v in text.replace(" ", "").split(","))
-    except ValueError:
-        raise InputError(f"--window '{text}' is not x0,y0,x1,y1", fix="write e.g. --window 0,0,1024,1024 (nm)") from None
-    if len(vals) != 4 or not (vals[2] > vals[0] and vals[3] > vals[1]):
-        raise InputError(f"--window '{text}' must be x0,y0,x1,y1 with x1>x0, y1>y0",
-                         fix="write e.g. --window 0,0,1024,1024 (nm)")
-    return vals  # type: ignore[return-value]
-
-
-def _need_torch() -> None:
-    import importlib.util
-
-    if importlib.util.find_spec("torch") is None:
-        raise InputError("lithography needs PyTorch, which is not installed",
-                         fix="pip install 'chipsmith[ml]' (torch==2.13.0)")
+DeviceOpt = typer.Option("cpu", "--device", help="torch device: cpu or cuda.")
 
 
 def _echo(summary: dict, as_json: bool, line: str) -> None:
-    from chipsmith.artifacts import _json_default
+    from chipsmith.artifacts import dumps_json
 
-    if as_json:
-        typer.echo(json.dumps(summary, indent=2, default=_json_default))
-    else:
-        typer.echo(line)
+    typer.echo(dumps_json(summary) if as_json else line)
 
 
 def _fmt(v, unit: str = "") -> str:
@@ -57,122 +34,62 @@ def _fmt(v, unit: str = "") -> str:
 @app.command()
 def simulate(
     layout: Path = typer.Argument(..., help="Layout: .glp (ICCAD/LithoBench text), .gds or .oas."),
-    out: Path = typer.Option(..., "--out", help="Output directory."),
+    out: OutOpt = ...,
     preset: str = typer.Option("new", "--preset", help="Process preset: old, new or a .yaml file."),
     kernels: Optional[str] = typer.Option(None, "--kernels", help="Use SOCS kernels instead of the preset optics: "
                                           "iccad13, iccad13:focus, iccad13:defocus or a kernel folder."),
     kernel_offset: int = typer.Option(24, "--kernel-offset", help="ICCAD13 kernel byte offset: 24 (orthonormal, "
                                       "default) or 20 (compat with loaders that read one float early)."),
     resist: str = typer.Option("threshold", "--resist", help="threshold (fast: Gaussian diffusion + constant "
-                               "threshold) or chem (Dill exposure, acid-quencher PEB, Mack development)."),
+                               "threshold) or chem (lumped Dill exposure, acid-quencher PEB, Mack development)."),
     layer: Optional[str] = typer.Option(None, "--layer", help="Layer: GDS 'L' or 'L/D'; .glp layer name."),
     cell: Optional[str] = typer.Option(None, "--cell", help="GDS/OASIS cell (default: the largest top cell)."),
     window: Optional[str] = typer.Option(None, "--window", help="x0,y0,x1,y1 in nm (square)."),
     pixel: Optional[float] = typer.Option(None, "--pixel", help="nm per pixel (default: preset, or 1 for iccad13)."),
     dose: float = typer.Option(1.0, "--dose", help="Relative dose (1.0 nominal)."),
     threshold: Optional[float] = typer.Option(None, "--threshold", help="Override the threshold-model threshold."),
-    device: str = typer.Option("cpu", "--device", help="torch device: cpu or cuda."),
-    as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
-    quiet: bool = typer.Option(False, "--quiet", help="No progress output."),
+    device: str = DeviceOpt,
+    workers: WorkersOpt = None,
+    as_json: JsonOpt = False,
+    quiet: QuietOpt = False,
 ) -> None:
     """Simulate one layout: aerial.png, resist.png, contours.gds (layer 1 printed, layer 0 drawn),
-    images.npz and summary.json with CD/EPE statistics."""
-    import time
+    images.npz and summary.json with CD/EPE statistics. --workers sets torch's CPU threads."""
+    from chipsmith.lithography import flows
 
-    import numpy as np
-
-    from chipsmith.artifacts import staged_output, write_json
-    from chipsmith.lithography import contours as C
-    from chipsmith.lithography import pipeline
-    from chipsmith.lithography.layout_io import read_layout
-    from chipsmith.lithography.presets import get_preset
-    from chipsmith.progress import progress_bar
-
-    t0 = time.perf_counter()
-    _need_torch()
-    win = _parse_window(window)
-    proc = get_preset(preset)
-    if not layout.exists():
-        raise InputError("layout file not found", where=str(layout), fix="check the path")
-    lay = read_layout(layout, layer=layer, window=win, cell=cell)
-    sim = pipeline.plan(lay, proc, kernels=kernels, kernel_offset=kernel_offset, resist=resist, pixel_nm=pixel,
-                        window=win, dose=dose, threshold=threshold)
-    with progress_bar("litho simulate", 3, quiet=quiet or as_json) as advance:
-        result = pipeline.simulate(lay, sim, device=device)
-        advance(1)
-        with staged_output(out) as stage:
-            pipeline.save_png(stage / "aerial.png", result.aerial, vmin=0.0)
-            level = result.level
-            pipeline.save_png(stage / "resist.png", result.resist, vmin=0.0, vmax=2 * level)
-            n_poly = C.write_gds(stage / "contours.gds", result.regions, drawn=lay.polygons)
-            np.savez_compressed(stage / "images.npz", mask=result.mask, aerial=result.aerial, resist=result.resist)
-            advance(1)
-            stats = C.contact_stats(result.contacts)
-            summary = {
-                "layout": str(layout), "layer": lay.layer, "polygons": len(lay),
-                "preset": proc.name, "kernels": sim.kernels.name, "kernel_count": sim.kernels.count,
-                "kernel_size": sim.kernels.size, "resist": resist, "level": level, "dose": dose,
-                "window_nm": list(sim.window), "pixel_nm": sim.pixel_nm, "grid": sim.grid,
-                "device": device,
-                "drawn_area_nm2": float(result.mask.sum() * sim.pixel_nm ** 2),
-                "printed_area_nm2": result.printed_area_nm2(),
-                "contour_area_nm2": C.contour_area(result.regions),
-                "contour_polygons": n_poly,
-                "aerial_max": float(result.aerial.max()), "aerial_min": float(result.aerial.min()),
-                "cd": stats, "epe": C.epe_stats(result.epe),
-                "per_contact": C.measures_to_rows(result.contacts),
-                "files": ["aerial.png", "resist.png", "contours.gds", "images.npz", "summary.json"],
-                "seconds": round(time.perf_counter() - t0, 3),
-            }
-            write_json(stage / "summary.json", summary)
-            advance(1)
-    short = {k: v for k, v in summary.items() if k != "per_contact"}
-    _echo(summary if as_json else short, as_json,
-          f"{layout.name}: {summary['kernels']} ({sim.kernels.count} kernels), {resist} resist, grid {sim.grid} @ "
-          f"{sim.pixel_nm:g} nm; printed/drawn area {summary['printed_area_nm2'] / max(summary['drawn_area_nm2'], 1e-9):.3f}; "
-          f"contacts {stats['printed']}/{stats['contacts']} CD {_fmt(stats['cd_x_mean_nm'], ' nm')}; "
-          f"EPE rms {_fmt(summary['epe']['rms_nm'], ' nm')} → {out}")
+    s = flows.simulate(layout, out, preset=preset, kernels=kernels, kernel_offset=kernel_offset, resist=resist,
+                       layer=layer, cell=cell, window=window, pixel=pixel, dose=dose, threshold=threshold,
+                       device=device, workers=workers, quiet=quiet or as_json)
+    stats = s["cd"]
+    short = {k: v for k, v in s.items() if k != "per_contact"}
+    _echo(s if as_json else short, as_json,
+          f"{layout.name}: {s['kernels']} ({s['kernel_count']} kernels, {s['imaging_method']}), {resist} resist, "
+          f"grid {s['grid']} @ {s['pixel_nm']:g} nm; printed/drawn area "
+          f"{s['printed_area_nm2'] / max(s['drawn_area_nm2'], 1e-9):.3f}; contacts {stats['printed']}/"
+          f"{stats['contacts']} CD {_fmt(stats['cd_x_mean_nm'], ' nm')}; EPE rms {_fmt(s['epe']['rms_nm'], ' nm')} → {out}")
 
 
 @app.command()
 def generate(
-    out: Path = typer.Option(..., "--out", help="Output directory (shard-*.npz, index.json, summary.json)."),
+    out: OutOpt = ...,
     node: str = typer.Option("new", "--node", help="Technology node preset: old, new or a .yaml file."),
-    n: int = typer.Option(2000, "--n", help="Number of clips."),
-    seed: int = typer.Option(0, "--seed", help="Random seed (same seed, same dataset)."),
-    shard_size: int = typer.Option(256, "--shard-size", help="Clips per .npz shard."),
-    batch: int = typer.Option(32, "--batch", help="Clips imaged together."),
+    count: int = typer.Option(2000, "--count", min=1, help="Number of clips."),
+    seed: SeedOpt = 0,
+    shard_size: int = typer.Option(256, "--shard-size", min=1, help="Clips per .npz shard."),
+    batch: int = typer.Option(32, "--batch", min=1, help="Clips imaged together (one task per batch)."),
     mix: Optional[str] = typer.Option(None, "--mix", help="Clip kinds and weights, e.g. "
                                       "random=0.35,array=0.25,dense=0.15,isolated=0.1,stdcontact=0.15."),
-    device: str = typer.Option("cpu", "--device", help="torch device: cpu or cuda."),
-    as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
-    quiet: bool = typer.Option(False, "--quiet", help="No progress bar."),
+    device: str = DeviceOpt,
+    workers: WorkersOpt = None,
+    scheduler: SchedulerOpt = None,
+    as_json: JsonOpt = False,
+    quiet: QuietOpt = False,
 ) -> None:
-    """Generate a seeded contact-clip dataset: mask, aerial, rigorous resist image and a per-contact
+    """Generate a seeded contact-clip dataset: mask, aerial, lumped-resist image and a per-contact
     table (CD, EPE, effective threshold) for each clip."""
-    from chipsmith.artifacts import staged_output, write_json
-    from chipsmith.lithography import dataset
-    from chipsmith.lithography.presets import get_preset
-    from chipsmith.progress import progress_bar
+    from chipsmith.lithography import flows
 
-    if n < 1:
-        raise InputError(f"--n must be >= 1, got {n}", fix="ask for at least one clip")
-    _need_torch()
-    weights = None
-    if mix:
-        weights = {}
-        for part in mix.split(","):
-            key, _, val = part.partition("=")
-            try:
-                weights[key.strip()] = float(val)
-            except ValueError:
-                raise InputError(f"--mix entry '{part}' is not KIND=WEIGHT",
-                                 fix=f"kinds: {', '.join(dataset.KINDS)}") from None
-    proc = get_preset(node)
-    with progress_bar(f"litho generate ({proc.name})", n, quiet=quiet or as_json) as advance:
-        with staged_output(out) as stage:
-            summary = dataset.generate(stage, proc, n, seed, shard_size=shard_size, mix=weights, batch=batch,
-                                       device=device, on_progress=advance)
-            write_json(stage / "summary.json", summary)
-    _echo(summary, as_json, f"{n} {proc.name}-node clips ({summary['contacts']} contacts, CD "
-          f"{_fmt(summary['cd_mean_nm'], ' nm')} for {proc.contact_nm:g} nm drawn) in {summary['shards']} shards → {out}")
+    s = flows.generate(out, node=node, count=count, seed=seed, shard_size=shard_size, batch=batch, mix=mix,
+                       device=device, workers=workers, scheduler=scheduler, quiet=quiet or as_json)
+    _echo(s, as_json, f"{count} {s['node']}-node clips ({s['contacts']} contacts, CD "
+          f"{_fmt(s['cd_mean_nm'], ' nm')} for {s['contact_nm']:g} nm drawn) in {s['shards']} shards → {out}")

@@ -47,7 +47,7 @@ def test_simulate_iccad13_kernels(cli, iccad13_dir, tmp_path):
 
 def test_generate_small(cli, tmp_path):
     out = tmp_path / "ds"
-    res = cli("litho", "generate", "--node", "old", "--n", "4", "--seed", "3", "--out", out, "--json", "--quiet")
+    res = cli("litho", "generate", "--node", "old", "--count", "4", "--seed", "3", "--out", out, "--json", "--quiet")
     assert res.code == 0, res.stderr
     s = json.loads(res.stdout)
     assert s["n"] == 4 and (out / "index.json").exists() and (out / "shard-00000.npz").exists()
