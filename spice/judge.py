@@ -656,6 +656,11 @@ def _figure(ctx: _Context, name: str, r: Requirement) -> tuple[float, str]:
         return float(y.max() - y.min()), "output range over an input sweep 0..vdd"
     if name in ("cmrr_db", "psrr_db"):
         return h.rejection(name[:4]), "differential gain over common-mode (or supply) gain at low frequency"
+    if name == "rout_ohm":
+        fam, variant = ctx.family()
+        current = fam in ("current_mirror", "current_source") or (fam == "reference" and variant == "current")
+        return h.output_resistance(current), "AC current into the output" + (
+            " held at vdd/2" if current else " at the operating point")
     if name == "slew_vps":
         return h.slew(), "20%..80% of a 0.3 vdd step (op-amps wired as unity-gain followers), slower edge"
     if name == "center_hz":

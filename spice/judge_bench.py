@@ -393,6 +393,26 @@ class Harness:
         a_x = max(float(abs(h[0])), 1e-30)
         return float(20 * math.log10(a_dm / a_x))
 
+    def output_resistance(self, current_output: bool) -> float:
+        """Small-signal resistance seen at the output (ohm): a 1 A AC current into the
+        output node. A current output (mirror, current source) is held at vdd/2 through a
+        huge inductor (a DC short, open at the test frequency); a voltage output sits at
+        the gain measurement's operating point."""
+        out = self.main_output()
+        if out is None:
+            raise Unverifiable("no output port")
+        n = net(out)
+        if current_output:
+            over = {out: f"ljh {{n}} jhold 1e9\nvjhold jhold 0 dc {self.vdd / 2!r}\nijac 0 {{n}} dc 0 ac 1"}
+        else:
+            inp = self.main_input()
+            if inp is None:
+                raise Unverifiable("no input to set the operating point")
+            x0, _, _ = self.refined_point(inp)
+            over = {inp: f"vjin {{n}} 0 dc {x0!r}", out: "ijac 0 {n} dc 0 ac 1"}
+        res = self.run(f"rout:{current_output}", lambda: self.deck(over), [Ac(1.0, 10.0, 1)], save=[n])
+        return float(abs(np.asarray(res.ac.get(n), dtype=complex)[0]))
+
     def slew(self) -> float:
         """Slew rate (V/s) of a large step at the input: an op-amp (differential inputs) is
         wired as a unity-gain follower by the bench; any other circuit is stepped as it is.

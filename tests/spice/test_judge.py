@@ -355,3 +355,12 @@ def test_cmrr_and_psrr_of_a_five_transistor_ota() -> None:
     assert v.success, v.summary_line()
     # one-stage OTA: the supply reaches the output through the mirror, the common mode hardly at all
     assert v.results[0].figure > v.results[1].figure
+
+
+def test_mirror_output_resistance_follows_lambda() -> None:
+    io = iface(("Iref", "bias_i"), ("Iout", "out"))
+    reqs = (R("fam", "family", family="current_mirror"), R("r", "target", figure="rout_ohm", op=">=", value=1e5))
+    v = judge(MIRROR, (io, reqs))
+    assert v.success, v.summary_line()
+    # 40 uA at lambda 0.08: 1/(lambda * I) = 312 kohm
+    assert 2e5 < v.results[1].figure < 5e5
