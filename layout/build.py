@@ -185,3 +185,45 @@ def preview(gds: Path, png: Path, deck, title: str = "", max_polygons: int = 400
     fig.tight_layout()
     fig.savefig(png, dpi=150)
     plt.close(fig)
+
+
+def cells_figure(png: Path, lib, deck) -> None:
+    """PNG of every drawn leaf cell (the docs figure of the cell library)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.collections import PolyCollection
+    from matplotlib.patches import Patch
+
+    from chipsmith.layout.leafcells import draw_library
+
+    drawn = draw_library(lib, deck)
+    rows = (["sram8t", "precharge", "sample", "compute_cap", "share"],
+            ["wl_driver", "sar_logic", "comparator", "timing_ctrl"])
+    fig = plt.figure(figsize=(13, 8.5))
+    subs = fig.subfigures(2, 1, height_ratios=[1.0, 1.6])
+    for sub, roles in zip(subs, rows):
+        axes = sub.subplots(1, len(roles), gridspec_kw={"width_ratios": [drawn[r].width for r in roles]})
+        top = max(drawn[r].height for r in roles)
+        for ax, role in zip(axes, roles):
+            d = drawn[role]
+            by = {}
+            for p in d.cell.get_polygons():
+                by.setdefault((p.layer, p.datatype), []).append(p.points)
+            for name in ("active", "poly", "m1", "m2", "m3", "via1", "via2"):
+                pts = by.get(deck.gds(name))
+                if pts:
+                    ax.add_collection(PolyCollection(pts, facecolor=COLORS[name], edgecolor="none",
+                                                     alpha=0.45 if name in ("m1", "m2", "m3") else 0.8))
+            for name, (_layer, x, y) in d.pins.items():
+                ax.text(x, y, name, fontsize=6, ha="center", va="center")
+            ax.add_patch(matplotlib.patches.Rectangle((0, 0), d.width, d.height, fill=False, lw=0.6))
+            ax.set_xlim(-0.05, d.width + 0.05)
+            ax.set_ylim(-0.05, top + 0.05)
+            ax.set_aspect("equal")
+            ax.set_title(f"{role} ({d.width:g} x {d.height:g} um)", fontsize=8)
+            ax.tick_params(labelsize=6)
+    fig.legend(handles=[Patch(color=COLORS[n], label=n) for n in COLORS], loc="upper center", fontsize=8, ncol=7)
+    fig.savefig(png, dpi=160)
+    plt.close(fig)

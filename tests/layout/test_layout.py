@@ -264,3 +264,10 @@ def test_violation_inside_a_repeated_cell_is_reported_at_every_placement(lib, de
     assert deep["mode"] == "deep" and deep["by_rule"]["METALINT.1.m2"] == flat["by_rule"]["METALINT.1.m2"] == 16
     xs = sorted(v["x"] for v in deep["first_violations"] if v["rule"] == "METALINT.1.m2")
     assert xs == pytest.approx([geo.x0 + c * geo.pitch + 0.5 for c in range(16)], abs=0.03)
+
+
+def test_cells_figure_is_a_png(lib, deck, tmp_path):
+    from chipsmith.layout.build import cells_figure
+
+    cells_figure(tmp_path / "cells.png", lib, deck)
+    assert (tmp_path / "cells.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
