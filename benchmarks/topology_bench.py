@@ -319,6 +319,12 @@ def summarize(results: Sequence[dict[str, Any]], *, set_name: str, backend: str,
         fams[r["family"]].append(r)
     with_ref = [r for r in results if r["equivalent"] is not None]
     n = len(results)
+    # which requirement kinds the judge failed, over every design it saw (what to work on next)
+    failing: dict[str, int] = defaultdict(int)
+    for r in results:
+        for res in (r["judge"] or {}).get("results", []):
+            if res["must"] and res["status"] != "pass":
+                failing[res["kind"] + ("/" + res["status"] if res["status"] != "fail" else "")] += 1
     return {
         "set": set_name, "regression_set": set_name == "real", "backend": backend, "request": request, "seed": seed,
         **_counts(results),
@@ -327,6 +333,8 @@ def summarize(results: Sequence[dict[str, Any]], *, set_name: str, backend: str,
         "wall_seconds": wall_s, "workers": workers,
         "structural_equivalence_rate": (sum(bool(r["equivalent"]) for r in with_ref) / len(with_ref)) if with_ref
         else None,
+        "judged_designs": sum(r["judge"] is not None for r in results),
+        "failing_requirement_kinds": dict(sorted(failing.items(), key=lambda kv: -kv[1])),
         "false_successes": [{"id": r["id"], "family": r["family"], "failed": r["failed"][:3]} for r in results
                             if r["status"] == "false_success"],
         "refusals": [{"id": r["id"], "family": r["family"], "reason": r["reason"][:200]} for r in results
@@ -352,6 +360,9 @@ def report_md(summary: dict[str, Any]) -> str:
     for f, v in s["by_family"].items():
         lines.append(f"| {f} | {v['problems']} | {v['solved']} | {v['false_success']} | {v['refused']} | "
                      f"{_pct(v['solved_rate'])} |")
+    if s.get("failing_requirement_kinds"):
+        lines += ["", f"Requirements the judge failed over the {s['judged_designs']} designs it saw: " + ", ".join(
+            f"{k} {v}" for k, v in s["failing_requirement_kinds"].items()) + "."]
     if s["false_successes"]:
         lines += ["", "## False successes (the agent claimed success, the judge disagrees)", "",
                   "| id | family | failing requirements |", "|---|---|---|"]
