@@ -128,9 +128,9 @@ def ports_for(request: Request, kind: str) -> tuple[tuple[str, ...], tuple[str, 
     if iface.by_role(PortRole.CLOCK):
         raise Refusal(f"the expert {kind} has no clock input")
     wanted = [p.name for p in iface.ports if p.role not in (PortRole.SUPPLY, PortRole.GROUND)]
-    if [*ins, *outs, *bias] != wanted:
-        raise Refusal("the expert planner lists ports as inputs, outputs, then bias ports; this interface orders "
-                      f"them {', '.join(wanted)}")
+    if sorted([*ins, *outs, *bias]) != sorted(wanted):  # the design lists them in the interface's order
+        raise Refusal(f"the expert {kind} has no place for port(s) "
+                      + ", ".join(n for n in wanted if n not in (*ins, *outs, *bias)))
     return tuple(ins), tuple(outs), tuple(bias)
 
 
@@ -170,6 +170,8 @@ def _spec_fields(request: Request, kind: str, fields: dict[str, Any], *, model_f
             fields["vout"] = value
         elif fig == "time_constant_s":
             fields["time_constant_s"] = value
+        elif fig == "ugb_hz" and kind in ("integrator", "differentiator") and value > 0:
+            fields.setdefault("time_constant_s", 1.0 / (2 * 3.141592653589793 * value))
     for r in request.by_kind("oscillation"):
         if r.params.get("frequency_hz"):
             targets["frequency_hz"] = float(r.params["frequency_hz"])

@@ -367,9 +367,31 @@ def static_checks(text: str, spec: Spec) -> tuple[list[CheckResult], Subckt | No
     return results, sub, blocks, stages
 
 
+def port_order(spec: Spec) -> tuple[str, ...]:
+    """The ``.subckt design`` port order: the designer's interface order when the spec came
+    from a request (the kind generators group inputs, outputs, bias), else that grouping."""
+    grouped = (*spec.inputs, *spec.outputs, *spec.bias, "vdd", "gnd")
+    if spec.request is None:
+        return grouped
+    by_lower = {n.lower(): n for n in grouped}
+    wanted = tuple(p.name.lower() for p in spec.request.interface.ports)
+    if set(wanted) != set(by_lower):
+        return grouped
+    return tuple(by_lower[n] for n in wanted)
+
+
+def in_port_order(design: Design, spec: Spec) -> Design:
+    """``design`` with its ports listed in :func:`port_order` (the body is unchanged)."""
+    order = [n.lower() for n in port_order(spec)]
+    if [p.name.lower() for p in design.ports] == order or {p.name.lower() for p in design.ports} != set(order):
+        return design
+    by = {p.name.lower(): p for p in design.ports}
+    return replace(design, ports=tuple(by[n] for n in order))
+
+
 def structure_check(spec: Spec, sub: Subckt, blocks: set[str], stages: int,
                     declared: Sequence[str] = ()) -> CheckResult:
-    want = (*spec.inputs, *spec.outputs, *spec.bias, "vdd", "gnd")
+    want = port_order(spec)
     problems = []
     if tuple(sub.ports) != tuple(want):
         problems.append(f"the subckt ports are `{' '.join(sub.ports)}`, they must be exactly "
@@ -482,6 +504,10 @@ def proofread(text: str, spec: Spec, design: Design | None = None) -> Proof:
     added: tuple[str, ...] = ()
     if design is None:
         text, added = complete_with_library(text, spec.model_file)
+    elif spec.request is not None:
+        ordered = in_port_order(design, spec)
+        if ordered is not design:
+            design, text = ordered, ordered.netlist_text(spec.text or spec.kind)
     results, sub, blocks, stages = static_checks(text, spec)
     if sub is None or not all(r.passed for r in results):
         return Proof(tuple(results), design, seconds=time.perf_counter() - start)
@@ -493,7 +519,7 @@ def proofread(text: str, spec: Spec, design: Design | None = None) -> Proof:
         return Proof(tuple(results + _skipped("structure")), design, seconds=time.perf_counter() - start,
                      blocks=found)
     if design is None:
-        design = replace(design_from_netlist(text, spec, sub), library_blocks=added)
+        design = in_port_order(replace(design_from_netlist(text, spec, sub), library_blocks=added), spec)
     sims = 0
     try:
         tb, sim = _run(design, spec)

@@ -86,8 +86,9 @@ def run_expert(spec: Spec, outcome: Outcome, *, rounds: int = 12,
     ok, attempts = synthesize(spec, rounds=rounds, on_round=record)
     chosen = ok or best_attempt(attempts)
     if chosen is not None:
-        outcome.design, outcome.proof = chosen.design, chosen.proof
-        outcome.text = chosen.design.netlist_text(spec.text or spec.kind)
+        design = chosen.proof.design or chosen.design  # the proofread one (ports in the designer's order)
+        outcome.design, outcome.proof = design, chosen.proof
+        outcome.text = design.netlist_text(spec.text or spec.kind)
     outcome.success = ok is not None
     if not outcome.success:
         outcome.reason = feedback_text(chosen.proof.results) if chosen else "no attempt was made"

@@ -53,7 +53,9 @@ def _example(spec: Spec) -> tuple[str, str]:
 
 
 def _ports_line(spec: Spec) -> str:
-    return " ".join((*spec.inputs, *spec.outputs, *spec.bias, "vdd", "gnd"))
+    from chipsmith.agents.checks import port_order
+
+    return " ".join(port_order(spec))
 
 
 def _task(spec: Spec) -> str:

@@ -247,6 +247,7 @@ PARTS: dict[str, frozenset[str]] = {
 }
 
 DIFFERENTIAL_FAMILIES = ("opamp", "comparator")
+_NO_SIGNAL_IN = ("oscillator", "vco", "bandgap", "reference", "pll")
 # parts named inside a larger circuit -> the structure feature the judge checks (None: nothing to check)
 _PART_FEATURES: dict[tuple[str, str | None], str | None] = {
     ("amplifier", "push_pull"): "push_pull", ("amplifier", "cascode"): "cascode",
@@ -733,6 +734,9 @@ class _Reader:
                 self.consume(m.start(), m.end())  # an op-amp terminal, not a polarity
                 continue
             sense = "non_inverting" if phrase.startswith("non") else "inverting"
+            if self.family in _NO_SIGNAL_IN:
+                self.consume(m.start(), m.end())  # the polarity of an inner amplifier: not checkable outside
+                continue
             self.claim("polarity", {"sense": sense}, m.start(), m.end())
         senses = {c.params["sense"] for c in self.claims if c.kind == "polarity"}
         if len(senses) > 1:
@@ -742,6 +746,10 @@ class _Reader:
                              r"(?:bandwidth|frequency))(?: follower| buffer| amplifier| configuration| stage)?|"
                              r"(?:voltage|source) follower|\bgain of (?:\+?1|one)\b(?![\d.])", self.low):
             if "source" in m.group(0) and self.family == "amplifier":
+                continue
+            if self.family in _NO_SIGNAL_IN or (self.family == "opamp_app" and
+                                                self.variant in ("summer", "subtractor", "instrumentation")):
+                self.consume(m.start(), m.end())  # "unity gain" of a summer/subtractor: its relation says it
                 continue
             self.claim("polarity", {"sense": "non_inverting"}, m.start(), m.end())
             self.claim("target", {"figure": "gain_vv", "op": "~", "value": 1.0, "tol": 0.1}, m.start(), m.end())
@@ -789,6 +797,12 @@ class _Reader:
         r"(?:\s*and\s+(?P<v2>[-+]?\d+(?:\.\d+)?)(?!\d|\.\d|\s*(?:db|decibel|%|(?:meg|[munpfkgµ])?(?:v|a|w|hz|s|ohms?|f|°|deg)\b)))?", re.IGNORECASE)
 
     def read_gain_phrases(self) -> None:
+        if self.family in _NO_SIGNAL_IN:  # the gain of an oscillator's inner amplifier is not checkable outside
+            for m in self._GAIN.finditer(self.low):
+                self.consume(m.start(), m.end())
+                for qi in self.qty_in(m.start(), m.end()):
+                    self.q_used[qi] = True
+            return
         """Unit-less gains: "gain of 10", "|gain| at least 5", "gain > 0.6", "gain between 0.7
         and 1", "gain roughly 4 (±25%)", "gain 8 or more". Op-amp circuits with one input and
         an exact gain also get the linear relation."""
@@ -987,7 +1001,8 @@ class _Reader:
                 if best is None or cand[:2] < best[:2]:
                     best = cand
             for m in re.finditer(pattern, seg_after):
-                dist = m.start() + 2  # a keyword after the number ("3 mW power") is a little weaker
+                # a keyword right after the number ("1.8 V supply") names it; further away it is weaker
+                dist = 0 if not seg_after[:m.start()].strip() else m.start() + 2
                 cand = (dist, rank, fig, op, q.end + m.start(), q.end + m.end())
                 if best is None or cand[:2] < best[:2]:
                     best = cand

@@ -301,3 +301,18 @@ def test_amplifier_gain_without_unit_is_a_magnitude_floor():
     assert ("target", {"figure": "gain_vv", "op": ">=", "value": 10.0}) in \
         [(r.kind, r.params.to_plain()) for r in req.requirements]
     assert req.unconsumed == ()
+
+
+def test_a_unit_noun_right_after_the_number_names_it():
+    req = read_request("a bandgap reference output, 1.8 V supply", _ports("|Vref|"))
+    kinds = [(r.kind, r.params.to_plain()) for r in req.requirements]
+    assert ("supply", {"voltage": 1.8}) in kinds
+    assert not any(k == "target" and p.get("figure") == "vout_v" for k, p in kinds)
+
+
+def test_an_oscillators_inner_amplifier_is_not_a_requirement():
+    req = read_request("Wien bridge oscillator, non-inverting amplifier with gain just above 3, output out",
+                       _ports("|out|"))
+    kinds = {r.kind for r in req.requirements}
+    assert "polarity" not in kinds and "target" not in kinds and "oscillation" in kinds
+    assert req.unconsumed == ()

@@ -88,3 +88,13 @@ def test_judge_failure_is_reported_per_requirement(cli, ngspice_bin, tmp_path):
     assert gain["params"]["figure"] == "gain_db" and gain["params"]["value"] == 80.0
     assert gain["source"]["phrase"].endswith("80 dB gain") or "80 dB" in gain["source"]["phrase"]
     assert not s["success"]
+
+
+def test_design_ports_follow_the_designers_order(cli, ngspice_bin, tmp_path):
+    """Outputs before inputs in --ports: the kind generator's design is listed in that order."""
+    out = tmp_path / "order"
+    r = cli("synth", "a common-source amplifier with resistive load", "--ports", "Vout:out,Vin:signal_in",
+            "--out", out, "--json")
+    assert r.code == 0, r.stderr
+    head = next(ln for ln in (out / "design.cir").read_text().splitlines() if ln.lower().startswith(".subckt design"))
+    assert head.lower().split()[2:] == ["vout", "vin", "vdd", "gnd"]
