@@ -77,6 +77,7 @@ class Cell:
     params: Mapping[str, float]
     spice: str
     description: str = ""
+    gds: str = ""  # optional: a GDS file holding this cell's own layout (else it is drawn)
 
     @property
     def area_um2(self) -> float:
@@ -249,6 +250,18 @@ def _parse_process(ctx: _Ctx, raw: dict) -> Process:
     )
 
 
+def _gds_path(ctx: "_Ctx", value: Any, field_: str) -> str:
+    """A user GDS for the cell, relative to the library file; it must exist."""
+    if value is None:
+        return ""
+    path = Path(ctx.string(value, field_))
+    if not path.is_absolute() and ctx.source not in ("<library>",):
+        path = Path(ctx.source).resolve().parent / path
+    if not path.is_file():
+        ctx.fail(field_, f"GDS file {str(path)!r} does not exist", "give a path relative to the library YAML")
+    return str(path)
+
+
 _SUBCKT = re.compile(r"^[ \t]*\.subckt[ \t]+(\S+)([^\n]*)$", re.IGNORECASE | re.MULTILINE)
 
 
@@ -303,5 +316,5 @@ def _parse_cell(ctx: _Ctx, name: str, raw: dict) -> Cell:
         delay_ps=ctx.number(raw.get("delay_ps"), f"{f}.delay_ps"),
         leakage_nw=ctx.number(raw.get("leakage_nw", 0.0), f"{f}.leakage_nw"),
         params=MappingProxyType(ctx.numbers(raw.get("params"), f"{f}.params", need["params"])),
-        spice=spice, description=str(raw.get("description", "")),
+        spice=spice, description=str(raw.get("description", "")), gds=_gds_path(ctx, raw.get("gds"), f"{f}.gds"),
     )

@@ -216,8 +216,41 @@ Y = {
 CAP_EXIT_FINGER = 1  # the BOT finger that runs out of the right edge into the channel
 
 
+def user_cell(kind: str, cell: Cell, deck: RuleDeck) -> Drawn:
+    """A leaf cell the library brings as GDS (``gds:`` in the YAML): the cell named like the
+    library cell (else the file's single top cell); its pins are its text labels, which must
+    name every pin of the library cell on a deck layer. It must keep the drawn cells'
+    abutment template to connect; the rule and connectivity checks say if it does not."""
+    import gdstk
+
+    try:
+        lib = gdstk.read_gds(cell.gds)
+    except Exception as exc:  # gdstk raises plain RuntimeError/OSError on bad files
+        raise LibraryError(f"cannot read GDS of cell {cell.name}: {exc}", where=cell.gds) from None
+    cells = {c.name: c for c in lib.cells}
+    gc = cells.get(cell.name) or (lib.top_level()[0] if len(lib.top_level()) == 1 else None)
+    if gc is None:
+        raise LibraryError(f"GDS has no cell named {cell.name!r}", where=cell.gds, fix="name the cell like the library cell")
+    gc = gc.copy(cell.name + "_user", deep_copy=True)
+    by_gds = {lay.gds: name for name, lay in deck.layers.items()}
+    pins = {}
+    for lb in gc.labels:
+        layer = by_gds.get((lb.layer, lb.texttype))
+        if layer is not None and lb.text in {p.name for p in cell.pins}:
+            pins[lb.text] = (layer, snap(lb.origin[0]), snap(lb.origin[1]))
+    missing = [p.name for p in cell.pins if p.name not in pins]
+    if missing:
+        raise LibraryError(f"GDS of cell {cell.name} has no label for pin(s) {', '.join(missing)}", where=cell.gds,
+                           fix="add a text label per pin on the pin's metal layer")
+    return Drawn(gc.name, kind, cell.width, cell.height, gc, pins)
+
+
 def draw_cell(kind: str, cell: Cell, t: Template, *, variant: str = "", width: float | None = None) -> Drawn:
-    """Draw one leaf cell (``variant`` "share" for the share switch, ``width`` for a wider WL driver)."""
+    """Draw one leaf cell (``variant`` "share" for the share switch, ``width`` for a wider WL driver);
+    a cell whose library entry names a GDS file is read from it instead (except the share variant
+    and a widened driver, which are always drawn)."""
+    if cell.gds and not variant and not width:
+        return user_cell(kind, cell, t.deck)
     w = snap(width or cell.width)
     h = cell.height
     name = cell.name + (f"_{variant}" if variant else "") + (f"_w{int(round(w * 1000))}" if width else "")

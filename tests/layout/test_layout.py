@@ -271,3 +271,31 @@ def test_cells_figure_is_a_png(lib, deck, tmp_path):
 
     cells_figure(tmp_path / "cells.png", lib, deck)
     assert (tmp_path / "cells.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_a_library_can_bring_its_own_gds_per_cell(lib, deck, drawn, tmp_path):
+    """A cell given as GDS (here: the drawn bitcell, exported and renamed) is used as is; a GDS
+    missing a pin label is refused naming the pin."""
+    import yaml
+
+    from chipsmith.errors import LibraryError
+    from chipsmith.layout.cells import DEFAULT_CELLS
+
+    own = drawn["sram8t"].cell.copy("sram8t", deep_copy=True)
+    _write([own], tmp_path / "bitcell.gds", deck)
+    data = yaml.safe_load(DEFAULT_CELLS.read_text())
+    data["cells"]["sram8t"]["gds"] = "bitcell.gds"
+    (tmp_path / "lib.yaml").write_text(yaml.safe_dump(data))
+    user = load_cells(tmp_path / "lib.yaml")
+    built = build_layout(SPEC16, user, deck)
+    assert "sram8t_user" in {c.name for c in built.library.cells}
+    path = tmp_path / "m.gds"
+    built.library.write_gds(str(path))
+    assert run_drc(path, deck)["clean"]
+    assert _lvs(path, netlist(SPEC16, user), built, deck, user)["match"]
+    for lb in list(own.labels):
+        if lb.text == "RBL":
+            own.remove(lb)
+    _write([own], tmp_path / "bitcell.gds", deck)
+    with pytest.raises(LibraryError, match="RBL"):
+        build_layout(SPEC16, load_cells(tmp_path / "lib.yaml"), deck)
