@@ -85,6 +85,12 @@ class Pins:
                 raise InputError(f"port {name!r} is listed twice", fix="give every port its own name")
             order.append(key)
             roles[key] = role
+        # half a differential pair is a plain signal input (a reader may label a lone input so)
+        for half, other in ((DIFF_IN_P, DIFF_IN_N), (DIFF_IN_N, DIFF_IN_P)):
+            lone = [n for n in order if roles[n] == half]
+            if lone and not any(roles[n] == other for n in order):
+                for n in lone:
+                    roles[n] = SIGNAL_IN
         return cls(tuple(order), dict(roles), dict(levels or {}), vdd)
 
     @classmethod

@@ -685,6 +685,9 @@ def _adc(rd: Reading, pins: Pins, model_file: str | None) -> Iterator[Design]:
 
     if rd.variant not in (None, "flash"):
         raise PlanningError(f"a {rd.variant} ADC is not built yet", fix="ask for a flash ADC")
+    if len(pins.outputs) == 1 and (pins.by(REFERENCE) or pins.bias_v):
+        yield from _comparator(replace(rd, family="comparator", variant=None), pins, model_file)  # one slice
+        return
     yield S.flash_adc(pins, vdd=rd.vdd, model_file=model_file)
 
 

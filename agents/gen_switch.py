@@ -27,7 +27,25 @@ class SwitchParams:
     model_file: str | None = None
 
 
+_ENABLE = re.compile(r"^(en|enb|enable|g|vg|gate|ctrl|ctl|clk|phi|sel|s|c|vc|ck|sw|on)(b|n|_?bar|x)?\d*$",
+                     re.IGNORECASE)
+
+
+def _roles_for_switch(pins: Pins) -> Pins:
+    """Enable ports the interface labelled as signal inputs (by their names: EN, ENB, Vg, CLK, PHI ...)
+    become control ports, so a switch has one signal input left."""
+    ins = pins.inputs
+    if len(ins) <= 1:
+        return pins
+    roles = dict(pins.roles)
+    for name in ins:
+        if _ENABLE.match(name) and sum(r == "signal_in" for r in roles.values()) > 1:
+            roles[name] = CONTROL
+    return Pins(pins.order, roles, dict(pins.levels), pins.vdd)
+
+
 def switch(pins: Pins, p: SwitchParams) -> Design:
+    pins = _roles_for_switch(pins)
     ctrl = pins.by(CLOCK, CONTROL)
     if len(pins.inputs) != 1 or len(pins.outputs) != 1 or not ctrl:
         raise InputError("a switch has one input, one output and an enable (control or clock) port")
