@@ -10,6 +10,14 @@ Public API (see each module for details)::
     from chipsmith.irdrop import generate_pdn, GeneratorConfig, solve_transient
     case = generate_pdn(GeneratorConfig(width_um=200, height_um=200), seed=1, dynamic=True)
     dyn = solve_transient(case.pdn, case.profile, dt=1e-11, t_stop=2e-9)   # one factorization
+
+Learned prediction (torch / torch_geometric, imported only by these modules)::
+
+    from chipsmith.irdrop.graph import build_pdn_graph          # PDNGraph (HeteroData)
+    from chipsmith.irdrop.model_pdnnet import PDNNet            # dual-branch GNN-CNN
+    from chipsmith.irdrop.model_unet import UNetBaseline        # U-Net baseline
+    from chipsmith.irdrop import flows                          # train / predict / evaluate
+    flows.predict("pdnnet", "netlist.sp.gz", "out/pred")        # the shipped checkpoint
 """
 from chipsmith.irdrop.dynamic import (CurrentProfile, DynamicSolution, instance_profile, load_profile,
                                       netlist_profile, solve_transient, tile_profile)

@@ -211,7 +211,7 @@ def train(data: list[str], out: Path, *, model: str = "pdnnet", preset: str = "c
     cfg = make_config(preset, model=model, epochs=epochs, size=size, batch_size=batch_size, lr=lr, seed=seed,
                       test_cases=tuple(test_cases) if test_cases is not None else None, time_budget_s=time_budget_s)
     t0 = time.perf_counter()
-    # featurise before touching CUDA: the cache is built in forked processes
+    # featurise before touching CUDA (the cache is built in worker processes)
     ds = load_dataset(data, size=cfg.size, n_slices=cfg.n_slices, cache=cache, limit=limit, workers=workers,
                       quiet=quiet)
     prep_s = time.perf_counter() - t0
@@ -383,7 +383,7 @@ def evaluate(model: str | Path, data: list[str], out: Path, *, split: str = "tes
     loaded = load_checkpoint(resolve_model(model), device="cpu")
     ds = load_dataset(data, size=loaded.config.size, n_slices=loaded.config.n_slices, cache=cache, workers=workers,
                       quiet=quiet)
-    dev = _device(device)  # after featurising, which forks
+    dev = _device(device)  # after featurising, which starts worker processes
     loaded.model.to(dev)
     if split == "all":
         idx = list(range(len(ds)))

@@ -244,8 +244,9 @@ class IRDropDataset(_dataset_base()):
             import multiprocessing as mp
             from concurrent.futures import ProcessPoolExecutor
 
-            # processes, not dask: building a cache is local CPU work beside the training process
-            with ProcessPoolExecutor(self.workers, mp_context=mp.get_context("fork")) as pool:
+            # processes, not dask: building a cache is local CPU work beside the training process.
+            # spawn, not fork: a parent whose torch thread pool already ran deadlocks forked children
+            with ProcessPoolExecutor(self.workers, mp_context=mp.get_context("spawn")) as pool:
                 for _ in pool.map(_process_one, jobs):
                     advance(1)
         else:

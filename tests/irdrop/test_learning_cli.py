@@ -159,3 +159,18 @@ def test_predict_from_feature_maps_matches_netlist(cli, cases, tmp_path):
     assert "expected (4, nx, ny)" in _one_line_error(cli("irdrop", "predict", tmp_path / "shape.npz", "--model",
                                                          tmp_path / "u", "--out", tmp_path / "x"))
     assert not (tmp_path / "x").exists()
+
+
+@pytest.mark.timeout(300)
+def test_cache_built_by_worker_processes_after_torch_ran(cases, tmp_path):
+    """Building the cache in 2 processes after the parent ran torch ops (as eval does after
+    loading a checkpoint) neither hangs nor changes the items."""
+    from chipsmith.irdrop.graph_dataset import IRDropDataset, find_cases
+
+    torch.nn.functional.interpolate(torch.rand(1, 4, 64, 64), size=(32, 32), mode="area")  # starts torch threads
+    refs = find_cases(cases / "dyn")[:2]
+    par = IRDropDataset(tmp_path / "par", refs, 16, workers=2)
+    seq = IRDropDataset(tmp_path / "seq", refs, 16, workers=1)
+    assert par.version == seq.version
+    for i in range(2):
+        assert torch.equal(par[i].maps, seq[i].maps) and torch.equal(par[i].target, seq[i].target)
