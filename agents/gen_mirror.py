@@ -105,28 +105,32 @@ def _nmos_mirror(pins: Pins, p: MirrorParams) -> Design:
         b.m(ref, ref, net("a"), "gnd", "n", w, L0)
         b.m(out, ref, net("x"), "gnd", "n", wo, L0)
         b.m(net("x"), net("x"), "gnd", "gnd", "n", wo, L0)
-    else:  # wide_swing: bottom devices at vds = vov + margin, cascode gate at 2 vov + vt
+    else:  # wide_swing: the copy's cascode gate sits at a bias just above the bottom device's overdrive
         if pins.bias_v:
+            # a user bias port drives the output cascode directly: the reference is a plain diode
+            # and the copy's bottom device runs at vds = Vbias - Vgs(cascode), a few hundred mV
             gate = pins.bias_v[0]
             vb = pins.level(gate)
             io[gate] = Port(gate, "bias", vb, "V", "cascode gate voltage")
-            # size the cascodes so that their source sits 0.1 V above the bottom devices' overdrive
             vs = p.vov + 0.1
             vov_c = vb - vs - m_n.vt(vs)
             if vov_c < 0.05:
                 raise InputError(f"a cascode gate at {vb:g} V is too low for a wide-swing mirror")
-            wc = m_n.wl(iref, vov_c, 0.3) * L0
+            wc = m_n.wl(iref * p.ratio, vov_c, 0.3) * L0
+            b.block("nmos_wide_swing_mirror", "diode reference, copy under a cascode biased from the bias port")
+            b.m(ref, ref, "gnd", "gnd", "n", w, L0)
+            b.m(net("c"), ref, "gnd", "gnd", "n", wo, L0)
+            b.m(out, gate, net("c"), "gnd", "n", wc, L0)
         else:
             gate = net("vc")
             b.block("cascode_bias", "weak diode: cascode gate one overdrive above the diode voltage")
             b.r("vdd", gate, (pins.vdd - m_n.vto - 2 * p.vov) / (iref / 4))
             b.m(gate, gate, "gnd", "gnd", "n", w / 16, L0)
-            wc = w
-        b.block("nmos_wide_swing_mirror", "bottom pair biased from the reference's drain, cascodes on top")
-        b.m(net("a"), ref, "gnd", "gnd", "n", w, L0)
-        b.m(ref, gate, net("a"), "gnd", "n", wc, L0)
-        b.m(net("c"), ref, "gnd", "gnd", "n", wo, L0)
-        b.m(out, gate, net("c"), "gnd", "n", wc * p.ratio, L0)
+            b.block("nmos_wide_swing_mirror", "bottom pair biased from the reference's drain, cascodes on top")
+            b.m(net("a"), ref, "gnd", "gnd", "n", w, L0)
+            b.m(ref, gate, net("a"), "gnd", "n", w, L0)
+            b.m(net("c"), ref, "gnd", "gnd", "n", wo, L0)
+            b.m(out, gate, net("c"), "gnd", "n", w * p.ratio, L0)
     io[ref] = Port(ref, "current_in", iref, "A", "reference current into the pin")
     iout = (p.iout or iref / 5) if p.variant == "widlar" else iref * p.ratio
     io[out] = Port(out, "current_out", iout, "A", "copy sunk into the pin")

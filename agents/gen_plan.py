@@ -642,7 +642,30 @@ def _reference(rd: Reading, pins: Pins, model_file: str | None) -> Iterator[Desi
 
         yield bandgap(pins, rd.targets.get("vout_v", (None, None))[1], vdd=rd.vdd, model_file=model_file)
     else:
-        yield _bridge(pins, "beta_multiplier", (), pins.outputs, rd, model_file)
+        from chipsmith.agents.planner import RECIPES
+
+        knobs = dict(RECIPES["beta_multiplier"].knobs)
+        design = _bridge(pins, "beta_multiplier", (), pins.outputs, rd, model_file, knobs)
+        want = rd.targets.get("iout_a", (None, None))[1]
+        for _ in range(3 if want else 0):
+            got = _output_current(design, rd.vdd)
+            if got <= 0 or abs(got - want) <= 0.05 * want:
+                break
+            knobs["rs"] *= (got / want) ** 0.5  # a beta multiplier's current goes as 1 / Rs^2
+            design = _bridge(pins, "beta_multiplier", (), pins.outputs, rd, model_file, knobs)
+        yield design
+
+
+def _output_current(design: Design, vdd: float) -> float:
+    """Current into the design's output pin held at vdd/2 (ngspice operating point)."""
+    from chipsmith.agents.circuit import fmt
+    from chipsmith.spice.runner import Op, simulate
+
+    out = next(p.name for p in design.ports if p.kind in ("current_out", "voltage_out"))
+    nodes = ["0" if p.kind == "ground" else f"n_{p.name}" for p in design.ports]
+    deck = "\n".join(["* output current", design.subckt_text(), f"Vsup n_vdd 0 DC {fmt(vdd)}",
+                      f"Vout n_{out} 0 DC {fmt(vdd / 2)}", f"Xdut {' '.join(nodes)} design"]) + "\n"
+    return abs(simulate(deck, [Op()], trusted=True).op.i("vout"))
 
 
 def _switch(rd: Reading, pins: Pins, model_file: str | None) -> Iterator[Design]:

@@ -311,3 +311,12 @@ def test_ldo_from_a_low_reference_with_a_bias_port_and_a_load():
                             ("condition", {"name": "ref_voltage_v", "port": "vref", "value": 0.5}),
                             ("condition", {"name": "load_res_ohm", "value": 1000.0}),
                             target("vout_v", "~", 1.0, tol=0.05), target("line_reg_vpv", "<=", 0.05)))
+
+
+def test_current_reference_is_placed_at_the_requested_current():
+    _first_passing(_request([("Iout", "out")], fam("reference", "current"), target("iout_a", "~", 10e-6, tol=0.3)))
+
+
+def test_wide_swing_mirror_with_a_cascode_bias_port():
+    _first_passing(_request([("Iref", "bias_i"), ("Iout", "out"), ("Vbias", "bias_v")],
+                            fam("current_mirror", "wide_swing"), target("mirror_ratio", "~", 1.0, tol=0.15)))
