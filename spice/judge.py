@@ -656,6 +656,16 @@ def _figure(ctx: _Context, name: str, r: Requirement) -> tuple[float, str]:
         return float(y.max() - y.min()), "output range over an input sweep 0..vdd"
     if name in ("cmrr_db", "psrr_db"):
         return h.rejection(name[:4]), "differential gain over common-mode (or supply) gain at low frequency"
+    if name == "bits":
+        fam, variant = ctx.family()
+        if fam == "dac":
+            n = len(h.interface.names_by_role(PortRole.SIGNAL_IN))
+            return float(n), "bit inputs of the DAC"
+        if fam == "adc":
+            n = len(h.interface.names_by_role(PortRole.OUT))
+            bits = math.log2(n + 1) if variant == "flash" else float(n)
+            return float(bits), "flash: log2(thermometer outputs + 1); else one output per bit"
+        raise Unverifiable("bits are measured on DACs and ADCs")
     if name == "rout_ohm":
         fam, variant = ctx.family()
         current = fam in ("current_mirror", "current_source") or (fam == "reference" and variant == "current")

@@ -147,6 +147,17 @@ class Structure:
             for other in self.mos(diode.label):
                 if other is not diode and other.pins["g"] == diode.pins["g"] and not other.diode_connected:
                     out.append((diode, other))
+        # cascoded (wide-swing) references: the device's drain reaches its own gate through a
+        # cascode channel; its copies share gate, polarity and source
+        for g, refs in self.mirror_refs().items():
+            for ref in self.mos(polarity):
+                if ref.pins["g"] != g or ref.diode_connected or (ref.label, ref.pins["s"]) not in refs:
+                    continue
+                if not any(c.pins["s"] == ref.pins["d"] and c.pins["d"] == g for c in self.mos(ref.label)):
+                    continue
+                for other in self.mos(ref.label):
+                    if other is not ref and other.pins["g"] == g and other.pins["s"] == ref.pins["s"]:
+                        out.append((ref, other))
         return out
 
     def tail_sources(self) -> list[Dev]:

@@ -364,3 +364,13 @@ def test_mirror_output_resistance_follows_lambda() -> None:
     assert v.success, v.summary_line()
     # 40 uA at lambda 0.08: 1/(lambda * I) = 312 kohm
     assert 2e5 < v.results[1].figure < 5e5
+
+
+def test_wide_swing_mirror_reference_through_its_cascode() -> None:
+    io = iface(("Iref", "bias_i"), ("Iout", "out"), ("Vbias", "bias_v"))
+    ws = subckt("Iref Iout Vbias", "M1 x Iref gnd gnd nch W=4u L=1u\nM3 Iref Vbias x gnd nch W=4u L=1u\n"
+                                   "M2 y Iref gnd gnd nch W=4u L=1u\nM4 Iout Vbias y gnd nch W=4u L=1u")
+    reqs = (R("f", "family", family="current_mirror", variant="wide_swing"),
+            R("c", "condition", name="bias_voltage_v", value=1.0, port="Vbias"),
+            R("r", "target", figure="mirror_ratio", op="~", value=1.0, tol=0.15))
+    assert judge(ws, Request("", io, reqs)).success
