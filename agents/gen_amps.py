@@ -47,6 +47,7 @@ class CascadeParams:
 
     stages: tuple[Stage, ...] = (Stage(),)
     vin_dc: float = 0.7
+    follower: bool = False        # an NMOS source-follower output buffer after the last stage
     vdd: float = 1.8
     model_file: str | None = None
 
@@ -203,11 +204,15 @@ def cascade(pins: Pins, p: CascadeParams) -> Design:
             raise InputError(f"input overdrive {vov:g} V is too small to bias a stage")
         vs = st.current * st.degeneration
         levels.append((vs + m_n.vt(vs) + vov, vov, vs))
+    w_f = 40e-6
+    i_f = 40e-6
+    # with a follower the last stage's output sits one gate-source drop above the output level
+    vo_follow = p.vdd / 2 + m_n.vgs(i_f, w_f, L0)
     for i, st in enumerate(p.stages):
         last = i == n - 1
-        nxt = out if last else net(f"s{i + 1}")
+        nxt = out if last and not p.follower else net(f"s{i + 1}")
         vi, vov, vs = levels[i]
-        vo = _vo(st.load, vi, p.vdd, True) if last else levels[i + 1][0]
+        vo = (vo_follow if p.follower else _vo(st.load, vi, p.vdd, True)) if last else levels[i + 1][0]
         _load(b, bias, st.load, nxt, st.current, vo, vi, m_n, m_p, p.vdd)
         src = "gnd"
         if st.degeneration:
@@ -217,6 +222,11 @@ def cascade(pins: Pins, p: CascadeParams) -> Design:
         b.block(f"nmos_cs_stage_{i + 1}", f"common-source NMOS, stage {i + 1} of {n}")
         b.m(nxt, node, src, "gnd", "n", m_n.wl(st.current, vov, vo - vs) * L0, L0)
         node = nxt
+    if p.follower:
+        gate, w_sink = bias.nsink(i_f)
+        b.block("source_follower_output", "NMOS follower (body tied to source) buffers the last stage")
+        b.m("vdd", node, out, out, "n", w_f, L0)
+        b.m(out, gate, "gnd", "gnd", "n", w_sink, L0)
     _no_leftover(bias, f"a {n}-stage common-source amplifier")
     io = {inp: Port(inp, "voltage_in", round(levels[0][0], 4), "V", "gate of the first stage"),
           out: Port(out, "voltage_out", round(_vo(p.stages[-1].load, levels[-1][0], p.vdd, True), 4), "V"),
@@ -422,6 +432,23 @@ def diff_pair(pins: Pins, p: DiffParams) -> Design:
     kind = "ota5t" if p.load == "mirror" else "diff_amp"
     return finish(kind, p.load + (":single" if single else ":diff"), b, pins, io, vdd=p.vdd,
                   model_file=p.model_file, params=params_dict(p))
+
+
+# --- push-pull (CMOS inverter as an amplifier) -------------------------------------------------------
+
+def push_pull(pins: Pins, vdd: float = 1.8, model_file: str | None = None, l: float = 1e-6) -> Design:
+    """Complementary common-source pair sharing the output (an inverter in its linear region):
+    gain (gm_n + gm_p) / (gds_n + gds_p); the PMOS is wider by the kp ratio so the switching
+    point sits at mid-supply."""
+    (inp,), (out,) = _one_in_one_out(pins, "push-pull stage")
+    m_n, m_p = mos_params(model_file, "nch"), mos_params(model_file, "pch")
+    b = Builder()
+    b.block("push_pull_stage", "NMOS and PMOS common-source devices, gates on the input, drains on the output")
+    b.m(out, inp, "gnd", "gnd", "n", 2e-6, l)
+    b.m(out, inp, "vdd", "vdd", "p", 2e-6 * m_n.kp / m_p.kp, l)
+    io = {inp: Port(inp, "voltage_in", vdd / 2, "V", "biased at the switching point"),
+          out: Port(out, "voltage_out", vdd / 2, "V")}
+    return finish("push_pull", "cmos", b, pins, io, vdd=vdd, model_file=model_file)
 
 
 # --- digital buffer ---------------------------------------------------------------------------------

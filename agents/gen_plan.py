@@ -272,10 +272,12 @@ def _amplifier(rd: Reading, pins: Pins, model_file: str | None) -> Iterator[Desi
         for ld in order:
             yield A.cascode(pins, A.CascodeParams(load=ld, current=cur, vdd=rd.vdd, model_file=model_file))
         return
+    if v == "push_pull" or "push_pull" in rd.features:
+        yield A.push_pull(pins, rd.vdd, model_file)
+        return
     if v not in (None, "common_source", "multistage"):
         raise PlanningError(f"an amplifier of variant {v} is not built yet")
-    if v == "multistage" and "source_follower" in rd.features:
-        raise PlanningError("a multistage amplifier with a source-follower output stage is not built yet")
+    follower = v == "multistage" and "source_follower" in rd.features
     n = rd.stages or (1 if v in (None, "common_source") else 2)
     loads = [_stage_load(rd, i + 1) for i in range(n)]
     options = [[ld or "resistor" for ld in loads]]
@@ -301,7 +303,8 @@ def _amplifier(rd: Reading, pins: Pins, model_file: str | None) -> Iterator[Desi
             rs = 0.0
             if g_stage and ld == "resistor":
                 want = g_stage if exact else g_stage * 1.3
-                vov = 2 * (rd.vdd / 2) / (want * (1 + 0.08 * rd.vdd / 2))
+                head = rd.vdd / 2 if not (follower and i == n - 1) else rd.vdd / 2 - 0.55
+                vov = 2 * head / (want * (1 + 0.08 * head))
                 if degenerate and i == 0:
                     # gain = RL / (Rs + 1/gm): keep gm high, set the gain with Rs
                     rl = (rd.vdd / 2) / cur
@@ -323,7 +326,8 @@ def _amplifier(rd: Reading, pins: Pins, model_file: str | None) -> Iterator[Desi
             stages.append(A.Stage(ld, cur, vov=vov, degeneration=rs))
         if len(stages) != n:
             continue
-        yield A.cascade(pins, A.CascadeParams(stages=tuple(stages), vdd=rd.vdd, model_file=model_file))
+        yield A.cascade(pins, A.CascadeParams(stages=tuple(stages), follower=follower, vdd=rd.vdd,
+                                              model_file=model_file))
 
 
 # --- op-amps -------------------------------------------------------------------------------------

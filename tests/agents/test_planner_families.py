@@ -320,3 +320,15 @@ def test_current_reference_is_placed_at_the_requested_current():
 def test_wide_swing_mirror_with_a_cascode_bias_port():
     _first_passing(_request([("Iref", "bias_i"), ("Iout", "out"), ("Vbias", "bias_v")],
                             fam("current_mirror", "wide_swing"), target("mirror_ratio", "~", 1.0, tol=0.15)))
+
+
+def test_two_stages_with_a_follower_output():
+    design, _ = _first_passing(_request([("Vin", "signal_in"), ("Vbias", "bias_v"), ("Vout", "out")],
+                                        fam("amplifier", "multistage"), ("stage_count", {"count": 2}),
+                                        ("structure", {"feature": "source_follower"}), target("gain_db", ">=", 30.0)))
+    assert "source_follower_output" in design.blocks
+
+
+def test_push_pull_stage():
+    _first_passing(_request(SISO, fam("amplifier", "push_pull"), ("structure", {"feature": "push_pull"}),
+                            target("gain_vv", ">=", 2.0)))
