@@ -600,9 +600,9 @@ def _check_condition(ctx: _Context, r: Requirement):
 def _figure(ctx: _Context, name: str, r: Requirement) -> tuple[float, str]:
     h = ctx.h
     if name == "power_w":
-        return h.power(), "quiescent power from the vdd pin"
+        return h.power(), "quiescent power from the vdd pin at the working operating point"
     if name == "supply_current_a":
-        return h.supply_current(), "quiescent vdd current"
+        return h.supply_current(), "quiescent vdd current at the working operating point"
     if name in ("gain_db", "gain_vv"):
         res, out, inp, sgn = h.small_signal(r.params.get("input"))
         g = measure.dc_gain(res.ac, out, inp)

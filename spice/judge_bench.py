@@ -198,12 +198,24 @@ class Harness:
     def op(self):
         return self.run("op", lambda: self.deck(), [Op()]).op
 
+    def working_op(self):
+        """The operating point the circuit works at: the one the gain is measured around when
+        there is a signal path (a stage biased by its input is off at an arbitrary input
+        level, and a power figure there would be meaningless), else the default one."""
+        if self.main_input() is not None and self.main_output() is not None:
+            try:
+                res, _, _, _ = self.small_signal()
+                if res.op is not None:
+                    return res.op
+            except (Unverifiable, ChipsmithError):
+                pass
+        return self.op()
+
     def power(self) -> float:
-        op = self.op()
-        return max(0.0, -op.currents["vsup"] * self.vdd)
+        return max(0.0, -self.working_op().currents["vsup"] * self.vdd)
 
     def supply_current(self) -> float:
-        return max(0.0, -self.op().currents["vsup"])
+        return max(0.0, -self.working_op().currents["vsup"])
 
     def sweep(self, inp: str | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Output vs the input's DC level from 0 to vdd (other inputs at their defaults)."""

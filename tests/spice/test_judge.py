@@ -374,3 +374,12 @@ def test_wide_swing_mirror_reference_through_its_cascode() -> None:
             R("c", "condition", name="bias_voltage_v", value=1.0, port="Vbias"),
             R("r", "target", figure="mirror_ratio", op="~", value=1.0, tol=0.15))
     assert judge(ws, Request("", io, reqs)).success
+
+
+def test_power_is_taken_where_the_circuit_works() -> None:
+    # a common-gate stage is off with its source at the default vdd/2: its power must be
+    # measured at the operating point its gain is measured at, not there
+    io = iface(("Vin", "signal_in"), ("Vbias", "bias_v"), ("Vout", "out"))
+    cg = subckt("Vin Vbias Vout", "M1 Vout Vbias Vin gnd nch W=10u L=1u\nR1 vdd Vout 10k")
+    v = judge(cg, (io, (R("p", "target", figure="power_w", op="<=", value=1e-9),)))
+    assert not v.success and v.results[0].figure > 1e-5
