@@ -373,7 +373,8 @@ def _op_near(low: str, start: int, end: int, default: str) -> tuple[str, int, in
     for pattern, op in _OP_WORDS:
         for m in re.finditer(pattern, before):
             gap = before[m.end():].strip(" :=,")
-            if len(gap) <= 14 and (best is None or m.start() > best[1]):
+            # "at most 3 mW power, 20 MHz GBW": an op word belongs to the nearest number only
+            if len(gap) <= 14 and not re.search(r"\d", gap) and (best is None or m.start() > best[1]):
                 best = (op, m.start(), m.end())
     if best:
         return best[0], max(0, start - 28) + best[1], end
@@ -536,8 +537,9 @@ class _Reader:
             if self.family == "opamp" and self.variant in (None, "ota") and n in (1, 2, 3):
                 if self.variant is None or n > 1:  # "two-stage OTA": OTA as a loose word for op-amp
                     self.variant = {1: "one_stage", 2: "two_stage", 3: "three_stage"}[n]
-            if self.family == "amplifier" and self.variant is None and n > 1:
-                self.variant = "multistage"
+            if self.family == "amplifier" and self.variant in (None, "common_source", "common_gate",
+                                                               "common_drain") and n > 1:
+                self.variant = "multistage"  # "three cascaded common-source stages": the stages are its parts
             self.claim("stage_count", {"count": int(n)}, s, e)
         # "second stage"/"output stage" words referring to parts are consumed by what uses them
 
@@ -1020,6 +1022,8 @@ class _Reader:
         return end
 
     def _quantity(self, qi: int, q: Quantity, lo: int, hi: int) -> None:
+        if q.unit == "x" and re.match(r"\s*(?:tuning|frequency|control) range", self.low[q.end:q.end + 20]):
+            return  # "2x tuning range": read with the VCO's control
         if re.search(r"within\s*$", self.low[max(0, q.start - 8):q.start]) and \
                 re.match(r"\s*of\s+[-+]?\d", self.low[q.end:q.end + 10]):
             return  # "within 50 mV of 0.9 V": a tolerance, read with the value it belongs to
@@ -1419,15 +1423,16 @@ class _Reader:
                                  r"source[- ]follower)(?: gain)? stages|each stage (?:is )?an? (?:common[- ]source|cs)"
                                  r"(?: stage)?|(?:input|gain) stage", low):
                 self.consume(m.start(), m.end())
-            markers = [(m.start(), _NUMWORDS.get(m.group(1), None) or (int(m.group(1)) if m.group(1).isdigit() else None))
-                       for m in re.finditer(r"\b(first|second|third|fourth|1st|2nd|3rd|4th|\d)[- ]stage\b", low)]
+            markers = [(m.start(), _NUMWORDS.get(m.group(1) or "", None) or (int(m.group(2)) if m.group(2) else None))
+                       for m in re.finditer(r"\b(first|second|third|fourth|1st|2nd|3rd|4th)[- ]stage\b|"
+                                            r"\bstage (\d)\b", low)]
             if markers:
                 for c in [c for c in self.claims if c.kind == "load_type" and "stage" not in c.params]:
                     before = [n for pos, n in markers if pos <= c.start and low.rfind(";", pos, c.start) < 0
                               and low.rfind(". ", pos, c.start) < 0 and n]
                     if before:
                         c.params["stage"] = before[-1]
-                for m in re.finditer(r"\b(?:first|second|third|fourth|1st|2nd|3rd|4th|\d)[- ]stage(?: (?:cs|"
+                for m in re.finditer(r"\b(?:first|second|third|fourth|1st|2nd|3rd|4th)[- ]stage(?: (?:cs|"
                                      r"common[- ]source|common[- ]gate))?", low):
                     if any(c.kind == "load_type" and c.params.get("stage") and 0 <= c.start - m.end() < 40
                            for c in self.claims):

@@ -88,7 +88,7 @@ CASES = [
     ("a three-stage amplifier with resistive load", AMP,
      [("stage_count", {"count": 3}), ("load_type", {"load": "resistor"})]),
     ("3-stage common-source amplifier, resistor loads", AMP,
-     [("stage_count", {"count": 3}), ("load_type", {"load": "resistor"}), F("amplifier", "common_source")]),
+     [("stage_count", {"count": 3}), ("load_type", {"load": "resistor"}), F("amplifier", "multistage")]),
     ("an amplifier with three gain stages", AMP, [("stage_count", {"count": 3})]),
     ("two stage amplifier", AMP, [("stage_count", {"count": 2})]),
     ("common-source amplifier with a PMOS diode-connected load", AMP,
@@ -316,3 +316,10 @@ def test_an_oscillators_inner_amplifier_is_not_a_requirement():
     kinds = {r.kind for r in req.requirements}
     assert "polarity" not in kinds and "target" not in kinds and "oscillation" in kinds
     assert req.unconsumed == ()
+
+
+def test_per_stage_loads_follow_their_ordinal():
+    req = read_request("Two-stage amplifier from Vin to Vout: first stage CS with diode-connected PMOS load, second "
+                       "stage CS with resistor load.", _ports(AMP))
+    loads = sorted((r.params["stage"], r.params["load"]) for r in req.requirements if r.kind == "load_type")
+    assert loads == [(1, "pmos_diode"), (2, "resistor")] and req.unconsumed == ()
