@@ -340,3 +340,39 @@ def _move(p: OpampParams, fig: OpampFigures, t: Targets) -> OpampParams | None:
 
 def figures_dict(s: Sizing) -> Mapping[str, float]:
     return s.figures.as_dict()
+
+
+def three_stage(pins: Pins, p: OpampParams, i3: float = 40e-6, cc3: float = 1e-12) -> Design:
+    """Two-stage core + an NMOS common-source third stage with a PMOS current-source load.
+
+    The third stage inverts, so the core's inputs are swapped to keep ``inp`` the
+    non-inverting input; each of the last two stages has its own Miller capacitor
+    (gain well above 80 dB; the stability in feedback is not sized here).
+    """
+    if pins.diff is None or len(pins.outputs) != 1:
+        raise InputError("an op-amp needs a differential input pair and one output",
+                         fix="mark the inputs diff_in_p / diff_in_n and give one output")
+    inp, inn = pins.diff
+    (out,) = pins.outputs
+    m_n, m_p = mos_params(p.model_file, "nch"), mos_params(p.model_file, "pch")
+    b = Builder()
+    bias_v, bias_i = list(pins.bias_v), list(pins.bias_i)
+    io: dict[str, Port] = {}
+    y = net("y")
+    _core(b, bias_v, io, bias_i, inn, inp, y, p, m_n, m_p, level=pins.level)
+    if bias_v or bias_i:
+        raise InputError(f"a three-stage op-amp here has no use for bias port(s) {', '.join(bias_v + bias_i)}")
+    b.block("third_stage_bias", "resistor into a PMOS diode sets the third stage's current")
+    wp = m_p.wl(i3, 0.25, m_p.vto + 0.25) * L0
+    b.m(net("p3"), net("p3"), "vdd", "vdd", "p", wp, L0)
+    b.r(net("p3"), "gnd", (p.vdd - m_p.vto - 0.25) / i3)
+    b.block("nmos_cs_stage_3", "third gain stage: NMOS common source, PMOS current-source load")
+    b.m(out, y, "gnd", "gnd", "n", m_n.wl(i3, p.vcm - m_n.vto, p.vdd / 2) * L0, L0)
+    b.m(out, net("p3"), "vdd", "vdd", "p", wp, L0)
+    b.block("miller_compensation_3", "Miller capacitor across the third stage")
+    b.c(y, out, cc3)
+    io[inp] = Port(inp, "voltage_in", p.vcm, "V", "non-inverting input")
+    io[inn] = Port(inn, "voltage_in", p.vcm, "V", "inverting input")
+    io[out] = Port(out, "voltage_out", p.vcm, "V")
+    return finish("three_stage_opamp", "nmos:nested_miller", b, pins, io, vdd=p.vdd, model_file=p.model_file,
+                  params=params_dict(p))

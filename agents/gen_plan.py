@@ -345,6 +345,9 @@ def _opamp(rd: Reading, pins: Pins, model_file: str | None) -> Iterator[Design]:
         yield A.diff_pair(pins, A.DiffParams(load="mirror", tail=min(80e-6, tail or 80e-6), vdd=rd.vdd,
                                              model_file=model_file))
         return
+    if v == "three_stage" or rd.stages == 3:
+        yield O.three_stage(pins, O.OpampParams(vdd=rd.vdd, model_file=model_file))
+        return
     if v not in (None, "two_stage") or (rd.stages not in (None, 2)):
         raise PlanningError(f"an op-amp of variant {v or rd.stages} is not built by the composition planner yet")
     t = rd.targets

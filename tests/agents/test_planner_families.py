@@ -332,3 +332,8 @@ def test_two_stages_with_a_follower_output():
 def test_push_pull_stage():
     _first_passing(_request(SISO, fam("amplifier", "push_pull"), ("structure", {"feature": "push_pull"}),
                             target("gain_vv", ">=", 2.0)))
+
+
+def test_three_stage_opamp_has_three_gain_stages_and_high_gain():
+    _first_passing(_request([("Vinp", "diff_in_p"), ("Vinn", "diff_in_n"), ("Vout", "out"), ("Ibias", "bias_i")],
+                            fam("opamp", "three_stage"), ("stage_count", {"count": 3}), target("gain_db", ">=", 80.0)))
