@@ -571,9 +571,44 @@ def _switch_sh(ctx, family: str, variant: str | None) -> Result:
     conducts_low = abs(off - vin) < 0.05 * h.vdd
     if conducts_high == conducts_low:
         problems.append(f"{c} does not switch the input through")
-    if family == "sample_hold" and not ctx.s.count("capacitor"):
-        problems.append("no hold capacitor")
+    if family == "sample_hold":
+        if not ctx.s.count("capacitor"):
+            problems.append("no hold capacitor")
+        elif not problems:
+            problems += _hold_test(h, c, inp, out, facts, track_high=conducts_high)
     return _verdict(problems, facts)
+
+
+def _hold_test(h, clk: str, inp: str, out: str, facts: list[str], *, track_high: bool) -> list[str]:
+    """Input ramps 0.2 -> 0.8 vdd over 10 clock periods: in each hold phase the output must
+    stay put (within 2% of vdd) while the input moves, and at the end of each track phase
+    it must have caught up with the input (within 5% of vdd)."""
+    per = 1.0 / (h.condition("clock_hz") or 1e6)
+    n = 10
+    lo, hi = 0.2 * h.vdd, 0.8 * h.vdd
+    high, low = (h.vdd, 0.0) if track_high else (0.0, h.vdd)
+    over = {inp: f"vjr {{n}} 0 pwl(0 {lo!r} {n * per!r} {hi!r})",
+            clk: f"vjk {{n}} 0 pulse({high!r} {low!r} {per / 2!r} {per / 200!r} {per / 200!r} {per / 2 - per / 100!r} "
+                 f"{per!r})"}
+    save = [f"v({net(out)})", f"v({net(inp)})"]
+    res = h.run("hold", lambda: h.deck(over), [Tran(per / 400, n * per)], save=save)
+    t = np.asarray(res.tran.x)
+    y = np.real(np.asarray(res.tran.get(save[0])))
+    x = np.real(np.asarray(res.tran.get(save[1])))
+    droop, lag = 0.0, 0.0
+    for k in range(1, n):
+        t_hold0, t_hold1 = k * per - per / 2 + per / 50, k * per - per / 50  # the hold half of period k
+        droop = max(droop, abs(float(np.interp(t_hold1, t, y) - np.interp(t_hold0, t, y))))
+        t_track = k * per + per / 2 - per / 50  # end of the track half
+        if t_track < t[-1]:
+            lag = max(lag, abs(float(np.interp(t_track, t, y) - np.interp(t_track, t, x))))
+    facts.append(f"hold droop {droop * 1e3:.1f} mV, tracking error {lag * 1e3:.1f} mV")
+    problems = []
+    if droop > 0.02 * h.vdd:
+        problems.append("the output does not hold while the switch is open")
+    if lag > 0.05 * h.vdd:
+        problems.append("the output does not track the input while the switch is closed")
+    return problems
 
 
 def _dac(ctx, variant: str | None) -> Result:
