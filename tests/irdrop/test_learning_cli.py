@@ -24,8 +24,8 @@ def cases(tmp_path_factory):
     from chipsmith.irdrop import flows
 
     root = tmp_path_factory.mktemp("cases")
-    flows.generate(root / "static", count=6, seed=1, size_um="50:80", workers=1, quiet=True)
-    flows.generate(root / "dyn", count=3, dynamic=True, seed=2, size_um="50:80", workers=1, quiet=True)
+    flows.generate(root / "static", count=6, seed=1, size_um="40:60", workers=1, quiet=True)
+    flows.generate(root / "dyn", count=3, dynamic=True, seed=2, size_um="40:60", workers=1, quiet=True)
     return root
 
 
@@ -161,6 +161,7 @@ def test_predict_from_feature_maps_matches_netlist(cli, cases, tmp_path):
     assert not (tmp_path / "x").exists()
 
 
+@pytest.mark.slow  # spawning two torch processes takes 10-40 s
 @pytest.mark.timeout(300)
 def test_cache_built_by_worker_processes_after_torch_ran(cases, tmp_path):
     """Building the cache in 2 processes after the parent ran torch ops (as eval does after

@@ -106,6 +106,19 @@ def test_bad_checkpoints(tmp_path):
     torch.save({"format": "something-else"}, f)
     with pytest.raises(InputError, match="not a chipsmith IR-drop checkpoint"):
         load_checkpoint(f)
+    good = {"format": "chipsmith.irdrop.model", "version": 1, "feature_version": 1, "model": "unet",
+            "config": {"model": "unet", "size": 16, "depth": 2, "base": 4}, "target_scale": 1.0,
+            "data_version": "x", "state_dict": UNetBaseline(base=4, depth=2).state_dict()}
+    torch.save(good, f)
+    assert load_checkpoint(f).name == "unet"
+    with pytest.raises(InputError, match="holds a 'unet' model, not 'pdnnet'"):
+        load_checkpoint(f, expect_model="pdnnet")
+    torch.save({**good, "version": 99}, f)
+    with pytest.raises(InputError, match="checkpoint version 99"):
+        load_checkpoint(f)
+    torch.save({**good, "config": {**good["config"], "base": 8}}, f)
+    with pytest.raises(InputError, match="weights do not fit"):
+        load_checkpoint(f)
     with pytest.raises(InputError, match="no model checkpoint"):
         load_checkpoint(tmp_path / "nowhere")
     with pytest.raises(InputError, match="not divisible"):
