@@ -62,10 +62,12 @@ def oscillator(pins: Pins, p: OscParams) -> Design:
     if len(pins.outputs) != 1 and not diff_out:
         raise InputError("an oscillator has one output port" + (" (or, LC, a differential pair)" if p.family == "lc"
                          else ""), fix="give one out port")
-    extra = pins.by("signal_in", "diff_in_p", "diff_in_n", "control", "clock")
+    extra = pins.by("signal_in", "diff_in_p", "diff_in_n", "clock") + (pins.by("control")[1:] if p.family == "lc"
+                                                                      else pins.by("control"))
     if extra:
         raise InputError(f"a free-running {p.family} oscillator has no use for input port(s) {', '.join(extra)}",
                          fix="drop them, or ask for a VCO when one is a control input")
+    tune = pins.by("control")[0] if p.family == "lc" and pins.by("control") else None
     out = diff_out[0] if diff_out else pins.outputs[0]
     b = Builder()
     io: dict[str, Port] = {}
@@ -156,6 +158,19 @@ def oscillator(pins: Pins, p: OscParams) -> Design:
             # 2 % mismatch between the sides: a perfectly symmetric pair started from zero
             # stays balanced forever in simulation (a real one starts from noise)
             b.c(side, "gnd", (ctot - cpar) * (1.0 + 0.02 * k))
+        if tune:
+            # tuning without varactors: a capacitor per side switched to ground through an NMOS whose
+            # gate is the control; as the control rises the switch conducts and the tank slows down
+            b.block("switched_capacitor_tuning", f"{tune} connects 30 % more tank capacitance per side")
+            # the switches' sources sit at 0.5 V (decoupled): they turn on as the control passes ~1 V
+            b.r("vdd", net("ts"), 13e3)
+            b.r(net("ts"), "gnd", 5e3)
+            b.c(net("ts"), "gnd", 20e-12)
+            for k, side in enumerate(sides):
+                b.c(side, net(f"tc{k}"), 0.3 * (ctot - cpar))
+                # wide switch: its on-resistance must stay small against the capacitor's reactance
+                b.m(net(f"tc{k}"), tune, net("ts"), "gnd", "n", 200e-6, 0.18e-6, region="any")
+            io[tune] = Port(tune, "voltage_in", pins.level(tune), "V", "control: frequency falls as it rises")
         b.block("cross_coupled_pair", "NMOS pair, each gate on the other drain: negative resistance")
         b.m(sides[0], sides[1], net("t"), "gnd", "n", 20e-6, 0.5e-6, region="any")
         b.m(sides[1], sides[0], net("t"), "gnd", "n", 20e-6, 0.5e-6, region="any")
@@ -179,7 +194,7 @@ def oscillator(pins: Pins, p: OscParams) -> Design:
         raise InputError(f"a {p.family} oscillator has no use for reference port {refs[0]}")
     for o in (diff_out or (out,)):
         io[o] = Port(o, "voltage_out", p.vdd if p.family == "lc" else p.vdd / 2, "V", f"oscillates at about {f:.4g} Hz")
-    kind = "ring_oscillator" if p.family == "ring" else f"oscillator_{p.family}"
+    kind = "ring_oscillator" if p.family == "ring" else ("vco" if tune else f"oscillator_{p.family}")
     return finish(kind, p.family, b, pins, io, vdd=p.vdd, model_file=p.model_file,
                   params={"frequency_hz": f, "cload": p.cload, "r": p.r})
 

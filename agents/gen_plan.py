@@ -484,8 +484,12 @@ def _oscillator(rd: Reading, pins: Pins, model_file: str | None) -> Iterator[Des
 def _vco(rd: Reading, pins: Pins, model_file: str | None) -> Iterator[Design]:
     from chipsmith.agents import gen_osc as O
 
+    if rd.variant == "lc":
+        f = (rd.oscillation or {}).get("frequency_hz") or rd.targets.get("freq_hz", (None, None))[1] or 200e6
+        yield O.oscillator(pins, O.OscParams(family="lc", frequency_hz=f, vdd=rd.vdd, model_file=model_file))
+        return
     if rd.variant not in (None, "ring"):
-        raise PlanningError(f"a {rd.variant} VCO is not built yet", fix="ask for a ring VCO")
+        raise PlanningError(f"a {rd.variant} VCO is not built yet", fix="ask for a ring or LC VCO")
     f = (rd.oscillation or {}).get("frequency_hz") or rd.targets.get("freq_hz", (None, None))[1]
     yield O.tuned_vco(pins, O.VcoParams(frequency_hz=f, vdd=rd.vdd, model_file=model_file))
 

@@ -337,3 +337,8 @@ def test_push_pull_stage():
 def test_three_stage_opamp_has_three_gain_stages_and_high_gain():
     _first_passing(_request([("Vinp", "diff_in_p"), ("Vinn", "diff_in_n"), ("Vout", "out"), ("Ibias", "bias_i")],
                             fam("opamp", "three_stage"), ("stage_count", {"count": 3}), target("gain_db", ">=", 80.0)))
+
+
+def test_lc_vco_control_moves_the_frequency():
+    _first_passing(_request([("Vtune", "control"), ("Voutp", "diff_out_p"), ("Voutn", "diff_out_n")],
+                            fam("vco", "lc"), ("control_moves_frequency", {"control": "Vtune"})))
