@@ -29,6 +29,8 @@ from chipsmith.spice.runner import Ac, Dc, Op, Tran, simulate
 DEFAULT_VDD = 1.8
 DEFAULT_IBIAS = 20e-6
 DEFAULT_CLOCK_HZ = 1e6
+DEFAULT_LOAD_CAP = 1e-12
+_LOADED_FAMILIES = ("amplifier", "opamp", "opamp_app")
 
 
 class Unverifiable(Exception):
@@ -95,6 +97,11 @@ class Harness:
             v = self.condition("input_cm_v", name)
         return self.vdd / 2 if v is None else v
 
+    def amplifier_like(self) -> bool:
+        """Amplifiers, op-amps and op-amp circuits drive a 1 pF load unless the request says
+        otherwise: an unloaded output's bandwidth and phase margin describe nothing real."""
+        return any(r.params["family"] in _LOADED_FAMILIES for r in self.request.by_kind("family"))
+
     # --- deck ---------------------------------------------------------------------------
     def deck(self, overrides: Mapping[str, str] | None = None, extra: Sequence[str] = (), *,
              vdd: float | None = None, temp: float | None = None, supply_ac: bool = False) -> str:
@@ -117,6 +124,8 @@ class Harness:
                 continue
             lines.extend(self._default_source(p.name, p.role, n, self.vdd))
         load_c = self.condition("load_cap_f")
+        if load_c is None and self.amplifier_like():
+            load_c = DEFAULT_LOAD_CAP  # datasheet convention: amplifier figures with a 1 pF load
         load_r = self.condition("load_res_ohm")
         for out in self.interface.names_by_role(PortRole.OUT, PortRole.DIFF_OUT_P, PortRole.DIFF_OUT_N):
             if out.lower() in overrides:

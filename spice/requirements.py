@@ -60,7 +60,8 @@ judge must agree): the ``.subckt design`` ports are the interface's names in ord
 ``reference`` and ``control`` ports and the input common mode sit at vdd/2; a ``bias_i``
 port receives 20 uA flowing into the pin from vdd (a negative ``bias_current_a`` /
 ``ref_current_a`` value means the current flows out of the pin to ground); a ``clock``
-port gets a 0..vdd square wave at 1 MHz.
+port gets a 0..vdd square wave at 1 MHz; the outputs of amplifiers, op-amps and op-amp
+circuits (families amplifier, opamp, opamp_app) drive a 1 pF load (``load_cap_f`` overrides).
 """
 from __future__ import annotations
 
