@@ -686,7 +686,8 @@ def _switch(rd: Reading, pins: Pins, model_file: str | None) -> Iterator[Design]
     hold = None
     if rd.family == "sample_hold":
         hold = next((float(val) for name, val in rd.named if val and name.lower().startswith("c")), 1e-12)
-        v = rd.variant or ("transmission_gate" if "transmission_gate" in rd.features else "nmos")
+        # a transmission gate passes the whole input range; a lone NMOS stops a threshold below vdd
+        v = rd.variant or ("nmos" if rd.input_device == "nmos" else "transmission_gate")
     yield S.switch(pins, S.SwitchParams(variant=v, hold_cap=hold, vdd=rd.vdd, model_file=model_file))
 
 
