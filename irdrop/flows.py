@@ -169,6 +169,22 @@ def _device(device: str | None) -> str:
     return device
 
 
+def _start_ddp(device: str | None):
+    """Under torchrun (``WORLD_SIZE`` > 1): join the process group (NCCL on GPUs, gloo on
+    CPUs) and return (rank, world size, this rank's device); else None."""
+    if int(os.environ.get("WORLD_SIZE", "1")) <= 1:
+        return None
+    import torch
+    import torch.distributed as tdist
+
+    local = int(os.environ.get("LOCAL_RANK", "0"))
+    gpu = torch.cuda.is_available() and device != "cpu"
+    if gpu:
+        torch.cuda.set_device(local)
+    tdist.init_process_group("nccl" if gpu else "gloo")
+    return tdist.get_rank(), tdist.get_world_size(), f"cuda:{local}" if gpu else "cpu"
+
+
 def _cache_root(cache: Path | None) -> Path:
     if cache is not None:
         return Path(cache)
@@ -211,18 +227,36 @@ def train(data: list[str], out: Path, *, model: str = "pdnnet", preset: str = "c
     cfg = make_config(preset, model=model, epochs=epochs, size=size, batch_size=batch_size, lr=lr, seed=seed,
                       test_cases=tuple(test_cases) if test_cases is not None else None, time_budget_s=time_budget_s)
     t0 = time.perf_counter()
-    # featurise before touching CUDA (the cache is built in worker processes)
-    ds = load_dataset(data, size=cfg.size, n_slices=cfg.n_slices, cache=cache, limit=limit, workers=workers,
-                      quiet=quiet)
+    ddp = _start_ddp(device)  # (rank, world size, device) under torchrun, else None
+    load = dict(size=cfg.size, n_slices=cfg.n_slices, cache=cache, limit=limit, workers=workers, quiet=quiet)
+    if ddp is None:
+        # featurise before touching CUDA (the cache is built in worker processes)
+        ds = load_dataset(data, **load)
+        dev = _device(device)
+    else:
+        import torch.distributed as tdist
+
+        rank, world, dev = ddp
+        if rank == 0:
+            ds = load_dataset(data, **load)
+        tdist.barrier()  # rank 0 built the cache; the others read it
+        if rank != 0:
+            ds = load_dataset(data, **{**load, "quiet": True})
     prep_s = time.perf_counter() - t0
-    dev = _device(device)
     splits = split_cases(ds.refs, test_cases=cfg.test_cases, val_fraction=cfg.val_fraction,
                          test_fraction=cfg.test_fraction, seed=cfg.seed)
     names = {k: [ds.refs[i].name for i in v] for k, v in splits.items()}
-    with progress_bar(f"train {cfg.model}", cfg.epochs, quiet=quiet) as advance:
+    with progress_bar(f"train {cfg.model}", cfg.epochs, quiet=quiet or (ddp is not None and ddp[0] != 0)) as advance:
         result = fit(ds, splits, cfg, device=dev, progress=advance)
+    if ddp is not None:
+        import torch.distributed as tdist
+
+        tdist.destroy_process_group()
+        if ddp[0] != 0:  # rank 0 alone writes the checkpoint and evaluates
+            return {"model": cfg.model, "rank": ddp[0], "world_size": ddp[1], "epochs_run": len(result.history)}
     n_params = int(sum(p.numel() for p in result.model.parameters()))
-    summary = {"model": cfg.model, "preset": preset, "config": cfg, "device": dev, "data": [str(d) for d in data],
+    summary = {"model": cfg.model, "preset": preset, "config": cfg, "device": dev,
+               "world_size": ddp[1] if ddp else 1, "data": [str(d) for d in data],
                "data_version": ds.version, "cases": len(ds), "splits": {k: len(v) for k, v in splits.items()},
                "split_cases": names, "parameters": n_params, "featurise_seconds": prep_s,
                "train_seconds": result.seconds, "epochs_run": len(result.history),

@@ -154,29 +154,46 @@ def fit(dataset, splits: dict[str, list[int]], cfg: TrainConfig, *, device: str 
     import torch
     from torch_geometric.loader import DataLoader
 
-    torch.manual_seed(cfg.seed)
+    dist = _distributed()
+    rank = dist.get_rank() if dist else 0
+    torch.manual_seed(cfg.seed)  # same initial weights on every rank
     np.random.seed(cfg.seed)
     model = build_model(cfg).to(device)
+    net = model
     scale = target_scale(dataset, splits["train"])
     train_set = dataset.index_select(splits["train"])
     val_set = dataset.index_select(splits["val"]) if splits["val"] else None
-    gen = torch.Generator().manual_seed(cfg.seed)
-    loader = DataLoader(train_set, batch_size=cfg.batch_size, shuffle=True, generator=gen)
-    aug_gen = torch.Generator().manual_seed(cfg.seed + 1)
+    sampler = None
+    if dist:
+        from torch.nn.parallel import DistributedDataParallel
+        from torch.utils.data.distributed import DistributedSampler
+
+        # torchrun: each rank trains on its share of every epoch, gradients are averaged
+        net = DistributedDataParallel(model, device_ids=[torch.device(device).index] if device.startswith("cuda")
+                                      else None)
+        sampler = DistributedSampler(train_set, num_replicas=dist.get_world_size(), rank=rank, shuffle=True,
+                                     seed=cfg.seed)
+        loader = DataLoader(train_set, batch_size=cfg.batch_size, sampler=sampler)
+    else:
+        gen = torch.Generator().manual_seed(cfg.seed)
+        loader = DataLoader(train_set, batch_size=cfg.batch_size, shuffle=True, generator=gen)
+    aug_gen = torch.Generator().manual_seed(cfg.seed + 1 + rank)
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     steps = max(1, cfg.epochs * len(loader))
     step = 0
     best, best_state, history = float("inf"), None, []
     t0 = time.perf_counter()
     for epoch in range(cfg.epochs):
-        model.train()
+        if sampler is not None:
+            sampler.set_epoch(epoch)
+        net.train()
         tot, nb = 0.0, 0
         for batch in loader:
             if cfg.augment:
                 batch = augment(batch, aug_gen)
             batch = batch.to(device)
             opt.zero_grad()
-            loss = _loss(model(batch), batch, scale)
+            loss = _loss(net(batch), batch, scale)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             # warm-up then cosine decay over the run: progress is the larger of the step and the
@@ -184,6 +201,7 @@ def fit(dataset, splits: dict[str, list[int]], cfg: TrainConfig, *, device: str 
             frac = step / steps
             if cfg.time_budget_s:
                 frac = max(frac, (time.perf_counter() - t0) / cfg.time_budget_s)
+                frac = _agree_max(dist, frac, device)  # one learning rate on every rank
             for group in opt.param_groups:
                 group["lr"] = cfg.lr * _lr_factor(min(frac, 1.0))
             opt.step()
@@ -199,13 +217,30 @@ def fit(dataset, splits: dict[str, list[int]], cfg: TrainConfig, *, device: str 
             best, best_state = val, copy.deepcopy(model.state_dict())
         if progress:
             progress(1)
-        if cfg.time_budget_s and time.perf_counter() - t0 > cfg.time_budget_s:
-            break
+        if cfg.time_budget_s and _agree_max(dist, float(time.perf_counter() - t0 > cfg.time_budget_s), device):
+            break  # every rank stops after the same epoch
     if best_state is not None:
         model.load_state_dict(best_state)
     model.eval()
     return TrainResult(model=model, config=cfg, target_scale=scale, history=history,
                        seconds=time.perf_counter() - t0, device=device)
+
+
+def _distributed():
+    """``torch.distributed`` when a process group is up (torchrun), else None."""
+    import torch.distributed as dist
+
+    return dist if dist.is_available() and dist.is_initialized() else None
+
+
+def _agree_max(dist, value: float, device: str) -> float:
+    if dist is None:
+        return value
+    import torch
+
+    t = torch.tensor([value], dtype=torch.float64, device=device)
+    dist.all_reduce(t, op=dist.ReduceOp.MAX)
+    return float(t.item())
 
 
 def _lr_factor(frac: float, warmup: float = 0.05) -> float:

@@ -106,13 +106,19 @@ def train(
     as_json: JsonOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
-    """Train an IR-drop predictor; writes model.pt (config + data version inside), history, test metrics."""
+    """Train an IR-drop predictor; writes model.pt (config + data version inside), history, test metrics.
+
+    Several GPUs: `torchrun --nproc_per_node N -m chipsmith irdrop train ...` (DDP; rank 0 writes).
+    """
     from chipsmith.irdrop import flows
 
     s = flows.train(data, out, model=model, preset=config, epochs=epochs, size=size, batch_size=batch_size, lr=lr,
                     seed=seed, test_cases=tuple(test_case) if test_case else None, time_budget_s=time_budget,
                     cache=cache, limit=limit, workers=resolve_workers(workers), device=device,
                     evaluate_test=not no_eval, quiet=quiet or as_json)
+    if "rank" in s:  # a torchrun worker other than rank 0: rank 0 reports
+        _echo(s, as_json, f"{s['model']}: rank {s['rank']} of {s['world_size']} done ({s['epochs_run']} epochs)")
+        return
     line = (f"{s['model']}: {s['splits']['train']} train / {s['splits']['val']} val / {s['splits']['test']} test cases, "
             f"{s['epochs_run']} epochs in {s['train_seconds']:.1f} s on {s['device']}")
     if "test" in s:

@@ -175,3 +175,25 @@ def test_cache_built_by_worker_processes_after_torch_ran(cases, tmp_path):
     assert par.version == seq.version
     for i in range(2):
         assert torch.equal(par[i].maps, seq[i].maps) and torch.equal(par[i].target, seq[i].target)
+
+
+@pytest.mark.slow  # two torch processes under torchrun
+@pytest.mark.timeout(600)
+def test_ddp_under_torchrun_on_cpu(cases, tmp_path):
+    """`torchrun --nproc_per_node 2 -m chipsmith irdrop train` (gloo on CPU): rank 0 writes one
+    checkpoint that loads, the summary records the world size."""
+    import subprocess
+    import sys
+
+    out = tmp_path / "ddp"
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2", "-m", "chipsmith",
+           "irdrop", "train", "--data", str(cases / "static"), "--model", "unet", "--epochs", "2", "--size", "32",
+           "--workers", "1", "--device", "cpu", "--cache", str(tmp_path / "c"), "--no-eval", "--quiet",
+           "--out", str(out)]
+    res = subprocess.run(cmd, capture_output=True, text=True, timeout=580)
+    assert res.returncode == 0, res.stderr[-3000:]
+    s = json.loads((out / "summary.json").read_text())
+    assert s["world_size"] == 2 and s["epochs_run"] == 2
+    from chipsmith.irdrop.training import load_checkpoint
+
+    assert load_checkpoint(out).name == "unet"
