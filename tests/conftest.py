@@ -10,13 +10,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from hypothesis import settings
+from hypothesis import HealthCheck, settings
 
+# The suite runs on a couple of cores shared with other work: hypothesis's timing checks
+# (per-example deadline, slow input generation) would measure the machine, not the code.
+settings.register_profile("shared-cores", deadline=None, suppress_health_check=[HealthCheck.too_slow])
 # CI runs a fixed, derandomized example set so a submission's result is reproducible;
 # local runs keep exploring new examples.
-settings.register_profile("ci", derandomize=True, print_blob=True)
-if os.environ.get("CI"):
-    settings.load_profile("ci")
+settings.register_profile("ci", parent=settings.get_profile("shared-cores"), derandomize=True, print_blob=True)
+settings.load_profile("ci" if os.environ.get("CI") else "shared-cores")
 
 pytest_plugins = ["pytester"]  # tests/core checks the conftest's own session guard in a child run
 
@@ -42,7 +44,7 @@ def cli(capsys):
         capsys.readouterr()
         code = main([str(a) for a in args])
         out = capsys.readouterr()
-        return CliResult(code, out.out, out.err)
+        return _json_stdout_is_strict(args, CliResult(code, out.out, out.err))
 
     return _run
 
@@ -54,13 +56,31 @@ def cli_process():
     def _run(*args: str, timeout: float = 600, cwd: Path | None = None) -> CliResult:
         proc = subprocess.run([sys.executable, "-m", "chipsmith", *map(str, args)], capture_output=True,
                               text=True, timeout=timeout, cwd=cwd)
-        return CliResult(proc.returncode, proc.stdout, proc.stderr)
+        return _json_stdout_is_strict(args, CliResult(proc.returncode, proc.stdout, proc.stderr))
 
     return _run
 
 
+class NonStrictJSON(ValueError):
+    pass
+
+
 def _no_constants(name: str):
-    raise ValueError(f"{name} is not JSON")
+    raise NonStrictJSON(f"{name} is not JSON")
+
+
+def _json_stdout_is_strict(args, res: CliResult) -> CliResult:
+    """``--json`` prints summary.json: it must be strict JSON too (whether it parses at all is
+    the calling test's business)."""
+    if "--json" in map(str, args) and res.code == 0:
+        try:
+            load_strict_json(res.stdout)
+        except NonStrictJSON as exc:
+            pytest.fail(f"`chipsmith {' '.join(map(str, args))}` printed {exc}; print the summary with "
+                        "chipsmith.artifacts.dumps_json", pytrace=False)
+        except ValueError:
+            pass
+    return res
 
 
 def load_strict_json(text: str):

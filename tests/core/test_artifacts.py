@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from chipsmith.artifacts import dumps_json, emit_summary, write_json
 
-from ..conftest import load_strict_json
+from ..conftest import CliResult, _json_stdout_is_strict, load_strict_json
 
 _floats = st.floats(allow_nan=True, allow_infinity=True)
 _scalars = st.one_of(
@@ -25,9 +25,9 @@ _scalars = st.one_of(
 )
 _trees = st.recursive(
     _scalars,
-    lambda kids: st.one_of(st.lists(kids, max_size=4), st.tuples(kids, kids),
-                           st.dictionaries(st.text(max_size=6), kids, max_size=4)),
-    max_leaves=25,
+    lambda kids: st.one_of(st.lists(kids, max_size=3), st.tuples(kids, kids),
+                           st.dictionaries(st.text(max_size=4), kids, max_size=3)),
+    max_leaves=12,
 )
 
 
@@ -103,3 +103,11 @@ def test_session_guard_fails_a_run_that_writes_nan(pytester):
         f.unlink()
     result.assert_outcomes(passed=2, errors=1)
     result.stdout.fnmatch_lines(["*1 summary.json file(s) are not strict JSON*", "*out/summary.json*NaN is not JSON*"])
+
+
+def test_cli_fixture_fails_a_json_print_with_nan():
+    loose = CliResult(0, '{"peak": NaN}', "")
+    with pytest.raises(pytest.fail.Exception, match="printed NaN is not JSON.*dumps_json"):
+        _json_stdout_is_strict(("litho", "simulate", "--json"), loose)
+    assert _json_stdout_is_strict(("litho", "simulate"), loose) is loose  # no --json: not a summary
+    assert _json_stdout_is_strict(("x", "--json"), CliResult(0, '{"peak": null}', "")).code == 0
