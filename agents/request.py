@@ -41,8 +41,8 @@ _CONTROL = re.compile(r"^(v?ctrl\w*|v?cont\w*|vtune\w*|tune|vc|vctl|ctl|vcon|en|
 _REFERENCE = re.compile(r"^(v?ref\w*|vbg|vth|vtrip)$")
 _BIAS_I = re.compile(r"^(i_?bias\w*|i_?ref\w*|ib\d*|i_?in\d*|i_?src\w*|i_?tail|iss)$")
 _BIAS_V = re.compile(r"^(v_?bias\w*|vb\d*[np]?\d*|vb_?\w+|v?casc?\w*|vcm\w*|vcas\w*|bias\w*|vbn\w*|vbp\w*)$")
-_DIFF_P = re.compile(r"^(v?in_?p\d*|v?i_?p|v?inplus|v?in\+|vp|v?pos|v?plus|vip|vinp\d*|in_pos)$")
-_DIFF_N = re.compile(r"^(v?in_?n\d*|v?i_?n|v?inminus|v?in-|vn|v?neg|v?minus|vim|vinn\d*|in_neg)$")
+_DIFF_P = re.compile(r"^(v?in_?p\d*|vi_p|v?inplus|v?in\+|vp|v?pos|v?plus|vip|vinp\d*|in_pos)$")
+_DIFF_N = re.compile(r"^(v?in_?n\d*|vi_n|v?inminus|v?in-|vn|v?neg|v?minus|vim|vinn\d*|in_neg)$")
 _SIGNAL = re.compile(r"^(v?in\d*|vi\d*|v?input\w*|v?sig\w*|v\d+|va|vb|x\d*|a|b|c|d|v?in_?\d+|v?in[a-z]$|data\w*|d\d+)$")
 _OUT_P = re.compile(r"^(v?out_?p\w*|vop|v?o_?p|voutplus|v?out\+)$")
 _OUT_N = re.compile(r"^(v?out_?n\w*|von|v?o_?n|voutminus|v?out-)$")
@@ -225,10 +225,10 @@ def _pair_inputs(entries: list[tuple[str, PortRole, str]], differential: bool | 
         out[a] = (entries[a][0], PortRole.DIFF_IN_P if p_first else PortRole.DIFF_IN_N, entries[a][2])
         out[b] = (entries[b][0], PortRole.DIFF_IN_N if p_first else PortRole.DIFF_IN_P, entries[b][2])
         return out
-    if not differential:
-        # a lone "vp"/"inp" in a single-ended circuit is just an input
+    if len(ins) != 2:
+        # a lone "vp"/"inp" is just an input: a pair needs two
         for i in ins:
-            if len(ins) != 2 and entries[i][1] in (PortRole.DIFF_IN_P, PortRole.DIFF_IN_N):
+            if entries[i][1] in (PortRole.DIFF_IN_P, PortRole.DIFF_IN_N):
                 out[i] = (entries[i][0], PortRole.SIGNAL_IN, entries[i][2])
     return out
 

@@ -94,3 +94,10 @@ def test_a_clock_where_none_can_be_used_is_bad_input():
 def test_relation_naming_ports_not_in_the_list_is_bad_input():
     with pytest.raises(InputError, match="Vin3"):
         read_request("a summing amplifier with Vout = -(Vin1 + Vin3)", PortList(("Vin1", "Vin2"), ("Vout",)))
+
+
+def test_a_lone_input_is_a_signal_input_even_near_op_amp_words():
+    got = roles("Schmitt trigger comparator with an op-amp and positive feedback", inputs="Vin", outputs="Vout")
+    assert got[0] == ("Vin", R.SIGNAL_IN)
+    got = roles("Comparator that compares Vin against the reference Vref", inputs="Vin", outputs="Vout", bias="Vref")
+    assert got[:3] == [("Vin", R.SIGNAL_IN), ("Vout", R.OUT), ("Vref", R.REFERENCE)]
