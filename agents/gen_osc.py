@@ -285,3 +285,63 @@ def tuned_vco(pins: Pins, p: VcoParams) -> Design:
         return vco(pins, p)
     ctl = (pins.by(CONTROL) or pins.by("bias_v"))[0]
     return _retune(lambda q: vco(pins, q), p, p.frequency_hz, pins.outputs[0], dc={ctl: pins.level(ctl)})
+
+
+@dataclass(frozen=True)
+class RelaxVcoParams:
+    frequency_hz: float = 30e3     # at the control's mid level
+    hysteresis: float = 0.45       # Schmitt window the capacitor swings across (V)
+    i_floor: float = 10e-6
+    r_ctl: float = 15e3
+    vdd: float = 1.8
+    model_file: str | None = None
+
+
+def relaxation_vco(pins: Pins, p: RelaxVcoParams) -> Design:
+    """A capacitor charged and discharged by currents the control sets, between the thresholds of
+    an op-amp Schmitt trigger: f = I / (2 C dV), I = floor + (Vctl - Vt) / R through a degenerated
+    NMOS, mirrored to a PMOS source and an NMOS sink that the Schmitt output switches."""
+    ctl = pins.by(CONTROL) or pins.by("bias_v")
+    if not ctl or len(pins.outputs) != 1:
+        raise InputError("a VCO needs a control input port and one output port")
+    ctrl, out = ctl[0], pins.outputs[0]
+    extra = [n for n in pins.external if n not in (ctrl, out)]
+    if extra:
+        raise InputError(f"a relaxation VCO has no use for port(s) {', '.join(extra)}")
+    m_n, m_p = mos_params(p.model_file, "nch"), mos_params(p.model_file, "pch")
+    b = Builder()
+    pd, nd = net("pd"), net("nd")
+    b.block("control_to_current", "floor resistor + degenerated NMOS: current rises with the control voltage")
+    b.m(pd, pd, "vdd", "vdd", "p", 8e-6, 1e-6)
+    b.r(pd, "gnd", (p.vdd - m_p.vgs(p.i_floor, 8e-6, 1e-6)) / p.i_floor)
+    b.m(pd, ctrl, net("s"), "gnd", "n", 10e-6, 1e-6)
+    b.r(net("s"), "gnd", p.r_ctl)
+    b.m(nd, pd, "vdd", "vdd", "p", 8e-6, 1e-6)
+    b.m(nd, nd, "gnd", "gnd", "n", 3e-6, 1e-6)
+    i_mid = p.i_floor + max(pins.level(ctrl) - m_n.vto - 0.1, 0.05) / p.r_ctl
+    cap = i_mid / (2 * p.frequency_hz * p.hysteresis)
+    n = net("n")
+    b.block("switched_current_sources", "PMOS source charges, NMOS sink discharges the timing capacitor")
+    b.m(net("pc"), pd, "vdd", "vdd", "p", 8e-6, 1e-6)
+    b.m(n, net("ob"), net("pc"), "vdd", "p", 4e-6, 0.18e-6, region="any")
+    b.m(net("nc"), nd, "gnd", "gnd", "n", 3e-6, 1e-6)
+    b.m(n, net("ob"), net("nc"), "gnd", "n", 2e-6, 0.18e-6, region="any")
+    b.block("timing_capacitor", f"{cap * 1e12:.4g} pF")
+    b.c(n, "gnd", cap)
+    b.block("reference_divider", "mid-rail reference")
+    b.r("vdd", net("vr"), 20e3)
+    b.r(net("vr"), "gnd", 20e3)
+    b.c(net("vr"), "gnd", 10e-12)
+    beta = p.hysteresis / p.vdd
+    b.block("schmitt_feedback", f"thresholds mid-rail +- {p.hysteresis / 2:.3g} V")
+    b.r(out, net("p"), 100e3 * (1 - beta) / beta)
+    b.r(net("p"), net("vr"), 100e3)
+    op = OpampParams(itail=20e-6, k2=5.0, cc=0.2e-12, vdd=p.vdd, model_file=p.model_file)
+    _core(b, [], {}, [], net("p"), n, net("o1"), op, m_n, m_p, prefix="c")
+    b.block("output_inverters", "rail-to-rail output; its complement drives the current switches")
+    _inverter(b, net("o1"), net("ob"), 1e-6, 0.5e-6)
+    _inverter(b, net("ob"), out, 2e-6, 0.5e-6)
+    io = {ctrl: Port(ctrl, "voltage_in", pins.level(ctrl), "V", "control: frequency rises with it"),
+          out: Port(out, "voltage_out", p.vdd / 2, "V")}
+    return finish("vco", "relaxation", b, pins, io, vdd=p.vdd, model_file=p.model_file,
+                  params={"frequency_hz": p.frequency_hz, "cap": cap})

@@ -488,8 +488,12 @@ def _vco(rd: Reading, pins: Pins, model_file: str | None) -> Iterator[Design]:
         f = (rd.oscillation or {}).get("frequency_hz") or rd.targets.get("freq_hz", (None, None))[1] or 200e6
         yield O.oscillator(pins, O.OscParams(family="lc", frequency_hz=f, vdd=rd.vdd, model_file=model_file))
         return
+    if rd.variant == "relaxation":
+        f = (rd.oscillation or {}).get("frequency_hz") or rd.targets.get("freq_hz", (None, None))[1] or 30e3
+        yield O.relaxation_vco(pins, O.RelaxVcoParams(frequency_hz=f, vdd=rd.vdd, model_file=model_file))
+        return
     if rd.variant not in (None, "ring"):
-        raise PlanningError(f"a {rd.variant} VCO is not built yet", fix="ask for a ring or LC VCO")
+        raise PlanningError(f"a {rd.variant} VCO is not built yet", fix="ask for a ring, LC or relaxation VCO")
     f = (rd.oscillation or {}).get("frequency_hz") or rd.targets.get("freq_hz", (None, None))[1]
     yield O.tuned_vco(pins, O.VcoParams(frequency_hz=f, vdd=rd.vdd, model_file=model_file))
 

@@ -342,3 +342,8 @@ def test_three_stage_opamp_has_three_gain_stages_and_high_gain():
 def test_lc_vco_control_moves_the_frequency():
     _first_passing(_request([("Vtune", "control"), ("Voutp", "diff_out_p"), ("Voutn", "diff_out_n")],
                             fam("vco", "lc"), ("control_moves_frequency", {"control": "Vtune"})))
+
+
+def test_relaxation_vco_control_sets_the_charging_current():
+    _first_passing(_request([("Vin", "control"), ("Vout", "out")], fam("vco", "relaxation"),
+                            ("control_moves_frequency", {"control": "Vin", "direction": "increasing"})))
