@@ -40,7 +40,8 @@ def dumps_json(obj: Any, *, indent: int | None = 2) -> str:
     """Strict JSON text: NaN and +/-Infinity (python or numpy, at any depth) become ``null``.
 
     ``allow_nan=False`` stays on, so a value that slips past ``strict_json`` raises here
-    instead of writing a file that strict readers (``python -m json.tool``, browsers) reject.
+    instead of writing a file that strict readers (JSON.parse, jq, serde) reject; python's own
+    json module, and so ``python -m json.tool``, would let NaN through.
     """
     return json.dumps(strict_json(obj), indent=indent, allow_nan=False)
 

@@ -84,7 +84,7 @@ def _json_stdout_is_strict(args, res: CliResult) -> CliResult:
 
 
 def load_strict_json(text: str):
-    """``json.loads`` that rejects NaN/Infinity as ``python -m json.tool``-strict readers do."""
+    """``json.loads`` that rejects NaN/Infinity as strict readers do (python and json.tool accept them)."""
     return json.loads(text, parse_constant=_no_constants)
 
 
