@@ -301,3 +301,60 @@ def schmitt(pins: Pins, p: SchmittParams) -> Design:
         io[name] = Port(name, "bias", vr, "V", "threshold centre")
     return finish("schmitt", "opamp_inverting" if p.inverting else "opamp_non_inverting", b, pins, io, vdd=p.vdd,
                   model_file=p.model_file, params={"hysteresis": p.hysteresis})
+
+
+def latched_comparator(pins: Pins, p: ComparatorParams) -> Design:
+    """Preamplifier (open-loop two-stage op-amp) into a clocked latch: while the clock is high a
+    transmission gate passes the preamp's decision into a pair of cross-coupled inverters; when it
+    falls the pair holds it (the feedback inverter is weak, so the gate overrides it)."""
+    from chipsmith.agents.gen_base import CLOCK
+
+    clocks = pins.by(CLOCK)
+    if not clocks or len(pins.outputs) != 1:
+        raise InputError("a latched comparator needs a clock port and one output")
+    clk, out = clocks[0], pins.outputs[0]
+    if pins.diff:
+        plus, minus = pins.diff
+    else:
+        ins, refs = pins.inputs, pins.by(REFERENCE) or pins.bias_v[:1]
+        if len(ins) == 1 and refs:
+            plus, minus = ins[0], refs[0]
+        elif len(ins) == 2:
+            plus, minus = ins
+        else:
+            raise InputError("a comparator needs two inputs, or one input and a reference port")
+    if p.inverting:
+        plus, minus = minus, plus
+    b = Builder()
+    io: dict[str, Port] = {}
+    bias_v = [n for n in pins.bias_v if n != minus]
+    bias_i = list(pins.bias_i)
+    op = replace(p.opamp, vdd=p.vdd, model_file=p.model_file)
+    _core(b, bias_v, io, bias_i, plus, minus, net("o1"), op, mos_params(p.model_file, "nch"),
+          mos_params(p.model_file, "pch"), level=pins.level)
+    if bias_v or bias_i:
+        raise InputError(f"a comparator has no use for bias port(s) {', '.join(bias_v + bias_i)}")
+
+    def inv(a: str, y: str, wn: float) -> None:
+        b.m(y, a, "vdd", "vdd", "p", 3 * wn, 0.5e-6, region="any")
+        b.m(y, a, "gnd", "gnd", "n", wn, 0.5e-6, region="any")
+
+    b.block("preamp_buffer", "inverter restores logic levels")
+    inv(net("o1"), net("o2"), 1e-6)
+    b.block("clock_inverter", "complement of the clock for the transmission gate")
+    inv(clk, net("clkb"), 1e-6)
+    b.block("sampling_gate", "transmission gate, open while the clock is high")
+    b.m(net("q"), clk, net("o2"), "gnd", "n", 4e-6, 0.18e-6, region="any")
+    b.m(net("q"), net("clkb"), net("o2"), "vdd", "p", 12e-6, 0.18e-6, region="any")
+    b.block("cross_coupled_latch", "forward inverter and a weak feedback inverter, each gate on the other's output")
+    inv(net("q"), net("qb"), 2e-6)
+    b.m(net("q"), net("qb"), "vdd", "vdd", "p", 0.6e-6, 2e-6, region="any")
+    b.m(net("q"), net("qb"), "gnd", "gnd", "n", 0.3e-6, 2e-6, region="any")
+    b.block("output_inverter", "output high when + > -")
+    inv(net("qb"), out, 2e-6)
+    io[plus] = Port(plus, "voltage_in", pins.level(plus), "V", "non-inverting input")
+    kind = "bias" if pins.roles.get(minus) in ("reference", "bias_v") else "voltage_in"
+    io[minus] = Port(minus, kind, pins.level(minus), "V", "inverting input / reference")
+    io[clk] = Port(clk, "voltage_in", 0.0, "V", "clock: samples while high, holds while low")
+    io[out] = Port(out, "voltage_out", 0.0, "V", "latched decision")
+    return finish("comparator", "latched", b, pins, io, vdd=p.vdd, model_file=p.model_file)

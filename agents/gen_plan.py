@@ -529,9 +529,10 @@ _BUILDERS["buffer"] = _buffer_alias
 def _comparator(rd: Reading, pins: Pins, model_file: str | None) -> Iterator[Design]:
     from chipsmith.agents import gen_opapp as P
 
-    if rd.variant == "latched":
-        raise PlanningError("a latched comparator is not built yet", fix="ask for a continuous comparator")
     params = P.ComparatorParams(vdd=rd.vdd, model_file=model_file, inverting=rd.polarity == "inverting")
+    if rd.variant == "latched" or pins.by("clock"):
+        yield P.latched_comparator(pins, params)
+        return
     refs = pins.by(REFERENCE) or pins.bias_v
     if refs and pins.level(refs[0]) < 0.75 and rd.input_device != "nmos":
         # an NMOS pair does not work this close to ground: the complementary (PMOS-input) circuit

@@ -347,3 +347,8 @@ def test_lc_vco_control_moves_the_frequency():
 def test_relaxation_vco_control_sets_the_charging_current():
     _first_passing(_request([("Vin", "control"), ("Vout", "out")], fam("vco", "relaxation"),
                             ("control_moves_frequency", {"control": "Vin", "direction": "increasing"})))
+
+
+def test_latched_comparator_holds_its_decision():
+    _first_passing(_request([("INP", "diff_in_p"), ("INN", "diff_in_n"), ("CLK", "clock"), ("OUT", "out")],
+                            fam("comparator", "latched"), ("structure", {"feature": "cross_coupled"})))
