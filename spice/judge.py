@@ -656,6 +656,24 @@ def _figure(ctx: _Context, name: str, r: Requirement) -> tuple[float, str]:
         return float(y.max() - y.min()), "output range over an input sweep 0..vdd"
     if name in ("cmrr_db", "psrr_db"):
         return h.rejection(name[:4]), "differential gain over common-mode (or supply) gain at low frequency"
+    if name == "load_reg_ohm":
+        out = h.main_output()
+        i_load = h.condition("load_current_a") or 1e-3
+        a = h.node_v(h.op(), out)
+        b = h.node_v(h.op_at(overrides={out: f"ijld {{n}} 0 dc {i_load!r}"}, tag="ldreg"), out)
+        return abs(a - b) / i_load, f"output change for a {i_load * 1e3:g} mA load"
+    if name == "dropout_v":
+        out = h.main_output()
+        i_load = h.condition("load_current_a") or 0.0  # at the stated load current, else unloaded
+        over = {out: f"ijld {{n}} 0 dc {i_load!r}"} if i_load else None
+        v_nom = h.node_v(h.op_at(overrides=over, tag="dropnom"), out)
+        lo, hi = max(v_nom, 0.0), h.vdd  # the supply where regulation fails lies in between
+        for k in range(8):
+            mid = (lo + hi) / 2
+            v = h.node_v(h.op_at(vdd=mid, overrides=over, tag=f"drop{k}"), out)
+            ok = abs(v - v_nom) <= 0.01 * max(abs(v_nom), 0.1)
+            lo, hi = (lo, mid) if ok else (mid, hi)
+        return hi - v_nom, (f"lowest supply keeping the output within 1% at {i_load * 1e3:g} mA, minus the output")
     if name == "bits":
         fam, variant = ctx.family()
         if fam == "dac":

@@ -383,3 +383,15 @@ def test_power_is_taken_where_the_circuit_works() -> None:
     cg = subckt("Vin Vbias Vout", "M1 Vout Vbias Vin gnd nch W=10u L=1u\nR1 vdd Vout 10k")
     v = judge(cg, (io, (R("p", "target", figure="power_w", op="<=", value=1e-9),)))
     assert not v.success and v.results[0].figure > 1e-5
+
+
+def test_ldo_load_regulation_and_dropout() -> None:
+    from chipsmith.benchmarks import topology_bench as tb
+
+    p = next(x for x in tb.load_set("real") if x["id"] == "real-040")  # 1.2 V LDO
+    reqs = (R("lr", "target", figure="load_reg_ohm", op="<=", value=20.0),
+            R("c", "condition", name="load_current_a", value=1e-3),
+            R("d", "target", figure="dropout_v", op="<=", value=0.6))
+    v = judge(p["reference"], Request("", p["request"].interface, reqs))
+    assert v.success, v.summary_line()
+    assert 0 < v.results[2].figure < 0.6
