@@ -181,7 +181,10 @@ def _start_ddp(device: str | None):
     gpu = torch.cuda.is_available() and device != "cpu"
     if gpu:
         torch.cuda.set_device(local)
-    tdist.init_process_group("nccl" if gpu else "gloo")
+    if gpu:
+        tdist.init_process_group("nccl", device_id=torch.device(f"cuda:{local}"))
+    else:
+        tdist.init_process_group("gloo")
     return tdist.get_rank(), tdist.get_world_size(), f"cuda:{local}" if gpu else "cpu"
 
 
