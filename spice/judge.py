@@ -684,6 +684,11 @@ def _figure(ctx: _Context, name: str, r: Requirement) -> tuple[float, str]:
             bits = math.log2(n + 1) if variant == "flash" else float(n)
             return float(bits), "flash: log2(thermometer outputs + 1); else one output per bit"
         raise Unverifiable("bits are measured on DACs and ADCs")
+    if name == "rin_ohm":
+        r_in = h.input_resistance()
+        if not math.isfinite(r_in):
+            return 1e15, "no AC current flows into the input (capped at 1e15 ohm)"
+        return r_in, "1 V AC at the input over the current it draws"
     if name == "rout_ohm":
         fam, variant = ctx.family()
         current = fam in ("current_mirror", "current_source") or (fam == "reference" and variant == "current")

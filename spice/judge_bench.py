@@ -434,6 +434,21 @@ class Harness:
         res = self.run(f"rout:{current_output}", lambda: self.deck(over), [Ac(1.0, 10.0, 1)], save=[n])
         return float(abs(np.asarray(res.ac.get(n), dtype=complex)[0]))
 
+    def input_resistance(self) -> float:
+        """Small-signal resistance seen at the main input (ohm): 1 V AC on the input at its
+        working DC level, over the AC current the source delivers."""
+        inp = self.main_input()
+        if inp is None:
+            raise Unverifiable("no signal input")
+        try:
+            x0, _, _ = self.refined_point(inp)
+        except Unverifiable:
+            x0 = self.input_dc(inp)
+        res = self.run("rin", lambda: self.deck({inp: f"vjrin {{n}} 0 dc {x0!r} ac 1"}), [Ac(1.0, 10.0, 1)],
+                       save=["i(vjrin)"])
+        i = abs(np.asarray(res.ac.get("i(vjrin)"), dtype=complex)[0])
+        return float(1.0 / i) if i > 0 else math.inf
+
     def slew(self) -> float:
         """Slew rate (V/s) of a large step at the input: an op-amp (differential inputs) is
         wired as a unity-gain follower by the bench; any other circuit is stepped as it is.

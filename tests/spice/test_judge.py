@@ -395,3 +395,11 @@ def test_ldo_load_regulation_and_dropout() -> None:
     v = judge(p["reference"], Request("", p["request"].interface, reqs))
     assert v.success, v.summary_line()
     assert 0 < v.results[2].figure < 0.6
+
+
+def test_input_resistance_of_an_inverting_stage_is_its_input_resistor() -> None:
+    io = iface(("Vin", "signal_in"), ("Vout", "out"))
+    inv = subckt("Vin Vout", "Ra vdd vref 10k\nRb vref gnd 10k\nE1 Vout gnd vref ninv 1e4\nR1 Vin ninv 10k\n"
+                             "Rf ninv Vout 20k")
+    v = judge(inv, (io, (R("r", "target", figure="rin_ohm", op="~", value=10e3, tol=0.02),)))
+    assert v.success, v.summary_line()
