@@ -694,6 +694,8 @@ def _figure(ctx: _Context, name: str, r: Requirement) -> tuple[float, str]:
         current = fam in ("current_mirror", "current_source") or (fam == "reference" and variant == "current")
         return h.output_resistance(current), "AC current into the output" + (
             " held at vdd/2" if current else " at the operating point")
+    if name == "settling_s":
+        return h.settling(), "to 1% of a 0.3 vdd step (op-amps wired as unity-gain followers)"
     if name == "slew_vps":
         return h.slew(), "20%..80% of a 0.3 vdd step (op-amps wired as unity-gain followers), slower edge"
     if name == "center_hz":

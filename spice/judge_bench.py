@@ -449,26 +449,48 @@ class Harness:
         i = abs(np.asarray(res.ac.get("i(vjrin)"), dtype=complex)[0])
         return float(1.0 / i) if i > 0 else math.inf
 
-    def slew(self) -> float:
-        """Slew rate (V/s) of a large step at the input: an op-amp (differential inputs) is
-        wired as a unity-gain follower by the bench; any other circuit is stepped as it is.
-        The 20%..80% transition of the larger of the rising and falling edges."""
+    def _step_response(self) -> tuple[np.ndarray, np.ndarray]:
+        """Output for an input stepping 0.35 -> 0.65 vdd at 2 us and back at 4 us (an op-amp
+        with differential inputs is wired by the bench as a unity-gain follower)."""
         inp = self.main_input()
         out = self.out_expr()
         if inp is None or "," in out:
-            raise Unverifiable("slew needs a signal input and a single-ended output")
-        lo, hi = 0.35 * self.vdd, 0.65 * self.vdd
-        t_step = 2e-6
-        src = f"vjs {{n}} 0 pulse({lo!r} {hi!r} {t_step!r} 1e-10 1e-10 {t_step!r} {2 * t_step!r})"
-        over = {inp: src}
+            raise Unverifiable("a step response needs a signal input and a single-ended output")
+        lo, hi, t_step = 0.35 * self.vdd, 0.65 * self.vdd, 2e-6
+        over = {inp: f"vjs {{n}} 0 pulse({lo!r} {hi!r} {t_step!r} 1e-10 1e-10 {t_step!r} {2 * t_step!r})"}
         diff = self.diff_inputs
         if diff:
             over[diff[1]] = f"rjfb {{n}} {out} 1"
-        res = self.run("slew", lambda: self.deck(over), [Tran(2e-10, 2 * t_step + 1.9e-6)], save=[_save(out)])
-        t = np.asarray(res.tran.x)
-        y = np.real(np.asarray(res.tran.get(_save(out))))
+        res = self.run("step", lambda: self.deck(over), [Tran(2e-10, 2 * t_step + 1.9e-6)], save=[_save(out)])
+        return np.asarray(res.tran.x), np.real(np.asarray(res.tran.get(_save(out))))
+
+    def settling(self, band: float = 0.01) -> float:
+        """Time after the rising input step until the output stays within ``band`` (of the
+        step) of its final value (the value just before the falling step)."""
+        t, y = self._step_response()
+        t_step = 2e-6
+        keep = (t >= t_step) & (t <= 2 * t_step)
+        tt, yy = t[keep], y[keep]
+        final, start = float(yy[-1]), float(yy[0])
+        if abs(final - start) < 0.05 * self.vdd:
+            raise Unverifiable("the output does not follow a step at the input")
+        outside = np.nonzero(np.abs(yy - final) > band * abs(final - start))[0]
+        if outside.size == 0:
+            return 0.0
+        k = int(outside[-1])
+        if k >= len(tt) - 2:
+            raise Unverifiable("the output has not settled within 2 us")
+        return float(tt[k + 1] - t_step)
+
+    def slew(self) -> float:
+        """Slew rate (V/s) of a large step at the input: an op-amp (differential inputs) is
+        wired as a unity-gain follower by the bench; any other circuit is stepped as it is.
+        The 20%..80% transition; the slower of the rising and falling edges."""
+        lo, hi = 0.35 * self.vdd, 0.65 * self.vdd
+        t_step = 2e-6
+        t, y = self._step_response()
         rates = []
-        for t0, t1 in ((t_step, 2 * t_step), (2 * t_step, 3.9e-6 + 0.1e-6)):
+        for t0, t1 in ((t_step, 2 * t_step), (2 * t_step, 2 * t_step + 1.9e-6)):
             keep = (t >= t0) & (t <= t1)
             tt, yy = t[keep], y[keep]
             if tt.size < 5:

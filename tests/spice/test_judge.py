@@ -403,3 +403,13 @@ def test_input_resistance_of_an_inverting_stage_is_its_input_resistor() -> None:
                              "Rf ninv Vout 20k")
     v = judge(inv, (io, (R("r", "target", figure="rin_ohm", op="~", value=10e3, tol=0.02),)))
     assert v.success, v.summary_line()
+
+
+def test_settling_of_a_miller_op_amp_as_follower() -> None:
+    from chipsmith.benchmarks import topology_bench as tb
+
+    p = next(x for x in tb.load_set("real") if x["id"] == "real-001")
+    req = Request("", p["request"].interface, (R("s", "target", figure="settling_s", op="<=", value=1e-6),))
+    v = judge(p["reference"], req)
+    assert v.success, v.summary_line()
+    assert 1e-9 < v.results[0].figure < 1e-6
