@@ -162,6 +162,11 @@ def plan(request, *, model_file: str | None = None, feedback: tuple[str, ...] = 
                 yield name_components(design, request)
     except InputError as exc:
         raise PlanningError(exc.message, where=exc.where, fix=exc.fix) from exc
+    except (ArithmeticError, ValueError, KeyError, IndexError, TypeError) as exc:
+        # a generator that cannot handle this request's numbers is a refusal with the reason,
+        # never a traceback in the user's face (the message names the failing computation)
+        raise PlanningError(f"the {family} generator could not size this request: {type(exc).__name__}: {exc}",
+                            fix="report it with the request; meanwhile restate the targets") from exc
 
 
 def _family(rd: Reading, pins: Pins) -> str:
@@ -227,6 +232,9 @@ def _amplifier(rd: Reading, pins: Pins, model_file: str | None) -> Iterator[Desi
 
     v = rd.variant
     gain, exact = _gain_target(rd)
+    if gain is not None and gain <= 0:
+        raise PlanningError(f"an amplifier with a gain of {gain:g} V/V contradicts itself",
+                            fix="state a gain above zero, or ask for another circuit")
     load0 = rd.loads.get(0) or rd.loads.get(1)
     if v in ("differential",) or (v is None and pins.diff is not None):
         loads = {None: ("resistor", "mirror") if len(pins.outputs) == 1 else ("resistor",),

@@ -352,3 +352,9 @@ def test_relaxation_vco_control_sets_the_charging_current():
 def test_latched_comparator_holds_its_decision():
     _first_passing(_request([("INP", "diff_in_p"), ("INN", "diff_in_n"), ("CLK", "clock"), ("OUT", "out")],
                             fam("comparator", "latched"), ("structure", {"feature": "cross_coupled"})))
+
+
+def test_contradictory_gain_is_a_refusal():
+    with pytest.raises(PlanningError, match="contradicts"):
+        list(plan(_request(SISO, fam("amplifier", "common_source"), ("load_type", {"load": "resistor"}),
+                           target("gain_vv", "~", 0.0))))
