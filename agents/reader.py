@@ -1393,6 +1393,45 @@ class _Reader:
                        b.end + (tail.end() if tail else 0))
             self.q_used[i] = self.q_used[i + 1] = True
 
+    def read_value_ranges(self) -> None:
+        """"gain between 30 and 45 dB", "hysteresis 200 mV to 600 mV": a window, i.e. a lower
+        and an upper bound on the same figure. Band-filter edges stay unread (one corner only)."""
+        for bi, b in enumerate(self.quantities):
+            if self.q_used[bi] or self.family in ("filter",):
+                continue
+            before = self.low[max(0, b.start - 34):b.start]
+            prev = self.quantities[bi - 1] if bi > 0 else None
+            lo_value, lo_start = None, None
+            if prev is not None and not self.q_used[bi - 1] and prev.unit == b.unit and \
+                    re.fullmatch(r"\s*(?:and|to|-|–)\s*", self.low[prev.end:b.start]):
+                lo_value, lo_start = prev.value, prev.start
+            else:
+                m = re.search(r"([-+]?\d+(?:\.\d+)?)\s*(?:and|to|-|–)\s*$", before)
+                if m and not any(q.end == max(0, b.start - 34) + m.end(1) for q in self.quantities):
+                    number = float(re.match(r"[-+]?\d+(?:\.\d+)?", b.raw).group(0))
+                    scale = b.value / number if number else 1.0
+                    lo_value, lo_start = float(m.group(1)) * scale, max(0, b.start - 34) + m.start()
+            if lo_value is None or lo_value >= b.value:
+                continue
+            found = self._keyword(b, 0, len(self.text))
+            if found is None:
+                continue
+            fig, _, ks, ke = found
+            word = re.search(r"(?:between|from)\s*$", self.low[max(0, lo_start - 9):lo_start])
+            start = min(ks, max(0, lo_start - 9) + word.start() if word else lo_start)
+            end = max(ke, b.end)
+            if fig == "@hysteresis":
+                self.claim("hysteresis", {"op": ">=", "value": lo_value}, start, end)
+                self.claim("hysteresis", {"op": "<=", "value": b.value}, start, end)
+            elif fig in FIGURES:
+                self.claim("target", {"figure": fig, "op": ">=", "value": lo_value}, start, end)
+                self.claim("target", {"figure": fig, "op": "<=", "value": b.value}, start, end)
+            else:
+                continue
+            self.q_used[bi] = True
+            if prev is not None and prev.start == lo_start:
+                self.q_used[bi - 1] = True
+
     def read_comparator(self) -> None:
         """"output high when Vin > Vref": the comparator's sense; a reference held at a
         value is its threshold."""
@@ -1672,6 +1711,7 @@ def read(text: str, interface: Interface | None = None) -> Reading:
     r.read_ratios()
     r.read_port_values()
     r.read_ranges()
+    r.read_value_ranges()
     r.read_quantities()
     r.read_comparator()
     r.read_load_words()

@@ -35,7 +35,7 @@ ROLE_ALIASES: dict[str, PortRole] = {
 }
 
 _SUPPLY = re.compile(r"^(a|d)?(vdd|vcc|vpwr|vsupply|supply|vdda|vddd|avdd|dvdd)$")
-_GROUND = re.compile(r"^(a|d)?(gnd|vss|ground|vssa|agnd|dgnd|0)$")
+_GROUND = re.compile(r"^(?:(?:a|d)?(?:gnd|vss|ground)|vssa|0)$")
 _CLOCK = re.compile(r"^(clk\w*|clock\w*|phi\d*|ck|sample|s_?h)$")
 _CONTROL = re.compile(r"^(v?ctrl\w*|v?cont\w*|vtune\w*|tune|vc|vctl|ctl|vcon|en|enable|sel\w*)$")
 _REFERENCE = re.compile(r"^(v?ref\w*|vbg|vth|vtrip)$")

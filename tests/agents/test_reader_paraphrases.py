@@ -323,3 +323,14 @@ def test_per_stage_loads_follow_their_ordinal():
                        "stage CS with resistor load.", _ports(AMP))
     loads = sorted((r.params["stage"], r.params["load"]) for r in req.requirements if r.kind == "load_type")
     assert loads == [(1, "pmos_diode"), (2, "resistor")] and req.unconsumed == ()
+
+
+@pytest.mark.parametrize("text,ports,atoms", [
+    ("5T OTA, gain between 30 and 45 dB", OPAMP, [T("gain_db", ">=", 30), T("gain_db", "<=", 45)]),
+    ("Schmitt trigger; hysteresis 200 mV to 600 mV", AMP,
+     [("hysteresis", {"op": ">=", "value": 0.2}), ("hysteresis", {"op": "<=", "value": 0.6})]),
+    ("a two-stage op-amp with at most 3 mW power, 20 MHz GBW", OPAMP,
+     [T("power_w", "<=", 3e-3), T("gbw_hz", ">=", 20e6)]),
+])
+def test_windows_and_neighbouring_bounds(text, ports, atoms):
+    test_paraphrase_is_read_fully(text, ports, atoms)

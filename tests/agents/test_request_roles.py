@@ -101,3 +101,8 @@ def test_a_lone_input_is_a_signal_input_even_near_op_amp_words():
     assert got[0] == ("Vin", R.SIGNAL_IN)
     got = roles("Comparator that compares Vin against the reference Vref", inputs="Vin", outputs="Vout", bias="Vref")
     assert got[:3] == [("Vin", R.SIGNAL_IN), ("Vout", R.OUT), ("Vref", R.REFERENCE)]
+
+
+def test_bit_inputs_named_d0_are_inputs_not_ground():
+    got = roles("Two-bit R-2R DAC; output Vo where Vo = D1/2 + D0/4.", inputs="D0,D1", outputs="Vo")
+    assert got[:3] == [("D0", R.SIGNAL_IN), ("D1", R.SIGNAL_IN), ("Vo", R.OUT)]
