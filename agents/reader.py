@@ -41,7 +41,7 @@ _WORDS.update({"kilohm": (1e3, "ohm"), "megohm": (1e6, "ohm"), "kohm": (1e3, "oh
                "percent": (1.0, "%"), "times": (1.0, "x")})
 _UNIT_WORDS = "|".join(sorted((re.escape(w) for w in _WORDS), key=len, reverse=True))
 _SYMBOL = (r"v/[uµμn]?s|v/v|a/a|ppm/\s*°?\s*[ck]|ppm|dbc|dbm|db|degrees?|deg|°|hz|ohms?|Ω|ω|"
-           r"v|a|w|f|h|s|bits?|%|x")
+           r"v|a|w|f|h|s|bits?|%|x|m(?=\s*(?:process|technology|cmos|node|length|channel|devices?|l\b|w\b|,|\.|;|\)|$))")
 _NUMBER = r"(?<![\w.])([-+−]?(?:\d+(?:\.\d+)?|\.\d+)(?:[eE][-+]?\d+)?)"
 _QTY = re.compile(_NUMBER + r"\s*-?\s*(?:(" + _UNIT_WORDS + r")s?\b|(meg|Meg|MEG|[fpnuµμmkKMgGT])?\s*(" + _SYMBOL
                   + r")(?![a-zA-Z0-9]))", re.IGNORECASE)
@@ -72,7 +72,7 @@ def _unit_of(symbol: str) -> str:
     if s in ("bit", "bits"):
         return "bit"
     return {"hz": "Hz", "v": "V", "a": "A", "w": "W", "f": "F", "h": "H", "s": "s", "%": "%", "x": "x",
-            "v/v": "V/V", "a/a": "A/A"}.get(s, s)
+            "v/v": "V/V", "a/a": "A/A", "m": "m"}.get(s, s)
 
 
 def scan_quantities(text: str) -> list[Quantity]:
@@ -1528,6 +1528,12 @@ class _Reader:
                         self.consume(m.start(), m.end())
                         for qi in self.qty_in(m.start(), m.end()):
                             self.q_used[qi] = True
+        # ground at 0 V is the convention, not a figure
+        for m in re.finditer(r"\b(?:vss|gnd|ground)\b\s*(?:=|:|at|is|of|\()?\s*0(?:\.0+)?\s*(?:v\b)?\)?|"
+                             r"\b0(?:\.0+)?\s*v\s*(?:ground|gnd|vss)\b", low):
+            self.consume(m.start(), m.end())
+            for qi in self.qty_in(m.start(), m.end()):
+                self.q_used[qi] = True
         # unit-less figures: "line regulation < 0.05", "line regulation below 0.1 V/V"
         for m in re.finditer(r"\(?line regulation (?:<|≤|below|under|of|at most|better than|less than)?\s*"
                              r"(\d+(?:\.\d+)?)(?:\s*v/v)?\)?", low):

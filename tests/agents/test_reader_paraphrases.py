@@ -334,3 +334,10 @@ def test_per_stage_loads_follow_their_ordinal():
 ])
 def test_windows_and_neighbouring_bounds(text, ports, atoms):
     test_paraphrase_is_read_fully(text, ports, atoms)
+
+
+def test_ground_at_zero_is_read_and_a_process_node_is_not():
+    req = read_request("a common-source amplifier, VDD = 1.8 V, VSS = 0 V", _ports(AMP))
+    assert req.unconsumed == ()
+    req = read_request("a common-source amplifier in a 180 nm process", _ports(AMP))
+    assert any("180 nm" in u for u in req.unconsumed)  # no PDK of that node is in use: never silently dropped
