@@ -376,3 +376,85 @@ def three_stage(pins: Pins, p: OpampParams, i3: float = 40e-6, cc3: float = 1e-1
     io[out] = Port(out, "voltage_out", p.vcm, "V")
     return finish("three_stage_opamp", "nmos:nested_miller", b, pins, io, vdd=p.vdd, model_file=p.model_file,
                   params=params_dict(p))
+
+
+def folded_cascode(pins: Pins, p: OpampParams, i_branch: float = 20e-6) -> Design:
+    """Folded-cascode OTA, flat: NMOS pair folded into PMOS cascodes over a low-voltage cascode
+    NMOS mirror (single-ended output, non-inverting from ``inp``).
+
+    Gate biases, in the order the user lists voltage bias ports: tail, PMOS sources, PMOS
+    cascodes, NMOS cascodes (each sized for the level the testbench applies); a current bias
+    port feeds the tail's diode; whatever is not given is generated on chip.
+    """
+    if pins.diff is None or len(pins.outputs) != 1:
+        raise InputError("an op-amp needs a differential input pair and one output",
+                         fix="mark the inputs diff_in_p / diff_in_n and give one output")
+    if len(pins.bias_v) > 4 or len(pins.bias_i) > 1:
+        raise InputError(f"a folded-cascode OTA takes at most four voltage bias ports and one current port, "
+                         f"got {', '.join(pins.bias_v + pins.bias_i)}")
+    inp, inn = pins.diff
+    (out,) = pins.outputs
+    m_n, m_p = mos_params(p.model_file, "nch"), mos_params(p.model_file, "pch")
+    b = Builder()
+    io: dict[str, Port] = {}
+    free = list(pins.bias_v)
+    it = 2 * p.itail
+    i_top = it / 2 + i_branch
+
+    def gate(v_want: float, what: str) -> tuple[str, float]:
+        if free:
+            name = free.pop(0)
+            io[name] = Port(name, "bias", round(pins.level(name), 4), "V", what)
+            return name, pins.level(name)
+        node = net(f"vb{len(io) + len(b.blocks)}")
+        b.block("bias_divider", f"{what}: {v_want:.3g} V")
+        b.r("vdd", node, 200e3 * (p.vdd - v_want) / p.vdd)
+        b.r(node, "gnd", 200e3 * v_want / p.vdd)
+        b.c(node, "gnd", 1e-12)
+        return node, v_want
+
+    vs = p.vcm - m_n.vt(0.3) - p.vov_in
+    if pins.bias_i:
+        name = pins.bias_i[0]
+        i_in = abs(pins.level(name))
+        w_unit = m_n.wl(i_in, 0.2, m_n.vto + 0.2) * L0
+        b.block("bias_current_mirror", f"diode-connected NMOS takes {i_in * 1e6:.3g} uA into {name}")
+        b.m(name, name, "gnd", "gnd", "n", w_unit, L0)
+        io[name] = Port(name, "bias", i_in, "A", "DC current into the pin")
+        g_tail, w_tail = name, w_unit * it / i_in
+    else:
+        g_tail, v = gate(m_n.vto + 0.2, "tail gate voltage")
+        w_tail = m_n.wl_any(it, max(v - m_n.vto, 0.05), max(vs, 0.05)) * L0
+    g_top, v_top = gate(p.vdd - m_p.vto - 0.25, "PMOS source gate voltage")
+    g_pc, v_pc = gate(p.vdd - 0.3 - m_p.vt(0.3) - 0.15, "PMOS cascode gate voltage")
+    g_nc, v_nc = gate(0.3 + m_n.vt(0.3) + 0.15, "NMOS cascode gate voltage")
+    f_node = min(p.vdd - 0.1, v_pc + m_p.vt(0.3) + 0.15)
+    n_node = max(0.1, v_nc - m_n.vt(0.25) - 0.15)
+    b.block("nmos_tail_source", f"tail {it * 1e6:.3g} uA")
+    b.m(net("tail"), g_tail, "gnd", "gnd", "n", w_tail, L0)
+    b.block("nmos_diff_pair", "input pair; its drains are the folding nodes")
+    w_in = m_n.wl(it / 2, p.vov_in, f_node - vs) * L0
+    b.m(net("f1"), inp, net("tail"), "gnd", "n", w_in, L0)
+    b.m(net("f2"), inn, net("tail"), "gnd", "n", w_in, L0)
+    b.block("pmos_current_sources", f"{i_top * 1e6:.3g} uA into each folding node")
+    w_top = m_p.wl_any(i_top, max(p.vdd - v_top - m_p.vto, 0.05), max(p.vdd - f_node, 0.05)) * L0
+    b.m(net("f1"), g_top, "vdd", "vdd", "p", w_top, L0)
+    b.m(net("f2"), g_top, "vdd", "vdd", "p", w_top, L0)
+    b.block("pmos_folding_cascodes", "PMOS cascodes: sources on the folding nodes")
+    w_pc = m_p.wl(i_branch, 0.15, 0.5) * L0
+    b.m(net("o1"), g_pc, net("f1"), "vdd", "p", w_pc, L0)
+    b.m(out, g_pc, net("f2"), "vdd", "p", w_pc, L0)
+    b.block("nmos_cascode_mirror", "low-voltage cascode mirror: bottom gates on the left cascode's drain")
+    w_nc = m_n.wl(i_branch, 0.15, 0.4) * L0
+    w_bot = m_n.wl(i_branch, 0.2, max(n_node, 0.2)) * L0
+    b.m(net("o1"), g_nc, net("n1"), "gnd", "n", w_nc, L0)
+    b.m(out, g_nc, net("n2"), "gnd", "n", w_nc, L0)
+    b.m(net("n1"), net("o1"), "gnd", "gnd", "n", w_bot, L0)
+    b.m(net("n2"), net("o1"), "gnd", "gnd", "n", w_bot, L0)
+    if free:
+        raise InputError(f"a folded-cascode OTA has no use for bias port(s) {', '.join(free)}")
+    io[inp] = Port(inp, "voltage_in", p.vcm, "V", "non-inverting input")
+    io[inn] = Port(inn, "voltage_in", p.vcm, "V", "inverting input")
+    io[out] = Port(out, "voltage_out", p.vcm, "V")
+    return finish("folded_cascode", "nmos:flat", b, pins, io, vdd=p.vdd, model_file=p.model_file,
+                  params=params_dict(p))

@@ -345,7 +345,12 @@ def _opamp(rd: Reading, pins: Pins, model_file: str | None) -> Iterator[Design]:
     from chipsmith.agents import gen_opamp as O
 
     v = rd.variant
-    if v in ("folded_cascode", "telescopic"):
+    if v == "folded_cascode":
+        yield O.folded_cascode(pins, O.OpampParams(vdd=rd.vdd, model_file=model_file))
+        if not pins.bias_v and len(pins.bias_i) <= 1:
+            yield _cascode_ota(rd, pins, model_file, v)
+        return
+    if v == "telescopic":
         yield _cascode_ota(rd, pins, model_file, v)
         return
     if v in ("one_stage", "ota") or rd.stages == 1:

@@ -358,3 +358,11 @@ def test_contradictory_gain_is_a_refusal():
     with pytest.raises(PlanningError, match="contradicts"):
         list(plan(_request(SISO, fam("amplifier", "common_source"), ("load_type", {"load": "resistor"}),
                            target("gain_vv", "~", 0.0))))
+
+
+@pytest.mark.parametrize("device", ["nmos", "pmos"])
+def test_folded_cascode_with_four_bias_ports(device):
+    ports = [("Vinp", "diff_in_p"), ("Vinn", "diff_in_n"), ("Vout", "out"), ("Vbias1", "bias_v"),
+             ("Vbias2", "bias_v"), ("Vbias3", "bias_v"), ("Vbias4", "bias_v")]
+    _first_passing(_request(ports, fam("opamp", "folded_cascode"), ("stage_count", {"count": 1}),
+                            ("input_type", {"device": device, "pair": True}), target("gain_db", ">=", 50.0)))
