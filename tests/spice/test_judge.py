@@ -413,3 +413,14 @@ def test_settling_of_a_miller_op_amp_as_follower() -> None:
     v = judge(p["reference"], req)
     assert v.success, v.summary_line()
     assert 1e-9 < v.results[0].figure < 1e-6
+
+
+def test_judge_file_reads_a_netlist_and_a_request_json(tmp_path) -> None:
+    from chipsmith.errors import InputError
+    from chipsmith.spice.judge import judge_file
+
+    (tmp_path / "design.cir").write_text(CS_GOOD)
+    (tmp_path / "request.json").write_text(Request("cs", CS_IO, CS_REQS).to_json())
+    assert judge_file(str(tmp_path / "design.cir"), str(tmp_path / "request.json")).success
+    with pytest.raises(InputError, match="cannot read"):
+        judge_file(str(tmp_path / "missing.cir"), str(tmp_path / "request.json"))
