@@ -103,10 +103,13 @@ def find_cases(spec: str | Path, *, labelled: bool = True) -> list[CaseRef]:
 
 def read_map(path: str | Path) -> np.ndarray:
     """A comma-separated map (gzip ok) as float64, checked for shape and NaN."""
-    import pandas as pd
-
     try:
-        arr = pd.read_csv(path, header=None, dtype=float).to_numpy()
+        try:
+            import pandas as pd  # optional: 5-10x faster than numpy on large maps
+        except ImportError:
+            arr = np.loadtxt(path, delimiter=",", ndmin=2)
+        else:
+            arr = pd.read_csv(path, header=None, dtype=float).to_numpy()
     except Exception as exc:
         raise InputError(f"cannot read map ({type(exc).__name__}: {exc})", where=str(path),
                          fix="pass a comma-separated numeric matrix") from None
