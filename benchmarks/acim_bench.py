@@ -49,8 +49,10 @@ def run_exploration(rows: int, cols: int, pop: int, gens: int, workers: int, see
     from chipsmith.layout.models import ModelParams
     from chipsmith.layout.pareto import Requirements
 
+    from chipsmith.layout.flow import default_calibration, load_calibration
+
     lib = load_cells()
-    params = ModelParams.from_library(lib)
+    params = ModelParams.from_library(lib, **load_calibration(default_calibration(None)))  # as `acim explore`
     problem = Problem(rows, cols)
     req = Requirements(min_snr_db=min_snr)
     # 1. the real command path: dask LocalCluster, all artifacts written

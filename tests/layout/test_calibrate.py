@@ -77,4 +77,5 @@ def test_large_calibration_columns(ngspice_bin, tmp_path, cli):
     assert res.code == 0, res.stderr
     cal = json.loads((tmp_path / "calibration.json").read_text())
     assert all(r["n_la"] * r["L"] >= 64 and 6 <= r["B_ADC"] <= 8 for r in cal["configs"])
-    assert cal["residuals"]["snr_db_max_abs"] < 3.0 and cal["residuals"]["energy_rel_max_abs"] < 0.3
+    # stated bounds (docs/acim.md): the fitted model is within 10 dB (SNR) and 25 % (energy) of ngspice
+    assert cal["residuals"]["snr_db_max_abs"] < 10.0 and cal["residuals"]["energy_rel_max_abs"] < 0.25
