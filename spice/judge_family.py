@@ -237,9 +237,15 @@ def _latched(ctx) -> Result:
     first, second = samples[2:n], samples[n + 2:]
     hi = lambda v: v > 0.8 * h.vdd  # noqa: E731
     lo = lambda v: v < 0.2 * h.vdd  # noqa: E731
-    ok = (all(map(hi, first)) and all(map(lo, second))) or (all(map(lo, first)) and all(map(hi, second)))
+    follows = all(map(hi, first)) and all(map(lo, second))
+    inverted = all(map(lo, first)) and all(map(hi, second))
+    # with + and - inputs the output is high when + is above -; against a reference either
+    # sense is a comparator (a polarity requirement pins it down)
+    ok = follows or (inverted and not diff)
     detail = (f"output at the end of the clock-high phases: {first[0]:.2f} V for +20 mV, "
               f"{second[0]:.2f} V for -20 mV")
+    if inverted and diff:
+        return False, None, detail + f"; NOT: the output is low when {inp} is above {diff[1]}"
     return ok, None, detail if ok else detail + "; NOT: the decision does not follow the input"
 
 
@@ -277,6 +283,10 @@ def _ramp_family(ctx, family: str, variant: str | None) -> Result:
             facts.append(f"decides at {mid:.3g} V against {other} = {level:.3g} V")
             if abs(mid - level) > 0.1:
                 problems.append("the decision level is not the other input / the reference")
+        if diff:
+            xs, ys = h.sweep()
+            if ys[0] > ys[-1]:
+                problems.append(f"the output is high when {diff[0]} is below {diff[1]} (+ and - swapped)")
         if variant == "latched" and not h.interface.by_role(PortRole.CLOCK):
             problems.append("a latched comparator needs a clock port")
         return _verdict(problems, facts, mid)

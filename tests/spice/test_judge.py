@@ -424,3 +424,14 @@ def test_judge_file_reads_a_netlist_and_a_request_json(tmp_path) -> None:
     assert judge_file(str(tmp_path / "design.cir"), str(tmp_path / "request.json")).success
     with pytest.raises(InputError, match="cannot read"):
         judge_file(str(tmp_path / "missing.cir"), str(tmp_path / "request.json"))
+
+
+def test_comparator_with_plus_and_minus_swapped_fails() -> None:
+    from chipsmith.benchmarks import topology_bench as tb
+
+    p = next(x for x in tb.load_set("real") if x["id"] == "real-024")  # inp, inn, out, ibias
+    fam = (R("f", "family", family="comparator"),)
+    assert judge(p["reference"], Request("", p["request"].interface, fam)).success
+    swapped = iface(("inp", "diff_in_n"), ("inn", "diff_in_p"), ("out", "out"), ("ibias", "bias_i"))
+    v = judge(p["reference"], Request("", swapped, fam))
+    assert not v.success and "swapped" in v.results[0].detail
