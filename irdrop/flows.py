@@ -157,6 +157,18 @@ def generate(out: Path, *, count: int = 10, dynamic: bool = False, seed: int = 0
 
 
 # --------------------------------------------------------------------------- training
+def _require_ml() -> None:
+    """The learned models need torch and torch_geometric (the ``ml`` extra)."""
+    try:
+        import torch  # noqa: F401
+        import torch_geometric  # noqa: F401
+    except ImportError as exc:
+        from chipsmith.errors import ChipsmithError
+
+        raise ChipsmithError(f"IR-drop prediction needs torch and torch-geometric ({exc.name} is missing)",
+                           fix="pip install 'chipsmith[ml]' (CPU: torch from the PyTorch CPU index)") from None
+
+
 def _device(device: str | None) -> str:
     import torch
 
@@ -222,6 +234,7 @@ def train(data: list[str], out: Path, *, model: str = "pdnnet", preset: str = "c
           limit: int | None = None, workers: int | None = None, device: str | None = "auto", evaluate_test: bool = True,
           quiet: bool = False) -> dict:
     """Train a model; writes ``model.pt``, ``history.csv``, ``summary.json`` (and test metrics)."""
+    _require_ml()
     from chipsmith.artifacts import atomic_write_text, staged_output, write_json
     from chipsmith.irdrop.graph_dataset import split_cases
     from chipsmith.irdrop.training import fit, make_config, save_checkpoint
@@ -411,6 +424,7 @@ def evaluate(model: str | Path, data: list[str], out: Path, *, split: str = "tes
              limit: int | None = None, workers: int | None = None, device: str | None = "auto",
              exact_timing: bool = True, quiet: bool = False) -> dict:
     """Metrics of a checkpoint on cases: its own held-out split (``test``/``val``/``train``) or ``all``."""
+    _require_ml()
     from chipsmith.artifacts import atomic_write_text, staged_output, write_json
     from chipsmith.errors import DataError
     from chipsmith.irdrop.training import load_checkpoint
@@ -446,6 +460,7 @@ def evaluate(model: str | Path, data: list[str], out: Path, *, split: str = "tes
 def predict(model: str | Path, source: Path, out: Path, *, device: str | None = "auto", orientation: str = "xy",
             shape: str | None = None, like: Path | None = None, png: bool = True) -> dict:
     """Predict the IR-drop map(s) of a netlist (file or case directory) with a checkpoint."""
+    _require_ml()
     from chipsmith.artifacts import staged_output, write_json
     from chipsmith.irdrop.graph_dataset import CaseRef, build_item, case_ref
     from chipsmith.irdrop.inference import predict_item
