@@ -581,6 +581,10 @@ def _switch_sh(ctx, family: str, variant: str | None) -> Result:
     conducts_low = abs(off - vin) < 0.05 * h.vdd
     if conducts_high == conducts_low:
         problems.append(f"{c} does not switch the input through")
+    elif family == "switch" and variant in ("nmos", "transmission_gate") and not conducts_high:
+        problems.append(f"an {variant.replace('_', ' ')} switch conducts with {c} high")
+    elif family == "switch" and variant == "pmos" and not conducts_low:
+        problems.append(f"a pmos switch conducts with {c} low")
     if family == "sample_hold":
         if not ctx.s.count("capacitor"):
             problems.append("no hold capacitor")
