@@ -350,8 +350,8 @@ def latched_comparator(pins: Pins, p: ComparatorParams) -> Design:
     inv(net("q"), net("qb"), 2e-6)
     b.m(net("q"), net("qb"), "vdd", "vdd", "p", 0.6e-6, 2e-6, region="any")
     b.m(net("q"), net("qb"), "gnd", "gnd", "n", 0.3e-6, 2e-6, region="any")
-    b.block("output_inverter", "output high when + > -")
-    inv(net("qb"), out, 2e-6)
+    b.block("output_inverter", "output high when + > - (q holds the inverted decision)")
+    inv(net("q"), out, 2e-6)
     io[plus] = Port(plus, "voltage_in", pins.level(plus), "V", "non-inverting input")
     kind = "bias" if pins.roles.get(minus) in ("reference", "bias_v") else "voltage_in"
     io[minus] = Port(minus, kind, pins.level(minus), "V", "inverting input / reference")

@@ -82,8 +82,30 @@ def bandgap(pins: Pins, vout: float | None, *, vdd: float = 1.8, model_file: str
         lines += ["* block output_divider: the bandgap voltage divided to the requested output",
                   f"Rdiv1 bg__ {out} {fmt(total * (1 - vout / v27))}", f"Rdiv2 {out} gnd {fmt(total * vout / v27)}"]
         body = "\n".join(lines) + "\n"
-    elif vout is not None and vout > v27 + 0.05:
-        raise InputError(f"a bandgap gives about {v27:.3g} V; {vout:g} V would need a gain stage after it",
-                         fix="ask for an LDO regulating from the reference, or for an output up to 1.2 V")
+    elif vout is not None and vout > v27 + 0.01:
+        if vout > vdd - 0.3:
+            raise InputError(f"a {vout:g} V reference from a {vdd:g} V supply leaves the output stage no headroom",
+                             fix="ask for an output at least 0.3 V below the supply")
+        # a non-inverting op-amp stage scales the (temperature-compensated) core up: 1 + Rf/Rg
+        from chipsmith.agents.gen_base import mos_params, net
+        from chipsmith.agents.gen_opamp import OpampParams, _core
+        from chipsmith.agents.circuit import Builder
+
+        lines = []
+        for line in design.body.splitlines():
+            tokens = line.split()
+            if tokens and not line.lstrip().startswith("*"):
+                line = " ".join("bg__" if t.lower() == out.lower() else t for t in tokens)
+            lines.append(line)
+        b = Builder()
+        b.block("output_gain_stage", f"non-inverting gain {vout / v27:.4g}: the core's {v27:.4g} V to {vout:g} V")
+        b.r(out, net("fbg"), 100e3 * (vout / v27 - 1))
+        b.r(net("fbg"), "gnd", 100e3)
+        _core(b, [], {}, [], "bg__", net("fbg"), out, OpampParams(vcm=v27, vdd=vdd, model_file=model_file),
+              mos_params(model_file, "nch"), mos_params(model_file, "pch"), prefix="g")
+        stage = [(line if line.lstrip().startswith("*") or not line.strip() else
+                  " ".join([line.split()[0] + "g"] + line.split()[1:]))  # names apart from the core's
+                 for line in b.body().splitlines()]
+        body = "\n".join(lines) + "\n" + "\n".join(stage) + "\n"
     ports = tuple(replace(p, name=out) if p.name.lower() == out.lower() else p for p in design.ports)
     return replace(design, body=body, ports=ports, params={**design.params, "r2": knobs["r2"]})

@@ -366,3 +366,9 @@ def test_folded_cascode_with_four_bias_ports(device):
              ("Vbias2", "bias_v"), ("Vbias3", "bias_v"), ("Vbias4", "bias_v")]
     _first_passing(_request(ports, fam("opamp", "folded_cascode"), ("stage_count", {"count": 1}),
                             ("input_type", {"device": device, "pair": True}), target("gain_db", ">=", 50.0)))
+
+
+def test_bandgap_above_its_core_voltage_gets_a_gain_stage():
+    design, _ = _first_passing(_request([("Vref", "out")], fam("bandgap"), target("vout_v", "~", 1.3, tol=0.05),
+                                        target("tempco_ppm", "<=", 300.0)))
+    assert "output_gain_stage" in design.body
