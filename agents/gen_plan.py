@@ -49,6 +49,7 @@ class Reading:
     named: tuple[tuple[str, float | None], ...] = ()
     hysteresis: float | None = None
     thresholds: Mapping[str, float] = None  # direction (rising/falling/any) -> volts
+    short: frozenset[str] = frozenset()     # figures the judge found short on earlier candidates
 
 
 def read(request) -> Reading:
@@ -138,8 +139,15 @@ def pins_of(request, rd: Reading) -> Pins:
 
 
 def plan(request, *, model_file: str | None = None, feedback: tuple[str, ...] = ()) -> Iterator[Design]:
-    """Candidate designs for ``request``, best first (see the module docstring)."""
+    """Candidate designs for ``request``, best first (see the module docstring).
+
+    ``feedback``: the judge's failure lines for the previous candidates; a figure named
+    there (gain, GBW/UGB, phase margin, power) is sized with a wider margin this time.
+    """
     rd = read(request)
+    short = frozenset(f for f in ("gain_db", "gain_vv", "gbw_hz", "ugb_hz", "pm_deg", "power_w", "supply_current_a")
+                      if any(f in line for line in feedback))
+    rd = replace(rd, short=short)
     pins = pins_of(request, rd)
     family = _family(rd, pins)
     builder = _BUILDERS.get(family)
@@ -310,7 +318,7 @@ def _amplifier(rd: Reading, pins: Pins, model_file: str | None) -> Iterator[Desi
             vov = 0.25 if ld == "resistor" else 0.15
             rs = 0.0
             if g_stage and ld == "resistor":
-                want = g_stage if exact else g_stage * 1.3
+                want = g_stage if exact else g_stage * (1.8 if rd.short & {"gain_db", "gain_vv"} else 1.3)
                 head = rd.vdd / 2 if not (follower and i == n - 1) else rd.vdd / 2 - 0.55
                 vov = 2 * head / (want * (1 + 0.08 * head))
                 if degenerate and i == 0:
@@ -375,7 +383,13 @@ def _opamp(rd: Reading, pins: Pins, model_file: str | None) -> Iterator[Design]:
     current = t.get("supply_current_a", (None, None))
     if current[0] in ("<=", "~"):
         p_max = min(p_max or 1.0, current[1] * rd.vdd)
-    targets = O.Targets(gain_db=at_least("gain_db"), ugb_hz=ugb, pm_deg=at_least("pm_deg"),
+    gain_t, pm_t = at_least("gain_db"), at_least("pm_deg")
+    if rd.short:  # the judge found these short before: size with a margin
+        gain_t = gain_t + 6 if gain_t is not None and rd.short & {"gain_db", "gain_vv"} else gain_t
+        ugb = ugb * 1.25 if ugb and rd.short & {"gbw_hz", "ugb_hz"} else ugb
+        pm_t = pm_t + 5 if pm_t is not None and "pm_deg" in rd.short else pm_t
+        p_max = p_max * 0.85 if p_max and rd.short & {"power_w", "supply_current_a"} else p_max
+    targets = O.Targets(gain_db=gain_t, ugb_hz=ugb, pm_deg=pm_t,
                         power_w=0.95 * p_max if p_max else None,
                         cl=rd.conditions.get("load_cap_f", 1e-12))
     sizing = O.size_for_targets(pins, targets, O.OpampParams(vdd=rd.vdd, model_file=model_file))

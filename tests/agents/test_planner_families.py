@@ -372,3 +372,12 @@ def test_bandgap_above_its_core_voltage_gets_a_gain_stage():
     design, _ = _first_passing(_request([("Vref", "out")], fam("bandgap"), target("vout_v", "~", 1.3, tol=0.05),
                                         target("tempco_ppm", "<=", 300.0)))
     assert "output_gain_stage" in design.body
+
+
+def test_judge_feedback_widens_the_margin_of_the_short_figure():
+    req = _request(SISO, fam("amplifier", "common_source"), ("load_type", {"load": "resistor"}),
+                   target("gain_vv", ">=", 5.0))
+    first = next(iter(plan(req)))
+    again = next(iter(plan(req, feedback=("requirement r2 [gain_vv >= 5] fail: gain_vv = 4.8",))))
+    assert again.body != first.body  # resized, not the same candidate again
+    assert judge(again.netlist_text(), req).success
