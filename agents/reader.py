@@ -798,7 +798,16 @@ class _Reader:
         r"(?:\s+(?P<more>or (?:more|higher|above|better|less|lower|below)))?"
         r"(?:\s*and\s+(?P<v2>[-+]?\d+(?:\.\d+)?)(?!\d|\.\d|\s*(?:db|decibel|%|(?:meg|[munpfkgµ])?(?:v|a|w|hz|s|ohms?|f|°|deg)\b)))?", re.IGNORECASE)
 
+    _WORD_GAIN = re.compile(r"gain[- ]of[- ](minus[- ]|negative[- ]|plus[- ])?(one|two|three|four|five|six|seven|eight|"
+                            r"nine|ten)\b")
+
     def read_gain_phrases(self) -> None:
+        for m in self._WORD_GAIN.finditer(self.low):  # "gain-of-minus-five"
+            v = float(_NUMWORDS[m.group(2)]) * (-1.0 if (m.group(1) or "").startswith(("minus", "negative")) else 1.0)
+            if self.family in ("opamp_app", "buffer"):
+                self._gain_relation(v, m.start(), m.end())
+            elif self.family not in _NO_SIGNAL_IN:
+                self.claim("target", {"figure": "gain_vv", "op": ">=", "value": abs(v)}, m.start(), m.end())
         if self.family in _NO_SIGNAL_IN:  # the gain of an oscillator's inner amplifier is not checkable outside
             for m in self._GAIN.finditer(self.low):
                 self.consume(m.start(), m.end())
@@ -1333,6 +1342,10 @@ class _Reader:
                     continue
                 self.claim("condition", {"name": cond, "value": q.value, "port": port.name}, q.start, q.end)
             span_lo = max(0, q.start - 26) + m.start() if m and m.group(1) == name else q.start
+            word = re.search(r"(?:reference|bias|control|input|tail|output)(?: current| voltage)?\s*(?:of\s*)?$",
+                             self.low[max(0, span_lo - 24):span_lo])
+            if word:  # "reference 10uA into ref": the role word belongs to the value
+                span_lo = max(0, span_lo - 24) + word.start()
             span_hi = q.end + m2.end() if (m2 and m2.group(1) == name) else q.end
             self.consume(span_lo, span_hi)
             self.q_used[qi] = True
@@ -1528,6 +1541,14 @@ class _Reader:
                         self.consume(m.start(), m.end())
                         for qi in self.qty_in(m.start(), m.end()):
                             self.q_used[qi] = True
+        # "the reference" names a node of the request (a port, the mid-supply reference), not a circuit
+        for m in re.finditer(r"\(?(?:to |at |from |of )?the reference\b\)?", low):
+            if not re.match(r"\s+(?:voltage|current)\s+(?:generator|source|circuit)", low[m.end():m.end() + 30]):
+                self.consume(m.start(), m.end())
+        # "(unity inverting)" restating a gain of -1
+        if any(c.kind == "linear_relation" and list(c.params["coefficients"].values()) == [-1.0] for c in self.claims):
+            for m in re.finditer(r"\(?unity[- ]gain inverting\)?|\(?unity inverting\)?", low):
+                self.consume(m.start(), m.end())
         # ground at 0 V is the convention, not a figure
         for m in re.finditer(r"\b(?:vss|gnd|ground)\b\s*(?:=|:|at|is|of|\()?\s*0(?:\.0+)?\s*(?:v\b)?\)?|"
                              r"\b0(?:\.0+)?\s*v\s*(?:ground|gnd|vss)\b", low):

@@ -341,3 +341,14 @@ def test_ground_at_zero_is_read_and_a_process_node_is_not():
     assert req.unconsumed == ()
     req = read_request("a common-source amplifier in a 180 nm process", _ports(AMP))
     assert any("180 nm" in u for u in req.unconsumed)  # no PDK of that node is in use: never silently dropped
+
+
+@pytest.mark.parametrize("text,ports,atoms", [
+    ("Gain-of-minus-five inverting stage with op-amp; IN, OUT", "IN|OUT|",
+     [("linear_relation", {"output": "OUT", "coefficients": {"IN": -5.0}})]),
+    ("Buffer the reference: a unity-gain follower from Vin to Vout", AMP, [T("gain_vv", "~", 1.0)]),
+    ("Mirror with output 3x the reference current; reference 10uA into ref, output out", "ref|out|",
+     [T("mirror_ratio", "~", 3.0), ("condition", {"name": "ref_current_a", "value": 10e-6, "port": "ref"})]),
+])
+def test_word_numbers_and_reference_mentions(text, ports, atoms):
+    test_paraphrase_is_read_fully(text, ports, atoms)
