@@ -6,9 +6,12 @@ from typing import Optional
 
 import typer
 
+from chipsmith.options import JsonOpt, OptionalOutOpt, QuietOpt, SeedOpt, WorkersOpt
+
 
 def register(app: typer.Typer) -> None:
     app.command("litho")(litho)
+    app.command("litho-model")(litho_model)
 
 
 def litho(
@@ -59,3 +62,37 @@ def litho(
         typer.echo(f"  full path, {name} implementation: {ratio:.2f}x bare FFTs")
     typer.echo(f"goal: full path <= {s['goal_full_ratio']}x bare FFTs: "
                f"{'met' if s['full_ratio'] <= s['goal_full_ratio'] else 'NOT met'} ({s['full_ratio']:.2f}x)")
+
+
+def litho_model(
+    source: Optional[Path] = typer.Option(None, "--source", help="Older-node dataset (litho generate); "
+                                          "default: generated here with --count clips."),
+    target: Optional[Path] = typer.Option(None, "--target", help="Newer-node pool to label from; default: generated."),
+    test: Optional[Path] = typer.Option(None, "--test", help="Held-out newer-node clips; default: generated."),
+    count: int = typer.Option(200, "--count", min=4, help="Clips per generated set (test: half)."),
+    budgets: str = typer.Option("20,40,80,160,320,640", "--budgets", help="Labelled target contacts per point."),
+    seeds: int = typer.Option(3, "--seeds", min=1, help="Seeds per point (mean and std)."),
+    steps: int = typer.Option(400, "--steps", min=1, help="Training steps per model."),
+    pretrain_steps: int = typer.Option(1500, "--pretrain-steps", min=1, help="Steps on the older node."),
+    rounds: int = typer.Option(4, "--rounds", min=1, help="Acquisition rounds per budget."),
+    fcn_clips: int = typer.Option(64, "--fcn-clips", min=1, help="Labelled clips for the fully convolutional model."),
+    device: str = typer.Option("cpu", "--device", help="cpu or cuda."),
+    seed: SeedOpt = 0,
+    workers: WorkersOpt = None,
+    out: OptionalOutOpt = None,
+    as_json: JsonOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Learning curves (CD RMSE, EPE vs labelled newer-node contacts) for {scratch, transfer} x
+    {random, active}, data-reduction factor, FCN IoU and speed vs the lumped resist simulation."""
+    from chipsmith.lithography import flows
+
+    s = flows.bench_model(source=source, target=target, test=test, count=count, budgets=budgets, seeds=seeds,
+                          steps=steps, pretrain_steps=pretrain_steps, rounds=rounds, fcn_clips=fcn_clips,
+                          device=device, seed=seed, workers=workers, out=out, quiet=quiet or as_json)
+    from chipsmith.artifacts import dumps_json
+
+    if as_json:
+        typer.echo(dumps_json(s))
+        return
+    typer.echo(flows.model_table(s))

@@ -13,7 +13,7 @@ from typing import Optional
 
 import typer
 
-from chipsmith.options import JsonOpt, OutOpt, QuietOpt, SchedulerOpt, SeedOpt, WorkersOpt
+from chipsmith.options import JsonOpt, LimitOpt, OutOpt, QuietOpt, SchedulerOpt, SeedOpt, WorkersOpt
 
 app = typer.Typer(help="Lithography: simulate layouts (Hopkins/ICCAD13 optics, resist, contours), "
                        "generate contact-clip datasets, train and apply CNN resist models.", no_args_is_help=True)
@@ -93,3 +93,70 @@ def generate(
                        device=device, workers=workers, scheduler=scheduler, quiet=quiet or as_json)
     _echo(s, as_json, f"{count} {s['node']}-node clips ({s['contacts']} contacts, CD "
           f"{_fmt(s['cd_mean_nm'], ' nm')} for {s['contact_nm']:g} nm drawn) in {s['shards']} shards → {out}")
+
+
+@app.command()
+def train(
+    target: Path = typer.Option(..., "--target", help="Newer-node dataset (litho generate) to label from."),
+    out: OutOpt = ...,
+    source: Optional[Path] = typer.Option(None, "--source", help="Older-node dataset to pretrain on "
+                                          "(transfer learning); without it the model trains from scratch."),
+    budget: int = typer.Option(200, "--budget", help="Labelled target samples: contacts (threshold "
+                               "model) or clips (fcn)."),
+    select: str = typer.Option("active", "--select", help="active (MC-dropout uncertainty + k-center "
+                               "diversity) or random."),
+    model: str = typer.Option("threshold", "--model", help="threshold (CNN: per-edge slicing thresholds "
+                              "around each contact) or fcn (fully convolutional resist image)."),
+    freeze: Optional[str] = typer.Option(None, "--freeze", help="Layers kept from the source when fine-tuning: "
+                                         "threshold: none|early|features (default early); fcn: none|early|encoder."),
+    test: Optional[Path] = typer.Option(None, "--test", help="Held-out newer-node dataset to score on "
+                                        "(default: the pool's unlabelled samples)."),
+    steps: Optional[int] = typer.Option(None, "--steps", min=1, help="Training steps per model."),
+    pretrain_steps: int = typer.Option(1500, "--pretrain-steps", min=1, help="Steps on the source node."),
+    rounds: int = typer.Option(4, "--rounds", min=1, help="Acquisition rounds (active selection)."),
+    limit: LimitOpt = None,
+    device: str = DeviceOpt,
+    seed: SeedOpt = 0,
+    workers: WorkersOpt = None,
+    as_json: JsonOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Train a resist model on a labelling budget of newer-node samples, optionally pretrained on an
+    older node; writes model.pt, labelled.json and summary.json (held-out CD/EPE or IoU)."""
+    from chipsmith.lithography import flows
+
+    s = flows.train(target, out, source=source, test=test, budget=budget, select=select, model=model, freeze=freeze,
+                    steps=steps, pretrain_steps=pretrain_steps, rounds=rounds, seed=seed, device=device,
+                    workers=workers, limit=limit, quiet=quiet or as_json)
+    m = s["metrics"]
+    score = (f"CD RMSE {_fmt(m.get('cd_rmse_nm'), ' nm')}, EPE RMSE {_fmt(m.get('epe_rmse_nm'), ' nm')}"
+             if s["model"] == "threshold" else f"IoU {_fmt(m.get('iou_mean'))}")
+    _echo(s, as_json, f"{s['model']} model, {'transfer ' + str(s['source_node']) + '→' if s['transfer'] else 'scratch '}"
+          f"{s['node']}, {s['select']} selection of {s['labelled']}: {score} on {m.get('held_out')} → {out}")
+
+
+@app.command()
+def predict(
+    layout: Path = typer.Argument(..., help="Layout: .glp, .gds or .oas (contact layer)."),
+    out: OutOpt = ...,
+    model: str = typer.Option("threshold-new", "--model", help="A `litho train` output folder, a model.pt, "
+                              "or a shipped checkpoint name (threshold-new)."),
+    preset: Optional[str] = typer.Option(None, "--preset", help="Check that the model was trained for this node."),
+    pixel: Optional[float] = typer.Option(None, "--pixel", help="Check the model's pixel (nm)."),
+    layer: Optional[str] = typer.Option(None, "--layer", help="Layer: GDS 'L' or 'L/D'; .glp layer name."),
+    cell: Optional[str] = typer.Option(None, "--cell", help="GDS/OASIS cell (default: the largest top cell)."),
+    window: Optional[str] = typer.Option(None, "--window", help="x0,y0,x1,y1 in nm (square)."),
+    device: str = DeviceOpt,
+    workers: WorkersOpt = None,
+    as_json: JsonOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Predict resist contours of a layout with a trained model: contours.gds (and the lumped
+    resist model's simulated.gds), overlay.png, cd.csv, and prediction vs simulation time."""
+    from chipsmith.lithography import flows
+
+    s = flows.predict(model, layout, out, preset=preset, pixel=pixel, layer=layer, cell=cell, window=window,
+                      device=device, workers=workers, quiet=quiet or as_json)
+    _echo(s, as_json, f"{layout.name}: {s['kind']} ({s['node']}), {s['contacts']} contacts, CD RMSE vs lumped resist "
+          f"{_fmt(s['cd_rmse_vs_lumped_nm'], ' nm')}, IoU {_fmt(s['iou_vs_lumped'])}; resist stage "
+          f"{_fmt(s['speedup_vs_lumped_resist'])}x faster than the simulation on {s['device']} → {out}")

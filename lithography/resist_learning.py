@@ -1,0 +1,98 @@
+"""Data-efficient training of the threshold CNN: pretrain on the older node, then label a budget
+of newer-node contacts chosen at random or actively, and score CD/EPE on held-out contacts.
+
+``learn`` runs ``rounds`` acquisition rounds: round 0 labels ``budget/rounds`` samples (at
+random from scratch; actively already when a pretrained model can rank the pool), then
+each round trains on what is labelled (from the source weights when transferring) and
+selects the next batch with :func:`chipsmith.lithography.active.select`. The final model
+is trained on the whole budget.
+"""
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+
+import numpy as np
+
+from chipsmith.errors import InputError
+from chipsmith.lithography import active
+from chipsmith.lithography import threshold_cnn as T
+from chipsmith.lithography.contact_samples import ContactSamples, edge_epe, slice_cd
+
+
+@dataclass(frozen=True, eq=False)
+class Learned:
+    model: T.ThresholdCNN
+    labelled: np.ndarray  # indices into the target pool, in labelling order
+    transfer: bool
+    select: str
+
+
+def pretrain(source: ContactSamples, cfg: T.ThresholdConfig, *, seed: int, device: str = "cpu",
+             steps: int | None = None) -> T.ThresholdCNN:
+    model = T.ThresholdCNN(cfg.width, cfg.dropout, cfg.outputs)
+    return T.fit(model, source.patches, targets(source, cfg), cfg, seed=seed, device=device, steps=steps)
+
+
+def learn(pool: ContactSamples, budget: int, select: str, cfg: T.ThresholdConfig, *, seed: int,
+          pretrained: T.ThresholdCNN | None = None, rounds: int = 4, device: str = "cpu",
+          steps: int | None = None) -> Learned:
+    if budget < 1:
+        raise InputError(f"budget must be >= 1 labelled sample, got {budget}", fix="pass --budget N with N >= 1")
+    if budget > len(pool):
+        raise InputError(f"budget {budget} exceeds the {len(pool)} labelled-able contacts of the target pool",
+                         fix="lower --budget or generate a larger target set")
+    if select not in active.STRATEGIES:
+        raise InputError(f"unknown selection {select!r}", fix="use --select active or --select random")
+    rng = np.random.default_rng(seed)
+    rounds = max(1, min(rounds, budget))
+    sizes = np.diff(np.linspace(0, budget, rounds + 1).round().astype(int))
+    labelled = np.zeros(0, dtype=np.int64)
+    current = pretrained
+    for r, k in enumerate(sizes):
+        unc = emb = None
+        if select == "active" and current is not None:
+            unc, emb = T.mc_dropout(current, pool.patches, device=device)
+        picked = active.select(select, int(k), labelled, len(pool), rng, uncertainty=unc, embeddings=emb)
+        labelled = np.concatenate([labelled, picked])
+        if select == "active" and r < rounds - 1:
+            current = _train(pool, labelled, cfg, seed + r + 1, pretrained, device, steps)
+    model = _train(pool, labelled, cfg, seed, pretrained, device, steps)
+    return Learned(model, labelled, pretrained is not None, select)
+
+
+def _train(pool: ContactSamples, idx: np.ndarray, cfg: T.ThresholdConfig, seed: int,
+           pretrained: T.ThresholdCNN | None, device: str, steps: int | None) -> T.ThresholdCNN:
+    y = targets(pool, cfg)[idx]
+    if pretrained is not None:
+        return T.fit(copy.deepcopy(pretrained), pool.patches[idx], y, cfg, seed=seed, device=device, finetune=True,
+                     steps=steps)
+    return T.fit(T.ThresholdCNN(cfg.width, cfg.dropout, cfg.outputs), pool.patches[idx], y, cfg, seed=seed,
+                 device=device, steps=steps)
+
+
+def targets(samples: ContactSamples, cfg: T.ThresholdConfig) -> np.ndarray:
+    """Labels for ``cfg.outputs``: one threshold per contact, or one per edge."""
+    return samples.threshold if cfg.outputs == 1 else samples.edge_threshold
+
+
+def _rms(a: np.ndarray) -> float | None:
+    a = a[np.isfinite(a)]
+    return float(np.sqrt((a ** 2).mean())) if len(a) else None
+
+
+def score_thresholds(test: ContactSamples, thr: np.ndarray) -> dict:
+    """CD RMSE and EPE RMSE (nm) of slicing each test contact's aerial image at ``thr``,
+    against the lumped resist model's CDs and EPEs."""
+    cd, edges = slice_cd(test.profiles, thr.astype(np.float32), test.step_nm)
+    epe = edge_epe(edges, test.contact_nm)
+    cd_err = cd - test.cd
+    epe_err = epe - test.epe
+    return {"cd_rmse_nm": _rms(cd_err.ravel()), "epe_rmse_nm": _rms(epe_err.ravel()),
+            "threshold_rmse": float(np.sqrt(((thr - (test.threshold if thr.ndim == 1 else test.edge_threshold))
+                                             ** 2).mean())),
+            "unresolved": int((~np.isfinite(cd)).any(axis=1).sum()), "contacts": len(test)}
+
+
+def evaluate(model: T.ThresholdCNN, test: ContactSamples, *, device: str = "cpu") -> dict:
+    return score_thresholds(test, T.predict(model, test.patches, device=device))

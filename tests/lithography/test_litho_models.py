@@ -1,0 +1,139 @@
+"""Learned resist models (issue 15): samples, selection, train/predict/bench end to end, bad input.
+
+Tiny real datasets (a few clips of each node, lumped resist ground truth) are generated once
+per session; the models train for a handful of steps, so these check the plumbing and the
+judges, not the accuracy (the real learning curves are in docs/lithography.md).
+"""
+from __future__ import annotations
+
+import json
+
+import klayout.db as kdb
+import numpy as np
+import pytest
+
+from chipsmith.lithography import active
+from chipsmith.lithography import contact_samples as CS
+from chipsmith.lithography import resist_learning as RL
+
+
+@pytest.fixture(scope="session")
+def tiny_sets(tmp_path_factory):
+    from chipsmith.lithography import flows
+
+    root = tmp_path_factory.mktemp("litho-model-data")
+    mix = "random=0.5,array=0.5"
+    for name, node, n, seed in (("old", "old", 4, 1), ("new", "new", 6, 2), ("test", "new", 3, 3)):
+        flows.generate(root / name, node=node, count=n, seed=seed, mix=mix, workers=1, quiet=True)
+    return root
+
+
+def test_samples_slice_back_to_the_lumped_cd(tiny_sets):
+    s = CS.load(tiny_sets / "new")
+    assert len(s) > 10 and s.patches.shape[1:] == (2, CS.PATCH, CS.PATCH)
+    # Slicing each contact's aerial profiles at its true per-edge thresholds gives its CD back.
+    cd, _ = CS.slice_cd(s.profiles, s.edge_threshold, s.step_nm)
+    assert np.nanmax(np.abs(cd - s.cd)) < 0.05
+    # One constant threshold cannot: the judge sees a real error.
+    const = RL.score_thresholds(s, np.tile(s.edge_threshold.mean(0), (len(s), 1)))
+    assert const["cd_rmse_nm"] > 0.05
+    assert 0.05 < s.threshold.mean() < 0.3
+
+
+def test_k_center_and_select():
+    emb = np.array([[0.0, 0], [0.1, 0], [10, 0], [10, 0.1], [0, 10], [5, 5]])
+    picked = active.k_center(emb, np.arange(6), np.array([0]), 2)
+    assert set(picked) <= {2, 3, 4} and len(set(picked)) == 2  # far from the labelled point, not near-duplicates
+    rng = np.random.default_rng(0)
+    unc = np.array([0.0, 0.0, 1.0, 0.9, 0.8, 0.1])
+    got = active.select("active", 2, np.array([0]), 6, rng, uncertainty=unc, embeddings=emb, oversample=2)
+    assert set(got) <= {2, 3, 4, 5} and 0 not in got
+    assert set(active.select("random", 5, np.array([0]), 6, rng)) == {1, 2, 3, 4, 5}
+
+
+def _one_line_error(res):
+    assert res.code == 2, (res.stdout, res.stderr)
+    lines = [line for line in res.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "Traceback" not in res.stderr, res.stderr
+
+
+def test_train_predict_end_to_end(cli, tiny_sets, iccad13_dir, tmp_path):
+    from tests.conftest import load_strict_json
+
+    out = tmp_path / "model"
+    res = cli("litho", "train", "--source", tiny_sets / "old", "--target", tiny_sets / "new", "--test",
+              tiny_sets / "test", "--budget", "12", "--select", "active", "--steps", "4", "--pretrain-steps", "4",
+              "--rounds", "2", "--workers", "1", "--out", out, "--json", "--quiet")
+    assert res.code == 0, res.stderr
+    s = json.loads(res.stdout)
+    assert s["transfer"] and s["labelled"] == 12 and s["metrics"]["cd_rmse_nm"] is not None
+    assert len(set(json.loads((out / "labelled.json").read_text()))) == 12
+    pred = tmp_path / "pred"
+    clip = iccad13_dir / "layouts" / "StdContact" / "AND2_X4__0_0.glp"
+    res = cli("litho", "predict", clip, "--model", out, "--out", pred, "--workers", "1", "--quiet")
+    assert res.code == 0, res.stderr
+    p = load_strict_json((pred / "summary.json").read_text())
+    assert p["contacts"] == 26 and p["prediction_s"] > 0 and p["speedup_vs_lumped_resist"] > 0
+    assert p["cd_rmse_vs_lumped_nm"] is not None and 0 <= p["iou_vs_lumped"] <= 1
+    layout = kdb.Layout()
+    layout.read(str(pred / "contours.gds"))
+    region = kdb.Region(layout.top_cell().begin_shapes_rec(layout.layer(1, 0)))
+    assert region.count() >= 20 and region.area() > 0
+    rows = (pred / "cd.csv").read_text().splitlines()
+    assert rows[0].startswith("x,y,cd_x_pred") and len(rows) == 27
+    assert (pred / "overlay.png").stat().st_size > 1000
+
+    # A model trained for the new node refuses another node or pixel: one line, exit 2, nothing written.
+    bad = tmp_path / "bad"
+    for args in (["--preset", "old"], ["--pixel", "4"]):
+        res = cli("litho", "predict", clip, "--model", out, "--out", bad, "--quiet", *args)
+        _one_line_error(res)
+        assert not bad.exists()
+
+
+def test_fcn_trains_and_scores_iou(cli, tiny_sets, tmp_path):
+    out = tmp_path / "fcn"
+    res = cli("litho", "train", "--target", tiny_sets / "new", "--model", "fcn", "--budget", "3", "--select",
+              "random", "--steps", "3", "--workers", "1", "--out", out, "--json", "--quiet")
+    assert res.code == 0, res.stderr
+    m = json.loads(res.stdout)["metrics"]
+    assert m["clips"] == 3 and 0 <= m["iou_mean"] <= 1
+
+
+@pytest.mark.parametrize("case", ["budget", "empty", "node", "select", "freeze", "missing"])
+def test_train_bad_input(cli, tiny_sets, tmp_path, case):
+    out = tmp_path / "out"
+    base = ["--target", tiny_sets / "new", "--steps", "2", "--workers", "1", "--quiet", "--out", out]
+    args = {"budget": ["--budget", "100000"], "empty": ["--budget", "0"],
+            "node": ["--test", tiny_sets / "old", "--budget", "5"], "select": ["--select", "magic"],
+            "freeze": ["--source", tiny_sets / "old", "--freeze", "everything", "--budget", "5"],
+            "missing": ["--source", tmp_path / "nope", "--budget", "5"]}[case]
+    res = cli("litho", "train", *base, *args)
+    _one_line_error(res)
+    assert not out.exists()
+
+
+def test_bench_litho_model_small(cli, tiny_sets, tmp_path):
+    out = tmp_path / "bench"
+    res = cli("bench", "litho-model", "--source", tiny_sets / "old", "--target", tiny_sets / "new", "--test",
+              tiny_sets / "test", "--budgets", "6,12", "--seeds", "2", "--steps", "3", "--pretrain-steps", "3",
+              "--rounds", "2", "--fcn-clips", "2", "--workers", "1", "--out", out, "--json", "--quiet")
+    assert res.code == 0, res.stderr
+    s = json.loads(res.stdout)
+    assert set(s["curves"]) == {"scratch+random", "scratch+active", "transfer+random", "transfer+active"}
+    for c in s["curves"].values():
+        assert c["budgets"] == [6, 12] and len(c["cd_rmse_nm"]) == 2 and len(c["cd_rmse_std_nm"]) == 2
+    assert s["speed"]["speedup_fcn"] > 0 and set(s["targets"]) == {
+        "data_reduction_ge_10x", "cd_rmse_le_1nm", "iou_ge_0.95_stdcontact", "speed_ge_100x"}
+    assert (out / "learning_curves.png").stat().st_size > 1000 and "transfer+active" in (out / "table.md").read_text()
+
+
+def test_shipped_checkpoint_predicts_a_stdcontact_clip(cli, iccad13_dir, tmp_path):
+    """A fresh clone predicts with the shipped model; it agrees with the lumped resist model."""
+    out = tmp_path / "shipped"
+    clip = iccad13_dir / "layouts" / "StdContact" / "AND2_X4__1_0.glp"
+    res = cli("litho", "predict", clip, "--out", out, "--workers", "1", "--json", "--quiet")
+    assert res.code == 0, res.stderr
+    s = json.loads(res.stdout)
+    assert s["kind"] == "threshold-cnn" and s["node"] == "new" and s["model"].endswith("threshold-new.pt")
+    assert s["cd_rmse_vs_lumped_nm"] < 1.5 and s["iou_vs_lumped"] > 0.85
