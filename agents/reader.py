@@ -258,6 +258,8 @@ _PART_FEATURES: dict[tuple[str, str | None], str | None] = {
     ("bandgap", None): None, ("oscillator", None): None, ("vco", None): None, ("filter", None): None,
     ("switch", "transmission_gate"): None, ("latch", None): "cross_coupled", ("dac", None): None,
     ("sample_hold", None): None, ("opamp", "two_stage"): None, ("opamp", "ota"): None,
+    # the stages of an op-amp or the amplifier inside a larger circuit: covered by its stage count / function
+    ("amplifier", "common_source"): None, ("amplifier", "multistage"): None,
 }
 
 # figure keyword patterns per unit: (pattern, figure or special, default op)
@@ -470,8 +472,8 @@ class _Reader:
                 self.consume(s2, e2)
             elif fam2 in PARTS.get(fam, frozenset()):
                 # a named part ("a class-AB output stage") is a structure the design must have
-                feature = _PART_FEATURES.get((fam2, var2)) if var2 else _PART_FEATURES.get((fam2, None))
-                if var2 and feature is None:
+                feature = _PART_FEATURES.get((fam2, var2), "?") if var2 else _PART_FEATURES.get((fam2, None))
+                if feature == "?":
                     continue  # a part we cannot check stays unread
                 if feature:
                     self.claim("structure", {"feature": feature}, s2, e2)
@@ -793,7 +795,8 @@ class _Reader:
         r"(?:\|gain\||\|a_?v\||(?:(?:overall|total|closed[- ]loop|voltage|small[- ]signal|dc|low[- ]frequency|"
         r"pass[- ]?band|differential|open[- ]loop)\s+)*gain(?:\s+magnitude)?)(?:\s+(?:of|is|=|:|in the pass ?band|"
         r"just|set to|should be|must be))*\s*(?P<op>>=|<=|≥|≤|>|<|=|≈|~|at least|at most|above|below|over|under|"
-        r"more than|less than|greater than|no less than|roughly|about|around|approximately|exactly|between)?\s*"
+        r"more than|less than|greater than|larger than|higher than|bigger than|smaller than|lower than|"
+        r"no less than|roughly|about|around|approximately|close to|near|exactly|between)?\s*"
         r"(?:of\s+)?(?P<v>[-+]?\d+(?:\.\d+)?)(?:\s*(?:v/v|x|times))?(?!\d|\.\d|\s*(?:db|decibel|%|(?:meg|[munpfkgµ])?(?:v|a|w|hz|s|ohms?|f|°|deg)\b))"
         r"(?:\s+(?P<more>or (?:more|higher|above|better|less|lower|below)))?"
         r"(?:\s*and\s+(?P<v2>[-+]?\d+(?:\.\d+)?)(?!\d|\.\d|\s*(?:db|decibel|%|(?:meg|[munpfkgµ])?(?:v|a|w|hz|s|ohms?|f|°|deg)\b)))?", re.IGNORECASE)
@@ -824,7 +827,9 @@ class _Reader:
             v = float(m.group("v"))
             v2 = m.group("v2")
             op = {">=": ">=", "≥": ">=", ">": ">=", "at least": ">=", "above": ">=", "over": ">=",
-                  "more than": ">=", "greater than": ">=", "no less than": ">=",
+                  "more than": ">=", "greater than": ">=", "no less than": ">=", "larger than": ">=",
+                  "higher than": ">=", "bigger than": ">=", "smaller than": "<=", "lower than": "<=",
+                  "close to": "~", "near": "~",
                   "<=": "<=", "≤": "<=", "<": "<=", "at most": "<=", "below": "<=", "under": "<=",
                   "less than": "<=", "roughly": "~", "about": "~", "around": "~", "approximately": "~", "≈": "~",
                   "~": "~", "exactly": "=", "=": "=", "between": "between"}.get(op_word, "")
@@ -847,8 +852,9 @@ class _Reader:
                 self.claim("target", {"figure": "gain_vv", "op": ">=" if self.family != "filter" else "~",
                                       "value": abs(v), **({"tol": 0.1} if self.family == "filter" else {})}, *span)
             else:
+                loose = op_word in ("close to", "near", "roughly", "about", "around", "approximately", "≈", "~")
                 self.claim("target", {"figure": "gain_vv", "op": op, "value": abs(v),
-                                      **({"tol": 0.1} if op == "~" else {})}, *span)
+                                      **({"tol": 0.2 if loose else 0.1} if op == "~" else {})}, *span)
             if v < 0 and self.family not in ("opamp_app",):
                 self.claim("polarity", {"sense": "inverting"}, *span)
             for qi in self.qty_in(*span):
@@ -1176,6 +1182,8 @@ class _Reader:
         if span is None:
             return
         self.consume(*span)
+        for m in re.finditer(r"(?:with |and )?hysteresis", self.low):
+            self.consume(m.start(), m.end())
         thresholds = [c for c in self.claims if c.kind == "threshold"]
         if not any(c.kind == "hysteresis" for c in self.claims):
             rising = [c.params["value"] for c in thresholds if c.params.get("direction") == "rising"]
@@ -1548,6 +1556,23 @@ class _Reader:
         # "(unity inverting)" restating a gain of -1
         if any(c.kind == "linear_relation" and list(c.params["coefficients"].values()) == [-1.0] for c in self.claims):
             for m in re.finditer(r"\(?unity[- ]gain inverting\)?|\(?unity inverting\)?", low):
+                self.consume(m.start(), m.end())
+        # the stages of an op-amp described one by one: "the first stage is a differential pair ..."
+        if fam in ("opamp", "comparator"):
+            for m in re.finditer(r"\b(?:the )?(?:first|second|third|1st|2nd|3rd|input|output) stage(?: is| uses)?"
+                                 r"(?= (?:an? |the )?(?:\w+[- ]){0,3}(?:pair|amplifier|stage|follower|inverter|load|"
+                                 r"sink|source|buffer))", low):
+                self.consume(m.start(), m.end())
+        # the RC sections of a phase-shift oscillator
+        if fam == "oscillator" and self.variant == "rc_phase_shift":
+            for m in re.finditer(_COUNT + r"(?:[- ]section)? rc (?:stages|sections|networks|ladder|legs)|" + _COUNT +
+                                 r"[- ]section rc ladder", low):
+                word = m.group(1) or m.group(2)
+                n = int(word) if word.isdigit() else _NUMWORDS[word]
+                self.claim("device_count", {"device": "capacitor", "min": n}, m.start(), m.end())
+        # what a regulator does
+        if fam == "ldo":
+            for m in re.finditer(r"(?:that |which )?regulat\w*(?: (?:the|its) output)?(?: voltage)?(?: to| at)?", low):
                 self.consume(m.start(), m.end())
         # ground at 0 V is the convention, not a figure
         for m in re.finditer(r"\b(?:vss|gnd|ground)\b\s*(?:=|:|at|is|of|\()?\s*0(?:\.0+)?\s*(?:v\b)?\)?|"

@@ -278,6 +278,21 @@ REALISTIC = [
 ]
 
 
+REALISTIC += [
+    ("Design a single-stage common-source amplifier with an NMOS transistor and a resistive load. The amplifier "
+     "should have a voltage gain larger than 5.", "Vin|Vout|Vbias", [T("gain_vv", ">=", 5.0), ("input_type", {"device": "nmos"})]),
+    ("Design a 3-stage amplifier, where each stage is a common-source amplifier with resistive load.", AMP,
+     [("load_type", {"load": "resistor", "stage": 1}), ("load_type", {"load": "resistor", "stage": 3})]),
+    ("Design a two-stage operational amplifier with a differential input and a single-ended output. The first "
+     "stage is a differential pair with a current-mirror load, the second stage is a common-source amplifier. Use "
+     "Miller compensation.", OPAMP, [("stage_count", {"count": 2}), ("structure", {"feature": "miller_compensation"})]),
+    ("Design an RC phase-shift oscillator using an op-amp with three RC stages.", OSC,
+     [("device_count", {"device": "capacitor", "min": 3})]),
+    ("Design a low-dropout regulator (LDO) that regulates the output to 1 V with a 1.8 V supply.", "|Vout|Vref",
+     [T("vout_v", "~", 1.0), ("supply", {"voltage": 1.8})]),
+]
+
+
 @pytest.mark.parametrize("text,ports,atoms", REALISTIC, ids=[c[0][9:50] for c in REALISTIC])
 def test_realistic_requests_are_read_fully(text, ports, atoms):
     test_paraphrase_is_read_fully(text, ports, atoms)
