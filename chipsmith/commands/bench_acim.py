@@ -20,7 +20,7 @@ def acim(
     workers: int = typer.Option(2, "--workers", help="dask LocalCluster workers for the timed run."),
     seeds: int = typer.Option(3, "--seeds", help="Seeds for the NSGA-II vs random statistics."),
     min_snr: Optional[float] = typer.Option(20.0, "--min-snr", help="Also run with this SNR constraint (dB)."),
-    calibration: str = typer.Option("full", "--calibration", help="full | quick | none (ngspice part)."),
+    calibration: str = typer.Option("quick", "--calibration", help="quick (one 8-cell column, ~1 min) | full (the 64-128-cell 6-7-bit set, ~30-40 min on 2 cores) | none."),
     layout_sizes: str = typer.Option("64,128,256", "--layout-sizes",
                                      help="n x n macros to build and check (comma list; empty: skip the layout part)."),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
