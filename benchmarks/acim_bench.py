@@ -59,6 +59,7 @@ def run_exploration(rows: int, cols: int, pop: int, gens: int, workers: int, see
     with tempfile.TemporaryDirectory(prefix="acim-bench-") as tmp:
         t0 = time.perf_counter()
         summary = run_explore(rows=rows, cols=cols, min_snr=min_snr, pop=pop, gens=gens, seed=0, workers=workers,
+                              serial=workers == 1,
                               out=Path(tmp) / "front", quiet=quiet)
         wall = time.perf_counter() - t0
     # 2. random search with the same number of evaluations (vectorized, in-process)

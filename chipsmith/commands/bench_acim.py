@@ -7,6 +7,8 @@ from typing import Optional
 
 import typer
 
+from chipsmith.options import WorkersOpt, resolve_workers
+
 
 def register(app: typer.Typer) -> None:
     app.command("acim")(acim)
@@ -17,7 +19,7 @@ def acim(
     cols: int = typer.Option(256, "--cols", help="Macro columns."),
     pop: int = typer.Option(100, "--pop", help="NSGA-II population."),
     gens: int = typer.Option(50, "--gens", help="NSGA-II generations."),
-    workers: int = typer.Option(2, "--workers", help="dask LocalCluster workers for the timed run."),
+    workers: WorkersOpt = None,
     seeds: int = typer.Option(3, "--seeds", help="Seeds for the NSGA-II vs random statistics."),
     min_snr: Optional[float] = typer.Option(20.0, "--min-snr", help="Also run with this SNR constraint (dB)."),
     calibration: str = typer.Option("quick", "--calibration", help="quick (one 8-cell column, ~1 min) | full (the 64-128-cell 6-7-bit set, ~30-40 min on 2 cores) | none."),
@@ -39,6 +41,7 @@ def acim(
         sizes = tuple(int(x) for x in layout_sizes.split(",") if x.strip())
     except ValueError:
         raise InputError(f"--layout-sizes {layout_sizes!r} is not a comma list of sizes", fix="e.g. 64,128,256") from None
+    workers = resolve_workers(workers) or 1
     summary = acim_bench.run(rows=rows, cols=cols, pop=pop, gens=gens, workers=workers, seeds=seeds, min_snr=min_snr,
                              calibration=calibration, quiet=quiet or as_json, layout_sizes=sizes)
     if emit_summary(summary, out, as_json):
