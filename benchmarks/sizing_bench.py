@@ -16,7 +16,10 @@ from typing import Sequence
 import yaml
 
 PROBLEMS = Path(__file__).resolve().parent / "sizing"
-SETS = {"generic": ("generic_two_stage",), "sky130": ("sky130_two_stage",)}
+_SKY130 = ("sky130_two_stage", "sky130_folded_cascode", "sky130_telescopic", "sky130_nmc")
+SETS = {"generic": ("generic_two_stage",), "sky130": _SKY130, "sky130-tt": _SKY130}
+#: sets that run their problems at these corners instead of the specs' own (a quicker look)
+CORNERS = {"sky130-tt": ("tt",)}
 
 
 def _confirm(design: str, spec, params: dict) -> bool:
@@ -40,7 +43,10 @@ def run(problem_set: str = "generic", seeds: int = 4, budget: int = 96, batch: i
     rows = []
     for name in SETS[problem_set]:
         design = (PROBLEMS / f"{name}.cir").read_text()
-        spec = load_spec(yaml.safe_load((PROBLEMS / f"{name}.yaml").read_text()), design)
+        data = yaml.safe_load((PROBLEMS / f"{name}.yaml").read_text())
+        if problem_set in CORNERS:
+            data["corners"] = list(CORNERS[problem_set])
+        spec = load_spec(data, design)
         design = retarget_text(design, get_pdk(spec.pdk), name)
         for method in methods:
             for seed in range(seeds):

@@ -1,0 +1,47 @@
+"""The sizing benchmark's problems (benchmarks/sizing/): every spec loads, and a new sky130 design's
+start point is a working amplifier in a real sky130 simulation."""
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from chipsmith.benchmarks.sizing_bench import CORNERS, PROBLEMS, SETS
+from chipsmith.spice.pdk import get_pdk
+from chipsmith.spice.retarget import retarget_text
+from chipsmith.spice.sizing import evaluate, load_spec
+from chipsmith.spice.variants import declared_params
+
+NAMES = sorted({name for names in SETS.values() for name in names})
+
+
+def _problem(name: str):
+    design = (PROBLEMS / f"{name}.cir").read_text()
+    return design, load_spec(yaml.safe_load((PROBLEMS / f"{name}.yaml").read_text()), design,
+                             PROBLEMS / f"{name}.yaml")
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_problem_spec_loads_and_its_start_point_is_inside_the_ranges(name):
+    design, spec = _problem(name)
+    assert spec.targets and spec.variables
+    if spec.pdk == "sky130":
+        assert spec.corners == ("tt", "ff", "ss", "fs", "sf")
+    retarget_text(design, get_pdk(spec.pdk), name)  # every device within the PDK's limits
+    declared = declared_params(design)
+    for v in spec.variables:
+        start = float(declared[v.name])
+        assert v.low <= start <= v.high, f"{name}: {v.name}={start:g} outside [{v.low:g}, {v.high:g}]"
+    assert set(CORNERS) <= set(SETS)
+
+
+@pytest.mark.ngspice
+def test_folded_cascode_start_point_amplifies_at_tt(ngspice_bin):
+    design, spec = _problem("sky130_folded_cascode")
+    data = yaml.safe_load((PROBLEMS / "sky130_folded_cascode.yaml").read_text()) | {"corners": ["tt"]}
+    spec = load_spec(data, design)
+    design = retarget_text(design, get_pdk("sky130"), "sky130_folded_cascode")
+    (ev,) = evaluate(design, spec, [{}])  # {}: the design's own .param values
+    figs = ev.per_corner["tt/27C"]
+    assert ev.error is None
+    assert figs["gain_db"] > 40 and figs["gbw_hz"] > 1e6 and figs["pm_deg"] > 45
+    assert 20e-6 < figs["power_w"] < 1e-3
