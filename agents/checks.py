@@ -594,6 +594,17 @@ def judge_check(text: str, request) -> tuple[CheckResult, Any]:
     if verdict.failures or verdict.problems or not verdict.results:
         detail = (f"{passed}/{len(verdict.results)} requirements pass; " + "; ".join(lines)) if lines else \
             "no requirement could be checked"
+        # a judged target the sizing loop knows a move for: name the check after it, with the judge's
+        # figure, so the next round resizes for what the judge measured
+        sizing = {"gain_db": "gain_db", "gbw_hz": "gbw_hz", "ugb_hz": "gbw_hz", "pm_deg": "pm_deg",
+                  "power_w": "power_w"}
+        first = verdict.failures[0] if verdict.failures and not verdict.problems else None
+        req = by_id.get(first.id) if first is not None else None
+        if req is not None and req.kind == "target" and req.params["figure"] in sizing and \
+                isinstance(first.figure, (int, float)) and first.status == "fail":
+            name = sizing[str(req.params["figure"])]
+            figs[name] = float(first.figure)
+            return CheckResult(f"target:{name}", False, "judge: " + detail, figs), verdict
         return CheckResult("requirements", False, detail, figs), verdict
     return CheckResult("requirements", True, f"all {len(verdict.results)} requirements pass (independent judge)",
                        figs), verdict

@@ -435,6 +435,12 @@ def _expert(req, spec: Spec | None, refusal: str, outcome: Outcome, *, model_fil
         else:
             if outcome.success:
                 return
+            if outcome.proof is not None and outcome.proof.verdict is None and outcome.design is not None:
+                # the best sized design never reached the judge: judge it once, so it can be compared
+                from chipsmith.agents.checks import judge_check
+
+                check, verdict = judge_check(outcome.design.netlist_text(req.text[:70]), req)
+                outcome.proof = replace(outcome.proof, results=outcome.proof.results + (check,), verdict=verdict)
             kind_attempt = (outcome.design, outcome.proof, outcome.text, outcome.reason)
             outcome.design = outcome.proof = outcome.text = None
     outcome.reason = ""
