@@ -308,10 +308,17 @@ def pymoo_search(problem: Problem, params: ModelParams, req: Requirements, evalu
             out["F"] = minimization_matrix(m["snr_db"], m["tops_w"], m["f2_per_bit"])
             out["G"] = viol[:, None]
 
-    ref_dirs = get_reference_directions("das-dennis", 3, n_partitions=12)
+    parts = 1
+    while (parts + 2) * (parts + 3) // 2 <= pop and parts < 12:  # no more reference directions than the population
+        parts += 1
+    ref_dirs = get_reference_directions("das-dennis", 3, n_partitions=parts)
     algo = NSGA3(ref_dirs=ref_dirs, pop_size=pop, sampling=IntegerRandomSampling(),
                  crossover=SBX(prob=0.9, eta=15, vtype=float, repair=RoundingRepair()),
                  mutation=PM(eta=20, vtype=float, repair=RoundingRepair()), eliminate_duplicates=True)
-    minimize(Acim(), algo, ("n_eval", evaluations), seed=seed, verbose=False)
+    import contextlib
+    import io
+
+    with contextlib.redirect_stdout(io.StringIO()):  # pymoo prints advice; stdout belongs to --json
+        minimize(Acim(), algo, ("n_eval", evaluations), seed=seed, verbose=False)
     m = {k: np.concatenate([s[k] for s in seen])[:evaluations] for k in ("snr_db", "tops_w", "f2_per_bit", "feasible")}
     return front_hypervolume(m, m["feasible"]), time.perf_counter() - start

@@ -109,7 +109,8 @@ def _print(summary: dict) -> None:
                       str(r.get("connectivity_match", "")))
         console.print(t)
         console.print(f"build / 10 s target {lay['build_over_10s_target']:.3f}, rule check / 60 s target "
-                      f"{lay['drc_over_60s_target']:.3f}, GDS bytes ~ bits^{lay['gds_growth_exponent']:.2f}")
+                      f"{lay['drc_over_60s_target']:.3f}" + (f", GDS bytes ~ bits^{lay['gds_growth_exponent']:.2f}"
+                                                      if lay["gds_growth_exponent"] is not None else ""))
     if "calibration" in summary:
         c = summary["calibration"]
         t = Table(title=f"model vs ngspice ({c['draws']} mismatch draws x {c['patterns']} patterns per config, "

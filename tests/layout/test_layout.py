@@ -299,3 +299,12 @@ def test_a_library_can_bring_its_own_gds_per_cell(lib, deck, drawn, tmp_path):
     _write([own], tmp_path / "bitcell.gds", deck)
     with pytest.raises(LibraryError, match="RBL"):
         build_layout(SPEC16, load_cells(tmp_path / "lib.yaml"), deck)
+
+
+def test_layout_benchmark_runs_and_gds_grows_sublinearly():
+    from chipsmith.benchmarks.acim_bench import run_layout
+
+    r = run_layout((16, 32), connectivity_max=32, flat_drc_at=16)
+    assert all(s["drc_clean"] and s["connectivity_match"] for s in r["sizes"])
+    assert r["sizes"][0]["drc_flat_over_deep"] > 0
+    assert 0 < r["gds_growth_exponent"] < 1  # 4x the bits, far less than 4x the bytes
