@@ -154,8 +154,3 @@ def edge_epe(edges: np.ndarray, contact_nm: float) -> np.ndarray:
     half = contact_nm / 2
     return np.stack([edges[:, 1] - half, edges[:, 0] - half, edges[:, 3] - half, edges[:, 2] - half], axis=1)
 
-
-def check_compatible(a: dict, b: dict, what: str) -> None:
-    """Two sample sets (or a model and a set) must share node-independent geometry: patch size."""
-    if a["patch"] != b["patch"]:
-        raise LithoError(f"{what}: patch size {a['patch']} vs {b['patch']}", fix="cut both with the same --patch")

@@ -12,11 +12,11 @@ away from the clip border so the periodic imaging never couples opposite edges):
 * ``stdcontact`` — a window of a shared StdContact clip (45 nm standard cells, 65 nm
   contacts), scaled by ``contact_nm / 65`` so its pitches follow the node.
 
-Ground truth is the rigorous :class:`~chipsmith.lithography.resist.ChemResist` image of
+Ground truth is the lumped :class:`~chipsmith.lithography.resist.ChemResist` image of
 the node's preset. Per contact: drawn box, printed flag, CD x/y, four EPEs, printed area
-and the *effective threshold*: the aerial intensity at the rigorous printed edges (mean
+and the *effective threshold*: the aerial intensity at the lumped-model printed edges (mean
 over the four CD end points), i.e. the constant threshold that would print this contact
-at its rigorous size.
+at its lumped-model size.
 
 On-disk format (``--out DIR``)::
 
@@ -209,10 +209,14 @@ def _measure(design: ClipDesign, aerial: np.ndarray, resist: np.ndarray, preset:
     return np.asarray(rows, dtype=np.float32).reshape(-1, len(CONTACT_COLUMNS))
 
 
-def simulate_batch(designs: Sequence[ClipDesign], preset: ProcessPreset, *, device: str | None = None):
-    """Masks, aerial images, rigorous resist images and contact tables of a batch of clips."""
+def simulate_batch(designs: Sequence[ClipDesign], preset: ProcessPreset, *, device: str | None = None,
+                   kernels=None):
+    """Masks, aerial images, lumped-model resist images and contact tables of a batch of clips.
+
+    ``kernels``: the preset's SOCS kernels computed once by the caller (default: here); a
+    worker process recomputing them with other BLAS threading differs in the last bits."""
     masks = render_masks(designs, preset)
-    aer = aerial_image(masks, preset.kernels(), preset.pixel_nm, device=device)
+    aer = aerial_image(masks, kernels if kernels is not None else preset.kernels(), preset.pixel_nm, device=device)
     res = chem_resist(aer, preset.chem, preset.pixel_nm)
     aer_np, res_np = aer.cpu().numpy(), res.cpu().numpy()
     tables = [_measure(d, aer_np[i], res_np[i], preset) for i, d in enumerate(designs)]

@@ -127,12 +127,12 @@ def _generate_batch(task: tuple) -> tuple:
     """One batch of clips (a dask task: module-level so it pickles)."""
     from chipsmith.lithography import dataset
 
-    designs, preset, device, threads = task
+    designs, preset, kernels, device, threads = task
     if threads:
         import torch
 
         torch.set_num_threads(threads)
-    return dataset.simulate_batch(designs, preset, device=device)
+    return dataset.simulate_batch(designs, preset, device=device, kernels=kernels)
 
 
 def generate(out: Path, *, node: str = "new", count: int = 2000, seed: int = 0, shard_size: int = 256,
@@ -163,7 +163,8 @@ def generate(out: Path, *, node: str = "new", count: int = 2000, seed: int = 0, 
         cfg = ClusterConfig.from_env(scheduler=scheduler, workers=n_workers)
 
         def runner(designs_batches: Sequence, on_result) -> list:
-            tasks = [(b, proc, device, 1) for b in designs_batches]
+            kernels = proc.kernels()
+            tasks = [(b, proc, kernels, device, 1) for b in designs_batches]
             return parallel_map(_generate_batch, tasks, cfg, on_result=on_result)
     else:
         set_threads(n_workers)

@@ -28,7 +28,7 @@ class ProcessPreset:
     ``contact_nm``: drawn contact side; ``min_pitch_nm``: the node's minimum contact pitch
     (centre to centre); ``pixel_nm``/``clip_nm``: simulation grid (clip side must be a
     whole number of pixels); ``energy``/``max_kernels``: SOCS truncation;
-    ``threshold``: the fast resist model; ``chem``: the rigorous one.
+    ``threshold``: the fast resist model; ``chem``: the lumped chemical one (ground truth of the learned models).
     """
 
     name: str

@@ -1,10 +1,10 @@
-"""Resist models: a fast constant-threshold model and a chemically amplified "rigorous" one.
+"""Resist models: a fast constant-threshold model and a lumped chemically amplified one.
 
 Fast model (:class:`ThresholdResist`)
     ``R = G_sigma * I`` (Gaussian acid-diffusion blur of the aerial image, ``sigma`` =
     ``diffusion_nm``); the resist prints (a contact hole opens) where ``R >= threshold``.
 
-Rigorous model (:class:`ChemResist`), the ground truth for the ML models of part 2.
+Lumped chemical model (:class:`ChemResist`), the ground truth for the ML models of part 2.
 All concentrations are normalised to the photo-acid generator loading (acid 0..1).
 
 1. Exposure (Dill C model, bleaching-free PAG decomposition)::
@@ -184,7 +184,7 @@ def mack_rate(protected: torch.Tensor, model: ChemResist) -> torch.Tensor:
 
 
 def chem_resist(aerial, model: ChemResist, pixel_nm: float, *, dose: float = 1.0) -> torch.Tensor:
-    """Resist image of the rigorous model: normalised development depth (clears where ``>= 1``)."""
+    """Resist image of the lumped chemical model: normalised development depth (clears where ``>= 1``)."""
     aerial = _as_tensor(aerial)
     acid0 = exposure(aerial, model, dose)
     _, _, protected = peb(acid0, model, pixel_nm)

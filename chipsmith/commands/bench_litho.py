@@ -1,6 +1,7 @@
 """`chipsmith bench litho`: SOCS aerial-image speed as ratios to bare FFTs, fast-path error, throughput."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Optional
 
@@ -21,10 +22,10 @@ def litho(
                                         "(default 2 on CPU, 16 on CUDA)."),
     device: str = typer.Option("cpu", "--device", help="cpu or cuda."),
     repeats: int = typer.Option(3, "--repeats", min=1, help="Timing repeats (best is kept)."),
-    threads: Optional[int] = typer.Option(None, "--threads", min=1, help="torch CPU threads (default: torch's)."),
-    as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
-    out: Optional[Path] = typer.Option(None, "--out", help="Write summary.json into this directory."),
-    quiet: bool = typer.Option(False, "--quiet", help="No progress output."),
+    workers: WorkersOpt = None,
+    as_json: JsonOpt = False,
+    out: OptionalOutOpt = None,
+    quiet: QuietOpt = False,
 ) -> None:
     """Aerial image of a size x size clip with K kernels: time as a ratio to the bare FFTs of the same
     size and count on that device (goal <= 1.5), the band-limited fast path and its error, and
@@ -32,10 +33,10 @@ def litho(
     from chipsmith.artifacts import emit_summary
     from chipsmith.benchmarks import litho_bench
 
-    if threads is not None:
-        import torch
+    import torch
 
-        torch.set_num_threads(threads)
+    # In-process benchmark: --workers is torch's CPU thread count (default: all cores).
+    torch.set_num_threads(workers or max(1, os.cpu_count() or 1))
     summary = litho_bench.run(size=size, kernels=kernels, batch=batch, device=device, repeats=repeats,
                               quiet=quiet or as_json)
     if emit_summary(summary, out, as_json):
