@@ -98,8 +98,6 @@ def _first(request: Request, kind: str, **match: Any) -> Requirement | None:
 
 def spec_for_request(request: Request, *, model_file: str | None = None, vdd: float | None = None) -> Spec:
     """The :class:`Spec` the expert planner builds from (request attached), or :class:`Refusal`."""
-    from chipsmith.agents.kinds import get_kind
-
     kind = kind_for(request)
     ins, outs, bias = ports_for(request, kind)
     # SPICE names are case-insensitive; the kind generators work in lower case

@@ -599,7 +599,6 @@ def _ldo(design: Design, spec: Spec) -> Testbench:
 
     def evaluate(r: SimResult) -> list[CheckResult]:
         vout = r.op.v(n1[out.name])
-        x = np.asarray(r.dc.x)
         y = np.asarray(r.dc.get(n1[out.name])).real
         line = float(np.ptp(y) / target)
         t = np.asarray(r.tran.x)

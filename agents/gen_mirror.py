@@ -15,7 +15,7 @@ import math
 from dataclasses import dataclass
 
 from chipsmith.agents.circuit import Builder, Design, Port
-from chipsmith.agents.gen_base import Pins, finish, flip, mirrored_pins, mos_params, net
+from chipsmith.agents.gen_base import Pins, finish, flip, mos_params, net
 from chipsmith.errors import InputError
 
 VARIANTS = ("simple", "cascode", "wilson", "widlar", "wide_swing")

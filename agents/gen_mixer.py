@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from chipsmith.agents.circuit import Builder, Design, Port
-from chipsmith.agents.gen_base import BIAS_V, Pins, finish, mos_params, net
+from chipsmith.agents.gen_base import Pins, finish, mos_params, net
 from chipsmith.errors import InputError
 
 VARIANTS = ("gilbert", "single_balanced", "passive")

@@ -221,7 +221,7 @@ def vco(pins: Pins, p: VcoParams) -> Design:
     extra = [n for n in pins.external if n not in (ctrl, out)]
     if extra:
         raise InputError(f"a VCO has no use for port(s) {', '.join(extra)}")
-    m_n, m_p = mos_params(p.model_file, "nch"), mos_params(p.model_file, "pch")
+    m_p = mos_params(p.model_file, "pch")
     k = 1.0
     if p.frequency_hz and p.frequency_hz > 100e6 and p.stages == 5:
         p = replace(p, stages=3)

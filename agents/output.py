@@ -97,7 +97,7 @@ def write_outputs(outcome: Outcome, stage: Path, title: str) -> dict:
     spec, req = outcome.spec, outcome.request
     ports = " ".join(req.interface.names) if req else " ".join((*spec.inputs, *spec.outputs, *spec.bias, "vdd",
                                                                 "gnd")) if spec else "-"
-    header = [f"# chipsmith synth transcript", "",
+    header = ["# chipsmith synth transcript", "",
               f"- request: {(req.text if req else spec.text if spec else '') or '(spec file)'}",
               f"- backend: {outcome.backend}, mode: {outcome.mode}" + (f", model: {outcome.model}" if outcome.model
                                                                        else ""),

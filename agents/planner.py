@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Callable, Mapping
 
-from chipsmith.agents.circuit import Builder, Design, Port, model_cards, models_text, support_text
+from chipsmith.agents.circuit import Builder, Design, Port, models_text, support_text
 from chipsmith.agents.kinds import get_kind
 from chipsmith.agents.spec import Spec
 from chipsmith.errors import InputError

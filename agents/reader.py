@@ -17,7 +17,7 @@ non-inverting at once) and empty requests raise :class:`InputError` (exit 2).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Iterable
 
 from chipsmith.errors import InputError

@@ -86,8 +86,6 @@ def build_model(cfg: TrainConfig):
 
 def _loss(pred, batch, scale: float):
     """Masked L1 on the scaled targets (channels without a label do not count)."""
-    import torch
-
     n = pred.shape[1]
     tgt = batch.target[:, :n] / scale
     mask = batch.has_target[:, :n, None, None].expand_as(tgt)

@@ -8,7 +8,6 @@ about the file on disk, not about the generator's intent.
 """
 from __future__ import annotations
 
-import json
 import time
 from collections import Counter
 from pathlib import Path

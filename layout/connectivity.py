@@ -17,11 +17,9 @@ as terminals of the macro's port nets.
 """
 from __future__ import annotations
 
-import re
 import time
 from collections import defaultdict
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Iterable, Mapping
 
 from chipsmith.errors import DataError

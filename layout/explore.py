@@ -171,8 +171,6 @@ def tournament(pop: list, k: int, rng: random.Random) -> list:
 def explore(config: ExploreConfig, params: ModelParams, evaluator: Evaluator | None = None,
             on_generation: Callable[[int, float], None] | None = None) -> ExploreResult:
     """Run constrained NSGA-II; return the final feasible front and the hypervolume per generation."""
-    from deap import tools
-
     start = time.perf_counter()
     creator = _setup_deap()
     space = Space.for_problem(config.problem)

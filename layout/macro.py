@@ -28,7 +28,7 @@ from typing import Iterator
 
 from chipsmith.errors import InputError
 from chipsmith.layout.cells import CellLibrary
-from chipsmith.layout.leafcells import (SARCLK_X, SARRST_X, SPINE, TRK_CL, Drawn, Painter, Template, cap_exit_y,
+from chipsmith.layout.leafcells import (SARCLK_X, SARRST_X, SPINE, Drawn, Painter, Template, cap_exit_y,
                                         draw_library, snap, spine_width, spine_x, Y)
 from chipsmith.layout.rules import RuleDeck
 

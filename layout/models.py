@@ -239,7 +239,7 @@ def noise(v: Mapping[str, np.ndarray], p: ModelParams, caps: Mapping[str, np.nda
     """Signal and noise powers (V²) at the column line; SNR and SQNR in dB."""
     B = np.asarray(v["B_ADC"], float)
     bin_ = np.asarray(v["input_bits_per_cycle"], float)
-    cu, c_s, c_t = caps["cu"], caps["c_s"], caps["c_t"]
+    cu, c_t = caps["cu"], caps["c_t"]
     # The LBLs are precharged to V_PRE = VDD*C_u/C_s so the signal range on the column
     # line equals the CDAC range VDD*N*C_u/C_t (top-plate parasitics carry signal too).
     fs = p.vdd * n * cu / c_t

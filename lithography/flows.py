@@ -412,7 +412,6 @@ def predict(model: Path | str, layout: Path, out: Path, *, preset: str | None = 
     from chipsmith.lithography import resist_fcn as F
     from chipsmith.lithography import threshold_cnn as T
     from chipsmith.lithography.aerial import aerial_image
-    from chipsmith.lithography.contact_samples import slice_cd
     from chipsmith.lithography.layout_io import read_layout
     from chipsmith.lithography.presets import get_preset, preset_from_dict
     from chipsmith.lithography.resist import chem_resist

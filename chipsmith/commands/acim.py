@@ -7,7 +7,6 @@ design, with the rule check and the connectivity check).
 """
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Optional
 
@@ -23,10 +22,10 @@ _OUT_HELP = "Output directory (written atomically; summary.json always)."
 
 
 def _emit(summary: dict, as_json: bool, lines: list[str]) -> None:
-    from chipsmith.artifacts import _json_default
+    from chipsmith.artifacts import dumps_json
 
     if as_json:
-        typer.echo(json.dumps(summary, indent=2, default=_json_default))
+        typer.echo(dumps_json(summary))
     else:
         for line in lines:
             typer.echo(line)

@@ -1,7 +1,6 @@
 """`chipsmith data`: where datasets are found, and how to fetch and verify them."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import typer
@@ -9,6 +8,7 @@ from rich.console import Console
 from rich.table import Table
 
 from chipsmith import data as registry
+from chipsmith.artifacts import dumps_json
 from chipsmith.errors import DataError
 
 app = typer.Typer(help="Datasets: list, fetch, verify.", no_args_is_help=True)
@@ -19,7 +19,7 @@ def list_(as_json: bool = typer.Option(False, "--json", help="Print JSON instead
     """Show every registered dataset, where it was found, or how to fetch it."""
     rows = [registry.status(n) for n in registry.names()]
     if as_json:
-        typer.echo(json.dumps(rows, indent=2))
+        typer.echo(dumps_json(rows))
         return
     table = Table(title="chipsmith datasets")
     for col in ("name", "found at / how to get", "files", "license"):

@@ -5,7 +5,6 @@ heavy imports happen inside the commands.
 """
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import List, Optional
 
@@ -20,10 +19,10 @@ DeviceOpt = typer.Option("auto", "--device", help="cpu, cuda, cuda:N or auto (GP
 
 
 def _echo(summary: dict, as_json: bool, line: str) -> None:
-    from chipsmith.artifacts import _json_default
+    from chipsmith.artifacts import dumps_json
 
     if as_json:
-        typer.echo(json.dumps(summary, indent=2, default=_json_default))
+        typer.echo(dumps_json(summary))
     else:
         typer.echo(line)
 

@@ -7,7 +7,6 @@ Each command parses its options and calls one flow in :mod:`chipsmith.lithograph
 """
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Optional
 

@@ -28,15 +28,13 @@ def size(
 ) -> None:
     """Size W, L, m, R, C and bias parameters to meet gain/GBW/PM/power/CMRR/PSRR/slew targets at every corner.
     Exit 0 when met, 1 with the best attempt when not."""
-    import json
-
-    from chipsmith.artifacts import _json_default
+    from chipsmith.artifacts import dumps_json
     from chipsmith.spice.sizing import size_flow
 
     summary = size_flow(design, spec, out, pdk=pdk, corners=corners, temps=temps, budget=budget, batch=batch,
                         method=method, seed=seed, workers=workers, scheduler=scheduler, quiet=quiet or as_json)
     if as_json:
-        typer.echo(json.dumps(summary, indent=2, default=_json_default))
+        typer.echo(dumps_json(summary))
     else:
         best = summary["best"] or {}
         state = "met at every corner" if summary["success"] else f"NOT met (best cost {best.get('cost', 'n/a')})"

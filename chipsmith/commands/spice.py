@@ -6,7 +6,6 @@ error line, exit 2, and ngspice is never started). Heavy imports happen inside t
 """
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Optional
 
@@ -23,7 +22,7 @@ _INCLUDE_DIR = typer.Option([], "--include-dir", help="Directory .include/.lib m
 def _emit(result, out: Optional[Path], as_json: bool) -> bool:
     """Write the flow's files and summary.json into ``out``; print JSON when asked.
     Returns True when JSON was printed."""
-    from chipsmith.artifacts import _json_default, atomic_write_text, staged_output, write_json
+    from chipsmith.artifacts import atomic_write_text, dumps_json, staged_output, write_json
 
     if out is not None:
         with staged_output(out) as stage:
@@ -31,7 +30,7 @@ def _emit(result, out: Optional[Path], as_json: bool) -> bool:
                 atomic_write_text(stage / name, text)
             write_json(stage / "summary.json", result.summary)
     if as_json:
-        typer.echo(json.dumps(result.summary, indent=2, default=_json_default))
+        typer.echo(dumps_json(result.summary))
     return as_json
 
 

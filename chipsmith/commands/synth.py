@@ -5,12 +5,12 @@ failed are written), 2 bad input (one line on stderr).
 """
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
 import typer
 
+from chipsmith.artifacts import dumps_json
 from chipsmith.options import JsonOpt, OutOpt, QuietOpt, SeedOpt
 
 # A single-command app: the callback takes the positional request, so interspersed
@@ -126,7 +126,7 @@ def synth(
                             retries=retries, kind=kind, vdd=vdd, model_file=models, seed=seed,
                             on_round=lambda text: advance(1, description=text))
     if as_json:
-        sys.stdout.write(json.dumps(summary, indent=2) + "\n")
+        sys.stdout.write(dumps_json(summary) + "\n")
     elif not quiet:
         _print_table(summary, out)
     if not summary["success"]:
