@@ -12,7 +12,7 @@ import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator, Mapping
+from typing import Mapping
 
 from chipsmith.errors import InputError, LibraryError
 
@@ -240,12 +240,6 @@ def models_text(model_file: str | None = None, *, diode: bool = False, level: in
     if diode:
         text += "\n" + cards.get("dpn", DIODE_MODEL)
     return text
-
-
-def iter_element_lines(body: str) -> Iterator[str]:
-    for line in body.splitlines():
-        if line.strip() and not line.lstrip().startswith("*"):
-            yield line
 
 
 # --- the subcircuit library ------------------------------------------------------------------

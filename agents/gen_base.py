@@ -284,13 +284,6 @@ def params_dict(obj) -> dict[str, float]:
     return out
 
 
-def e_series(value: float) -> float:
-    """``value`` rounded to 3 significant digits (readable netlists, no precision lost that matters)."""
-    if value == 0:
-        return 0.0
-    return float(f"{value:.3g}")
-
-
 # --- the complementary circuit ------------------------------------------------------------------------
 
 def mirrored_pins(pins: Pins) -> Pins:

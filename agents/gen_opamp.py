@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
-from typing import Callable, Mapping
+from typing import Callable
 
 import numpy as np
 
@@ -42,15 +42,6 @@ class OpampParams:
     vcm: float = 0.9
     vdd: float = 1.8
     model_file: str | None = None
-
-
-@dataclass(frozen=True)
-class OpampCore:
-    """Nets of one op-amp instance inside a bigger circuit."""
-
-    inp: str
-    inn: str
-    out: str
 
 
 def _core(b: Builder, bias_ports: list[str], io: dict[str, Port], pins_i: list[str], inp: str, inn: str,
@@ -336,10 +327,6 @@ def _move(p: OpampParams, fig: OpampFigures, t: Targets) -> OpampParams | None:
             return replace(p, vov_in=p.vov_in / 1.4)
         return None
     return None
-
-
-def figures_dict(s: Sizing) -> Mapping[str, float]:
-    return s.figures.as_dict()
 
 
 def three_stage(pins: Pins, p: OpampParams, i3: float = 40e-6, cc3: float = 1e-12) -> Design:

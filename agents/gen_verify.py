@@ -14,7 +14,7 @@ from typing import Mapping, Sequence
 import numpy as np
 
 from chipsmith.agents.circuit import Design, fmt
-from chipsmith.spice.runner import Ac, Analysis, Op, SimResult, Tran, simulate
+from chipsmith.spice.runner import Analysis, Op, SimResult, Tran, simulate
 
 
 @dataclass(frozen=True)
@@ -63,24 +63,6 @@ def bench(design: Design, *, ac: Mapping[str, float] | None = None, dc: Mapping[
 
 def run(b: Bench, timeout_s: float = 60.0) -> SimResult:
     return simulate(b.text, list(b.analyses), trusted=True, timeout_s=timeout_s)
-
-
-def ac_gain(design: Design, inp: str, out: str, *, f: float = 10.0, dc: Mapping[str, float] | None = None,
-            ac: Mapping[str, float] | None = None) -> complex:
-    """Small-signal v(out)/v(inp) at frequency ``f`` (complex; negative real part: inverting)."""
-    r = run(bench(design, ac=ac or {inp: 1.0}, dc=dc, analyses=(Ac(f, f * 10.0, 1),)))
-    return complex(np.asarray(r.ac.get(f"n_{out}"), dtype=complex)[0])
-
-
-def frequency_response(design: Design, inp: str, out: str, f0: float = 1.0, f1: float = 1e9,
-                       dc: Mapping[str, float] | None = None, ppd: int = 40) -> tuple[np.ndarray, np.ndarray]:
-    """(frequencies, complex v(out)/v(inp)) over a log sweep."""
-    r = run(bench(design, ac={inp: 1.0}, dc=dc, analyses=(Ac(f0, f1, ppd),)))
-    return np.real(np.asarray(r.ac.get("frequency"))), np.asarray(r.ac.get(f"n_{out}"), dtype=complex)
-
-
-def op_point(design: Design, dc: Mapping[str, float] | None = None) -> SimResult:
-    return run(bench(design, dc=dc, analyses=(Op(),)))
 
 
 def oscillation(design: Design, out: str, stop: float, step: float, *,

@@ -748,13 +748,6 @@ def _rename_nets(body: str, back: Mapping[str, str]) -> str:
     return "\n".join(out) + "\n"
 
 
-def with_port_dc(design: Design, updates: Mapping[str, float]) -> Design:
-    """The same design with new DC conditions on some ports (found by simulation)."""
-    ports = tuple(replace(p, dc=round(float(updates[p.name]), 6)) if p.name in updates else p
-                  for p in design.ports)
-    return replace(design, ports=ports)
-
-
 # --- requirement-driven planning (issue 11) ----------------------------------------------------------
 
 from chipsmith.agents.gen_base import PlanningError  # noqa: E402  (re-exported for the loop)

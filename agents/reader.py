@@ -920,9 +920,6 @@ class _Reader:
             self.consume(s, e)
         self._filter_spans = spans
 
-    def read_supply(self) -> None:
-        pass  # supply voltages are read with the other quantities (keyword "supply", "vdd")
-
     def read_ports(self) -> None:
         """Port names in the text, and role words right next to them, are read (they define
         the interface; the interface itself is a requirement the judge checks)."""

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Iterable, Sequence
 
 from chipsmith.errors import InputError
 from chipsmith.spice.requirements import Interface, Port, PortRole
@@ -233,21 +232,6 @@ def _pair_inputs(entries: list[tuple[str, PortRole, str]], differential: bool | 
     return out
 
 
-def interface_from_names(names: Iterable[tuple[str, PortRole]]) -> Interface:
-    """An interface from (name, role) pairs (used when the text itself names the ports)."""
-    body = [Port(n, r) for n, r in names if r not in (PortRole.SUPPLY, PortRole.GROUND)]
-    return Interface(tuple(body) + (Port("vdd", PortRole.SUPPLY), Port("gnd", PortRole.GROUND)))
-
-
-def signal_names(interface: Interface) -> tuple[str, ...]:
-    """The ports the ``.subckt design`` line lists before ``vdd gnd``."""
-    return tuple(p.name for p in interface.ports if p.role not in (PortRole.SUPPLY, PortRole.GROUND))
-
-
 def describe(interface: Interface) -> str:
     return ", ".join(f"{p.name} ({p.role.value})" for p in interface.ports)
 
-
-def unknown_roles(names: Sequence[str]) -> list[str]:
-    """Names that neither a pattern nor a role can place (for error messages)."""
-    return [n for n in names if role_from_name(n) is None]

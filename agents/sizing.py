@@ -16,7 +16,7 @@ from chipsmith.agents.checks import Proof, proofread
 from chipsmith.agents.circuit import Design
 from chipsmith.agents.planner import generate, initial_knobs, variants_for
 from chipsmith.agents.spec import Spec
-from chipsmith.agents.verdict import feedback_text, first_failure
+from chipsmith.agents.verdict import first_failure
 
 
 @dataclass(frozen=True)
@@ -171,6 +171,3 @@ def best_attempt(attempts: list[Attempt]) -> Attempt | None:
         return None
     return max(reversed(attempts), key=lambda a: a.proof.score())
 
-
-def explain(attempt: Attempt) -> str:
-    return feedback_text(attempt.proof.results)

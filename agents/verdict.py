@@ -48,10 +48,6 @@ def _clean(value: float) -> float | None:
     return v if math.isfinite(v) else None
 
 
-def all_passed(results: Sequence[CheckResult]) -> bool:
-    return bool(results) and all(r.passed for r in results)
-
-
 def first_failure(results: Sequence[CheckResult]) -> CheckResult | None:
     return next((r for r in results if not r.passed and not r.skipped), None)
 

@@ -57,10 +57,6 @@ class BackendError(ChipsmithError):
     """An LLM backend is unreachable, misconfigured, or answered unusably."""
 
 
-class LayoutError(ChipsmithError):
-    """A layout, cell library or rule deck is invalid."""
-
-
 class PDNError(ChipsmithError):
     """A power-delivery-network netlist is invalid (islands, missing pads, bad values)."""
 

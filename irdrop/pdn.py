@@ -95,10 +95,6 @@ class PDN:
         layers = self.layers
         return layers[0] if layers else -1
 
-    @property
-    def is_dynamic(self) -> bool:
-        return len(self.c_farad) > 0 or bool(self.i_pwl)
-
     # --- names and places -------------------------------------------------------------
     def names(self) -> list[str]:
         """Node names in index order (built on demand; the dict is the only store)."""

@@ -114,12 +114,6 @@ class Process:
     wire_cap_ff_per_um: float
     spice_models: str
 
-    @property
-    def f2_um2(self) -> float:
-        """Area of one F² in µm²."""
-        return (self.feature_nm * 1e-3) ** 2
-
-
 @dataclass(frozen=True)
 class CellLibrary:
     """A validated library: process + cells by kind (one cell per kind)."""

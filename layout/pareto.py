@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Mapping, Sequence
+from typing import Mapping, Sequence
 
 import numpy as np
 
@@ -194,7 +194,3 @@ def plot_front(path: Path, front: Mapping[str, np.ndarray], cloud: Mapping[str, 
     fig.savefig(path, dpi=110)
     plt.close(fig)
 
-
-def front_arrays(designs: Iterable[Mapping]) -> dict[str, np.ndarray]:
-    designs = list(designs)
-    return {k: np.array([design_value(d, k) for d in designs]) for k in ("snr_db", "tops_w", "f2_per_bit")}

@@ -18,7 +18,7 @@ Frequencies are those of the mask grid: ``f = k / period_nm``. The kernel window
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
@@ -92,10 +92,6 @@ class Optics:
     def min_pitch_nm(self) -> float:
         """Smallest pitch that images at all: lambda / (NA (1 + sigma_out))."""
         return 1.0 / self.kernel_cutoff
-
-    def at_defocus(self, defocus_nm: float) -> "Optics":
-        return replace(self, defocus_nm=defocus_nm)
-
 
 def source_points(source: Source) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Sample the source on a square grid of pitch ``step`` (sigma units).
@@ -201,9 +197,3 @@ def socs_kernels(optics: Optics, period_nm: float, *, energy: float = 0.995,
             f"l{optics.wavelength_nm:g}-df{optics.defocus_nm:g}")
     return SocsKernels(kernels, weights[:count], float(period_nm), name, "hopkins")
 
-
-def energy_captured(optics: Optics, period_nm: float, count: int) -> float:
-    """Fraction of the TCC's trace held by its ``count`` largest eigenvalues."""
-    a, _, _ = source_matrix(optics, period_nm)
-    s = np.linalg.svd(a, compute_uv=False) ** 2
-    return float(s[:count].sum() / s.sum())

@@ -49,10 +49,6 @@ class Layout:
         """Total drawn area in nm^2 (overlaps counted once)."""
         return float(sum(abs(signed_area(p)) for p in union(self.polygons)))
 
-    def translated(self, dx: float, dy: float) -> "Layout":
-        return Layout(tuple(p + np.array([dx, dy]) for p in self.polygons), self.layer, self.source,
-                      self.available_layers)
-
     def scaled(self, factor: float) -> "Layout":
         return Layout(tuple(p * factor for p in self.polygons), self.layer, self.source, self.available_layers)
 
@@ -206,17 +202,6 @@ def clip_window(layout: Layout, window: Window) -> Layout:
                   layout.available_layers)
 
 
-def write_glp(layout: Layout, path: Path | str) -> None:
-    """Write polygons as `.glp` PGON lines (integer nm)."""
-    lines = ["BEGIN     /* chipsmith */", "EQUIV  1  1000  MICRON  +X,+Y", "CNAME Temp_Top", "LEVEL M1", "",
-             "CELL Temp_Top PRIME"]
-    for p in layout.polygons:
-        coords = " ".join(f"{int(round(x))} {int(round(y))}" for x, y in p)
-        lines.append(f"   PGON N M1  {coords}")
-    lines.append("ENDMSG")
-    Path(path).write_text("\n".join(lines) + "\n")
-
-
 # --------------------------------------------------------------------------- geometry helpers
 def signed_area(p: np.ndarray) -> float:
     """Shoelace area, positive for counter-clockwise vertices."""
@@ -232,11 +217,6 @@ def union(polygons: Sequence[np.ndarray]) -> list[np.ndarray]:
         return []
     res = gdstk.boolean([gdstk.Polygon(p) for p in polygons], [], "or", precision=1e-3)
     return [np.asarray(p.points, dtype=np.float64) for p in res]
-
-
-def is_manhattan(p: np.ndarray) -> bool:
-    d = np.diff(np.vstack([p, p[:1]]), axis=0)
-    return bool(np.all((np.abs(d[:, 0]) < 1e-9) | (np.abs(d[:, 1]) < 1e-9)))
 
 
 # --------------------------------------------------------------------------- rasterizer

@@ -12,7 +12,7 @@ Values are ``float`` when the text was a number and ``str`` when it was an expre
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterator, Union
+from typing import Union
 
 Value = Union[float, str]
 
@@ -169,15 +169,6 @@ class Netlist:
     def model(self, name: str) -> Model | None:
         """The top-level model called ``name`` (case-insensitive), or ``None``."""
         return self.models.get(name.lower())
-
-    def all_elements(self) -> Iterator[tuple[Subckt | None, Element]]:
-        """(owner, element) for the top level (owner ``None``) and every subcircuit body."""
-        for e in self.elements:
-            yield None, e
-        for sub in self.subckts.values():
-            for e in sub.elements:
-                yield sub, e
-
 
 def _find(elements: tuple[Element, ...], name: str) -> Element | None:
     key = name.lower()
