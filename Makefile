@@ -44,11 +44,13 @@ test: bootstrap
 	$(PY) -m pytest -n 2 -q $(PYTEST_ARGS)
 
 bench: bootstrap
+	$(VENV)/bin/chipsmith bench topology --set real_v2 --out bench-results/topology-real_v2
 	$(VENV)/bin/chipsmith bench topology --set real --out bench-results/topology-real
 	$(VENV)/bin/chipsmith bench spice --out bench-results/spice
 	$(VENV)/bin/chipsmith bench acim --out bench-results/acim
 	$(VENV)/bin/chipsmith bench irdrop --out bench-results/irdrop
 	$(VENV)/bin/chipsmith bench litho --out bench-results/litho
+	$(VENV)/bin/chipsmith bench sizing --out bench-results/sizing
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache
