@@ -201,12 +201,9 @@ class ComparatorParams:
     model_file: str | None = None
 
 
-def comparator(pins: Pins, p: ComparatorParams) -> Design:
-    """Open-loop two-stage amplifier + two inverters: the output is high when the + input is above
-    the - input (a reference port, or a differential pair's - side)."""
-    if len(pins.outputs) != 1:
-        raise InputError("a comparator has one output port")
-    out = pins.outputs[0]
+def _compared_inputs(pins: Pins, inverting: bool) -> tuple[str, str]:
+    """(+, -) of a comparator: a differential pair, one input against a reference (or bias) port,
+    or two inputs; swapped when the output must be high for + below -."""
     if pins.diff:
         plus, minus = pins.diff
     else:
@@ -217,8 +214,16 @@ def comparator(pins: Pins, p: ComparatorParams) -> Design:
             plus, minus = ins
         else:
             raise InputError("a comparator needs two inputs, or one input and a reference port")
-    if p.inverting:
-        plus, minus = minus, plus
+    return (minus, plus) if inverting else (plus, minus)
+
+
+def comparator(pins: Pins, p: ComparatorParams) -> Design:
+    """Open-loop two-stage amplifier + two inverters: the output is high when the + input is above
+    the - input (a reference port, or a differential pair's - side)."""
+    if len(pins.outputs) != 1:
+        raise InputError("a comparator has one output port")
+    out = pins.outputs[0]
+    plus, minus = _compared_inputs(pins, p.inverting)
     b = Builder()
     io: dict[str, Port] = {}
     bias_v = [n for n in pins.bias_v if n != minus]
@@ -313,18 +318,7 @@ def latched_comparator(pins: Pins, p: ComparatorParams) -> Design:
     if not clocks or len(pins.outputs) != 1:
         raise InputError("a latched comparator needs a clock port and one output")
     clk, out = clocks[0], pins.outputs[0]
-    if pins.diff:
-        plus, minus = pins.diff
-    else:
-        ins, refs = pins.inputs, pins.by(REFERENCE) or pins.bias_v[:1]
-        if len(ins) == 1 and refs:
-            plus, minus = ins[0], refs[0]
-        elif len(ins) == 2:
-            plus, minus = ins
-        else:
-            raise InputError("a comparator needs two inputs, or one input and a reference port")
-    if p.inverting:
-        plus, minus = minus, plus
+    plus, minus = _compared_inputs(pins, p.inverting)
     b = Builder()
     io: dict[str, Port] = {}
     bias_v = [n for n in pins.bias_v if n != minus]
