@@ -127,12 +127,18 @@ def _core(b: Builder, bias_ports: list[str], io: dict[str, Port], pins_i: list[s
         b.m(q("cz"), g_rz, q("x"), "gnd", "n", max(wl, 0.2) * L0, L0, region="any")
 
 
-def two_stage(pins: Pins, p: OpampParams) -> Design:
+def _opamp_io(pins: Pins) -> tuple[str, str, str]:
+    """(+, -, out) of an op-amp's interface: a differential input pair and one output."""
     if pins.diff is None or len(pins.outputs) != 1:
         raise InputError("an op-amp needs a differential input pair and one output",
                          fix="mark the inputs diff_in_p / diff_in_n and give one output")
     inp, inn = pins.diff
     (out,) = pins.outputs
+    return inp, inn, out
+
+
+def two_stage(pins: Pins, p: OpampParams) -> Design:
+    inp, inn, out = _opamp_io(pins)
     m_n, m_p = mos_params(p.model_file, "nch"), mos_params(p.model_file, "pch")
     b = Builder()
     bias_v, bias_i = list(pins.bias_v), list(pins.bias_i)
@@ -336,11 +342,7 @@ def three_stage(pins: Pins, p: OpampParams, i3: float = 40e-6, cc3: float = 1e-1
     non-inverting input; each of the last two stages has its own Miller capacitor
     (gain well above 80 dB; the stability in feedback is not sized here).
     """
-    if pins.diff is None or len(pins.outputs) != 1:
-        raise InputError("an op-amp needs a differential input pair and one output",
-                         fix="mark the inputs diff_in_p / diff_in_n and give one output")
-    inp, inn = pins.diff
-    (out,) = pins.outputs
+    inp, inn, out = _opamp_io(pins)
     m_n, m_p = mos_params(p.model_file, "nch"), mos_params(p.model_file, "pch")
     b = Builder()
     bias_v, bias_i = list(pins.bias_v), list(pins.bias_i)

@@ -201,6 +201,22 @@ class ComparatorParams:
     model_file: str | None = None
 
 
+def _comparator_preamp(pins: Pins, p) -> tuple[Builder, dict[str, Port], str, str]:
+    """A comparator's open-loop op-amp core driving net o1: (builder, ports, +, -); every bias
+    port the core does not take is refused."""
+    plus, minus = _compared_inputs(pins, p.inverting)
+    b = Builder()
+    io: dict[str, Port] = {}
+    bias_v = [n for n in pins.bias_v if n != minus]
+    bias_i = list(pins.bias_i)
+    op = replace(p.opamp, vdd=p.vdd, model_file=p.model_file)
+    _core(b, bias_v, io, bias_i, plus, minus, net("o1"), op, mos_params(p.model_file, "nch"),
+          mos_params(p.model_file, "pch"), level=pins.level)
+    if bias_v or bias_i:
+        raise InputError(f"a comparator has no use for bias port(s) {', '.join(bias_v + bias_i)}")
+    return b, io, plus, minus
+
+
 def _compared_inputs(pins: Pins, inverting: bool) -> tuple[str, str]:
     """(+, -) of a comparator: a differential pair, one input against a reference (or bias) port,
     or two inputs; swapped when the output must be high for + below -."""
@@ -223,16 +239,7 @@ def comparator(pins: Pins, p: ComparatorParams) -> Design:
     if len(pins.outputs) != 1:
         raise InputError("a comparator has one output port")
     out = pins.outputs[0]
-    plus, minus = _compared_inputs(pins, p.inverting)
-    b = Builder()
-    io: dict[str, Port] = {}
-    bias_v = [n for n in pins.bias_v if n != minus]
-    bias_i = list(pins.bias_i)
-    op = replace(p.opamp, vdd=p.vdd, model_file=p.model_file)
-    _core(b, bias_v, io, bias_i, plus, minus, net("o1"), op, mos_params(p.model_file, "nch"),
-          mos_params(p.model_file, "pch"), level=pins.level)
-    if bias_v or bias_i:
-        raise InputError(f"a comparator has no use for bias port(s) {', '.join(bias_v + bias_i)}")
+    b, io, plus, minus = _comparator_preamp(pins, p)
     b.block("inverter_buffers", "two CMOS inverters restore logic levels")
     for a, y in ((net("o1"), net("o2")), (net("o2"), out)):
         b.m(y, a, "vdd", "vdd", "p", 3e-6, 0.5e-6, region="any")
@@ -318,16 +325,7 @@ def latched_comparator(pins: Pins, p: ComparatorParams) -> Design:
     if not clocks or len(pins.outputs) != 1:
         raise InputError("a latched comparator needs a clock port and one output")
     clk, out = clocks[0], pins.outputs[0]
-    plus, minus = _compared_inputs(pins, p.inverting)
-    b = Builder()
-    io: dict[str, Port] = {}
-    bias_v = [n for n in pins.bias_v if n != minus]
-    bias_i = list(pins.bias_i)
-    op = replace(p.opamp, vdd=p.vdd, model_file=p.model_file)
-    _core(b, bias_v, io, bias_i, plus, minus, net("o1"), op, mos_params(p.model_file, "nch"),
-          mos_params(p.model_file, "pch"), level=pins.level)
-    if bias_v or bias_i:
-        raise InputError(f"a comparator has no use for bias port(s) {', '.join(bias_v + bias_i)}")
+    b, io, plus, minus = _comparator_preamp(pins, p)
 
     def inv(a: str, y: str, wn: float) -> None:
         b.m(y, a, "vdd", "vdd", "p", 3 * wn, 0.5e-6, region="any")

@@ -325,7 +325,6 @@ def plot_gmid(tables: dict, path: Path) -> None:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    import numpy as np
 
     from chipsmith.spice.gmid import MIN_ID_W
 
@@ -345,4 +344,3 @@ def plot_gmid(tables: dict, path: Path) -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=90)
     plt.close(fig)
-    del np
