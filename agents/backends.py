@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol, Sequence
 
 from chipsmith.errors import BackendError, InputError
@@ -27,9 +27,39 @@ MODES = ("full", "hybrid")
 class Backend(Protocol):
     name: str
     model: str
+    calls: list  # one LLMCall per answered request, in order
 
     def chat(self, messages: Sequence[dict[str, str]], *, json_mode: bool = False) -> str:
         """Send ``[{"role": ..., "content": ...}]``; return the assistant's text."""
+
+
+class LLMRequestError(BackendError):
+    """The endpoint answered but refused this one request (e.g. HTTP 400: the prompt is
+    longer than the model's context). The request fails; the endpoint itself is fine, so a
+    benchmark scores the problem as refused instead of stopping."""
+
+
+@dataclass(frozen=True)
+class LLMCall:
+    """One answered request: the token counts the endpoint reported and its wall time."""
+
+    prompt_tokens: int
+    completion_tokens: int
+    seconds: float
+
+
+def usage_summary(calls: Sequence[LLMCall]) -> dict:
+    """Requests, prompt/completion/total tokens and wall seconds (sum, median) of ``calls``;
+    ``each``: [prompt_tokens, completion_tokens, seconds] per request."""
+    import statistics
+
+    secs = [c.seconds for c in calls]
+    prompt = sum(c.prompt_tokens for c in calls)
+    completion = sum(c.completion_tokens for c in calls)
+    return {"requests": len(calls), "prompt_tokens": prompt, "completion_tokens": completion,
+            "total_tokens": prompt + completion, "request_seconds": sum(secs),
+            "median_request_seconds": statistics.median(secs) if secs else None,
+            "each": [[c.prompt_tokens, c.completion_tokens, round(c.seconds, 3)] for c in calls]}
 
 
 def redact(text: str, secrets: Sequence[str | None]) -> str:
@@ -51,8 +81,11 @@ class OpenAIBackend:
     timeout_s: float = 60.0
     seed: int | None = 0
     temperature: float = 0.0
+    max_tokens: int | None = None  # cap on each answer (a small local model may ramble to its context end)
+    json_format: bool = True  # ask for response_format json_object where the step wants JSON
     name: str = "openai"
     tokens: int = 0  # total tokens the endpoint reported so far
+    calls: list = field(default_factory=list)  # LLMCall per answered request
 
     def __post_init__(self) -> None:
         self._key = os.environ.get("OPENAI_API_KEY")
@@ -70,6 +103,8 @@ class OpenAIBackend:
             kwargs["base_url"] = self.base_url
         if self.seed is not None:
             kwargs["seed"] = self.seed
+        if self.max_tokens:
+            kwargs["max_tokens"] = int(self.max_tokens)
         self._llm = ChatOpenAI(**kwargs)
 
     def chat(self, messages: Sequence[dict[str, str]], *, json_mode: bool = False) -> str:
@@ -78,11 +113,18 @@ class OpenAIBackend:
         payload = [(m["role"], m["content"]) for m in messages]
         where = self.base_url or "https://api.openai.com/v1"
         last: Exception | None = None
+        # servers that honour it (OpenAI, vLLM, llama.cpp, Ollama) then constrain the answer to JSON
+        llm = self._llm.bind(response_format={"type": "json_object"}) if json_mode and self.json_format \
+            else self._llm
         for attempt in range(self.retries + 1):
             try:
-                reply = self._llm.invoke(payload)
+                t0 = time.perf_counter()
+                reply = llm.invoke(payload)
+                seconds = time.perf_counter() - t0
                 usage = getattr(reply, "usage_metadata", None) or {}
                 self.tokens += int(usage.get("total_tokens", 0) or 0)
+                self.calls.append(LLMCall(int(usage.get("input_tokens", 0) or 0),
+                                          int(usage.get("output_tokens", 0) or 0), seconds))
                 content = reply.content
                 if isinstance(content, list):
                     content = "".join(part.get("text", "") if isinstance(part, dict) else str(part)
@@ -99,12 +141,25 @@ class OpenAIBackend:
             except openai.NotFoundError as exc:
                 raise BackendError(f"model {self.model!r} or the chat endpoint was not found", where=where,
                                    fix="check --model and --base-url (it should end in /v1)") from exc
+            except openai.BadRequestError as exc:  # this request only (too long for the context, ...)
+                raise LLMRequestError(f"the endpoint refused the request (HTTP 400: {_error_text(exc)})",
+                                      where=where, fix="shorten the request or use a model with a longer "
+                                                       "context (--rounds fewer)") from exc
             except openai.APIStatusError as exc:
                 raise BackendError(f"the endpoint answered HTTP {exc.status_code}", where=where,
                                    fix="check --base-url and --model") from exc
         kind = type(last).__name__ if last else "error"
         raise BackendError(f"cannot reach the LLM endpoint after {self.retries + 1} attempts ({kind})",
                            where=where, fix="check --base-url and that the server is running")
+
+
+def _error_text(exc: Exception) -> str:
+    """The server's own short message for an HTTP error (never the request, never the key)."""
+    body = getattr(exc, "body", None)
+    msg = body.get("message") if isinstance(body, dict) else None
+    if isinstance(body, dict) and isinstance(body.get("error"), dict):
+        msg = body["error"].get("message", msg)
+    return " ".join(str(msg or exc).split())[:160]
 
 
 # A grammar for llama.cpp: either a JSON object or prose followed by a fenced netlist.
@@ -133,7 +188,10 @@ class LlamaCppBackend:
     model: str
     seed: int = 0
     n_ctx: int = 8192
+    max_tokens: int | None = None
     name: str = "llamacpp"
+    tokens: int = 0
+    calls: list = field(default_factory=list)  # LLMCall per answered request
 
     def __post_init__(self) -> None:
         if not self.model or not os.path.isfile(self.model):
@@ -149,20 +207,31 @@ class LlamaCppBackend:
 
     def chat(self, messages: Sequence[dict[str, str]], *, json_mode: bool = False) -> str:  # pragma: no cover
         grammar = self._grammar.from_string(GBNF_JSON if json_mode else GBNF_NETLIST, verbose=False)
-        out = self._llm.create_chat_completion(messages=list(messages), grammar=grammar, temperature=0.0,
-                                               seed=self.seed)
-        return out["choices"][0]["message"]["content"]
+        t0 = time.perf_counter()
+        try:
+            out = self._llm.create_chat_completion(messages=list(messages), grammar=grammar, temperature=0.0,
+                                                   seed=self.seed, max_tokens=self.max_tokens)
+        except ValueError as exc:  # llama-cpp-python: the prompt exceeds n_ctx
+            raise LLMRequestError(f"the local model refused the request ({' '.join(str(exc).split())[:160]})",
+                                  where=self.model, fix="fewer --rounds or a model with a longer context") from exc
+        usage = out.get("usage") or {}
+        self.calls.append(LLMCall(int(usage.get("prompt_tokens", 0) or 0),
+                                  int(usage.get("completion_tokens", 0) or 0), time.perf_counter() - t0))
+        self.tokens += self.calls[-1].prompt_tokens + self.calls[-1].completion_tokens
+        return out["choices"][0]["message"]["content"] or ""
 
 
 def make_backend(name: str, *, model: str | None, base_url: str | None, retries: int = 3,
-                 seed: int | None = 0) -> Backend | None:
+                 seed: int | None = 0, max_tokens: int | None = None,
+                 timeout_s: float | None = None) -> Backend | None:
     """The backend called ``name`` (None for ``expert``); a miss lists the valid names."""
     key = name.strip().lower()
     if key == "expert":
         return None
     if key == "openai":
+        extra = {"timeout_s": float(timeout_s)} if timeout_s else {}
         return OpenAIBackend(model=model or os.environ.get("OPENAI_MODEL") or "gpt-4o", base_url=base_url,
-                             retries=retries, seed=seed)
+                             retries=retries, seed=seed, max_tokens=max_tokens, **extra)
     if key == "llamacpp":
-        return LlamaCppBackend(model=model or "", seed=seed or 0)
+        return LlamaCppBackend(model=model or "", seed=seed or 0, max_tokens=max_tokens)
     raise InputError(f"unknown backend {name!r}", where="--backend", fix=f"use one of: {', '.join(BACKENDS)}")

@@ -60,6 +60,7 @@ class Outcome:
     model: str = ""
     tokens: int = 0
     request: Any = None
+    selection: dict = field(default_factory=dict)  # full mode: blocks the LLM chose, validated against the library
 
     def log(self, text: str) -> None:
         self.transcript.append(text)
@@ -125,18 +126,25 @@ def run_full(spec: Spec | None, llm: Backend, outcome: Outcome, *, library=None,
     answer = _ask(llm, messages, outcome, "block selection", json_mode=True)
     selection = _json_object(answer)
     blocks = selection.get("blocks") if selection else None
-    selection_text = json.dumps(blocks) if isinstance(blocks, list) else "(no valid selection: " \
-        "answer was not a JSON object with a 'blocks' list)"
+    valid, unknown = validate_blocks(blocks, library)
+    outcome.selection = {"chosen": [str(b) for b in blocks] if isinstance(blocks, list) else None,
+                         "valid": valid, "unknown": unknown, "used": []}
+    selection_text = prompts.selection_text(blocks, valid, unknown, library)
     history = [*messages, {"role": "assistant", "content": answer}]
     outcome.log("## Step 2: block connection\n")
     messages = prompts.connection_messages(spec, selection_text, history, request=request)
+    base = list(messages)
     best: Round | None = None
     for index in range(1, rounds + 1):
         if on_round:
             on_round(f"round {index}: asking {llm.name}")
         answer = _ask(llm, messages, outcome, f"round {index}")
-        messages = [*messages, {"role": "assistant", "content": answer}]
+        # the next round sees the task, its last answer and the feedback on it: a bounded context,
+        # so a local model with a short context window can go on correcting
+        messages = [*base, {"role": "assistant", "content": answer}]
         text = extract_netlist(answer)
+        if text is not None:
+            outcome.selection["used"] = sorted(set(outcome.selection["used"]) | set(used_blocks(text, library)))
         if text is None:
             proof = Proof((_no_netlist(),))
         elif spec is not None:
@@ -162,6 +170,39 @@ def run_full(spec: Spec | None, llm: Backend, outcome: Outcome, *, library=None,
             outcome.reason = _verdict_reason(best.proof) if best.proof.verdict is not None else \
                 feedback_text(best.proof.results)
     return outcome
+
+
+def validate_blocks(blocks, library) -> tuple[list[str], list[str]]:
+    """(library block names, names the library lacks) among the LLM's chosen ``blocks``;
+    the expert's ``design_`` prefix and case are tolerated."""
+    if not isinstance(blocks, list):
+        return [], []
+    valid: list[str] = []
+    unknown: list[str] = []
+    for raw in blocks:
+        name = str(raw).strip().lower()
+        name = name[len("design_"):] if name.startswith("design_") else name
+        if library is not None and name in library:
+            if name not in valid:
+                valid.append(name)
+        elif str(raw).strip() and str(raw).strip() not in unknown:
+            unknown.append(str(raw).strip())
+    return valid, unknown
+
+
+def used_blocks(text: str, library) -> list[str]:
+    """Library blocks that a netlist instantiates (X lines whose subckt is a library block)."""
+    if library is None:
+        return []
+    used = []
+    for line in text.splitlines():
+        tokens = [t for t in line.split() if "=" not in t and t.lower() != "params:"]
+        if len(tokens) >= 2 and tokens[0][:1].lower() == "x":
+            name = tokens[-1].lower()
+            name = name[len("design_"):] if name.startswith("design_") else name
+            if name in library and name not in used:
+                used.append(name)
+    return used
 
 
 def _judge_only(text: str, request) -> Proof:

@@ -28,7 +28,7 @@ def system_text(spec: Spec) -> str:
     return SYSTEM.format(vdd=spec.vdd, models=models_text(spec.model_file))
 
 
-def library_catalog(library, limit: int = 40) -> str:
+def library_catalog(library, limit: int = 80) -> str:
     """One line per library block: name, type, ports with roles, description."""
     if library is None:
         return "(no library available)"
@@ -37,6 +37,25 @@ def library_catalog(library, limit: int = 40) -> str:
     for block in list(blocks)[:limit]:
         ports = " ".join(f"{p.name}:{p.role}" for p in getattr(block, "ports", ()))
         lines.append(f"- {block.name} [{getattr(block, 'type', '')}] ports({ports}): {block.description}")
+    return "\n".join(lines)
+
+
+def selection_text(blocks, valid: Sequence[str], unknown: Sequence[str], library) -> str:
+    """The LLM's block selection as it goes into the connection step: the library blocks it
+    chose, with the exact instance line each one takes (their definitions are added to the
+    netlist for it), and the names the library lacks."""
+    if not isinstance(blocks, list):
+        return "(no valid selection: answer was not a JSON object with a 'blocks' list)"
+    lines = [json.dumps(list(valid))]
+    if unknown:
+        lines.append("Not in the library (build these from transistors, or pick library blocks): "
+                     + ", ".join(unknown) + ".")
+    for name in valid:
+        block = library.get(name)
+        params = " ".join(f"{k}={v}" for k, v in getattr(block, "params", {}).items())
+        roles = ", ".join(f"{p.name}={p.role}" for p in block.ports)
+        lines.append(f"- {name}: `X<n> {' '.join(p.name for p in block.ports)} {name}"
+                     + (f" {params}`" if params else "`") + f" (port roles: {roles}); its .subckt is added for you.")
     return "\n".join(lines)
 
 

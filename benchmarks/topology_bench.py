@@ -17,6 +17,13 @@ Sets (``--set``):
 - ``synthetic``: the seeded generated set (same legacy conversion).
 - a path to a JSON Lines file in either format.
 
+Backends (``--backend``): ``expert`` (offline, default) or an LLM: ``openai`` (any
+OpenAI-compatible endpoint, ``--base-url``/``--model``, key from ``OPENAI_API_KEY`` only)
+or ``llamacpp`` (a local GGUF file, ``--model FILE.gguf``), in ``full`` mode (the LLM
+selects library blocks and writes the netlist) or ``hybrid`` mode (the LLM writes the spec,
+the expert designs). The same judge scores every backend; LLM results also carry the
+requests, prompt/completion tokens and wall time of each problem (:class:`LLMConfig`).
+
 Scoring: the agent gets only the text and the port names (grouped into inputs, outputs
 and bias the way a user passes ``--inputs/--outputs/--bias``; legacy sets in ``spec``
 mode also get their structured spec). Its design is judged by
@@ -30,6 +37,7 @@ from __future__ import annotations
 import json
 import time
 from collections import defaultdict
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
@@ -207,7 +215,8 @@ def structurally_equivalent(candidate: str, reference: str, ports: Sequence[str]
 
 # --- solving and scoring -------------------------------------------------------------------------
 
-def _call_agent(problem: dict[str, Any], backend: str, request: str, llm=None):
+def _call_agent(problem: dict[str, Any], backend: str, request: str, llm=None, mode: str | None = None,
+                library=None, rounds: int = 6):
     """The agent's public one-call entry with only what a user would pass: the text (plus
     the structured spec for legacy sets in spec mode) and the port names."""
     from chipsmith.agents.loop import synthesize_request
@@ -217,8 +226,11 @@ def _call_agent(problem: dict[str, Any], backend: str, request: str, llm=None):
     else:
         req = problem["text"]
     # the designer's port list grouped as a user passes it (--inputs/--outputs/--bias): names only, no roles
+    if llm is None:
+        return synthesize_request(req, inputs=problem["inputs"], outputs=problem["outputs"], bias=problem["bias"],
+                                  backend=backend, llm=llm)
     return synthesize_request(req, inputs=problem["inputs"], outputs=problem["outputs"], bias=problem["bias"],
-                              backend=backend, llm=llm)
+                              backend=backend, llm=llm, mode=mode, library=library, rounds=rounds)
 
 
 def _netlist_of(outcome) -> str | None:
@@ -238,20 +250,30 @@ def score(agent_success: bool, judge_success: bool | None) -> str:
 
 
 def solve(problem: dict[str, Any], *, backend: str = "expert", request: str = "spec", llm=None,
-          timeout: float = 30.0) -> dict[str, Any]:
-    """Run the agent on one problem and judge its design; one result record."""
+          timeout: float = 30.0, mode: str | None = None, library=None, rounds: int = 6) -> dict[str, Any]:
+    """Run the agent on one problem and judge its design; one result record (with ``llm``:
+    the requests, tokens and wall time this problem cost, when an LLM backend ran it)."""
+    from chipsmith.agents.backends import LLMRequestError
+    from chipsmith.errors import BackendError
     from chipsmith.spice.judge import judge
 
     t0 = time.perf_counter()
+    first_call = len(getattr(llm, "calls", ()) or ()) if llm is not None else 0
     rec: dict[str, Any] = {"id": problem["id"], "family": problem["family"], "text": problem["text"],
                            "agent_success": False, "judge_success": None, "rounds": 0, "reason": "",
                            "failed": [], "judge": None, "equivalent": None}
+    outcome = None
     try:
-        outcome = _call_agent(problem, backend, request, llm)
+        outcome = _call_agent(problem, backend, request, llm, mode, library, rounds)
         rec["agent_success"] = bool(getattr(outcome, "success", False))
         rec["rounds"] = len(getattr(outcome, "rounds", ()) or ())
         rec["reason"] = str(getattr(outcome, "reason", "") or "")[:300]
         text = _netlist_of(outcome)
+    except LLMRequestError as exc:  # the endpoint refused this request (context too long, ...): refused
+        rec["reason"] = f"LLM request refused: {exc.one_line()}"[:300]
+        text = None
+    except BackendError:  # the endpoint is gone or rejects the key: no score means anything; stop
+        raise
     except Exception as exc:  # noqa: BLE001 - an agent error (incl. exit-2 refusals) is a refusal
         rec["reason"] = f"agent error: {type(exc).__name__}: {exc}"[:300]
         text = None
@@ -274,7 +296,67 @@ def solve(problem: dict[str, Any], *, backend: str = "expert", request: str = "s
     rec["status"] = score(rec["agent_success"], rec["judge_success"])
     rec["agent_seconds"] = agent_s
     rec["seconds"] = time.perf_counter() - t0
+    if llm is not None:
+        from chipsmith.agents.backends import usage_summary
+
+        rec["llm"] = {"mode": getattr(outcome, "mode", mode), **usage_summary(llm.calls[first_call:]),
+                      "blocks": getattr(outcome, "selection", None) or None}
     return rec
+
+
+@dataclass(frozen=True)
+class LLMConfig:
+    """How to reach the LLM for a benchmark run (no key: each process reads OPENAI_API_KEY
+    itself, so the key never travels with the work or lands in a result)."""
+
+    backend: str
+    mode: str
+    model: str = ""
+    base_url: str = ""
+    retries: int = 3
+    rounds: int = 6
+    max_tokens: int | None = 1024
+    timeout_s: float = 600.0
+    seed: int = 0
+
+    def make(self):
+        from chipsmith.agents.backends import make_backend
+
+        return make_backend(self.backend, model=self.model or None, base_url=self.base_url or None,
+                            retries=self.retries, seed=self.seed, max_tokens=self.max_tokens,
+                            timeout_s=self.timeout_s)
+
+    def public(self) -> dict[str, Any]:
+        """What a summary may say about the endpoint: never a key, never URL credentials."""
+        from urllib.parse import urlsplit, urlunsplit
+
+        url = self.base_url
+        if url:
+            parts = urlsplit(url)
+            url = urlunsplit(parts._replace(netloc=parts.hostname + (f":{parts.port}" if parts.port else "")
+                                            if parts.hostname else parts.netloc, query=""))
+        return {"backend": self.backend, "mode": self.mode, "model": self.model, "base_url": url or None,
+                "rounds": self.rounds, "max_tokens": self.max_tokens}
+
+
+def _solve_llm(problems: Sequence[dict[str, Any]], config: LLMConfig, llm=None,
+               on_result: Callable[[int], None] | None = None) -> list[dict[str, Any]]:
+    from chipsmith.agents.text_understanding import _load_library
+
+    llm = llm if llm is not None else config.make()
+    library = _load_library() if config.mode == "full" else None
+    out = []
+    for p in problems:
+        out.append(solve(p, backend=config.backend, request="text", llm=llm, mode=config.mode, library=library,
+                         rounds=config.rounds))
+        if on_result:
+            on_result(1)
+    return out
+
+
+def _solve_llm_batch(args: tuple) -> list[dict[str, Any]]:
+    problems, config = args
+    return _solve_llm(problems, config)
 
 
 def _solve_batch(args: tuple) -> list[dict[str, Any]]:
@@ -284,8 +366,19 @@ def _solve_batch(args: tuple) -> list[dict[str, Any]]:
 
 def run_problems(problems: Sequence[dict[str, Any]], *, backend: str = "expert", request: str = "spec",
                  scheduler: str | None = None, workers: int | None = None,
-                 on_result: Callable[[int], None] | None = None, batch: int = 4) -> list[dict[str, Any]]:
-    """Solve every problem; serial in-process for one worker, else batches over dask."""
+                 on_result: Callable[[int], None] | None = None, batch: int = 4,
+                 llm_config: LLMConfig | None = None, llm=None) -> list[dict[str, Any]]:
+    """Solve every problem; serial in-process for one worker, else batches over dask. With
+    ``llm_config`` an LLM backend designs (each dask batch opens its own client)."""
+    if llm_config is not None:
+        if not scheduler and (workers or 1) <= 1:
+            return _solve_llm(problems, llm_config, llm, on_result)
+        from chipsmith.parallel import ClusterConfig, parallel_map
+
+        batches = [(list(problems[i:i + batch]), llm_config) for i in range(0, len(problems), batch)]
+        out = parallel_map(_solve_llm_batch, batches, ClusterConfig.from_env(scheduler=scheduler, workers=workers),
+                           on_result=lambda i, r: on_result(len(r)) if on_result else None)
+        return [r for chunk in out for r in chunk]
     if not scheduler and (workers or 1) <= 1:
         results = []
         for p in problems:
@@ -312,8 +405,35 @@ def _counts(rs: Sequence[dict[str, Any]]) -> dict[str, Any]:
     return out
 
 
+def llm_totals(results: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Requests, tokens and wall time over every LLM-run problem: totals, the median wall
+    time of one request and of one problem's whole agent run, and how the LLM's block
+    choices fared against the library."""
+    import statistics
+
+    recs = [r["llm"] for r in results if r.get("llm")]
+    each = [c[2] for x in recs for c in x.get("each", ())]
+    prompt = sum(x["prompt_tokens"] for x in recs)
+    completion = sum(x["completion_tokens"] for x in recs)
+    requests = sum(x["requests"] for x in recs)
+    agent = [r["agent_seconds"] for r in results if r.get("llm")]
+    blocks = [x["blocks"] for x in recs if x.get("blocks")]
+    return {"requests": requests, "prompt_tokens": prompt, "completion_tokens": completion,
+            "total_tokens": prompt + completion, "request_seconds": sum(x["request_seconds"] for x in recs),
+            "median_request_seconds": statistics.median(each) if each else None,
+            "mean_request_seconds": (sum(x["request_seconds"] for x in recs) / requests) if requests else None,
+            "median_problem_seconds": statistics.median(agent) if agent else None,
+            "requests_per_problem": requests / len(recs) if recs else None,
+            "block_selection": {
+                "answered": sum(b["chosen"] is not None for b in blocks),
+                "valid_blocks": sum(len(b["valid"]) for b in blocks),
+                "unknown_blocks": sum(len(b["unknown"]) for b in blocks),
+                "designs_using_library_blocks": sum(bool(b["used"]) for b in blocks),
+            } if blocks else None}
+
+
 def summarize(results: Sequence[dict[str, Any]], *, set_name: str, backend: str, wall_s: float,
-              workers: int | None, request: str, seed: int | None) -> dict[str, Any]:
+              workers: int | None, request: str, seed: int | None, llm: dict[str, Any] | None = None) -> dict[str, Any]:
     fams: dict[str, list[dict]] = defaultdict(list)
     for r in results:
         fams[r["family"]].append(r)
@@ -339,6 +459,7 @@ def summarize(results: Sequence[dict[str, Any]], *, set_name: str, backend: str,
                             if r["status"] == "false_success"],
         "refusals": [{"id": r["id"], "family": r["family"], "reason": r["reason"][:200]} for r in results
                      if r["status"] == "refused"],
+        **({"llm": {**llm, **llm_totals(results)}} if llm is not None else {}),
     }
 
 
@@ -360,6 +481,12 @@ def report_md(summary: dict[str, Any]) -> str:
     for f, v in s["by_family"].items():
         lines.append(f"| {f} | {v['problems']} | {v['solved']} | {v['false_success']} | {v['refused']} | "
                      f"{_pct(v['solved_rate'])} |")
+    if s.get("llm"):
+        m = s["llm"]
+        med = m.get("median_request_seconds")
+        lines += ["", f"LLM: `{m.get('model') or '?'}` at {m.get('base_url') or 'in-process'}, mode `{m['mode']}`: "
+                  f"{m['requests']} requests, {m['prompt_tokens']} prompt + {m['completion_tokens']} completion "
+                  f"tokens, median {'-' if med is None else f'{med:.2f}'} s per request."]
     if s.get("failing_requirement_kinds"):
         lines += ["", f"Requirements the judge failed over the {s['judged_designs']} designs it saw: " + ", ".join(
             f"{k} {v}" for k, v in s["failing_requirement_kinds"].items()) + "."]
@@ -382,27 +509,62 @@ def write_outputs(stage: Path, results: Iterable[dict[str, Any]], summary: dict[
     write_json(stage / "summary.json", summary)
 
 
+def llm_config(backend: str, *, mode: str = "", model: str = "", base_url: str = "", retries: int = 3,
+               rounds: int = 6, max_tokens: int | None = 1024, timeout_s: float = 600.0,
+               seed: int = 0) -> LLMConfig | None:
+    """The validated LLM settings for ``backend`` (None for expert); bad values are InputError."""
+    from chipsmith.agents.backends import BACKENDS, DEFAULT_MODE, MODES
+
+    backend = backend.strip().lower()
+    if backend not in BACKENDS:
+        raise InputError(f"unknown backend {backend!r}", where="--backend", fix=f"use one of: {', '.join(BACKENDS)}")
+    if backend == "expert":
+        if mode and mode.strip().lower() not in ("", "expert"):
+            raise InputError(f"--mode {mode} needs an LLM backend", where="--mode", fix="--backend openai|llamacpp")
+        return None
+    mode = (mode or DEFAULT_MODE[backend]).strip().lower()
+    if mode not in MODES:
+        raise InputError(f"unknown mode {mode!r}", where="--mode", fix=f"use one of: {', '.join(MODES)}")
+    if backend == "llamacpp" and not model:
+        raise InputError("--backend llamacpp needs the GGUF file", where="--model", fix="--model PATH/model.gguf")
+    if rounds < 1:
+        raise InputError(f"--rounds {rounds}", where="--rounds", fix="at least 1")
+    return LLMConfig(backend, mode, model, base_url, retries, rounds, max_tokens or None, timeout_s, seed)
+
+
 def run(set_name: str, *, out: Path, backend: str = "expert", request: str = "spec", limit: int | None = None,
-        seed: int = 0, workers: int | None = None, scheduler: str | None = None, quiet: bool = True) -> dict[str, Any]:
-    """The ``chipsmith bench topology`` flow: load, solve, judge, write results.jsonl, report.md, summary.json."""
+        seed: int = 0, workers: int | None = None, scheduler: str | None = None, quiet: bool = True,
+        mode: str = "", model: str = "", base_url: str = "", retries: int = 3, rounds: int = 6,
+        max_tokens: int | None = 1024, timeout_s: float = 600.0) -> dict[str, Any]:
+    """The ``chipsmith bench topology`` flow: load, solve, judge, write results.jsonl, report.md, summary.json.
+
+    ``backend`` openai/llamacpp: the LLM path (``mode`` full|hybrid) on the problems' text
+    and port names; the same judge scores it, and the summary adds an ``llm`` block."""
     from chipsmith.artifacts import staged_output
     from chipsmith.progress import progress_bar
 
-    if backend != "expert":
-        raise InputError(f"backend {backend!r} is not supported by the benchmark yet", fix="use --backend expert")
+    config = llm_config(backend, mode=mode, model=model, base_url=base_url, retries=retries, rounds=rounds,
+                        max_tokens=max_tokens, timeout_s=timeout_s, seed=seed)
     if request not in ("spec", "text"):
         raise InputError(f"--request {request!r}", fix="use spec or text")
     problems = load_set(set_name, limit=limit, seed=seed)
+    # a missing key or model file fails here, before any problem runs (exit 2, nothing written)
+    llm = config.make() if config is not None and not scheduler and (workers or 1) <= 1 else None
+    if config is not None and llm is None:
+        config.make()
+    if config is not None:
+        backend, request = config.backend, "text"
     with staged_output(out) as stage:
         start = time.perf_counter()
         with progress_bar(f"topology {set_name}", len(problems), quiet=quiet) as advance:
             results = run_problems(problems, backend=backend, request=request, scheduler=scheduler, workers=workers,
-                                   on_result=advance)
+                                   on_result=advance, llm_config=config, llm=llm)
         summary = summarize(results, set_name=set_name, backend=backend, wall_s=time.perf_counter() - start,
-                            workers=workers, request=request, seed=seed if set_name == "synthetic" else None)
+                            workers=workers, request=request, seed=seed if set_name == "synthetic" else None,
+                            llm=config.public() if config is not None else None)
         write_outputs(stage, results, summary)
     return summary
 
 
 __all__ = ["load_set", "load_problems", "legacy_request", "solve", "score", "run_problems", "summarize", "report_md",
-           "write_outputs", "run", "SETS", "STATUSES"]
+           "write_outputs", "run", "llm_config", "llm_totals", "LLMConfig", "SETS", "STATUSES"]

@@ -14,7 +14,16 @@ def register(app: typer.Typer) -> None:
 def topology(
     out: OutOpt,
     set_name: str = typer.Option("real_v2", "--set", help="real_v2 | real (regression) | synthetic | PATH.jsonl"),
-    backend: str = typer.Option("expert", "--backend", help="Synthesis backend (expert is offline)."),
+    backend: str = typer.Option("expert", "--backend",
+                                help="expert (offline) | openai (OpenAI-compatible endpoint, key from "
+                                     "OPENAI_API_KEY) | llamacpp (local GGUF via llama-cpp-python)."),
+    mode: str = typer.Option("", "--mode", help="LLM backends: full (the LLM picks library blocks and writes the "
+                                                "netlist) or hybrid (the LLM writes the spec, the expert designs)."),
+    model: str = typer.Option("", "--model", help="LLM model name (openai) or GGUF file (llamacpp)."),
+    base_url: str = typer.Option("", "--base-url", help="OpenAI-compatible endpoint, e.g. http://127.0.0.1:8080/v1."),
+    rounds: int = typer.Option(6, "--rounds", min=1, max=20, help="LLM proofreading rounds per problem."),
+    max_tokens: int = typer.Option(1024, "--max-tokens", min=0, help="Cap on each LLM answer (0: none)."),
+    retries: int = typer.Option(3, "--retries", min=0, max=10, help="Retries on LLM transport errors."),
     request: str = typer.Option("spec", "--request",
                                 help="Legacy sets only: spec (structured spec + text) or text (free text only)."),
     limit: LimitOpt = None,
@@ -29,7 +38,9 @@ def topology(
     from chipsmith.benchmarks import topology_bench as tb
 
     summary = tb.run(set_name, out=out, backend=backend, request=request, limit=limit, seed=seed,
-                     workers=resolve_workers(workers, scheduler), scheduler=scheduler, quiet=quiet or as_json)
+                     workers=resolve_workers(workers, scheduler), scheduler=scheduler, quiet=quiet or as_json,
+                     mode=mode, model=model, base_url=base_url, rounds=rounds, max_tokens=max_tokens or None,
+                     retries=retries)
     if as_json:
         print(dumps_json(summary))
     elif not quiet:
