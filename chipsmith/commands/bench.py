@@ -10,10 +10,10 @@ import importlib.util
 
 import typer
 
-app = typer.Typer(help="Benchmarks: spice, topology, acim, irdrop, litho, litho-model, sizing.", no_args_is_help=True)
+app = typer.Typer(help="Benchmarks: spice, topology, acim, irdrop, litho, litho-model, sizing, external.", no_args_is_help=True)
 
 # a suite whose module is not there yet is left out, so a capability can add its suite on its own
-SUITES = ("spice", "topology", "acim", "irdrop", "litho", "litho_model", "sizing")
+SUITES = ("spice", "topology", "acim", "irdrop", "litho", "litho_model", "sizing", "external")
 
 for _name in SUITES:
     _mod = f"chipsmith.commands.bench_{_name}"
