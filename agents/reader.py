@@ -1743,6 +1743,9 @@ def read(text: str, interface: Interface | None = None) -> Reading:
         raise InputError("empty request", where="request", fix="describe the circuit (and give its ports)")
     r = _Reader(text, interface)
     r.read_family()
+    from chipsmith.agents.goal_words import read_goals
+
+    read_goals(r)  # goals, "multi-stage", "no positive feedback" (before structures claim "feedback")
     r.read_polarity()
     r.read_relations()
     r.infer_family()

@@ -20,7 +20,8 @@ SPEC_SUFFIXES = (".yaml", ".yml", ".json")
 def synth(text_or_spec: str, *, out: Path, inputs: str = "", outputs: str = "", bias: str = "", ports: str = "",
           backend: str = "expert", mode: str = "", model: str = "", base_url: str = "", rounds: int = 6,
           retries: int = 3, kind: str = "", vdd: float = 0.0, model_file: str = "", seed: int = 0,
-          on_round: Callable[[str], None] | None = None) -> dict:
+          on_round: Callable[[str], None] | None = None, budget: int = 30, workers: int | None = 1,
+          scheduler: str | None = None) -> dict:
     """Run one synthesis request end to end (see module docstring); returns summary.json's data."""
     from chipsmith.agents.backends import BACKENDS, DEFAULT_MODE, MODES, make_backend
     from chipsmith.agents.loop import resolve_request, synthesize_request
@@ -65,6 +66,13 @@ def synth(text_or_spec: str, *, out: Path, inputs: str = "", outputs: str = "", 
     # validate the request before starting any backend (bad input must not cost an LLM call)
     req = resolve_request(request, **names, kind=kind or None, vdd=vdd or None, allow_unknown=(mode == "full"),
                           where=text_or_spec if is_file else "request")
+    from chipsmith.agents.goal_words import goal_of
+
+    if backend == "expert" and not models and goal_of(req.requirements) and not req.unconsumed:
+        from chipsmith.agents.goals import write_goal_outputs
+
+        return write_goal_outputs(req, out, title, budget=budget, seed=seed, workers=workers, scheduler=scheduler,
+                                  on_round=on_round)  # "maximise gain/GBW/GBW per watt": agents/goals.py
     llm = make_backend(backend, model=model or None, base_url=base_url or None, retries=retries, seed=seed)
     library = None
     if mode == "full":

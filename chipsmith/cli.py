@@ -42,6 +42,7 @@ def _root(
 app.add_typer(spice.app, name="spice")
 app.add_typer(synth.app, name="synth")
 app.command("size")(size.size)
+app.command("goal")(__import__("chipsmith.commands.goal", fromlist=["goal"]).goal)  # goal requests (issue 12)
 app.add_typer(acim.app, name="acim")
 app.add_typer(irdrop.app, name="irdrop")
 app.add_typer(litho.app, name="litho")

@@ -350,6 +350,10 @@ def _check_structure(ctx: _Context, r: Requirement):
         found = [f"{a.name}/{b.name}" for a, b in s.cross_coupled()]
     elif feature == "push_pull":
         found = [f"{a.name}/{b.name}" for a, b in s.push_pull()]
+    elif feature == "positive_feedback":
+        from chipsmith.spice.judge_goal import positive_feedback
+
+        found = positive_feedback(ctx)
     else:  # pragma: no cover - the schema's closed set
         return None, None, f"unknown feature {feature}"
     has = bool(found)
@@ -603,6 +607,10 @@ def _figure(ctx: _Context, name: str, r: Requirement) -> tuple[float, str]:
         return h.power(), "quiescent power from the vdd pin at the working operating point"
     if name == "supply_current_a":
         return h.supply_current(), "quiescent vdd current at the working operating point"
+    if name == "gbw_per_w":
+        from chipsmith.spice.judge_goal import _value
+
+        return _value(ctx, name, r), "GBW (as gbw_hz) over the quiescent power"
     if name in ("gain_db", "gain_vv"):
         res, out, inp, sgn = h.small_signal(r.params.get("input"))
         g = measure.dc_gain(res.ac, out, inp)
@@ -748,6 +756,12 @@ def _check_target(ctx: _Context, r: Requirement):
 
 # --- family ---------------------------------------------------------------------------------
 
+def _check_goal(ctx: _Context, r: Requirement):
+    from chipsmith.spice.judge_goal import check_goal
+
+    return check_goal(ctx, r)
+
+
 def _check_family(ctx: _Context, r: Requirement):
     from chipsmith.spice.judge_family import check_family
 
@@ -761,6 +775,7 @@ _CHECKS: dict[str, Callable[[_Context, Requirement], tuple]] = {
     "linear_relation": _check_linear, "threshold": _check_threshold, "hysteresis": _check_hysteresis,
     "filter": _check_filter, "oscillation": _check_oscillation, "control_moves_frequency": _check_control,
     "target": _check_target, "supply": _check_supply, "condition": _check_condition,
+    "goal": _check_goal,
 }
 
 

@@ -47,6 +47,13 @@ Parameters per kind (``?`` = optional; ports are referred to by name):
   the figure's SI unit), ``unit?`` (as the text wrote it, informative), ``tol?``
   (relative, for ``~``, default 0.1), ``input?``, ``output?``.
 - ``supply``: ``voltage`` (volts between vdd and gnd).
+- ``goal``: a figure to optimise rather than meet (issue 12, goals): ``figure``
+  (:data:`GOAL_FIGURES`: gain_vv, gain_db, gbw_hz, gbw_per_w), ``direction``
+  (``maximize``/``minimize``), ``baseline?`` (the figure to beat, e.g. the untuned
+  template's, measured by this judge; absent = any sane working value passes),
+  ``input?``, ``output?``. The judge measures the figure itself and passes it only with
+  the design working as an amplifier (output between the rails, no positive feedback,
+  every MOSFET conducting >= 10 uA; op-amps also phase margin >= 45 deg).
 - ``condition``: a test/operating condition the request states (not a figure to meet):
   ``name`` (:data:`CONDITIONS`), ``value`` (SI), ``port?`` (e.g. the bias port the
   current or voltage is applied to). The judge applies conditions in its testbenches.
@@ -128,7 +135,8 @@ LOAD_TYPES = ("resistor", "diode", "nmos_diode", "pmos_diode", "current_source",
 DEVICE_TYPES = ("nmos", "pmos", "mosfet", "npn", "pnp", "bjt", "resistor", "capacitor", "inductor", "diode",
                 "transistor")
 FEATURES = ("cascode", "diode_connected", "diff_pair", "tail_source", "current_mirror", "miller_compensation",
-            "feedback", "source_degeneration", "source_follower", "cross_coupled", "push_pull")
+            "feedback", "source_degeneration", "source_follower", "cross_coupled", "push_pull",
+            "positive_feedback")
 FILTER_RESPONSES = ("lowpass", "highpass", "bandpass", "bandstop", "allpass")
 OPS = (">=", "<=", "~", "==")
 # figure -> SI unit of ``value``.
@@ -140,7 +148,10 @@ FIGURES: dict[str, str] = {
     "amplitude_v": "V", "center_hz": "Hz", "tempco_ppm": "ppm/K", "rout_ohm": "Ohm", "rin_ohm": "Ohm",
     "transimpedance_ohm": "Ohm", "settling_s": "s", "conversion_gain_db": "dB", "delay_s": "s",
     "noise_vrthz": "V/sqrt(Hz)", "lsb_v": "V", "bits": "bit", "duty": "1", "time_constant_s": "s",
+    "gbw_per_w": "Hz/W",
 }
+# figures a ``goal`` requirement may ask to maximise or minimise
+GOAL_FIGURES = ("gain_vv", "gain_db", "gbw_hz", "gbw_per_w", "power_w")
 CONDITIONS = ("load_cap_f", "load_res_ohm", "load_current_a", "input_cm_v", "input_dc_v", "bias_current_a",
               "bias_voltage_v", "ref_current_a", "ref_voltage_v", "control_v", "clock_hz", "temperature_c")
 
@@ -165,6 +176,7 @@ KIND_PARAMS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "target": (frozenset({"figure", "op", "value"}), frozenset({"unit", "tol", "input", "output"})),
     "supply": (frozenset({"voltage"}), frozenset()),
     "condition": (frozenset({"name", "value"}), frozenset({"port"})),
+    "goal": (frozenset({"figure", "direction"}), frozenset({"baseline", "input", "output"})),
 }
 KINDS = tuple(KIND_PARAMS)
 
@@ -187,6 +199,8 @@ _CHOICES: dict[tuple[str, str], tuple[str, ...]] = {
     ("target", "figure"): tuple(FIGURES),
     ("target", "op"): OPS,
     ("condition", "name"): CONDITIONS,
+    ("goal", "figure"): GOAL_FIGURES,
+    ("goal", "direction"): ("maximize", "minimize"),
 }
 _INTS = {("stage_count", "count"), ("load_type", "stage"), ("device_count", "min"), ("device_count", "max"),
          ("filter", "order")}
@@ -194,7 +208,8 @@ _FLOATS = {("linear_relation", "offset"), ("linear_relation", "rel_tol"), ("line
            ("threshold", "value"), ("threshold", "tol"), ("hysteresis", "value"), ("hysteresis", "tol"),
            ("filter", "corner_hz"), ("filter", "tol"), ("oscillation", "frequency_hz"), ("oscillation", "tol"),
            ("oscillation", "min_amplitude_v"), ("control_moves_frequency", "min_ratio"), ("target", "value"),
-           ("target", "tol"), ("supply", "voltage"), ("condition", "value"), ("named_component", "value")}
+           ("target", "tol"), ("supply", "voltage"), ("condition", "value"), ("named_component", "value"),
+           ("goal", "baseline")}
 _BOOLS = {("input_type", "pair"), ("structure", "present")}
 
 
@@ -468,6 +483,8 @@ class Requirement:
         p = self.params
         if self.kind == "target":
             return f"{p['figure']} {p['op']} {p['value']:g}"
+        if self.kind == "goal":
+            return f"{p['direction']} {p['figure']}" + (f" (beat {p['baseline']:.4g})" if "baseline" in p else "")
         if self.kind == "family":
             return "family " + p["family"] + (f"/{p['variant']}" if p.get("variant") else "")
         return self.kind + " " + ", ".join(f"{k}={_thaw(v)}" for k, v in p.items())
@@ -546,4 +563,4 @@ def _ports_named(r: Requirement) -> list[str]:
 
 __all__ = ["PortRole", "Port", "Interface", "Source", "Requirement", "Request", "Params", "KINDS", "KIND_PARAMS",
            "FAMILIES", "LOAD_TYPES", "DEVICE_TYPES", "FEATURES", "FILTER_RESPONSES", "OPS", "FIGURES",
-           "INPUT_ROLES", "OUTPUT_ROLES", "SCHEMA_VERSION", "CONDITIONS"]
+           "INPUT_ROLES", "OUTPUT_ROLES", "SCHEMA_VERSION", "CONDITIONS", "GOAL_FIGURES"]
