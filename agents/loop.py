@@ -61,6 +61,7 @@ class Outcome:
     tokens: int = 0
     request: Any = None
     selection: dict = field(default_factory=dict)  # full mode: blocks the LLM chose, validated against the library
+    spec_source: str = ""  # hybrid mode: "llm" (the model's spec was used) or "rules" (fallback to the reader's)
 
     def log(self, text: str) -> None:
         self.transcript.append(text)
@@ -241,11 +242,13 @@ def run_hybrid(text: str, base: Spec | None, llm: Backend, outcome: Outcome, *, 
             messages = [*messages, {"role": "assistant", "content": answer},
                         {"role": "user", "content": f"That spec is invalid: {message}. Answer with a corrected "
                                                      "JSON object only."}]
+    outcome.spec_source = "llm" if spec is not None else ""
     if spec is None:
         if base is None:
             outcome.reason = "the LLM gave no valid spec and the rules could not read the request"
             return outcome
         spec = base
+        outcome.spec_source = "rules"
         outcome.log("falling back to the rule-based reading of the request\n")
     if base is not None:  # node names and supply from the command line win
         spec = replace(spec, inputs=base.inputs, outputs=base.outputs, bias=base.bias,

@@ -10,6 +10,8 @@ Sets (``--set``):
        "requirements": [{"id": "r1", "kind": "family", "params": {...}}, ...]}
 
   (``interface``/``requirements`` as in :mod:`chipsmith.spice.requirements`).
+- ``heldout_v3`` (``problems/heldout_v3.jsonl``): the same format, a held-out set written
+  before it was ever run (source: ``problems/heldout_v3_source.py``).
 - ``real`` (``problems/real.jsonl``): the first, agent-era set, kept as a REGRESSION set
   only (its texts were written for the agent's own reader). Its structured specs are
   turned into requirements by the fixed table :func:`legacy_request` below, never by the
@@ -44,7 +46,7 @@ from typing import Any, Callable, Iterable, Sequence
 from chipsmith.errors import InputError
 
 PROBLEMS_DIR = Path(__file__).parent / "problems"
-SETS = {"real_v2": "real_v2.jsonl", "real": "real.jsonl"}
+SETS = {"real_v2": "real_v2.jsonl", "heldout_v3": "heldout_v3.jsonl", "real": "real.jsonl"}
 LEGACY_REQUIRED = ("id", "text", "spec", "inputs", "outputs", "bias")
 STATUSES = ("solved", "false_success", "refused")
 
@@ -300,7 +302,8 @@ def solve(problem: dict[str, Any], *, backend: str = "expert", request: str = "s
         from chipsmith.agents.backends import usage_summary
 
         rec["llm"] = {"mode": getattr(outcome, "mode", mode), **usage_summary(llm.calls[first_call:]),
-                      "blocks": getattr(outcome, "selection", None) or None}
+                      "blocks": getattr(outcome, "selection", None) or None,
+                      "spec_source": getattr(outcome, "spec_source", "") or None}
     return rec
 
 
@@ -429,7 +432,12 @@ def llm_totals(results: Sequence[dict[str, Any]]) -> dict[str, Any]:
                 "valid_blocks": sum(len(b["valid"]) for b in blocks),
                 "unknown_blocks": sum(len(b["unknown"]) for b in blocks),
                 "designs_using_library_blocks": sum(bool(b["used"]) for b in blocks),
-            } if blocks else None}
+            } if blocks else None,
+            # hybrid: whose spec the expert designed from (the rules' reading is a fallback, not the LLM's work)
+            "spec_source": {src: {"problems": sum(1 for r in results if (r.get("llm") or {}).get("spec_source") == src),
+                                  "solved": sum(1 for r in results if (r.get("llm") or {}).get("spec_source") == src
+                                                and r["status"] == "solved")}
+                            for src in ("llm", "rules")} if any(x.get("spec_source") for x in recs) else None}
 
 
 def summarize(results: Sequence[dict[str, Any]], *, set_name: str, backend: str, wall_s: float,

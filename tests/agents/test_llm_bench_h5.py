@@ -41,13 +41,15 @@ SELECTION = json.dumps({"blocks": ["voltage_divider_pro", "miller_rc"], "reasoni
 
 
 class RoutedLLM:
-    """``/v1/chat/completions`` on 127.0.0.1: the reply is chosen by the ports in the prompt;
+    """``/v1/chat/completions`` on 127.0.0.1: the reply is chosen by the ports in the prompt
+    (or by ``route``);
     usage is reported as ~4 characters per token of the prompt and of the reply."""
 
     def __init__(self) -> None:
         self.requests: list[dict] = []
         self.auth: list[str] = []
         self.usage: list[tuple[int, int]] = []
+        self.route = None  # optional: prompt -> reply, instead of the per-problem answers below
         owner = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -60,7 +62,9 @@ class RoutedLLM:
                 owner.auth.append(self.headers.get("Authorization", ""))
                 prompt = "".join(m["content"] for m in body["messages"])
                 last = body["messages"][-1]["content"]
-                if "Step 1, block selection" in last:
+                if owner.route is not None:
+                    content = owner.route(prompt)
+                elif "Step 1, block selection" in last:
                     content = SELECTION
                 else:
                     ports = re.search(r"\.subckt design (\w+) (\w+)", prompt)  # the task names the ports
@@ -185,3 +189,42 @@ def test_bench_llm_bad_options_exit_2(cli, monkeypatch, problem_file, tmp_path):
     r = cli("bench", "topology", "--set", problem_file, "--backend", "llamacpp", "--out", tmp_path / "d")
     assert r.code == 2 and "GGUF" in r.stderr
     assert not any((tmp_path / d).exists() for d in "abcd")
+
+
+HYBRID = [  # (id, text, the annotator's variant, the spec the fake LLM answers)
+    ("h5-cs", "Common-source amplifier with a resistive load.", "common_source",
+     {"kind": "cs_amp", "load": "resistor"}),
+    # the LLM names the wrong circuit: the expert builds it well, the judge fails its family
+    ("h5-cg", "Common-gate amplifier with a resistive load.", "common_gate", {"kind": "cs_amp", "load": "resistor"}),
+]
+
+
+def test_bench_openai_hybrid_mode_uses_the_llm_spec(cli, monkeypatch, tmp_path):
+    monkeypatch.setenv("OPENAI_API_KEY", KEY)
+    path = tmp_path / "hybrid.jsonl"
+    path.write_text("".join(json.dumps({
+        "id": pid, "family": "amplifiers", "text": text,
+        "interface": [{"name": "Vin", "role": "signal_in"}, {"name": "Vout", "role": "out"}],
+        "requirements": [{"id": "r1", "kind": "family", "params": {"family": "amplifier", "variant": variant}}]})
+        + "\n" for pid, text, variant, _ in HYBRID))
+    server = RoutedLLM()
+    try:
+        replies = {text: json.dumps(spec) for _, text, _, spec in HYBRID}
+
+        def route(prompt: str) -> str:
+            return next(v for k, v in replies.items() if k in prompt)
+
+        server.route = route
+        r = cli("bench", "topology", "--set", path, "--backend", "openai", "--mode", "hybrid", "--base-url",
+                server.url, "--workers", "1", "--out", tmp_path / "o", "--json")
+    finally:
+        server.close()
+    assert r.code == 0, r.stderr + r.stdout[-2000:]
+    s = json.loads(r.stdout)
+    results = {json.loads(ln)["id"]: json.loads(ln) for ln in (tmp_path / "o" / "results.jsonl").read_text().splitlines()}
+    assert results["h5-cs"]["status"] == "solved" and results["h5-cg"]["status"] == "refused"
+    assert results["h5-cg"]["judge_success"] is False  # the judge saw the CS design and failed its family
+    assert s["llm"]["mode"] == "hybrid" and s["llm"]["requests"] == 2 == len(server.requests)
+    assert s["llm"]["spec_source"] == {"llm": {"problems": 2, "solved": 1}, "rules": {"problems": 0, "solved": 0}}
+    # hybrid asks for JSON: the endpoint is told so (servers that honour it constrain the answer)
+    assert all(req.get("response_format") == {"type": "json_object"} for req in server.requests)
