@@ -463,10 +463,13 @@ def _integrator_like(bench: Bench, wd: Path, *, integrate: bool) -> Verdict:
     best: Verdict | None = None
     for period in (1e-5, 1e-4, 1e-3, 1e-2):
         drives = bench.bias_drives()
+        # the wave starts at the common mode, so the circuit starts at rest, not railed
+        hi, lo, e = cm + amp, cm - amp, period / 200
         if integrate:   # square in -> triangle out
-            drives[vin] = f"PULSE({cm - amp} {cm + amp} 0 {period / 200} {period / 200} {period / 2 - period / 200} {period})"
+            drives[vin] = (f"PWL(0 {cm} {e} {hi} {period / 2} {hi} {period / 2 + e} {lo} {period} {lo} "
+                           f"{period + e} {hi} {1.5 * period} {hi}) r={period / 2}")
         else:           # triangle in -> square out
-            drives[vin] = f"PULSE({cm - amp} {cm + amp} 0 {period / 2} {period / 2} 0 {period})"
+            drives[vin] = f"PWL(0 {cm} {period / 4} {hi} {0.75 * period} {lo} {1.25 * period} {hi}) r={period / 4}"
         # 30 periods, so a DC-stabilising leak resistor has settled; judge the last two
         v = run_ngspice(bench.header(drives), wd, [f"v({vout})"], f"tran {period / 200} {30 * period} 0 {period / 200}")
         t, y = v["time"], v[f"v({vout})"]
@@ -476,8 +479,9 @@ def _integrator_like(bench: Bench, wd: Path, *, integrate: bool) -> Verdict:
         if swing < 0.02 * bench.vdd or yy.max() > 0.97 * bench.vdd or yy.min() < 0.03 * bench.vdd:
             continue
         # inside each half period the integrator output is a straight ramp of opposite sign
-        # to the input; the differentiator output is flat
-        phase = ((tt % period) / period)
+        # to the input; the differentiator output is flat. Phase 0-0.5: the integrator's
+        # input is high, the differentiator's input falls (its wave is a quarter period on).
+        phase = (((tt - (0 if integrate else period / 4)) % period) / period)
         first = (phase > 0.1) & (phase < 0.4)
         second = (phase > 0.6) & (phase < 0.9)
         s1 = np.polyfit(tt[first], yy[first], 1)[0] if first.sum() > 3 else 0.0
@@ -489,7 +493,7 @@ def _integrator_like(bench: Bench, wd: Path, *, integrate: bool) -> Verdict:
             lvl1, lvl2 = float(np.median(yy[first])), float(np.median(yy[second]))
             figs.update(level_first=lvl1, level_second=lvl2)
             flat = abs(s1) * period / 2 < 0.2 * swing and abs(s2) * period / 2 < 0.2 * swing
-            ok = flat and lvl1 < lvl2 and (lvl2 - lvl1) > 0.5 * swing   # rising input -> low (inverting)
+            ok = flat and lvl1 > lvl2 and (lvl1 - lvl2) > 0.5 * swing   # falling input -> high (inverting)
         verdict = Verdict(ok, "" if ok else "waveform shape not as expected", figs)
         if ok:
             return verdict

@@ -96,3 +96,14 @@ def test_cli_runs_synth_and_scores_it(tmp_path: Path, capsys) -> None:
     # the scorer's type is the truth: a low-pass design for a high-pass task is a false success
     assert status == {"lp": "solved", "hp-as-lp": "false_success"}
     assert json.loads((tmp_path / "o" / "summary.json").read_text())["false_success"] == 1
+
+
+def test_integrator_and_differentiator_waveforms(tmp_path: Path) -> None:
+    ref = "Eop vout gnd ref n 1e5\nRr1 vdd ref 10k\nRr2 ref gnd 10k\n"
+    integ = _design(tmp_path, "vin vout", ref + "R1 vin n 100k\nCf n vout 1n\nRleak n vout 10meg")
+    assert es.score_design(_task("Integrator", ("Vin",), ("Vout",)), integ).ok
+    assert not es.score_design(_task("Differentiator", ("Vin",), ("Vout",)), integ).ok
+    (tmp_path / "d").mkdir()
+    diff = _design(tmp_path / "d", "vin vout", ref + "Rs vin s 5k\nC1 s n 1n\nRf n vout 100k")
+    assert es.score_design(_task("Differentiator", ("Vin",), ("Vout",)), diff).ok
+    assert not es.score_design(_task("Integrator", ("Vin",), ("Vout",)), diff).ok
