@@ -31,6 +31,21 @@ def _confirm(design: str, spec, params: dict) -> bool:
     return ev.feasible
 
 
+def run_with_workers(problem_set: str, seeds: int, budget: int, batch: int, *, workers: int | None = None,
+                     scheduler: str | None = None, on_run=None) -> dict:
+    """:func:`run` with a problem's corner/temperature evaluations fanned out over dask
+    (``--workers``, default all cores; 1 = in-process), as ``chipsmith size`` does."""
+    from chipsmith.options import resolve_workers
+    from chipsmith.parallel import ClusterConfig, get_client
+
+    n_workers = resolve_workers(workers, scheduler)
+    if n_workers == 1 or problem_set == "generic" or problem_set in CORNERS:   # one corner: nothing to fan out
+        return run(problem_set, seeds, budget, batch, on_run=on_run)
+    with get_client(ClusterConfig.from_env(scheduler=scheduler, workers=n_workers)) as client:
+        summary = run(problem_set, seeds, budget, batch, client=client, on_run=on_run)
+    return {**summary, "workers": n_workers}
+
+
 def run(problem_set: str = "generic", seeds: int = 4, budget: int = 96, batch: int = 8,
         methods: Sequence[str] = ("tpe", "random"), client=None, on_run=None) -> dict:
     from chipsmith.errors import InputError

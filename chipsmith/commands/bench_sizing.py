@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import typer
 
-from chipsmith.options import JsonOpt, OptionalOutOpt, QuietOpt
+from chipsmith.options import JsonOpt, OptionalOutOpt, QuietOpt, SchedulerOpt, WorkersOpt
 
 
 def register(app: typer.Typer) -> None:
@@ -15,6 +15,8 @@ def sizing(
     seeds: int = typer.Option(4, "--seeds", min=1, help="Seeds per method."),
     budget: int = typer.Option(96, "--budget", min=1, help="Candidates per run (both methods)."),
     batch: int = typer.Option(8, "--batch", min=1, help="Candidates per ngspice process."),
+    workers: WorkersOpt = None,
+    scheduler: SchedulerOpt = None,
     as_json: JsonOpt = False,
     out: OptionalOutOpt = None,
     quiet: QuietOpt = False,
@@ -29,7 +31,8 @@ def sizing(
                        f"{'met after ' + str(row['evaluations_to_success']) if row['success'] else 'not met'} "
                        f"({row['wall_s']:.1f} s)")
 
-    summary = sizing_bench.run(problem_set, seeds, budget, batch, on_run=progress)
+    summary = sizing_bench.run_with_workers(problem_set, seeds, budget, batch, workers=workers, scheduler=scheduler,
+                                            on_run=progress)
     if emit_summary(summary, out, as_json):
         return
     for key, row in summary["per_problem"].items():
