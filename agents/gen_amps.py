@@ -48,6 +48,8 @@ class CascadeParams:
     stages: tuple[Stage, ...] = (Stage(),)
     vin_dc: float = 0.7
     follower: bool = False        # an NMOS source-follower output buffer after the last stage
+    miller: float = 0.0           # compensation capacitor (F) around every stage after the first; 0: none
+    miller_rz: float = 0.0        # its series (nulling) resistor (ohm); 0: none
     vdd: float = 1.8
     model_file: str | None = None
 
@@ -221,6 +223,15 @@ def cascade(pins: Pins, p: CascadeParams) -> Design:
             b.r(src, "gnd", st.degeneration)
         b.block(f"nmos_cs_stage_{i + 1}", f"common-source NMOS, stage {i + 1} of {n}")
         b.m(nxt, node, src, "gnd", "n", m_n.wl(st.current, vov, vo - vs) * L0, L0)
+        if p.miller and i >= 1:
+            # pole splitting: Cc from the previous stage's output (this gate) to this stage's output
+            b.block(f"miller_compensation_{i + 1}", f"Miller capacitor around stage {i + 1}")
+            if p.miller_rz:
+                mid = net(f"cz{i + 1}")
+                b.r(node, mid, p.miller_rz)
+                b.c(mid, nxt, p.miller)
+            else:
+                b.c(node, nxt, p.miller)
         node = nxt
     if p.follower:
         gate, w_sink = bias.nsink(i_f)

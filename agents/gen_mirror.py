@@ -28,6 +28,7 @@ class MirrorParams:
     ratio: float = 1.0
     iout: float | None = None      # Widlar: the output current wanted (A)
     pmos: bool = False             # sources current (reference pulled out of the pin)
+    load_drop: float = 0.0         # > 0: a load resistor inside, from the rail to the output, dropping this (V)
     vov: float = 0.2
     vdd: float = 1.8
     model_file: str | None = None
@@ -134,5 +135,10 @@ def _nmos_mirror(pins: Pins, p: MirrorParams) -> Design:
     io[ref] = Port(ref, "current_in", iref, "A", "reference current into the pin")
     iout = (p.iout or iref / 5) if p.variant == "widlar" else iref * p.ratio
     io[out] = Port(out, "current_out", iout, "A", "copy sunk into the pin")
+    if p.load_drop > 0:
+        # the copy drives the design's own load resistor from vdd (the flipped PMOS mirror's goes to gnd)
+        b.block("resistor_load", f"load resistor {p.load_drop / iout:.4g} ohm from vdd to the output")
+        b.r("vdd", out, p.load_drop / iout)
+        io[out] = Port(out, "voltage_out", round(pins.vdd - p.load_drop, 4), "V", "output on the load resistor")
     return finish(f"mirror_{p.variant}", "nmos", b, pins, io, vdd=p.vdd, model_file=p.model_file,
                   params={"ratio": p.ratio, "iref": iref})

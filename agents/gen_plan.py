@@ -342,8 +342,18 @@ def _amplifier(rd: Reading, pins: Pins, model_file: str | None) -> Iterator[Desi
             stages.append(A.Stage(ld, cur, vov=vov, degeneration=rs))
         if len(stages) != n:
             continue
-        yield A.cascade(pins, A.CascadeParams(stages=tuple(stages), follower=follower, vdd=rd.vdd,
-                                              model_file=model_file))
+        if "miller_compensation" not in rd.features or n < 2:
+            yield A.cascade(pins, A.CascadeParams(stages=tuple(stages), follower=follower, vdd=rd.vdd,
+                                                  model_file=model_file))
+            continue
+        # Miller capacitor around the later stages, its right-half-plane zero cancelled by a series
+        # resistor ~1/gm of the stage it wraps (Cc 2 pF against the 1 pF load: phase margin ~60-75 deg
+        # for two stages); more capacitance / a larger resistor next if the margin falls short
+        last = stages[-1]
+        gm = 2 * last.current / (last.vov or 0.2)
+        for cc, rz in ((2e-12, 1 / gm), (4e-12, 1 / gm), (2e-12, 2 / gm)):
+            yield A.cascade(pins, A.CascadeParams(stages=tuple(stages), follower=follower, miller=cc, miller_rz=rz,
+                                                  vdd=rd.vdd, model_file=model_file))
 
 
 # --- op-amps -------------------------------------------------------------------------------------
@@ -363,7 +373,10 @@ def _opamp(rd: Reading, pins: Pins, model_file: str | None) -> Iterator[Design]:
         return
     if v in ("one_stage", "ota") or rd.stages == 1:
         tail = _current_budget(rd, 2)
-        yield A.diff_pair(pins, A.DiffParams(load="mirror", tail=min(80e-6, tail or 80e-6), vdd=rd.vdd,
+        load0 = rd.loads.get(0) or rd.loads.get(1)
+        # the load the request names (resistors on both drains, diode loads); else the mirror
+        load = {"resistor": "resistor", "diode": "pmos_diode", "pmos_diode": "pmos_diode"}.get(load0, "mirror")
+        yield A.diff_pair(pins, A.DiffParams(load=load, tail=min(80e-6, tail or 80e-6), vdd=rd.vdd,
                                              model_file=model_file))
         return
     if v == "three_stage" or rd.stages == 3:
@@ -637,7 +650,12 @@ def _mirror(rd: Reading, pins: Pins, model_file: str | None) -> Iterator[Design]
     pmos = ref_level < 0 or rd.input_device == "pmos" or "pmos_source" in rd.features
     if iout is not None and v != "widlar":
         ratio = iout / abs(ref_level)
-    yield M.mirror(pins, M.MirrorParams(variant=v, ratio=ratio, iout=iout, pmos=pmos, vdd=rd.vdd,
+    loads = set(rd.loads.values())
+    if loads - {"resistor"}:
+        raise PlanningError(f"a current mirror driving a {', '.join(sorted(loads - {'resistor'}))} load is not built",
+                            fix="ask for a resistive load, or none")
+    drop = 0.2 if loads else 0.0  # the load resistor inside the design, dropping 0.2 V at the copy's current
+    yield M.mirror(pins, M.MirrorParams(variant=v, ratio=ratio, iout=iout, pmos=pmos, load_drop=drop, vdd=rd.vdd,
                                         model_file=model_file))
 
 
@@ -702,6 +720,12 @@ def _reference(rd: Reading, pins: Pins, model_file: str | None) -> Iterator[Desi
 def _output_current(design: Design, vdd: float) -> float:
     """Current into the design's output pin held at vdd/2 (ngspice operating point)."""
     from chipsmith.agents.circuit import fmt
+    from chipsmith.agents.gen_source import plan_inverter
+
+    resistive = plan_inverter(rd, pins, model_file)
+    if resistive is not None:
+        yield from resistive
+        return
     from chipsmith.spice.runner import Op, simulate
 
     out = next(p.name for p in design.ports if p.kind in ("current_out", "voltage_out"))
@@ -758,7 +782,14 @@ def _adc(rd: Reading, pins: Pins, model_file: str | None) -> Iterator[Design]:
     yield S.flash_adc(pins, vdd=rd.vdd, model_file=model_file)
 
 
-_BUILDERS.update({"comparator": _comparator, "switch": _switch, "mixer": _mixer, "adc": _adc,
+def _current_source(rd: Reading, pins: Pins, model_file: str | None) -> Iterator[Design]:
+    from chipsmith.agents.gen_source import plan_current_source
+
+    yield from plan_current_source(rd, pins, model_file)
+
+
+_BUILDERS.update({"comparator": _comparator, "current_source": _current_source, "switch": _switch, "mixer": _mixer,
+                  "adc": _adc,
                   "sample_hold": _switch, "dac": _dac,
                   "current_mirror": _mirror, "schmitt": _schmitt, "inverter": _inverter,
                   "bandgap": _reference, "reference": _reference})

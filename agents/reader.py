@@ -1877,7 +1877,7 @@ def read_request(text: str, ports=None, *, spec_requirements: Iterable[Requireme
         names = [n.replace(":out", ":signal_in") if n.split(":")[0] not in lhs and n.endswith(":out") else n
                  for n in names]
         ports = PortList(ports=tuple(dict.fromkeys(names))) if names else default_ports(first.family, first.variant)
-    interface = build_interface(ports, text, differential=wants_differential(text))
+    interface = _vco_control(build_interface(ports, text, differential=wants_differential(text)), text)
     reading = read(text, interface)
     _check_ports_usable(reading, interface)
     reqs = list(reading.requirements) + list(spec_requirements)
@@ -1929,3 +1929,17 @@ def default_ports(family: str | None, variant: str | None):
     if family == "opamp_app" and variant in ("summer", "subtractor"):
         return PortList(("in1", "in2"), ("out",), ())
     return table.get(family or "", PortList(("in",), ("out",), ()))
+    from chipsmith.agents import read_structures  # single-ended structure phrases (inverter, sources, Miller)
+
+    read_structures.read(r)
+def _vco_control(interface: Interface, text: str) -> Interface:
+    """A VCO's one plain input (``Vin``) is what tunes it: its control port. A VCO has no signal input."""
+    from chipsmith.spice.requirements import Port
+
+    fam, _ = family_of(text)
+    ins = interface.by_role(PortRole.SIGNAL_IN)
+    if fam != "vco" or len(ins) != 1 or interface.by_role(PortRole.CONTROL):
+        return interface
+    return Interface(tuple(Port(p.name, PortRole.CONTROL) if p is ins[0] else p for p in interface.ports))
+
+

@@ -49,8 +49,8 @@ _OUT = re.compile(r"^(v?out\w*|vo\d*|y\d*|q|qb|v?output\w*|i_?out\w*|io\d*|vbg|v
 
 
 def split_names(text: str | None) -> tuple[str, ...]:
-    """``"inp, inn"`` -> ``("inp", "inn")``; empty -> ``()``."""
-    if not text:
+    """``"inp, inn"`` -> ``("inp", "inn")``; empty, ``none`` or ``-`` -> ``()`` (no ports)."""
+    if not text or str(text).strip().lower() in ("none", "-", "--", "n/a", "null", "nil", '""', "''"):
         return ()
     return tuple(t.strip() for t in str(text).split(",") if t.strip())
 

@@ -254,6 +254,15 @@ def _check_load_type(ctx: _Context, r: Requirement):
     if not stages:
         return False, None, "no gain stage found on the signal path"
     want = r.params["load"]
+    if ctx.family()[0] in ("current_mirror", "current_source") and ctx.h.main_output():
+        # a source's load is what its output drives: a resistor from a rail to the output port
+        from chipsmith.spice.judge_source import load_resistor
+
+        dev = load_resistor(ctx.s, ctx.h.main_output())
+        if r.params["load"] == "resistor":
+            return dev is not None, None, (f"load resistor {dev.name} at the output" if dev else
+                                           "no resistor from a rail to the output")
+        return False, None, f"a {r.params['load']} load on a current source's output is not checked"
     idx = r.params.get("stage")
     pool = [stages[idx - 1]] if idx is not None and idx <= len(stages) else (stages if idx is None else [])
     if not pool:
@@ -273,6 +282,12 @@ def _check_input_type(ctx: _Context, r: Requirement):
              or (d.label in ("npn", "pnp") and d.pins.get("b") in ctx.s.inputs)]
     stages = ctx.s.stage_devices()
     if stages:
+    if ctx.family()[0] == "current_source" and ctx.h.main_output():
+        # a current source's device is the transistor whose drain is the output
+        out = ctx.h.main_output().lower()
+        kinds = {d.label for d in ctx.s.devices if (d.is_mos and d.pins.get("d") == out)
+                 or (d.label in ("npn", "pnp") and d.pins.get("c") == out)}
+        return device in kinds, None, f"output devices: {', '.join(sorted(kinds)) or 'none'}"
         first += [d for d in stages[0] if d not in first]
     kinds = {d.label for d in first}
     ok = device in kinds
@@ -339,7 +354,9 @@ def _check_structure(ctx: _Context, r: Requirement):
     elif feature == "current_mirror":
         found = [f"{a.name}->{b.name}" for a, b in s.mirrors(pol)]
     elif feature == "miller_compensation":
-        found = [c.name for c in s.miller_caps()]
+        from chipsmith.spice.judge_source import compensation_caps
+
+        found = compensation_caps(s)
     elif feature == "feedback":
         found = s.feedback_paths()
     elif feature == "source_degeneration":

@@ -129,6 +129,11 @@ def _amplifier(ctx, variant: str | None) -> Result:
     else:
         if g is not None and not abs(g) > 0.4:
             problems.append("no gain")
+    from chipsmith.spice.judge_source import conduction_problem
+
+    dead = conduction_problem(ctx, facts)  # every transistor of an amplifier conducts
+    if dead:
+        problems.append(dead)
     return _verdict(problems, facts, g)
 
 
@@ -147,9 +152,20 @@ def _opamp(ctx, variant: str | None) -> Result:
     facts.append(f"open-loop gain {gdb:.1f} dB from {diff[0]}")
     if g <= 0:
         problems.append(f"{diff[0]} is not the non-inverting input")
-    if gdb < 30:
-        problems.append("open-loop gain below 30 dB")
     n = s.stage_count() or 0
+    resistive = any(r.kind == "load_type" and r.params["load"] in ("resistor", "diode", "pmos_diode", "nmos_diode")
+                    for r in ctx.request.requirements)
+    if resistive and n <= 1:
+        # a single stage with resistor/diode loads cannot reach 30 dB from a low supply (gm R / 2 with
+        # the headroom of a resistor): it must amplify the difference and reject the common mode
+        cmrr = h.rejection("cmrr")
+        facts.append(f"CMRR {cmrr:.1f} dB")
+        if g <= 1.0:
+            problems.append("differential gain below 1")
+        if cmrr <= 0:
+            problems.append("the common-mode gain is not below the differential gain")
+    elif gdb < 30:
+        problems.append("open-loop gain below 30 dB")
     facts.append(f"{n} gain stage(s)")
     want = {"one_stage": 1, "ota": 1, "two_stage": 2, "three_stage": 3, "folded_cascode": 1, "telescopic": 1}
     if variant in want and n != want[variant]:
@@ -163,6 +179,11 @@ def _opamp(ctx, variant: str | None) -> Result:
         pair_devs = {d.name for p in pairs for d in p}
         if not any(a.name in pair_devs for a, _ in s.cascode_pairs()):
             problems.append("no cascode device stacked on the input pair")
+    from chipsmith.spice.judge_source import conduction_problem
+
+    dead = conduction_problem(ctx, facts)  # every transistor of an op-amp conducts
+    if dead:
+        problems.append(dead)
     return _verdict(problems, facts, gdb)
 
 
@@ -184,15 +205,23 @@ def _mirror(ctx, variant: str | None) -> Result:
     if out is None:
         return False, None, "no output port"
     iout = None
-    try:
-        vo = h.vdd / 2
-        op = h.op_at(overrides={out: f"vjout {{n}} 0 dc {vo!r}"}, tag="iout")
-        iout = abs(op.currents["vjout"])
-        facts.append(f"output current {iout * 1e6:.3g} uA at {vo:.2g} V")
-        if refs and iout < 0.1 * h.bias_current(refs[0]):
-            problems.append("the output does not carry a copy of the reference current")
-    except Exception as exc:  # noqa: BLE001 - reported as a failure
-        problems.append(f"output current not measured: {exc}")
+    from chipsmith.spice.judge_source import load_resistor, source_behaviour
+
+    if load_resistor(s, out) is not None:
+        # the output drives the design's own load: its current must ignore the load and follow the reference
+        more, found, iout = source_behaviour(ctx)
+        problems += more
+        facts += found
+    else:
+        try:
+            vo = h.vdd / 2
+            op = h.op_at(overrides={out: f"vjout {{n}} 0 dc {vo!r}"}, tag="iout")
+            iout = abs(op.currents["vjout"])
+            facts.append(f"output current {iout * 1e6:.3g} uA at {vo:.2g} V")
+            if refs and iout < 0.1 * h.bias_current(refs[0]):
+                problems.append("the output does not carry a copy of the reference current")
+        except Exception as exc:  # noqa: BLE001 - reported as a failure
+            problems.append(f"output current not measured: {exc}")
     if variant == "cascode" or variant == "wide_swing":
         if not s.cascode_pairs():
             problems.append("no cascode devices")
@@ -696,7 +725,9 @@ def check_family(ctx, family: str, variant: str | None) -> Result:
     if family in ("bandgap", "ldo", "reference"):
         return _bandgap(ctx, family, variant)
     if family == "current_source":
-        return _bandgap(ctx, "reference", "current")
+        from chipsmith.spice.judge_source import current_source
+
+        return current_source(ctx, variant)
     if family == "filter":
         return _filter_family(ctx, variant)
     if family == "mixer":

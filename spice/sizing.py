@@ -65,6 +65,7 @@ class Variable:
     log: bool = False
     integer: bool = False
     gmid: GmIdHint | None = None
+    design_value: float | None = None   # the design's own .param value, when numeric and inside [low, high]
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,17 @@ class SizingSpec:
 
 def _where(path: Path | None, key: str) -> str:
     return f"{path}: {key}" if path else key
+
+
+def _design_value(text: str, low: float, high: float) -> float | None:
+    """A .param value as a number inside [low, high], or None (an expression, or out of range)."""
+    from chipsmith.spice.units import parse_quantity
+
+    try:
+        value = parse_quantity(text.strip("{}'\""), "param")
+    except ChipsmithError:
+        return None
+    return value if low <= value <= high else None
 
 
 def load_spec(data: Mapping[str, Any], design: str, path: Path | None = None) -> SizingSpec:
@@ -153,7 +165,8 @@ def load_spec(data: Mapping[str, Any], design: str, path: Path | None = None) ->
             except (KeyError, TypeError):
                 raise InputError(f"{key}.gmid needs polarity, l, gm_id and id",
                                  fix="e.g. gmid: {polarity: nmos, l: 0.5, gm_id: 15, id: 10uA}") from None
-        variables.append(Variable(str(vname).lower(), low, high, log, bool(spec.get("int", False)), hint))
+        variables.append(Variable(str(vname).lower(), low, high, log, bool(spec.get("int", False)), hint,
+                                  _design_value(declared[str(vname).lower()], low, high)))
     if not variables:
         raise InputError("the spec has no variables", fix="add e.g. variables: {wdp: {low: 1, high: 50, log: true}}")
     corners = parse_corners(",".join(map(str, data.get("corners") or ["tt"])), pdk)
@@ -237,7 +250,8 @@ def evaluate(design: str, spec: SizingSpec, batch: Sequence[Mapping[str, float]]
 
 
 def gmid_start(spec: SizingSpec) -> dict[str, float] | None:
-    """A first candidate from gm/Id tables for variables that carry a hint (others: mid-range)."""
+    """A first candidate from gm/Id tables for variables that carry a hint; the others keep the
+    design's own .param value (the designer's starting point) or, failing that, mid-range."""
     hinted = [v for v in spec.variables if v.gmid is not None]
     if not hinted:
         return None
@@ -245,7 +259,8 @@ def gmid_start(spec: SizingSpec) -> dict[str, float] | None:
     from chipsmith.spice.pdk import get_pdk
 
     pdk = get_pdk(spec.pdk)
-    start = {v.name: (math.sqrt(v.low * v.high) if v.log else (v.low + v.high) / 2) for v in spec.variables}
+    start = {v.name: (v.design_value if v.design_value is not None
+                      else math.sqrt(v.low * v.high) if v.log else (v.low + v.high) / 2) for v in spec.variables}
     tables: dict[tuple[str, float], Any] = {}
     for v in hinted:
         h = v.gmid

@@ -116,3 +116,20 @@ def test_bench_sizing_compares_methods_at_equal_budget(cli, tmp_path, ngspice_bi
     assert all(r["evaluations"] <= 40 for r in summary["runs"])
     for row in (tpe, rnd):  # every claimed success survives a fresh re-simulation
         assert row["false_successes"] == 0 and row["confirmed"] == row["successes"]
+
+
+@pytest.mark.ngspice
+def test_gmid_start_keeps_the_designs_own_values_for_unhinted_variables(ngspice_bin):
+    from chipsmith.spice.sizing import gmid_start
+
+    data = dict(SPEC)
+    data["variables"] = {"wdp": {"low": 1, "high": 40, "log": True,
+                                 "gmid": {"polarity": "nmos", "l": 1, "gm_id": 12, "id": "5uA"}},
+                         "w6": {"low": 4, "high": 80, "log": True},          # design: 20
+                         "cc": {"low": "0.2pF", "high": "4pF", "log": True},  # design: 1e-12
+                         "ldp": {"low": 1.5, "high": 2}}                      # design 1 is out of range: mid
+    spec = load_spec(data, DESIGN)
+    start = gmid_start(spec)
+    assert start["w6"] == 20 and start["cc"] == pytest.approx(1e-12)
+    assert start["ldp"] == pytest.approx(1.75)
+    assert 1 <= start["wdp"] <= 40 and start["wdp"] != pytest.approx(4)    # from the gm/Id table, not the .param
