@@ -692,6 +692,12 @@ def _schmitt(rd: Reading, pins: Pins, model_file: str | None) -> Iterator[Design
 
 def _inverter(rd: Reading, pins: Pins, model_file: str | None) -> Iterator[Design]:
     ins, outs = _single_io(pins, "inverter")
+    from chipsmith.agents.gen_source import plan_inverter
+
+    resistive = plan_inverter(rd, pins, model_file)
+    if resistive is not None:
+        yield from resistive
+        return
     yield _bridge(pins, "inverter", ins, outs, rd, model_file)
 
 
@@ -720,12 +726,6 @@ def _reference(rd: Reading, pins: Pins, model_file: str | None) -> Iterator[Desi
 def _output_current(design: Design, vdd: float) -> float:
     """Current into the design's output pin held at vdd/2 (ngspice operating point)."""
     from chipsmith.agents.circuit import fmt
-    from chipsmith.agents.gen_source import plan_inverter
-
-    resistive = plan_inverter(rd, pins, model_file)
-    if resistive is not None:
-        yield from resistive
-        return
     from chipsmith.spice.runner import Op, simulate
 
     out = next(p.name for p in design.ports if p.kind in ("current_out", "voltage_out"))

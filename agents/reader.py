@@ -1758,6 +1758,9 @@ def read(text: str, interface: Interface | None = None) -> Reading:
     r.read_filter()
     r.read_hysteresis()
     r.read_control()
+    from chipsmith.agents import read_structures  # single-ended structure phrases (inverter, sources, Miller)
+
+    read_structures.read(r)
     r.read_structures()
     r.read_ports()
     r.read_ratios()
@@ -1889,6 +1892,17 @@ _USES_CONTROL = ("vco", "pll", "oscillator", "switch", "ldo", "sample_hold", "da
 _USES_CLOCK = ("comparator", "sample_hold", "adc", "dac", "latch", "pll", "switch", "mixer", "filter")
 
 
+def _vco_control(interface: Interface, text: str) -> Interface:
+    """A VCO's one plain input (``Vin``) is what tunes it: its control port. A VCO has no signal input."""
+    from chipsmith.spice.requirements import Port
+
+    fam, _ = family_of(text)
+    ins = interface.by_role(PortRole.SIGNAL_IN)
+    if fam != "vco" or len(ins) != 1 or interface.by_role(PortRole.CONTROL):
+        return interface
+    return Interface(tuple(Port(p.name, PortRole.CONTROL) if p is ins[0] else p for p in interface.ports))
+
+
 def _check_ports_usable(reading: Reading, interface: Interface) -> None:
     """Ports the circuit asked for cannot use are bad input (exit 2), named in the error."""
     fam = reading.family
@@ -1929,17 +1943,3 @@ def default_ports(family: str | None, variant: str | None):
     if family == "opamp_app" and variant in ("summer", "subtractor"):
         return PortList(("in1", "in2"), ("out",), ())
     return table.get(family or "", PortList(("in",), ("out",), ()))
-    from chipsmith.agents import read_structures  # single-ended structure phrases (inverter, sources, Miller)
-
-    read_structures.read(r)
-def _vco_control(interface: Interface, text: str) -> Interface:
-    """A VCO's one plain input (``Vin``) is what tunes it: its control port. A VCO has no signal input."""
-    from chipsmith.spice.requirements import Port
-
-    fam, _ = family_of(text)
-    ins = interface.by_role(PortRole.SIGNAL_IN)
-    if fam != "vco" or len(ins) != 1 or interface.by_role(PortRole.CONTROL):
-        return interface
-    return Interface(tuple(Port(p.name, PortRole.CONTROL) if p is ins[0] else p for p in interface.ports))
-
-

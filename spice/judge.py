@@ -250,10 +250,6 @@ def _check_stage_count(ctx: _Context, r: Requirement):
 
 
 def _check_load_type(ctx: _Context, r: Requirement):
-    stages = ctx.s.stage_devices()
-    if not stages:
-        return False, None, "no gain stage found on the signal path"
-    want = r.params["load"]
     if ctx.family()[0] in ("current_mirror", "current_source") and ctx.h.main_output():
         # a source's load is what its output drives: a resistor from a rail to the output port
         from chipsmith.spice.judge_source import load_resistor
@@ -263,6 +259,10 @@ def _check_load_type(ctx: _Context, r: Requirement):
             return dev is not None, None, (f"load resistor {dev.name} at the output" if dev else
                                            "no resistor from a rail to the output")
         return False, None, f"a {r.params['load']} load on a current source's output is not checked"
+    stages = ctx.s.stage_devices()
+    if not stages:
+        return False, None, "no gain stage found on the signal path"
+    want = r.params["load"]
     idx = r.params.get("stage")
     pool = [stages[idx - 1]] if idx is not None and idx <= len(stages) else (stages if idx is None else [])
     if not pool:
@@ -278,16 +278,16 @@ def _check_load_type(ctx: _Context, r: Requirement):
 
 def _check_input_type(ctx: _Context, r: Requirement):
     device = r.params["device"]
-    first = [d for d in ctx.s.devices if (d.is_mos and d.pins.get("g") in ctx.s.inputs)
-             or (d.label in ("npn", "pnp") and d.pins.get("b") in ctx.s.inputs)]
-    stages = ctx.s.stage_devices()
-    if stages:
     if ctx.family()[0] == "current_source" and ctx.h.main_output():
         # a current source's device is the transistor whose drain is the output
         out = ctx.h.main_output().lower()
         kinds = {d.label for d in ctx.s.devices if (d.is_mos and d.pins.get("d") == out)
                  or (d.label in ("npn", "pnp") and d.pins.get("c") == out)}
         return device in kinds, None, f"output devices: {', '.join(sorted(kinds)) or 'none'}"
+    first = [d for d in ctx.s.devices if (d.is_mos and d.pins.get("g") in ctx.s.inputs)
+             or (d.label in ("npn", "pnp") and d.pins.get("b") in ctx.s.inputs)]
+    stages = ctx.s.stage_devices()
+    if stages:
         first += [d for d in stages[0] if d not in first]
     kinds = {d.label for d in first}
     ok = device in kinds
