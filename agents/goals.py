@@ -191,6 +191,15 @@ def evaluate(task: tuple) -> Evaluation:
     except ChipsmithError as exc:
         return Evaluation(alt.name, dict(knobs), None, 3 * _PENALTY, False, exc.one_line()[:200])
     figs = {k: float(v) for k, v in proof.figures().items() if isinstance(v, (int, float))}
+    if alt.family == "opamp" and proof.sim is not None and proof.sim.ac is not None and "gbw_hz" in figs:
+        # GBW as a datasheet (and the judge) defines it: A0 x f-3dB, never above the unity-gain frequency;
+        # a pole-zero doublet can leave the unity crossing far above where the one-pole gain runs out
+        from chipsmith.spice import measure
+
+        try:
+            figs["gbw_hz"] = min(figs["gbw_hz"], float(measure.gain_bandwidth(proof.sim.ac, f"{low['outputs'][0]}_1")))
+        except (ChipsmithError, KeyError, ValueError):
+            figs.pop("gbw_hz")
     value = _goal_value(figure, figs)
     problems = [f"{c.name}: {c.detail[:100]}" for c in proof.results if not c.passed and not c.skipped]
     violation = float(len(problems))
@@ -229,6 +238,8 @@ class AltResult:
     template: Evaluation
     evaluations: list[Evaluation] = field(default_factory=list)
     seconds: float = 0.0
+    study: Any = None                   # the Optuna study, so the search can be continued (:func:`refine`)
+    task: tuple = ()                    # (ports, vdd, figure, direction)
 
     def best(self, k: int = 1) -> list[Evaluation]:
         ranked = sorted((e for e in self.evaluations if e.feasible), key=lambda e: -e.score)
@@ -268,15 +279,51 @@ def search(alt: Alternative, ports: Mapping[str, tuple[str, ...]], figure: str, 
 
         defaults = RECIPES[alt.kind].knobs
         study.enqueue_trial({k.name: min(max(float(defaults[k.name]), k.low), k.high) for k in alt.knobs})
-    while len(result.evaluations) < budget:
-        n = min(batch, budget - len(result.evaluations))
+    result.study, result.task = study, (ports, vdd, figure, direction)
+    _ask_tell(result, budget, batch, run)
+    result.seconds = time.perf_counter() - start
+    return result
+
+
+def _ask_tell(result: AltResult, upto: int, batch: int, run: Callable[[list[tuple]], list[Evaluation]]) -> None:
+    alt, study = result.alternative, result.study
+    ports, vdd, figure, direction = result.task
+    while len(result.evaluations) < upto:
+        n = min(batch, upto - len(result.evaluations))
         trials = [study.ask() for _ in range(n)]
         cands = [{k.name: t.suggest_float(k.name, k.low, k.high, log=k.log) for k in alt.knobs} for t in trials]
         evals = run([(alt, c, ports, vdd, figure, direction) for c in cands])
         for t, e in zip(trials, evals):
             study.tell(t, e.score)
         result.evaluations.extend(evals)
-    result.seconds = time.perf_counter() - start
+
+
+def refine(result: AltResult, extra: int, *, batch: int = 4, client=None, seed: int = 0, shrink: float = 1.6,
+           run: Callable[[list[tuple]], list[Evaluation]] | None = None) -> AltResult:
+    """``extra`` more candidates in a trust region around the best one so far: a fresh TPE study on
+    the box [best / shrink, best * shrink] of each log knob (+-15 % of the range for linear ones),
+    clipped to the knob's limits, the best enqueued first. Global TPE finds the basin; this
+    polishes it (the goal optimum sits on a constraint edge, e.g. the phase-margin limit)."""
+    import optuna
+
+    best = result.best(1)
+    if not best or extra < 1:
+        return result
+    alt, center = result.alternative, best[0].knobs
+    knobs = []
+    for k in alt.knobs:
+        c = center[k.name]
+        lo, hi = ((c / shrink, c * shrink) if k.log else (c - 0.15 * (k.high - k.low), c + 0.15 * (k.high - k.low)))
+        knobs.append(Knob(k.name, max(k.low, lo), min(k.high, hi), k.log))
+    local = replace(alt, knobs=tuple(knobs))
+    study = optuna.create_study(direction="maximize", sampler=optuna.samplers.TPESampler(
+        seed=seed + 1, n_startup_trials=min(8, max(1, extra // 3)), constant_liar=True, multivariate=True))
+    study.enqueue_trial(dict(center))
+    start = time.perf_counter()
+    sub = AltResult(local, result.template, study=study, task=result.task)
+    _ask_tell(sub, extra, batch, run or _runner(client))
+    result.evaluations.extend(replace(e, alternative=alt.name) for e in sub.evaluations)
+    result.seconds += time.perf_counter() - start
     return result
 
 
@@ -338,7 +385,8 @@ def _judged_value(verdict) -> float | None:
 
 
 def run_goal(request, *, budget: int = 40, seed: int = 0, workers: int | None = 1, scheduler: str | None = None,
-             judge_top: int = 2, on_progress: Callable[[str], None] | None = None) -> tuple[GoalOutcome, Any]:
+             judge_top: int = 2, refine_budget: int | None = None,
+             on_progress: Callable[[str], None] | None = None) -> tuple[GoalOutcome, Any]:
     """Search every allowed topology for the request's goal; returns the :class:`GoalOutcome`
     and the chosen candidate as ``(design, verdict, text)`` (None when nothing passed the judge)."""
     from chipsmith.agents.gen_base import PlanningError
@@ -348,6 +396,7 @@ def run_goal(request, *, budget: int = 40, seed: int = 0, workers: int | None = 
     if goal is None:
         raise InputError("the request states no goal to optimise", fix="say e.g. 'that maximizes the gain'")
     figure, direction = goal
+    refine_budget = budget if refine_budget is None else refine_budget
     alts = alternatives_for(request)
     if not alts:
         raise PlanningError("no topology in the library fits this goal request (family, stage count and variant "
@@ -366,6 +415,12 @@ def run_goal(request, *, budget: int = 40, seed: int = 0, workers: int | None = 
                 on_progress(f"sizing {alt.name}")
             results.append(search(alt, ports, figure, direction, budget=budget, batch=batch, seed=seed, vdd=vdd,
                                   client=client))
+        # successive halving, one step: the topology leading after the first pass gets a second budget
+        leaders = sorted((r for r in results if r.best(1)), key=lambda r: -r.best(1)[0].score)
+        if leaders and refine_budget > 0:
+            if on_progress:
+                on_progress(f"refining {leaders[0].alternative.name}")
+            refine(leaders[0], refine_budget, batch=batch, client=client, seed=seed)
 
     if workers == 1 or workers == 0:
         go(None)

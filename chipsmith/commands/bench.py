@@ -13,7 +13,7 @@ import typer
 app = typer.Typer(help="Benchmarks: spice, topology, acim, irdrop, litho, litho-model, sizing, external.", no_args_is_help=True)
 
 # a suite whose module is not there yet is left out, so a capability can add its suite on its own
-SUITES = ("spice", "topology", "acim", "irdrop", "litho", "litho_model", "sizing", "external")
+SUITES = ("spice", "topology", "acim", "irdrop", "litho", "litho_model", "sizing", "external", "goals")
 
 for _name in SUITES:
     _mod = f"chipsmith.commands.bench_{_name}"
