@@ -39,7 +39,7 @@ _CLOCK = re.compile(r"^(clk\w*|clock\w*|phi\d*|ck|sample|s_?h)$")
 _CONTROL = re.compile(r"^(v?ctrl\w*|v?cont\w*|vtune\w*|tune|vc|vctl|ctl|vcon|en|enable|sel\w*)$")
 _REFERENCE = re.compile(r"^(v?ref\w*|vbg|vth|vtrip)$")
 _BIAS_I = re.compile(r"^(i_?bias\w*|i_?ref\w*|ib\d*|i_?in\d*|i_?src\w*|i_?tail|iss)$")
-_BIAS_V = re.compile(r"^(v_?bias\w*|vb\d*[np]?\d*|vb_?\w+|v?casc?\w*|vcm\w*|vcas\w*|bias\w*|vbn\w*|vbp\w*)$")
+_BIAS_V = re.compile(r"^(v_?bias\w*|v_?tail\w*|vb\d*[np]?\d*|vb_?\w+|v?casc?\w*|vcm\w*|vcas\w*|bias\w*|vbn\w*|vbp\w*)$")
 _DIFF_P = re.compile(r"^(v?in_?p\d*|vi_p|v?inplus|v?in\+|vp|v?pos|v?plus|vip|vinp\d*|in_pos)$")
 _DIFF_N = re.compile(r"^(v?in_?n\d*|vi_n|v?inminus|v?in-|vn|v?neg|v?minus|vim|vinn\d*|in_neg)$")
 _SIGNAL = re.compile(r"^(v?in\d*|vi\d*|v?input\w*|v?sig\w*|v\d+|va|vb|x\d*|a|b|c|d|v?in_?\d+|v?in[a-z]$|data\w*|d\d+)$")
@@ -120,8 +120,9 @@ def role_from_name(name: str, group: str | None = None) -> PortRole | None:
 
 
 _TEXT_ROLE = (
-    (r"control(?:ling)?(?: voltage| input| port| signal)?|tuning(?: voltage| input)?", PortRole.CONTROL),
-    (r"clock(?: input| signal)?", PortRole.CLOCK),
+    (r"control(?:ling)?(?: voltage| input| port| signal)?|tuning(?: voltage| input)?|(?:controlled|gated|enabled|"
+     r"tuned) by(?: (?:the )?(?:gate |control |enable )?(?:voltage|signal|input))?", PortRole.CONTROL),
+    (r"clock(?: input| signal)?|clocked by(?: (?:the )?(?:clock|signal))?", PortRole.CLOCK),
     (r"reference(?: voltage| input)?", PortRole.REFERENCE),
     (r"(?:bias|reference) current|current (?:input|bias|reference)", PortRole.BIAS_I),
     (r"bias(?: voltage| input| port)?", PortRole.BIAS_V),
@@ -137,6 +138,10 @@ def role_from_text(name: str, text: str) -> PortRole | None:
     "Vx (bias)". ``None`` when the text does not say."""
     n = re.escape(name)
     low = text.lower()
+    # a current into or out of the pin ("reference 10uA into ref") makes it a current input
+    if re.search(rf"\d\s*(?:[munpµ]a|(?:micro|milli|nano)amps?)\b\s*(?:flows? |flowing |sunk |sourced |pulled )?"
+                 rf"(?:into|out of)\s*(?:the )?(?:pin |port |node )?\b{n}\b", low, re.IGNORECASE):
+        return PortRole.BIAS_I
     for words, role in _TEXT_ROLE:
         if re.search(rf"\b{n}\b\s*(?:is|as|=|:|\()?\s*(?:the|a|an)?\s*(?:{words})\b", low, re.IGNORECASE) or \
                 re.search(rf"\b(?:{words})\s*(?:port|pin|node)?\s*(?:called|named|at|on)?\s*\(?\b{n}\b", low,
@@ -173,7 +178,13 @@ def build_interface(ports: PortList, text: str = "", *, differential: bool | Non
             told = role_from_text(name, text) if group == "bias" else None
             if told not in (PortRole.CONTROL, PortRole.REFERENCE, PortRole.BIAS_I, PortRole.BIAS_V, PortRole.CLOCK):
                 told = None  # the text may refine a bias port, never turn it into a signal
-            entries.append((name, told or role_from_name(name, group), group))
+            role = told or role_from_name(name, group)
+            if group == "inputs" and role == PortRole.SIGNAL_IN and not _SIGNAL.match(name.lower()):
+                # an input whose name says nothing: the text may call it a clock or a control
+                # ("a switch driven by clock SMP", "controlled by Vg")
+                said = role_from_text(name, text)
+                role = said if said in (PortRole.CLOCK, PortRole.CONTROL) else role
+            entries.append((name, role, group))
     for raw in ports.ports:
         name, _, role_text = raw.partition(":")
         name = check_name(name.strip(), "--ports")
@@ -198,6 +209,7 @@ def build_interface(ports: PortList, text: str = "", *, differential: bool | Non
                              fix="give every input, output and bias port its own name")
         seen.add(name.lower())
     entries = _pair_inputs(entries, differential)
+    entries = _pair_outputs(entries)
     body = [Port(n, r) for n, r, _ in entries if r not in (PortRole.SUPPLY, PortRole.GROUND)]
     for reserved in ("vdd", "gnd"):
         if any(p.name.lower() == reserved for p in body):
@@ -229,6 +241,23 @@ def _pair_inputs(entries: list[tuple[str, PortRole, str]], differential: bool | 
         for i in ins:
             if entries[i][1] in (PortRole.DIFF_IN_P, PortRole.DIFF_IN_N):
                 out[i] = (entries[i][0], PortRole.SIGNAL_IN, entries[i][2])
+    return out
+
+
+def _pair_outputs(entries: list[tuple[str, PortRole, str]]) -> list[tuple[str, PortRole, str]]:
+    """Two outputs, one named as a half of a pair (``Voutp``) and one plain (``Vout``): the
+    plain one is the other half (``Voutp, Vout`` is ``Voutp, Voutn`` written short). The
+    ``p`` half is the non-inverting one (it rises with the + input), as in ``outp/outn``."""
+    outs = [i for i, (_, r, how) in enumerate(entries) if how == "outputs"
+            and r in (PortRole.OUT, PortRole.DIFF_OUT_P, PortRole.DIFF_OUT_N)]
+    if len(outs) != 2:
+        return entries
+    roles = {entries[i][1] for i in outs}
+    out = list(entries)
+    for half, other in ((PortRole.DIFF_OUT_P, PortRole.DIFF_OUT_N), (PortRole.DIFF_OUT_N, PortRole.DIFF_OUT_P)):
+        if roles == {half, PortRole.OUT}:
+            i = next(i for i in outs if entries[i][1] is PortRole.OUT)
+            out[i] = (entries[i][0], other, entries[i][2])
     return out
 
 

@@ -310,6 +310,10 @@ class Structure:
                 return
             if net in outputs and path:
                 paths.append(list(path))
+                # a path goes no further than the first output it reaches: going on from one output
+                # of a differential pair to the other runs through common-mode feedback, not a stage
+                if len(outputs) > 1:
+                    return
             for nxt in edges.get(net, ()):
                 if nxt[0] not in visited:
                     visited.add(nxt[0])
@@ -363,7 +367,8 @@ class Structure:
         (a transistor whose gate carries the signal), current_source (gate at a DC node),
         cascode (the load transistor is stacked)."""
         out_net = amp.pins["d"] if amp.is_mos else amp.pins.get("c", "")
-        if amp.is_mos and out_net in self.rails:  # a follower: the load sits on its source
+        follower = amp.is_mos and out_net in self.rails
+        if follower:  # a follower: the load sits on its source
             out_net = amp.pins["s"]
         found: set[str] = set()
         signal_nets = {e[0] for p in self.signal_paths() for e in p} | set(self.inputs)
@@ -385,7 +390,9 @@ class Structure:
                 elif dev.is_mos and dev.diode_connected and role in ("d", "g") and dev.label == amp.label \
                         and dev.pins["s"] in self.rails:
                     found.update({"diode", f"{dev.label}_diode"})
-                elif dev.is_mos and role == "d" and dev.label != amp.label and not dev.diode_connected:
+                elif dev.is_mos and role == "d" and (dev.label != amp.label or follower) and \
+                        not dev.diode_connected:
+                    # (a follower's load on its source may be of either polarity: an NMOS current sink)
                     kind = "mirror" if dev.pins["g"] in signal_nets and dev.pins["g"] in self.diode_nets() \
                         else "current_source"
                     found.update({kind, "active"})
