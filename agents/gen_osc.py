@@ -221,29 +221,40 @@ def vco(pins: Pins, p: VcoParams) -> Design:
     extra = [n for n in pins.external if n not in (ctrl, out)]
     if extra:
         raise InputError(f"a VCO has no use for port(s) {', '.join(extra)}")
+    b = Builder()
+    p = vco_core(b, ctrl, out, p)
+    io = {ctrl: Port(ctrl, "voltage_in", pins.level(ctrl), "V", "control: frequency rises with it"),
+          out: Port(out, "voltage_out", p.vdd / 2, "V")}
+    return finish("vco", "current_starved_ring", b, pins, io, vdd=p.vdd, model_file=p.model_file,
+                  params={"cload": p.cload, "i_floor": p.i_floor, "r_ctl": p.r_ctl})
+
+
+def vco_core(b: Builder, ctrl: str, out: str, p: VcoParams, prefix: str = "") -> VcoParams:
+    """Write the current-starved ring VCO into ``b`` (control net ``ctrl``, buffered output
+    ``out``; internal nets ``net(prefix + ...)``) so that a larger circuit (a PLL) can embed it;
+    returns the parameters actually used (a 3-stage ring above 100 MHz)."""
     m_p = mos_params(p.model_file, "pch")
     k = 1.0
     if p.frequency_hz and p.frequency_hz > 100e6 and p.stages == 5:
         p = replace(p, stages=3)
         k = 3.0  # starving devices three times the bias devices: three times the current
-    b = Builder()
     b.block("control_to_current", "floor resistor + degenerated NMOS: current rises with the control voltage")
-    pd, nd = net("pd"), net("nd")
+    pd, nd = net(prefix + "pd"), net(prefix + "nd")
     b.m(pd, pd, "vdd", "vdd", "p", 8e-6, 1e-6)
     b.r(pd, "gnd", (p.vdd - m_p.vgs(p.i_floor, 8e-6, 1e-6)) / p.i_floor)
-    b.m(pd, ctrl, net("s"), "gnd", "n", 10e-6, 1e-6)
-    b.r(net("s"), "gnd", p.r_ctl)
-    b.c(net("s"), "gnd", 100e-15)
+    b.m(pd, ctrl, net(prefix + "s"), "gnd", "n", 10e-6, 1e-6)
+    b.r(net(prefix + "s"), "gnd", p.r_ctl)
+    b.c(net(prefix + "s"), "gnd", 100e-15)
     b.block("nmos_bias_copy", "PMOS copy into an NMOS diode for the pull-down starving devices")
     b.m(nd, pd, "vdd", "vdd", "p", 8e-6, 1e-6)
     b.m(nd, nd, "gnd", "gnd", "n", 3e-6, 1e-6)
     b.c(pd, "vdd", 50e-15)  # bias nodes hold still while the ring switches
     b.c(nd, "gnd", 50e-15)
     n = p.stages
-    nodes = [net(f"r{i}") for i in range(n)]
+    nodes = [net(f"{prefix}r{i}") for i in range(n)]
     b.block(f"current_starved_ring_{n}", "inverters between a PMOS source and an NMOS sink")
     for i in range(n):
-        top, bot = net(f"t{i}"), net(f"u{i}")
+        top, bot = net(f"{prefix}t{i}"), net(f"{prefix}u{i}")
         b.m(top, pd, "vdd", "vdd", "p", 8e-6 * k, 1e-6)
         b.m(bot, nd, "gnd", "gnd", "n", 3e-6 * k, 1e-6)
         _inverter(b, nodes[i - 1], nodes[i], 1e-6 * k, 0.5e-6, top=top, bottom=bot)
@@ -252,10 +263,7 @@ def vco(pins: Pins, p: VcoParams) -> Design:
         b.c(bot, "gnd", 2e-15)  # needs some for a transient from zero initial conditions
     b.block("output_buffer", "inverter restores full logic levels")
     _inverter(b, nodes[-1], out, 2e-6, 0.5e-6)
-    io = {ctrl: Port(ctrl, "voltage_in", pins.level(ctrl), "V", "control: frequency rises with it"),
-          out: Port(out, "voltage_out", p.vdd / 2, "V")}
-    return finish("vco", "current_starved_ring", b, pins, io, vdd=p.vdd, model_file=p.model_file,
-                  params={"cload": p.cload, "i_floor": p.i_floor, "r_ctl": p.r_ctl})
+    return p
 
 
 def _retune(build, p, f_target: float, out: str, rounds: int = 4, dc: dict | None = None):

@@ -538,6 +538,13 @@ def _vco(rd: Reading, pins: Pins, model_file: str | None) -> Iterator[Design]:
     yield O.tuned_vco(pins, O.VcoParams(frequency_hz=f, vdd=rd.vdd, model_file=model_file))
 
 
+def _pll(rd: Reading, pins: Pins, model_file: str | None) -> Iterator[Design]:
+    from chipsmith.agents import gen_pll as G
+
+    yield G.pll(pins, G.PllParams(**G.plan_numbers(rd.targets, rd.conditions, rd.oscillation), vdd=rd.vdd,
+                                  model_file=model_file))
+
+
 def _ldo(rd: Reading, pins: Pins, model_file: str | None) -> Iterator[Design]:
     from chipsmith.agents import gen_ldo as L
 
@@ -546,7 +553,7 @@ def _ldo(rd: Reading, pins: Pins, model_file: str | None) -> Iterator[Design]:
 
 
 _BUILDERS = {"amplifier": _amplifier, "opamp": _opamp, "opamp_app": _opamp_app, "filter": _filter,
-             "oscillator": _oscillator, "vco": _vco, "ldo": _ldo, "buffer": _amplifier}
+             "oscillator": _oscillator, "vco": _vco, "ldo": _ldo, "buffer": _amplifier, "pll": _pll}
 
 
 def _buffer_alias(rd: Reading, pins: Pins, model_file: str | None) -> Iterator[Design]:

@@ -69,6 +69,8 @@ port receives 20 uA flowing into the pin from vdd (a negative ``bias_current_a``
 ``ref_current_a`` value means the current flows out of the pin to ground); a ``clock``
 port gets a 0..vdd square wave at 1 MHz; the outputs of amplifiers, op-amps and op-amp
 circuits (families amplifier, opamp, opamp_app) drive a 1 pF load (``load_cap_f`` overrides).
+A PLL's reference port (its clock, else reference, else signal input port) gets a 0..vdd
+square wave at ``clock_hz``, else 10 MHz (see :mod:`chipsmith.spice.judge_pll`).
 """
 from __future__ import annotations
 
@@ -149,6 +151,7 @@ FIGURES: dict[str, str] = {
     "transimpedance_ohm": "Ohm", "settling_s": "s", "conversion_gain_db": "dB", "delay_s": "s",
     "noise_vrthz": "V/sqrt(Hz)", "lsb_v": "V", "bits": "bit", "duty": "1", "time_constant_s": "s",
     "gbw_per_w": "Hz/W",
+    "freq_ratio": "1",  # output over reference frequency (a PLL's N)
 }
 # figures a ``goal`` requirement may ask to maximise or minimise
 GOAL_FIGURES = ("gain_vv", "gain_db", "gbw_hz", "gbw_per_w", "power_w")

@@ -201,7 +201,7 @@ def test_interface_mismatch_and_unsafe_text_fail_every_requirement() -> None:
 
 def test_unverifiable_is_not_a_pass() -> None:
     io = iface(("Vin", "signal_in"), ("Vout", "out"))
-    v = judge(CS_GOOD, (io, (R("pll", "family", family="pll"), R("n", "target", figure="noise_vrthz", op="<=",
+    v = judge(CS_GOOD, (io, (R("latch", "family", family="latch"), R("n", "target", figure="noise_vrthz", op="<=",
                                                                    value=1e-8))))
     assert [r.status for r in v.results] == [UNVERIFIABLE, UNVERIFIABLE]
     assert not v.success
