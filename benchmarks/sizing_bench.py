@@ -16,7 +16,7 @@ from typing import Sequence
 import yaml
 
 PROBLEMS = Path(__file__).resolve().parent / "sizing"
-_SKY130 = ("sky130_two_stage", "sky130_folded_cascode", "sky130_telescopic", "sky130_nmc")
+_SKY130 = ("sky130_two_stage", "sky130_folded_cascode", "sky130_telescopic", "sky130_nmc", "sky130_dfcfc")
 SETS = {"generic": ("generic_two_stage",), "sky130": _SKY130, "sky130-tt": _SKY130}
 #: sets that run their problems at these corners instead of the specs' own (a quicker look)
 CORNERS = {"sky130-tt": ("tt",)}
