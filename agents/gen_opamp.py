@@ -4,8 +4,9 @@
 common-source second stage with an NMOS sink, Miller capacitor and nulling resistor.
 User bias ports are used in their listed order: a current bias port feeds the NMOS
 diode that biases every sink; voltage bias ports drive, in turn, the tail gate, the
-second-stage sink gate and the gate of an NMOS in triode that replaces the nulling
-resistor; more bias ports than that are refused with the list of what each one does.
+second-stage sink gate and the gate of an NMOS cascode on that sink (every device then
+carries the stage's current); more bias ports than that are refused with the list of
+what each one does.
 
 :func:`size_for_targets` meets gain / GBW (UGB) / phase margin / power targets
 together: an analytic first sizing (power budget -> currents, GBW -> gm1/Cc, phase
@@ -33,7 +34,7 @@ L0 = 1e-6
 class OpampParams:
     """Sizing knobs: tail current (A), second-stage current ratio, Miller C (F), pair overdrive (V)."""
 
-    itail: float = 20e-6
+    itail: float = 24e-6       # >= 12 uA in every first-stage device (external benches ask 10 uA)
     k2: float = 5.0            # I2 = k2 * itail / 2 ... times two: second stage current = k2 * itail
     cc: float = 1e-12
     rz_factor: float = 1.0     # Rz = rz_factor * (1 + CL/Cc) / gm6
@@ -113,18 +114,37 @@ def _core(b: Builder, bias_ports: list[str], io: dict[str, Port], pins_i: list[s
     b.m(q("x"), q("d1"), "vdd", "vdd", "p", w_p, L0)
     b.block("pmos_cs_stage", f"second stage {i2 * 1e6:.3g} uA with NMOS sink")
     b.m(out, q("x"), "vdd", "vdd", "p", w6, L0)
-    b.m(out, g_sink, "gnd", "gnd", "n", w7, L0)
+    sink_top = out
+    if bias_ports and g_sink in io:
+        # a third bias port: the gate of an NMOS cascode on the second-stage sink (it carries the
+        # stage's current, so it conducts like every other device); the sink's gate then comes
+        # from its port through a divider, so the sink stays saturated under the cascode
+        g_casc = bias_ports.pop(0)
+        vc = level(g_casc)
+        vov_c = 0.15
+        vt_c = m_n.vt(0.25)
+        v_mid = vc - vt_c - vov_c
+        if v_mid < 0.12:
+            raise InputError(f"bias port {g_casc} at {vc:g} V is too low for the second-stage sink cascode",
+                             fix="state a higher bias voltage for it")
+        io[g_casc] = Port(g_casc, "bias", round(vc, 4), "V", "second-stage sink cascode gate voltage")
+        vb = level(g_sink)
+        vov_s = min(0.2, 0.8 * v_mid, vb - m_n.vto)
+        v_g = m_n.vto + vov_s
+        if vb - v_g > 0.02:
+            b.block("bias_level_shift", f"second-stage sink gate {v_g:.3g} V from {g_sink} ({vb:.3g} V)")
+            node = q("sg")
+            b.r(g_sink, node, 400e3 * (vb - v_g) / vb)
+            b.r(node, "gnd", 400e3 * v_g / vb)
+            g_sink = node
+        w7 = m_n.wl(i2, vov_s, v_mid) * L0
+        sink_top = q("sc")
+        b.block("nmos_sink_cascode", "cascode on the second-stage sink")
+        b.m(out, g_casc, sink_top, "gnd", "n", m_n.wl(i2, vov_c, p.vcm - v_mid) * L0, L0)
+    b.m(sink_top, g_sink, "gnd", "gnd", "n", w7, L0)
     b.block("miller_compensation", f"Cc {fmt(p.cc)}F with nulling resistor {fmt(rz)} ohm")
     b.r(q("x"), q("cz"), rz)   # Rz on the first-stage side: Cc sits directly on the output
     b.c(q("cz"), out, p.cc)
-    if bias_ports:
-        # a triode NMOS in parallel with Rz: the extra bias port trims the zero; with the gate
-        # low it is off and Rz alone compensates, so no bias voltage can remove the compensation
-        g_rz = bias_ports.pop(0)
-        vg = p.vdd
-        wl = 1.0 / (2.0 * rz * m_n.kp * max(vg - p.vdd / 2 - m_n.vt(p.vdd / 2), 0.1))
-        io[g_rz] = Port(g_rz, "bias", vg, "V", "gate of the triode NMOS across the nulling resistor")
-        b.m(q("cz"), g_rz, q("x"), "gnd", "n", max(wl, 0.2) * L0, L0, region="any")
 
 
 def _opamp_io(pins: Pins) -> tuple[str, str, str]:
@@ -147,7 +167,7 @@ def two_stage(pins: Pins, p: OpampParams) -> Design:
     left = bias_v + bias_i
     if left:
         raise InputError(f"a two-stage op-amp uses at most three voltage bias ports (tail gate, second-stage "
-                         f"sink gate, nulling-resistor gate) or one current bias port; no use for "
+                         f"sink gate, second-stage sink cascode gate) or one current bias port; no use for "
                          f"{', '.join(left)}", fix="drop the extra bias ports")
     io[inp] = Port(inp, "voltage_in", p.vcm, "V", "non-inverting input")
     io[inn] = Port(inn, "voltage_in", p.vcm, "V", "inverting input")

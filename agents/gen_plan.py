@@ -363,6 +363,14 @@ def _opamp(rd: Reading, pins: Pins, model_file: str | None) -> Iterator[Design]:
     from chipsmith.agents import gen_opamp as O
 
     v = rd.variant
+    if pins.diff_out is not None or len(pins.bias_v) > 1 and v == "telescopic":
+        # two outputs, or more bias ports than the single-output templates take (gen_diffopamp)
+        from chipsmith.agents import gen_diffopamp as D
+
+        for stages in ((1, 2) if v is None and rd.stages is None else (rd.stages,)):
+            yield D.for_reading(v, stages, pins, D.DiffOpampParams(vdd=rd.vdd, model_file=model_file),
+                                _current_budget(rd, 2))
+        return
     if v == "folded_cascode":
         yield O.folded_cascode(pins, O.OpampParams(vdd=rd.vdd, model_file=model_file))
         if not pins.bias_v and len(pins.bias_i) <= 1:

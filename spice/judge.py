@@ -302,6 +302,10 @@ def _check_input_type(ctx: _Context, r: Requirement):
 
 
 def _check_device_count(ctx: _Context, r: Requirement):
+    if r.params.get("role"):  # "4 nmos as cascode input pair": count the devices playing that role
+        from chipsmith.spice.judge_diffopamp import check_role_count
+
+        return check_role_count(ctx, r)
     n = ctx.s.count(r.params["device"])
     lo, hi = r.params.get("min"), r.params.get("max")
     ok = (lo is None or n >= lo) and (hi is None or n <= hi)

@@ -184,6 +184,12 @@ def _opamp(ctx, variant: str | None) -> Result:
     dead = conduction_problem(ctx, facts)  # every transistor of an op-amp conducts
     if dead:
         problems.append(dead)
+    from chipsmith.spice.judge_diffopamp import bias_port_problems, output_problems
+
+    for check in (output_problems, bias_port_problems):  # each output's sign, DM > CM gain; no idle bias port
+        more, found = check(ctx)
+        problems += more
+        facts += found
     return _verdict(problems, facts, gdb)
 
 

@@ -1,0 +1,114 @@
+"""Reader pass for differential op-amp descriptions (hooked into :func:`chipsmith.agents.reader.read`).
+
+Reads, as requirements with their source spans:
+
+- "differential op-amp/OTA/amplifier" in an op-amp request: the op-amp's input pair
+  (``structure diff_pair``);
+- "an active PMOS current-mirror load": the mirror load with its polarity
+  (``load_type mirror`` + ``structure current_mirror`` on that polarity);
+- per-stage descriptions, "(first stage: common-source with an active load and a tail
+  current, second stage: common-source with an active load)": each load read inside a
+  stage's segment becomes that stage's load (``load_type`` with ``stage``), and the stage
+  words themselves are consumed by those requirements;
+- counts with their role, "4 nmos as cascode input pair", "4 pmos as cascode loads",
+  "1 tail current (source)": ``device_count`` scoped to the devices playing that role
+  (``role`` input_pair / load / tail, checked by the judge on the netlist graph).
+"""
+from __future__ import annotations
+
+import re
+
+_NUM = {"one": 1, "single": 1, "two": 2, "dual": 2, "three": 3, "four": 4, "five": 5, "six": 6, "eight": 8}
+_COUNT = r"(\d+|one|single|two|dual|three|four|five|six|eight)"
+_DEV = r"(nmos|pmos|n-?channel|p-?channel|nfets?|pfets?|transistors?|mosfets?|devices?)"
+_ORDINAL = {"first": 1, "1st": 1, "input": 1, "second": 2, "2nd": 2, "output": 2, "third": 3, "3rd": 3}
+
+# role words -> role; "cascode input pair" = the pair and the cascodes stacked on it
+_ROLES = (
+    (r"(?:(?:the |a )?(?:cascoded? )?(?:differential )?input (?:differential )?pair|(?:cascoded? )?input "
+     r"(?:transistors|devices)|(?:cascoded? )?differential pair)", "input_pair"),
+    (r"(?:(?:the |a )?(?:cascoded? |active |current[- ]source )?loads?|(?:cascoded? )?load (?:transistors|devices))",
+     "load"),
+    (r"(?:(?:the |a )?tail(?: current)?(?: source| sink| transistor| device)?)", "tail"),
+)
+
+
+def _device(word: str) -> str:
+    w = word.lower()
+    w = w[:-1] if w.endswith("s") and w not in ("nmos", "pmos") else w
+    if w.startswith(("n-", "nch", "nfet")) or w == "nmos":
+        return "nmos"
+    if w.startswith(("p-", "pch", "pfet")) or w == "pmos":
+        return "pmos"
+    return "mosfet"
+
+
+def read(r) -> None:
+    """Claim the differential op-amp phrases of reader ``r`` (a ``reader._Reader``)."""
+    if r.family not in ("opamp", "amplifier", "comparator"):
+        return
+    low = r.low
+    if r.family == "opamp":
+        for m in re.finditer(r"\b(?:fully[- ])?differential(?=[- ](?:(?:two|three|single|one|\d)[- ]stage )?"
+                             r"(?:op-?\s?amps?|opamps?|operational|ota|cascode|telescopic|folded|amplifier))", low):
+            if r.free(m.start(), m.end()):
+                r.claim("structure", {"feature": "diff_pair"}, m.start(), m.end())
+        # "..., fully differential": both outputs (the interface's pair) move in opposite senses
+        for m in re.finditer(r"\bfully[- ]differential(?: outputs?)?|\bdifferential outputs?", low):
+            if r.free(m.start(), m.end()):
+                r.claim("structure", {"feature": "diff_pair"}, m.start(), m.end())
+    for m in re.finditer(r"\bactive (?:(nmos|pmos) )?(?:current[- ])?mirror(?:[- ]loads?)?|"
+                         r"\b(?:(nmos|pmos) )?active (?:current[- ])?mirror(?:[- ]loads?)?", low):
+        dev = m.group(1) or m.group(2)
+        if not all(r.used[m.start():m.end()]):
+            r.claim("load_type", {"load": "mirror"}, m.start(), m.end())
+            r.claim("structure", {"feature": "current_mirror", **({"device": dev} if dev else {})},
+                    m.start(), m.end())
+    _read_role_counts(r)
+    _read_stage_segments(r)
+
+
+def _read_role_counts(r) -> None:
+    """"4 nmos as cascode input pair" -> device_count (nmos, 4, role input_pair)."""
+    low = r.low
+    for pattern, role in _ROLES:
+        pat = (r"(?<![\w.])" + _COUNT + r"[- ](?:" + _DEV + r"[- ])?(?:(?:transistors?|devices?|mosfets?)[- ])?"
+               r"(?:(?:as|for|in|forming|form|making up|used as|acting as)(?: the| an?)?[- ])?" + pattern + r"\b")
+        for m in re.finditer(pat, low):
+            word, dev_word = m.group(1), m.group(2)
+            n = int(word) if word.isdigit() else _NUM[word]
+            dev = _device(dev_word) if dev_word else ("nmos" if role == "tail" else "mosfet")
+            if role == "tail" and dev_word is None and n == 1:
+                r.claim("structure", {"feature": "tail_source"}, m.start(), m.end())
+            r.claim("device_count", {"device": dev, "min": n, "max": n, "role": role}, m.start(), m.end())
+            if "cascode" in m.group(0) and role == "load":
+                r.claim("load_type", {"load": "cascode"}, m.start(), m.end())
+            elif "cascode" in m.group(0):
+                r.claim("structure", {"feature": "cascode"}, m.start(), m.end())
+
+
+def _read_stage_segments(r) -> None:
+    """Per-stage descriptions: loads inside "first stage: ..." belong to stage 1, and so on."""
+    low = r.low
+    marks = [(m.start(), m.end(), _ORDINAL[m.group(1)]) for m in
+             re.finditer(r"\b(first|1st|second|2nd|third|3rd)[- ]stage\b\s*(?:[:(,-]|is|uses|has|with)?", low)]
+    if not marks:
+        return
+    for k, (s, e, stage) in enumerate(marks):
+        end = marks[k + 1][0] if k + 1 < len(marks) else len(low)
+        # a segment ends at the closing bracket or sentence end that follows it
+        stop = re.search(r"[).;]", low[e:end])
+        seg_end = e + stop.start() if stop else end
+        loads = [c for c in r.claims if c.kind == "load_type" and "stage" not in c.params
+                 and s <= c.start < seg_end]
+        for c in loads:
+            c.params["stage"] = stage
+        if loads or any(c.start >= s and c.end <= seg_end and c.kind in ("structure", "load_type")
+                        for c in r.claims):
+            r.consume(s, e)
+            # "common-source with": the stage kind the stage count and its load describe
+            for m in re.finditer(r"(?:an? )?common[- ]source(?: stage| amplifier)?(?: with)?", low[e:seg_end]):
+                r.consume(e + m.start(), e + m.end())
+    # the opening bracket and separators between stages carry no meaning of their own
+    for m in re.finditer(r"\(\s*(?=first|1st)", low):
+        r.consume(m.start(), m.end())
