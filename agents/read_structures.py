@@ -39,6 +39,7 @@ def read(r) -> None:
     _miller(r)
     _stability(r)
     _differential_cs(r)
+    _element_roles(r)
 
 
 def _inverter(r) -> None:
@@ -167,6 +168,31 @@ def _differential_cs(r) -> None:
         # (an internal bias resistor is no load): the load requirement covers it
         r.claims[:] = [c for c in r.claims if not (c.kind == "device_count" and c.params.get("device") == "resistor"
                                                    and c.start == m.start())]
+
+
+# an element named by its role is that structure, not just one more element of its kind: a bias
+# resistor must not count as "the feedback resistor", nor a divider resistor as "the degeneration resistor"
+_ROLE_STRUCTURES = (
+    (r"\bfeedback\b", ("amplifier", "opamp_app", "schmitt", "comparator"), ("structure", {"feature": "feedback"})),
+    (r"\b(?:degeneration|source|emitter|emitter/source)\b", ("amplifier",),
+     ("structure", {"feature": "source_degeneration"})),
+    (r"\b(?:load|drain)\b(?= resistor)", ("amplifier",), ("load_type", {"load": "resistor"})),
+)
+
+
+def _element_roles(r) -> None:
+    for c in list(r.claims):
+        if c.kind != "device_count" or c.params.get("min") != 1 or c.params.get("max") is not None:
+            continue
+        phrase = r.low[c.start:c.end]
+        for pattern, families, (kind, params) in _ROLE_STRUCTURES:
+            if r.family in families and re.search(pattern, phrase):
+                if kind == "structure" and params["feature"] == "source_degeneration" and \
+                        c.params.get("device") != "resistor":
+                    continue
+                if kind == "load_type" and c.params.get("device") != "resistor":
+                    continue
+                r.claim(kind, dict(params), c.start, c.end)
 
 
 __all__ = ["read"]

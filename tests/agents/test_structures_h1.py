@@ -183,3 +183,14 @@ def test_cli_oscillator_with_inputs_none(cli, ngspice_bin, tmp_path):
     assert r.code == 0, r.stderr + r.stdout[-2000:]
     head = next(ln for ln in (out / "design.cir").read_text().splitlines() if ln.lower().startswith(".subckt design"))
     assert head.lower().split()[2:] == ["vosc", "vdd", "gnd"]
+
+
+@pytest.mark.parametrize("text,kind", [
+    ("a common-source amplifier with a source resistor", ("structure", "feature=source_degeneration")),
+    ("an inverting op-amp amplifier with a feedback resistor, gain -2", ("structure", "feature=feedback")),
+    ("a common source amplifier with a load resistor", ("load_type", "load=resistor")),
+])
+def test_an_element_named_by_its_role_is_that_structure(text, kind):
+    # "a feedback resistor" must not be satisfied by any resistor (a bias divider's, say)
+    req = _req(text, "Vin", "Vout")
+    assert req.unconsumed == () and kind in _kinds(req)
