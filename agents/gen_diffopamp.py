@@ -242,6 +242,70 @@ def ota5t(pins: Pins, p: DiffOpampParams = DiffOpampParams()) -> Design:
                   model_file=p.model_file, params=params_dict(p))
 
 
+# --- fully differential pair with current-source loads ------------------------------------------------
+
+def fd_pair(pins: Pins, p: DiffOpampParams = DiffOpampParams()) -> Design:
+    """NMOS pair with PMOS current-source loads and an NMOS tail (5 transistors), two outputs.
+    Bias, in order: the tail gate; the PMOS load gates' reference, weighed against the
+    outputs' common mode by a resistive CMFB (which holds the outputs mid-range)."""
+    inp, inn = _inputs(pins)
+    o_p, o_n, single = outputs_of(pins)
+    if single is not None:
+        raise InputError("a pair with current-source loads and one output has no defined output level",
+                         fix="ask for a current-mirror load for one output")
+    _no_current_ports(pins, "fully differential pair")
+    m_n, m_p = mos_params(p.model_file, "nch"), mos_params(p.model_file, "pch")
+    b = Builder()
+    bias = BiasPorts(b, pins, ("tail", "cm"),
+                     {"tail": "tail current-source gate voltage",
+                      "cm": "PMOS load gate reference of the resistive CMFB (with the outputs' common mode)"},
+                     "fully differential pair with current-source loads")
+    vcm, vdd, i = pins.level(inp), p.vdd, p.itail / 2
+    vs = _source_level(m_n, vcm, p.vov_in)
+    vov_p = 0.2
+    vout = 0.5 * ((vcm - m_n.vt(vs)) + (vdd - vov_p))
+    _tail(b, bias, m_n, p.itail, vs, "tail")
+    b.block("nmos_diff_pair", "source-coupled NMOS input pair; its drains are the outputs")
+    w_in = m_n.wl(i, p.vov_in, vout - vs) * L0
+    b.m(o_n, inp, net("tail"), "gnd", "n", w_in, L0)
+    b.m(o_p, inn, net("tail"), "gnd", "n", w_in, L0)
+    gps = net("gps")
+    b.block("pmos_current_source_loads", "PMOS current-source (active) loads; gates on the resistive CMFB")
+    w_l = m_p.wl(i, vov_p, vdd - vout) * L0
+    b.m(o_n, gps, "vdd", "vdd", "p", w_l, L0)
+    b.m(o_p, gps, "vdd", "vdd", "p", w_l, L0)
+    _cmfb(b, bias, o_p, o_n, gps, vout, vdd - m_p.vto - vov_p, vdd)
+    io: dict[str, Port] = dict(bias.io)
+    _finish_io(io, inp, inn, vcm)
+    io[o_p] = Port(o_p, "voltage_out", round(vout, 4), "V", "non-inverting output (drain on the - input's side)")
+    io[o_n] = Port(o_n, "voltage_out", round(vout, 4), "V", "inverting output (drain on the + input's side)")
+    return finish("diff_pair", "nmos:current_source_cmfb", b, pins, io, vdd=vdd, model_file=p.model_file,
+                  params=params_dict(p))
+
+
+def _cmfb(b: Builder, bias: BiasPorts, o_p: str, o_n: str, gate: str, vout: float, v_gate: float,
+          vdd: float) -> None:
+    """Resistive common-mode feedback: equal resistors from both outputs to ``gate`` (their
+    mean, an AC ground for the differential signal), weighed against the ``cm`` port (or vdd)
+    and a rail so that ``gate`` sits at ``v_gate`` when the outputs sit at ``vout``."""
+    b.block("cmfb_resistors", "equal resistors from both outputs sense the output common mode")
+    b.r(o_p, gate, CMFB_OHM)
+    b.r(o_n, gate, CMFB_OHM)
+    got = bias.port("cm")
+    g_s = 2.0 / CMFB_OHM
+    ref, v_ref = (got if got is not None else ("vdd", vdd))
+    rail, v_x = ("vdd", vdd) if v_gate > max(vout, v_ref) else ("gnd", 0.0)
+    if min(vout, v_ref) < v_gate < max(vout, v_ref):
+        g_r, g_x = g_s * (vout - v_gate) / (v_gate - v_ref), 0.0
+    else:
+        g_r = g_s
+        g_x = (g_s * (vout - v_gate) + g_r * (v_ref - v_gate)) / (v_gate - v_x)
+    if g_r > 0:
+        b.r(ref, gate, 1.0 / g_r)
+    if g_x > 1e-15:
+        b.r(rail, gate, 1.0 / g_x)
+
+
 # --- two-stage, differential second stage -------------------------------------------------------------
 
 def two_stage(pins: Pins, p: DiffOpampParams = DiffOpampParams()) -> Design:
@@ -381,26 +445,7 @@ def telescopic(pins: Pins, p: DiffOpampParams = DiffOpampParams()) -> Design:
     w_ps = m_p.wl(i, vov_ps, vdd - vsp) * L0
     b.m(s3, gps, "vdd", "vdd", "p", w_ps, L0)
     b.m(s4, gps, "vdd", "vdd", "p", w_ps, L0)
-    b.block("cmfb_resistors", "equal resistors from both outputs sense the output common mode")
-    b.r(o_p, gps, CMFB_OHM)
-    b.r(o_n, gps, CMFB_OHM)
-    got = bias.port("cm")
-    g_s = 2.0 / CMFB_OHM                        # conductance from the outputs (their mean at vout)
-    ref, v_ref = (got if got is not None else ("vdd", vdd))
-    # gps = (g_s*vout + g_r*v_ref + g_x*v_x) / (g_s + g_r + g_x), v_x a rail: solve g_r, g_x >= 0
-    rail, v_x = ("vdd", vdd) if vg_ps > max(vout, v_ref) else ("gnd", 0.0)
-    if min(vout, v_ref) < vg_ps < max(vout, v_ref):
-        g_r = g_s * (vout - vg_ps) / (vg_ps - v_ref)
-        g_x = 0.0
-    else:
-        g_r = g_s                                # the reference weighs as much as the outputs
-        g_x = (g_s * (vout - vg_ps) + g_r * (v_ref - vg_ps)) / (vg_ps - v_x)
-    if ref != "vdd":
-        b.r(ref, gps, 1.0 / g_r)
-    elif g_r > 0:
-        b.r("vdd", gps, 1.0 / g_r)
-    if g_x > 1e-15:
-        b.r(rail, gps, 1.0 / g_x)
+    _cmfb(b, bias, o_p, o_n, gps, vout, vg_ps, vdd)
     io: dict[str, Port] = dict(bias.io)
     _finish_io(io, inp, inn, vcm)
     io[o_p] = Port(o_p, "voltage_out", round(vout, 4), "V", "non-inverting output (cascode on the - input's side)")
@@ -410,8 +455,9 @@ def telescopic(pins: Pins, p: DiffOpampParams = DiffOpampParams()) -> Design:
 
 
 def for_reading(variant: str | None, stages: int | None, pins: Pins, p: DiffOpampParams,
-                budget: float | None = None) -> Design:
-    """The generator for an op-amp variant / stage count (the planner's entry)."""
+                budget: float | None = None, loads: dict | None = None) -> Design:
+    """The generator for an op-amp variant / stage count (the planner's entry); ``loads``:
+    stage (0 = unspecified) -> load type read from the request."""
     from dataclasses import replace
 
     if budget is not None:  # a power budget: the tail takes what is left per branch, >= 10 uA per device
@@ -419,6 +465,9 @@ def for_reading(variant: str | None, stages: int | None, pins: Pins, p: DiffOpam
     if variant == "telescopic":
         return telescopic(pins, p)
     if variant in ("ota", "one_stage") or stages == 1:
+        load = (loads or {}).get(1, (loads or {}).get(0))
+        if pins.diff_out and (load == "current_source" or (load == "active" and len(pins.bias_v) >= 2)):
+            return fd_pair(pins, p)
         return ota5t(pins, p)
     if variant in (None, "two_stage") and stages in (None, 2):
         return two_stage(pins, p)

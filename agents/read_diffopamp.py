@@ -64,6 +64,11 @@ def read(r) -> None:
             r.claim("load_type", {"load": "mirror"}, m.start(), m.end())
             r.claim("structure", {"feature": "current_mirror", **({"device": dev} if dev else {})},
                     m.start(), m.end())
+    for m in re.finditer(r"\b(nmos|pmos)[- ](?:active|current[- ]source)[- ]loads?", low):
+        if not all(r.used[m.start():m.end()]):  # "PMOS active loads": the loads' polarity
+            r.claim("device_count", {"device": m.group(1), "min": 1}, m.start(), m.end())
+            if r.free(m.start() + len(m.group(1)) + 1, m.end()):
+                r.claim("load_type", {"load": "active"}, m.start(), m.end())
     _read_role_counts(r)
     _read_stage_segments(r)
 
@@ -90,8 +95,11 @@ def _read_role_counts(r) -> None:
 def _read_stage_segments(r) -> None:
     """Per-stage descriptions: loads inside "first stage: ..." belong to stage 1, and so on."""
     low = r.low
-    marks = [(m.start(), m.end(), _ORDINAL[m.group(1)]) for m in
-             re.finditer(r"\b(first|1st|second|2nd|third|3rd)[- ]stage\b\s*(?:[:(,-]|is|uses|has|with)?", low)]
+    words = "first|1st|second|2nd|third|3rd" + ("|input|output" if r.family == "opamp" else "")
+    counts = [c.params["count"] for c in r.claims if c.kind == "stage_count"]
+    last = counts[0] if counts else 2
+    marks = [(m.start(), m.end(), last if m.group(1) == "output" else _ORDINAL[m.group(1)]) for m in
+             re.finditer(r"\b(" + words + r")[- ]stage\b\s*(?:[:(,-]|is|uses|has|with)?", low)]
     if not marks:
         return
     for k, (s, e, stage) in enumerate(marks):

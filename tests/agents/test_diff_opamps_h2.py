@@ -76,6 +76,14 @@ TWO_STAGE = [
 ]
 
 
+def test_reader_input_and_output_stage_words():
+    req = _req("A two stage op amp whose input stage has a tail current source and a mirror load and whose output "
+               "stage is a common source stage with a current source load", "Vinp, Vinn, Vbias", "Vout")
+    assert not req.unconsumed, req.unconsumed
+    stages = {(ld["load"], ld.get("stage")) for ld in _kinds(req, "load_type")}
+    assert stages == {("mirror", 1), ("current_source", 2)}
+
+
 @pytest.mark.parametrize("text, ins, outs", TWO_STAGE)
 def test_reader_per_stage_loads(text, ins, outs):
     req = _req(text, ins, outs)
@@ -130,6 +138,15 @@ def test_planned_designs_pass_the_judge(text, ins, outs):
     assert names == want + ["vdd", "gnd"]
     fam = next(r for r in verdict.results if r.kind == "family")
     assert "common-mode gain" in fam.detail
+
+
+def test_fully_differential_pair_with_pmos_current_source_loads():
+    req = _req("A differential pair op-amp with PMOS active loads biased by Vbias2 and an NMOS tail biased by Vbias1, "
+               "differential outputs", "Vinp, Vinn, Vbias1, Vbias2", "Voutp, Voutn")
+    assert not req.unconsumed, req.unconsumed
+    design, verdict = _plan_and_judge(req)
+    assert verdict.success, verdict.summary_line()
+    assert design.kind == "diff_pair" and "Vbias2" in design.body
 
 
 def test_single_output_telescopic_with_three_bias_ports():
