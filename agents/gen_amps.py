@@ -385,6 +385,8 @@ class DiffParams:
     vcm: float = 0.9
     vdd: float = 1.8
     model_file: str | None = None
+    vov_in: float = 0.15          # input-pair overdrive: the resistor-loaded gain is ~ 2 vdrop / vov_in
+    vdrop: float = 0.45           # drop across each load resistor
 
 
 def diff_pair(pins: Pins, p: DiffParams) -> Design:
@@ -400,7 +402,7 @@ def diff_pair(pins: Pins, p: DiffParams) -> Design:
     b = Builder()
     bias = _Bias(b, pins, m_n, m_p, p.vdd)
     i = p.tail / 2
-    vov_in = 0.15
+    vov_in = p.vov_in
     vs = p.vcm - m_n.vt(0.3) - vov_in
     outp, outn = outs if outs else (single, net("dn"))
     # outp rises with inp: it is the drain of the device driven by inn
@@ -418,7 +420,7 @@ def diff_pair(pins: Pins, p: DiffParams) -> Design:
         b.m(single, inn, net("tail"), "gnd", "n", w_in, L0)
         vo = vd
     else:
-        vo = p.vdd - 0.45 if p.load == "resistor" else p.vdd - m_p.vto - 0.5
+        vo = p.vdd - p.vdrop if p.load == "resistor" else p.vdd - m_p.vto - 0.5
         for o in (outp, outn):
             if p.load == "resistor":
                 b.block("resistor_load", "drain resistor")
@@ -434,6 +436,11 @@ def diff_pair(pins: Pins, p: DiffParams) -> Design:
         b.m(outn, inp, net("tail"), "gnd", "n", w_in, L0)
         b.m(outp, inn, net("tail"), "gnd", "n", w_in, L0)
     gate, wt = bias.nsink(p.tail)
+    if gate in pins.bias_v:
+        # a tail gate at a stated voltage: the sink may sit in triode at the pair's source level
+        vov_t = pins.level(gate) - m_n.vto
+        if 0.05 < vs < vov_t:
+            wt *= m_n.wl_any(1.0, vov_t, vs) / m_n.wl(1.0, vov_t, 0.5)
     b.block("nmos_tail_source", "tail current sink")
     b.m(net("tail"), gate, "gnd", "gnd", "n", wt, L0)
     _no_leftover(bias, "a differential amplifier")

@@ -253,9 +253,13 @@ def _amplifier(rd: Reading, pins: Pins, model_file: str | None) -> Iterator[Desi
         if gain is not None and gain > 10 and load0 is None:
             loads = tuple(reversed(loads))
         tail = _current_budget(rd, 2)
+        # resistor loads: gain ~ 2 vdrop / vov_in (a margin for body effect and channel-length modulation)
+        want = (gain or 0.0) * (1.0 if exact else (1.6 if rd.short & {"gain_db", "gain_vv"} else 1.3))
+        vdrop = 0.45 if want <= 5 else 0.6
+        vov_in = min(0.15, max(0.05, 2 * vdrop / want)) if want else 0.15
         for ld in loads:
             yield A.diff_pair(pins, A.DiffParams(load=ld, tail=min(80e-6, tail or 80e-6), vdd=rd.vdd,
-                                                 model_file=model_file))
+                                                 model_file=model_file, vov_in=vov_in, vdrop=vdrop))
         return
     budget = _current_budget(rd, 2)
     if v == "common_gate":
@@ -339,6 +343,18 @@ def _amplifier(rd: Reading, pins: Pins, model_file: str | None) -> Iterator[Desi
                 # diode loads: gain ~ Vov(load) / Vov(input); the load's overdrive is set by the level
                 vov_load = 0.45 if ld == "pmos_diode" else 0.25
                 vov = max(0.04, vov_load / g_stage) if g_stage else 0.08
+                if g_stage and ld == "nmos_diode":
+                    # an NMOS diode from vdd has its source at the output: its overdrive is what the
+                    # output level leaves (vdd - vo - Vt(vo)) and its body effect adds gmb
+                    from chipsmith.agents.gen_base import mos_params
+                    import math
+
+                    m_n = mos_params(model_file, "nch")
+                    g_want = g_stage * (1.0 if exact else 1.15)
+                    for _ in range(30):
+                        vo = min(m_n.vt(0.0) + vov, rd.vdd / 2)
+                        eta = m_n.gamma / (2 * math.sqrt(m_n.phi + vo))
+                        vov = max(0.04, (rd.vdd - vo - m_n.vt(vo)) / (g_want * (1 + eta)))
             stages.append(A.Stage(ld, cur, vov=vov, degeneration=rs))
         if len(stages) != n:
             continue

@@ -210,6 +210,11 @@ def build_interface(ports: PortList, text: str = "", *, differential: bool | Non
         seen.add(name.lower())
     entries = _pair_inputs(entries, differential)
     entries = _pair_outputs(entries)
+    outs = [i for i, (_, r, how) in enumerate(entries) if how == "outputs" and r is PortRole.OUT]
+    if differential and len(outs) == 2 and len([e for e in entries if e[2] == "outputs"]) == 2:
+        # a differential circuit's two outputs (Vo1, Vo2): the + and - halves of one output, in order
+        for i, role in zip(outs, (PortRole.DIFF_OUT_P, PortRole.DIFF_OUT_N)):
+            entries[i] = (entries[i][0], role, entries[i][2])
     body = [Port(n, r) for n, r, _ in entries if r not in (PortRole.SUPPLY, PortRole.GROUND)]
     for reserved in ("vdd", "gnd"):
         if any(p.name.lower() == reserved for p in body):
