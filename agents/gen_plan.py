@@ -686,6 +686,8 @@ def _mirror(rd: Reading, pins: Pins, model_file: str | None) -> Iterator[Design]
         raise PlanningError(f"a current mirror driving a {', '.join(sorted(loads - {'resistor'}))} load is not built",
                             fix="ask for a resistive load, or none")
     drop = 0.2 if loads else 0.0  # the load resistor inside the design, dropping 0.2 V at the copy's current
+    if loads and v == "widlar" and iout is None:
+        iout = max(abs(ref_level) / 5, 12e-6)  # a load's current stays measurable (>= 10 uA, the public benches)
     yield M.mirror(pins, M.MirrorParams(variant=v, ratio=ratio, iout=iout, pmos=pmos, load_drop=drop, vdd=rd.vdd,
                                         model_file=model_file))
 

@@ -215,7 +215,7 @@ def _mirror(ctx, variant: str | None) -> Result:
 
     if load_resistor(s, out) is not None:
         # the output drives the design's own load: its current must ignore the load and follow the reference
-        more, found, iout = source_behaviour(ctx)
+        more, found, iout = source_behaviour(ctx, proportional=variant != "widlar")
         problems += more
         facts += found
     else:
