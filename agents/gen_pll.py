@@ -266,6 +266,8 @@ def pll(pins: Pins, p: PllParams) -> Design:
     b.m(vctl, net("upb"), net("cps"), "vdd", "p", 4e-6, _L, region="any")
     b.m(net("cpn"), net("nb"), "gnd", "gnd", "n", wn_cp, 1e-6, region="any")
     b.m(vctl, dn, net("cpn"), "gnd", "n", 2e-6, _L, region="any")
+    b.c(net("cps"), "vdd", 5e-15)
+    b.c(net("cpn"), "gnd", 5e-15)
 
     b.block("loop_filter", f"R {lf.r:.4g} ohm + C1 {lf.c1 * 1e12:.4g} pF, C2 {lf.c2 * 1e12:.4g} pF: "
                            f"bandwidth {lf.bandwidth_hz:.4g} Hz, phase margin {lf.phase_margin_deg:g} deg")
@@ -285,7 +287,9 @@ def pll(pins: Pins, p: PllParams) -> Design:
         _inv(b, net("vcob"), fb)
     else:
         b.block("divider", f"divide by {p.n}: {stages} toggle flip-flop(s)")
-        clk = net("vco")
+        # a sharp clock (the buffered VCO) so that each flip-flop sees one clean edge per period
+        _inv(b, net("vcob"), net("vclk"), 2e-6, 4e-6)
+        clk = net("vclk")
         for k in range(stages):
             q = fb if k == stages - 1 else net(f"dv{k}")
             # D from Q-bar: the flip-flop toggles on every rising edge of its clock

@@ -3,8 +3,9 @@
 Independent of the agent: it reads the request's requirements and port roles only. The
 reference port (the interface's clock port, else its reference, else its signal input)
 is driven by the judge's own pulse source; the transient starts from zero initial
-conditions (``uic``); the output frequency is measured from its rising mid-level
-crossings over the last 20 % of the window.
+conditions (``uic``) with the supply ramped from 0 V to vdd in 20 ns (a power-up); the
+output frequency is measured from its rising mid-level crossings over the last 20 % of the
+window.
 
 What a PLL must show (the ``family pll`` check):
 
@@ -153,7 +154,8 @@ def lock_run(h: Harness, f_ref: float | None, n_hint: float | None, *, drive_v: 
     old = h.timeout_s
     h.timeout_s = max(old, _TIMEOUT_S)
     try:
-        res = h.run(key, lambda: h.deck({ref: src}), [Tran(step, stop, 0.0, True)], save=[_save(out)])
+        res = h.run(key, lambda: _powered_up(h.deck({ref: src}), h.vdd, min(per / 5, 20e-9)),
+                    [Tran(step, stop, 0.0, True)], save=[_save(out)])
     finally:
         h.timeout_s = old
     t = np.asarray(res.tran.x)
@@ -162,6 +164,19 @@ def lock_run(h: Harness, f_ref: float | None, n_hint: float | None, *, drive_v: 
         run = measure_lock(t, y, base, None, 0.0)
         return LockRun(0.0, 0.0, run.f_out, run.swing)
     return measure_lock(t, y, f_ref, n_hint, drive)
+
+
+def _powered_up(deck: str, vdd: float, ramp: float) -> str:
+    """The harness deck with its supplies ramped from 0 V: with every node at zero (``uic``) a
+    supply that steps to vdd at t = 0 is an inconsistent start that ngspice may fail to
+    converge on (it depends on the circuit's node capacitances, not on whether it works)."""
+    out = []
+    for line in deck.splitlines():
+        tokens = line.split()
+        if len(tokens) == 5 and tokens[0].lower() in ("vsup", "vsupb") and tokens[3].lower() == "dc":
+            line = f"{tokens[0]} {tokens[1]} {tokens[2]} pwl(0 0 {ramp!r} {vdd!r})"
+        out.append(line)
+    return "\n".join(out) + "\n"
 
 
 def _fmt_run(run: LockRun, n: float | None) -> str:
