@@ -4,8 +4,11 @@ Passive (``implementation="passive"``):
 - low/high-pass of order N: an RC (or CR) ladder whose sections step up in impedance
   by ``k`` so they load each other little; the corner is placed exactly by solving the
   ladder's transfer function (ABCD matrices) for the -3 dB frequency and scaling C.
-- band-pass / band-stop: a series-RLC section (order 2: +-20 dB/decade each side) at
-  the centre frequency with the requested Q.
+- band-pass: a series-RLC section (order 2: +-20 dB/decade each side) at the centre
+  frequency with the requested Q; "RC" asked: a CR high-pass at f0/3 into an RC low-pass at
+  3 f0 (no inductor).
+- band-stop: a twin-T RC notch at the centre frequency (no inductor: an RLC notch at audio
+  frequencies needs inductors of hundreds of henries); "RLC"/"LC" asked: a series-LC notch.
 Active:
 - low/high-pass order 1: RC/CR section into a unity-gain op-amp buffer; order 2: unity-gain
   Sallen-Key with Butterworth Q (corner = f0 exactly); order 3/4: a buffered first-order
@@ -38,7 +41,8 @@ class FilterParams:
     active: bool = False
     q: float = 0.707              # band-pass/stop quality factor (centre / bandwidth)
     gain: float = 1.0             # pass-band gain (active only: a non-inverting stage after the filter)
-    inductor: bool = False        # passive low/high-pass order 2 as an RLC section
+    inductor: bool = False        # passive low/high-pass order 2 as an RLC section; band-stop as a series-LC notch
+    rc_only: bool = False         # passive band-pass from resistors and capacitors (no inductor)
     r: float = 100e3              # base resistor (ohm): high, so op-amp output impedance feeds little through
     step: float = 10.0            # impedance step between passive ladder sections
     vdd: float = 1.8
@@ -197,15 +201,19 @@ def filter_design(pins: Pins, p: FilterParams) -> Design:
                 opamp(y, o, o)
                 node = o
     elif p.response == "bandpass":
-        if not p.active:
+        if not p.active and p.rc_only:
+            _rc_bandpass(b, inp, out, p)
+        elif not p.active:
             _rlc(b, inp, out, p, notch=False)
         else:
             vr, _ = _reference(b, pins)
             uses_ref = True
             _mfb_bandpass(b, inp, out, vr, p, opamp)
     else:  # bandstop
-        if not p.active:
+        if not p.active and p.inductor:
             _rlc(b, inp, out, p, notch=True)
+        elif not p.active:
+            _twin_t(b, inp, out, p)
         else:
             vr, _ = _reference(b, pins)
             uses_ref = True
@@ -265,6 +273,34 @@ def _rlc(b: Builder, inp: str, out: str, p: FilterParams, notch: bool) -> None:
         b.ind(inp, net("lc"), l_)
         b.c(net("lc"), out, c)
         b.r(out, "gnd", r)
+
+
+def _twin_t(b: Builder, inp: str, out: str, p: FilterParams) -> None:
+    """Passive twin-T notch: R-R with 2C to ground in parallel with C-C with R/2 to ground; the two
+    paths cancel at f0 = 1 / (2 pi R C) (a deep notch), pass at DC and at high frequency."""
+    r = p.r
+    c = 1 / (2 * math.pi * p.corner_hz * r)
+    b.block("passive_twin_t_notch", f"twin-T, notch at {p.corner_hz:.4g} Hz (resistors and capacitors only)")
+    b.r(inp, net("ta"), r)
+    b.r(net("ta"), out, r)
+    b.c(net("ta"), "gnd", 2 * c)
+    b.c(inp, net("tb"), c)
+    b.c(net("tb"), out, c)
+    b.r(net("tb"), "gnd", r / 2)
+
+
+def _rc_bandpass(b: Builder, inp: str, out: str, p: FilterParams) -> None:
+    """Passive RC band-pass: a CR high-pass at f0/3 into an RC low-pass at 3 f0 whose impedance is
+    ``step`` times higher (little loading): a pass band a decade wide centred on f0, about -1 dB
+    there, 20 dB/decade on each side (coinciding corners would cost 10 dB at the centre)."""
+    w0 = 2 * math.pi * p.corner_hz
+    r1, r2 = p.r, p.r * p.step
+    b.block("passive_rc_bandpass", f"CR high-pass at {p.corner_hz / 3:.4g} Hz into RC low-pass at "
+            f"{p.corner_hz * 3:.4g} Hz")
+    b.c(inp, net("hp"), 3 / (w0 * r1))
+    b.r(net("hp"), "gnd", r1)
+    b.r(net("hp"), out, r2)
+    b.c(out, "gnd", 1 / (3 * w0 * r2))
 
 
 def _mfb_bandpass(b: Builder, inp: str, out: str, vr: str, p: FilterParams, opamp) -> None:

@@ -197,17 +197,31 @@ def _reference(b: Builder, pins: Pins, vdd: float) -> tuple[float, str]:
 class ComparatorParams:
     opamp: OpampParams = OpampParams(itail=20e-6, k2=5.0, cc=0.2e-12)
     inverting: bool = False       # output low when the signal is above the reference
+    threshold: float | None = None  # internal reference (V) when the interface has no reference port
     vdd: float = 1.8
     model_file: str | None = None
 
 
 def _comparator_preamp(pins: Pins, p) -> tuple[Builder, dict[str, Port], str, str]:
     """A comparator's open-loop op-amp core driving net o1: (builder, ports, +, -); every bias
-    port the core does not take is refused."""
-    plus, minus = _compared_inputs(pins, p.inverting)
+    port the core does not take is refused. One signal input and no reference port: the
+    reference is an internal divider at ``p.threshold`` (default vdd/2)."""
     b = Builder()
+    if len(pins.inputs) == 1 and not pins.diff and not (pins.by(REFERENCE) or pins.bias_v):
+        level = p.vdd / 2 if getattr(p, "threshold", None) is None else p.threshold
+        if not 0.05 * p.vdd <= level <= 0.95 * p.vdd:
+            raise InputError(f"a comparator threshold of {level:.3g} V is outside the {p.vdd:g} V supply range",
+                             fix="state a threshold between the rails")
+        vref = net("vref")
+        b.block("reference_divider", f"internal reference {level:.4g} V (the threshold)")
+        b.r("vdd", vref, 100e3 * (p.vdd - level) / p.vdd)
+        b.r(vref, "gnd", 100e3 * level / p.vdd)
+        b.c(vref, "gnd", 10e-12)
+        plus, minus = (vref, pins.inputs[0]) if p.inverting else (pins.inputs[0], vref)
+    else:
+        plus, minus = _compared_inputs(pins, p.inverting)
     io: dict[str, Port] = {}
-    bias_v = [n for n in pins.bias_v if n != minus]
+    bias_v = [n for n in pins.bias_v if n not in (plus, minus)]
     bias_i = list(pins.bias_i)
     op = replace(p.opamp, vdd=p.vdd, model_file=p.model_file)
     _core(b, bias_v, io, bias_i, plus, minus, net("o1"), op, mos_params(p.model_file, "nch"),
@@ -244,11 +258,18 @@ def comparator(pins: Pins, p: ComparatorParams) -> Design:
     for a, y in ((net("o1"), net("o2")), (net("o2"), out)):
         b.m(y, a, "vdd", "vdd", "p", 3e-6, 0.5e-6, region="any")
         b.m(y, a, "gnd", "gnd", "n", 1e-6, 0.5e-6, region="any")
-    io[plus] = Port(plus, "voltage_in", pins.level(plus), "V", "non-inverting input")
-    kind = "bias" if pins.roles.get(minus) in ("reference", "bias_v") else "voltage_in"
-    io[minus] = Port(minus, kind, pins.level(minus), "V", "inverting input / reference")
+    _comparator_io(pins, io, plus, minus)
     io[out] = Port(out, "voltage_out", p.vdd, "V", "logic output, high when + > -")
     return finish("comparator", "two_stage_open_loop", b, pins, io, vdd=p.vdd, model_file=p.model_file)
+
+
+def _comparator_io(pins: Pins, io: dict[str, Port], plus: str, minus: str) -> None:
+    """Port entries of the compared inputs (an internal reference net is no port)."""
+    if plus in pins.roles:
+        io[plus] = Port(plus, "voltage_in", pins.level(plus), "V", "non-inverting input")
+    if minus in pins.roles:
+        kind = "bias" if pins.roles.get(minus) in ("reference", "bias_v") else "voltage_in"
+        io[minus] = Port(minus, kind, pins.level(minus), "V", "inverting input / reference")
 
 
 @dataclass(frozen=True)
@@ -344,9 +365,7 @@ def latched_comparator(pins: Pins, p: ComparatorParams) -> Design:
     b.m(net("q"), net("qb"), "gnd", "gnd", "n", 0.3e-6, 2e-6, region="any")
     b.block("output_inverter", "output high when + > - (q holds the inverted decision)")
     inv(net("q"), out, 2e-6)
-    io[plus] = Port(plus, "voltage_in", pins.level(plus), "V", "non-inverting input")
-    kind = "bias" if pins.roles.get(minus) in ("reference", "bias_v") else "voltage_in"
-    io[minus] = Port(minus, kind, pins.level(minus), "V", "inverting input / reference")
+    _comparator_io(pins, io, plus, minus)
     io[clk] = Port(clk, "voltage_in", 0.0, "V", "clock: samples while high, holds while low")
     io[out] = Port(out, "voltage_out", 0.0, "V", "latched decision")
     return finish("comparator", "latched", b, pins, io, vdd=p.vdd, model_file=p.model_file)

@@ -78,6 +78,8 @@ def read(request) -> Reading:
                 features.add("mosfet:4")
             if p["device"] == "inductor" and (p.get("min") or 0) >= 1:
                 features.add("inductor")
+            if p["device"] == "inductor" and p.get("max") == 0:
+                features.add("no_inductor")
         elif r.kind == "input_type":
             input_device = p["device"]
         elif r.kind == "polarity":
@@ -118,7 +120,8 @@ def _width(bounds: list[tuple[str, float]]) -> float | None:
     hi = min((v for op, v in bounds if op == "<="), default=None)
     if lo is not None and hi is not None:
         return 0.5 * (lo + hi)
-    return lo * 1.3 if lo is not None else hi * 0.7
+    # only a floor: a clear hysteresis (0.3 V, or 1.3x the floor) so noise on a sine cannot chatter
+    return max(lo * 1.3, 0.3) if lo is not None else hi * 0.7
 
 
 def pins_of(request, rd: Reading) -> Pins:
@@ -528,7 +531,8 @@ def _filter(rd: Reading, pins: Pins, model_file: str | None) -> Iterator[Design]
     for active in options:
         yield F.filter_design(pins, F.FilterParams(response=response, corner_hz=float(corner), order=order,
                                                    active=active, r=r, gain=gain if gain and active else 1.0,
-                                                   inductor=inductor, vdd=rd.vdd, model_file=model_file))
+                                                   inductor=inductor, rc_only="no_inductor" in rd.features,
+                                                   vdd=rd.vdd, model_file=model_file))
 
 
 def _oscillator(rd: Reading, pins: Pins, model_file: str | None) -> Iterator[Design]:
@@ -605,6 +609,18 @@ def _comparator(rd: Reading, pins: Pins, model_file: str | None) -> Iterator[Des
         yield P.latched_comparator(pins, params)
         return
     refs = pins.by(REFERENCE) or pins.bias_v
+    if not refs and not pins.diff and len(pins.inputs) == 1:
+        # one input and no reference port: the reference is internal, at the stated threshold
+        th = rd.thresholds or {}
+        level = next((th[k] for k in ("any", "rising", "falling") if k in th), rd.vdd / 2)
+        if level < 0.75 and rd.input_device != "nmos":
+            from chipsmith.agents.gen_base import flip, mirrored_pins
+
+            yield flip(P.comparator(mirrored_pins(pins), replace(params, threshold=rd.vdd - level)), pins,
+                       model_file)
+        else:
+            yield P.comparator(pins, replace(params, threshold=level))
+        return
     if refs and pins.level(refs[0]) < 0.75 and rd.input_device != "nmos":
         # an NMOS pair does not work this close to ground: the complementary (PMOS-input) circuit
         from chipsmith.agents.gen_base import flip, mirrored_pins

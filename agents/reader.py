@@ -723,6 +723,10 @@ class _Reader:
         if self.family == "filter":
             for m in re.finditer(r"\b(lc|rlc)\b", self.low):
                 self.claim("device_count", {"device": "inductor", "min": 1}, m.start(), m.end())
+            # "an RC band-pass", "a twin-T notch": resistors and capacitors only
+            for m in re.finditer(r"\brc\b(?=[- ](?:low|high|band|notch|filter|network|ladder|section|only))|"
+                                 r"\btwin[- ]t\b|without (?:an )?inductors?|no inductors?", self.low):
+                self.claim("device_count", {"device": "inductor", "max": 0}, m.start(), m.end())
         if self.family == "switch" and self.variant == "transmission_gate":
             s0, e0 = self.family_span
             self.claim("device_count", {"device": "nmos", "min": 1}, s0, e0)

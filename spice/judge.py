@@ -427,6 +427,12 @@ def _check_linear(ctx: _Context, r: Requirement):
         bad += [f"{k} (should be 0)" for k, v in more.items() if abs(v) > max(abs_tol, 0.05)]
         coefs.update(more)
     detail = "measured " + ", ".join(f"{k}: {v:+.3g}" for k, v in coefs.items())
+    if not bad:
+        from chipsmith.spice.judge_waveform import linear_points
+
+        more, span = linear_points(h, want, rel, abs_tol)
+        bad += more
+        detail += "; " + span
     if "offset" in r.params:
         offset = y0 - base_sum
         off_ok = abs(offset - float(r.params["offset"])) <= max(abs_tol, 0.05 * h.vdd)
@@ -485,11 +491,13 @@ def _analyse_filter(f: np.ndarray, mag: np.ndarray, corner_hint: float | None = 
     if 0 < kmin < len(mag) - 1 and lo_in and notch < mag[:kmin].max() - 10 and notch < mag[kmin:].max() - 10:
         # a notch with pass bands on both sides (the high one may roll off later: an
         # active notch's op-amp runs out of gain far above the notch)
-        info.update(response="bandstop", corner=float(f[kmin]))
+        info.update(response="bandstop", corner=float(f[kmin]),
+                    depth_db=float(min(mag[:kmin].max(), mag[kmin:].max()) - notch), notch_db=notch)
         return info
     if lo_in and hi_in:
         if notch < min(mag[0], mag[-1]) - 10:
-            info.update(response="bandstop", corner=float(f[int(np.argmin(mag))]))
+            info.update(response="bandstop", corner=float(f[int(np.argmin(mag))]),
+                        depth_db=float(min(mag[0], mag[-1]) - notch), notch_db=notch)
         else:
             info.update(response="allpass" if band.all() else "flat", corner=None)
         return info
@@ -502,7 +510,7 @@ def _analyse_filter(f: np.ndarray, mag: np.ndarray, corner_hint: float | None = 
         info.update(response="highpass", corner=_interp_cross(f, mag, k, mag[-1] - 3.0103))
         info["order"] = _slope_order(f, mag, info["corner"], -1)
     else:
-        info.update(response="bandpass", corner=float(f[kpk]))
+        info.update(response="bandpass", corner=float(f[kpk]), reject_db=float(peak - max(mag[0], mag[-1])))
         info["order"] = _slope_order(f, mag, float(f[kpk]), +1, peak=True) + _slope_order(f, mag, float(f[kpk]), -1,
                                                                                            peak=True)
     return info
@@ -548,6 +556,21 @@ def _check_filter(ctx: _Context, r: Requirement):
         active = _active(ctx)
         if (p["implementation"] == "active") != active:
             problems.append("it is " + ("active" if active else "passive"))
+    if info["response"] == "bandstop" and info.get("depth_db", 99.0) < 20 and info.get("corner"):
+        from chipsmith.spice.judge_waveform import notch_floor
+
+        floor = notch_floor(ctx.h, p.get("input"), info["corner"])
+        info["depth_db"] += max(0.0, info["notch_db"] - floor)
+    if not problems:
+        # the shape a designer means by the word: a deep notch between pass bands, a peak
+        # with real rejection on both sides, and a pass band that passes the signal
+        if info["response"] == "bandstop" and info.get("depth_db", 0.0) < 20:
+            problems.append(f"the notch is only {info.get('depth_db', 0.0):.1f} dB deep (a band-stop needs >= 20 dB)")
+        if info["response"] == "bandpass" and info.get("reject_db", 0.0) < 20:
+            problems.append(f"only {info.get('reject_db', 0.0):.1f} dB of rejection away from the peak "
+                            "(a band-pass needs >= 20 dB on both sides)")
+        if info["peak_db"] < -6:
+            problems.append(f"the pass band is at {info['peak_db']:.1f} dB (loses more than half the signal)")
     order = info.get("order")
     if p.get("order") is not None and not problems:
         if order is None:
@@ -560,6 +583,8 @@ def _check_filter(ctx: _Context, r: Requirement):
         if corner is None or abs(math.log(corner / float(p["corner_hz"]))) > math.log(1 + tol):
             problems.append(f"corner {corner:.4g} Hz, not {float(p['corner_hz']):.4g} Hz" if corner else "no corner")
     detail = f"{info['response']}, peak {info['peak_db']:.1f} dB"
+    if info.get("depth_db") is not None:
+        detail += f", notch {info['depth_db']:.1f} dB deep"
     if corner:
         detail += f", corner/center {corner:.4g} Hz"
     if order is not None:
@@ -738,7 +763,8 @@ def _figure(ctx: _Context, name: str, r: Requirement) -> tuple[float, str]:
         x0, y0, sign = h.operating_point(r.params.get("input"))
         diff = h.diff_inputs
         ref = h.input_dc(diff[1]) if diff else h.vdd / 2
-        return x0 - ref, "input level where the output crosses mid-supply, minus the other input"
+        # a magnitude: "offset below 10 mV" bounds it either way
+        return abs(x0 - ref), "|input level where the output crosses mid-supply, minus the other input|"
     if name == "time_constant_s":
         fam, variant = ctx.family()
         if variant == "differentiator":

@@ -307,7 +307,10 @@ def _ramp_family(ctx, family: str, variant: str | None) -> Result:
             inverting = ys[0] > ys[-1]
             if inverting != (variant == "inverting"):
                 problems.append("it is " + ("inverting" if inverting else "non-inverting"))
-        return _verdict(problems, facts, width)
+        from chipsmith.spice.judge_waveform import schmitt_sine
+
+        more, seen, _ = schmitt_sine(h)
+        return _verdict(problems + more, facts + seen, width)
     if family == "comparator":
         diff = h.diff_inputs
         refs = h.interface.names_by_role(PortRole.REFERENCE)
@@ -324,7 +327,10 @@ def _ramp_family(ctx, family: str, variant: str | None) -> Result:
                 problems.append(f"the output is high when {diff[0]} is below {diff[1]} (+ and - swapped)")
         if variant == "latched" and not h.interface.by_role(PortRole.CLOCK):
             problems.append("a latched comparator needs a clock port")
-        return _verdict(problems, facts, mid)
+        from chipsmith.spice.judge_waveform import comparator_checks
+
+        more, seen = comparator_checks(h, other, level)
+        return _verdict(problems + more, facts + seen, mid)
     if family in ("inverter", "buffer"):
         low_in, high_in = float(y[0]), float(y[-1])
         inverting = family == "inverter"
@@ -490,9 +496,30 @@ def _opamp_app(ctx, variant: str | None) -> Result:
         if slope is None or abs(slope - want) > 8:
             problems.append(f"an {variant} has a {want:+d} dB/decade response around unity gain")
         figure = slope
+        if not problems:
+            more, seen = _waveform_test(ctx, variant, f, hmag)
+            problems += more
+            facts += seen
     elif variant == "transimpedance":
         raise Unverifiable("the judge does not test transimpedance amplifiers")
     return _verdict(problems, facts, figure)
+
+
+def _waveform_test(ctx, variant: str, f: np.ndarray, mag_db: np.ndarray) -> tuple[list[str], list[str]]:
+    """Square in -> triangle out (integrator), triangle in -> square out (differentiator)."""
+    from chipsmith.spice import judge_waveform as W
+
+    k = np.nonzero(np.diff(np.sign(mag_db)) != 0)[0]
+    if k.size == 0:
+        return ["no unity-gain frequency to time the waveform test"], []
+    i = int(k[0])
+    t = 0.0 if mag_db[i + 1] == mag_db[i] else -mag_db[i] / (mag_db[i + 1] - mag_db[i])
+    fu = float(10 ** (math.log10(f[i]) + t * (math.log10(f[i + 1]) - math.log10(f[i]))))
+    inverting = not any(r.params.get("sense") == "non_inverting" for r in ctx.request.by_kind("polarity"))
+    if variant == "integrator":
+        x0, _, _ = ctx.h.refined_point()
+        return W.integrator_square(ctx.h, fu, x0, inverting)
+    return W.differentiator_triangle(ctx.h, fu, inverting)
 
 
 def _slope_at_unity(f: np.ndarray, mag: np.ndarray) -> float | None:
@@ -562,36 +589,10 @@ def _bandgap(ctx, family: str, variant: str | None) -> Result:
 
 
 def _mixer(ctx, variant: str | None) -> Result:
-    h, s = ctx.h, ctx.s
-    ins = [p.name for p in h.interface.ports if p.role in (PortRole.SIGNAL_IN, PortRole.DIFF_IN_P, PortRole.CLOCK)]
-    if len(ins) < 2:
-        return False, None, "a mixer needs two inputs (RF and LO)"
-    rf, lo = ins[0], ins[1]
-    f_rf, f_lo = 11e6, 10e6
-    vcm_rf, vcm_lo = h.input_dc(rf), h.input_dc(lo)
-    # a large LO (switching, as mixers are driven) and a small RF tone
-    over = {rf: f"vjrf {{n}} 0 sin({vcm_rf!r} 0.02 {f_rf!r})",
-            lo: f"vjlo {{n}} 0 sin({vcm_lo!r} {0.45 * h.vdd!r} {f_lo!r})"}
-    out = h.out_expr()
-    res = h.run("mixer", lambda: h.deck(over), [Tran(2e-9, 5e-6)],
-                save=[out if out.startswith("v(") else f"v({out})"])
-    t = np.asarray(res.tran.x)
-    y = np.real(np.asarray(res.tran.get(out if out.startswith("v(") else f"v({out})")))
-    keep = t >= 1e-6
-    t, y = t[keep], y[keep]
+    """Two-tone spectrum of the IF output (see :mod:`chipsmith.spice.judge_mixer`)."""
+    from chipsmith.spice.judge_mixer import check_mixer
 
-    def amp(freq: float) -> float:
-        w = 2 * math.pi * freq
-        return float(2 * abs(np.trapezoid((y - y.mean()) * np.exp(-1j * w * t), t)) / (t[-1] - t[0]))
-    a_if, a_rf = amp(f_lo - f_rf if f_lo > f_rf else f_rf - f_lo), 0.02
-    facts = [f"IF ({abs(f_rf - f_lo) / 1e6:g} MHz) amplitude {a_if * 1e3:.3g} mV for 20 mV RF"]
-    problems = []
-    if a_if < 0.1 * a_rf:
-        problems.append("no mixing product (IF conversion gain below -20 dB)")
-    if variant == "gilbert" and len(s.diff_pairs()) < 3:
-        problems.append("a Gilbert cell has three differential pairs")
-    conv = 20 * math.log10(max(a_if, 1e-12) / a_rf)
-    return _verdict(problems, facts, conv)
+    return check_mixer(ctx, variant)
 
 
 def _switch_sh(ctx, family: str, variant: str | None) -> Result:
@@ -685,7 +686,14 @@ def _filter_family(ctx, variant: str | None) -> Result:
     hint = next((r.params.get("corner_hz") for r in ctx.request.by_kind("filter") if r.params.get("corner_hz")), None)
     info = _analyse_filter(f, mag, hint)
     ok = info["response"] in ("lowpass", "highpass", "bandpass", "bandstop")
-    return ok, info.get("corner"), f"response {info['response']}"
+    detail = f"response {info['response']}"
+    # the family's variant (when it names a response) and the filter requirement's response must agree
+    wanted = {variant} | {r.params.get("response") for r in ctx.request.by_kind("filter")}
+    wanted = {w for w in wanted if w in ("lowpass", "highpass", "bandpass", "bandstop")}
+    if ok and wanted and info["response"] not in wanted:
+        ok = False
+        detail += f"; NOT: a {'/'.join(sorted(wanted))} filter was asked"
+    return ok, info.get("corner"), detail
 
 
 def _flash_adc(ctx, variant: str | None) -> Result:
