@@ -398,7 +398,9 @@ def _opamp(rd: Reading, pins: Pins, model_file: str | None) -> Iterator[Design]:
     if v == "telescopic":
         yield _cascode_ota(rd, pins, model_file, v)
         return
-    if v in ("one_stage", "ota") or rd.stages == 1:
+    passive_load = (rd.loads.get(0) or rd.loads.get(1)) in ("resistor", "diode", "pmos_diode")
+    # a pair "with resistive loads" and no stage count is the one-stage pair with those loads
+    if v in ("one_stage", "ota") or rd.stages == 1 or (v is None and rd.stages is None and passive_load):
         tail = _current_budget(rd, 2)
         load0 = rd.loads.get(0) or rd.loads.get(1)
         # the load the request names (resistors on both drains, diode loads); else the mirror

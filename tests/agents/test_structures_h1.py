@@ -194,3 +194,9 @@ def test_an_element_named_by_its_role_is_that_structure(text, kind):
     # "a feedback resistor" must not be satisfied by any resistor (a bias divider's, say)
     req = _req(text, "Vin", "Vout")
     assert req.unconsumed == () and kind in _kinds(req)
+
+
+def test_pair_with_resistive_loads_and_no_stage_count_is_one_stage():
+    d = _first("A differential pair op-amp with resistive loads and a tail current source, single-ended output",
+               "in_p,in_n", "out")
+    assert d.kind == "diff_amp" and d.variant == "resistor:single"
