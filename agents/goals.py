@@ -182,7 +182,8 @@ def evaluate(task: tuple) -> Evaluation:
     """One candidate (module-level so dask can ship it): ``(alt, knobs, ports, vdd, figure, direction)``."""
     from chipsmith.agents.checks import proofread
 
-    alt, knobs, ports, vdd, figure, direction = task
+    alt, knobs, ports, vdd, figure, direction = task[:6]
+    constraints = task[6] if len(task) > 6 else ()
     low = {k: tuple(n.lower() for n in v) for k, v in ports.items()}  # the kind checks compare lowercase names
     try:
         design = build(alt, knobs, low, vdd)
@@ -219,6 +220,15 @@ def evaluate(task: tuple) -> Evaluation:
         if alt.family == "opamp" and (pm is None or pm < MIN_PM):
             problems.append(f"phase margin {pm if pm is not None else float('nan'):.1f} deg < {MIN_PM:g}")
             violation += 1.0 if pm is None else max(0.0, (MIN_PM - pm) / MIN_PM)
+    for fig_name, op, want in constraints:  # the request's own targets ("... with power under 1 mW")
+        got = abs(figs["gain"]) if fig_name == "gain_vv" and "gain" in figs else figs.get(
+            "gbw_hz" if fig_name == "ugb_hz" else fig_name)
+        if got is None:
+            problems.append(f"{fig_name} not measured")
+            violation += 1.0
+        elif (op == ">=" and got < want) or (op == "<=" and got > want):
+            problems.append(f"{fig_name} {got:.4g} not {op} {want:.4g}")
+            violation += min(1.0, abs(got - want) / (abs(want) or 1.0))
     if value is None or not math.isfinite(value) or value <= 0:
         return Evaluation(alt.name, dict(knobs), None, 2 * _PENALTY - violation, False,
                           "; ".join(problems) or f"{figure} not measured", figs)
@@ -245,6 +255,10 @@ class AltResult:
         ranked = sorted((e for e in self.evaluations if e.feasible), key=lambda e: -e.score)
         return ranked[:k]
 
+    def closest(self, k: int = 1) -> list[Evaluation]:
+        """The ``k`` best by score, feasible or not (the best attempt when nothing met the constraints)."""
+        return sorted(self.evaluations, key=lambda e: -e.score)[:k]
+
 
 def _runner(client) -> Callable[[list[tuple]], list[Evaluation]]:
     if client is None:
@@ -256,7 +270,8 @@ def _runner(client) -> Callable[[list[tuple]], list[Evaluation]]:
 
 def search(alt: Alternative, ports: Mapping[str, tuple[str, ...]], figure: str, direction: str, *,
            budget: int = 40, batch: int = 4, seed: int = 0, vdd: float = 1.8, method: str = "tpe",
-           client=None, run: Callable[[list[tuple]], list[Evaluation]] | None = None) -> AltResult:
+           client=None, run: Callable[[list[tuple]], list[Evaluation]] | None = None,
+           constraints: tuple = ()) -> AltResult:
     """Size ``alt`` for the goal: ``budget`` candidates (the template first for TPE), Optuna
     ``tpe`` or ``random`` (the baseline), batches of ``batch`` evaluated together."""
     import optuna
@@ -264,10 +279,10 @@ def search(alt: Alternative, ports: Mapping[str, tuple[str, ...]], figure: str, 
     optuna.logging.set_verbosity(logging.WARNING)
     run = run or _runner(client)
     start = time.perf_counter()
-    template = run([(alt, {}, ports, vdd, figure, direction)])[0]
+    template = run([(alt, {}, ports, vdd, figure, direction, constraints)])[0]
     result = AltResult(alt, template)
     if method == "tpe":
-        sampler = optuna.samplers.TPESampler(seed=seed, n_startup_trials=min(10, max(1, budget // 3)),
+        sampler = optuna.samplers.TPESampler(seed=seed, n_startup_trials=min(16, max(1, budget // 2)),
                                              constant_liar=True, multivariate=True)
     elif method == "random":
         sampler = optuna.samplers.RandomSampler(seed=seed)
@@ -279,7 +294,7 @@ def search(alt: Alternative, ports: Mapping[str, tuple[str, ...]], figure: str, 
 
         defaults = RECIPES[alt.kind].knobs
         study.enqueue_trial({k.name: min(max(float(defaults[k.name]), k.low), k.high) for k in alt.knobs})
-    result.study, result.task = study, (ports, vdd, figure, direction)
+    result.study, result.task = study, (ports, vdd, figure, direction, constraints)
     _ask_tell(result, budget, batch, run)
     result.seconds = time.perf_counter() - start
     return result
@@ -287,12 +302,12 @@ def search(alt: Alternative, ports: Mapping[str, tuple[str, ...]], figure: str, 
 
 def _ask_tell(result: AltResult, upto: int, batch: int, run: Callable[[list[tuple]], list[Evaluation]]) -> None:
     alt, study = result.alternative, result.study
-    ports, vdd, figure, direction = result.task
+    ports, vdd, figure, direction, constraints = result.task
     while len(result.evaluations) < upto:
         n = min(batch, upto - len(result.evaluations))
         trials = [study.ask() for _ in range(n)]
         cands = [{k.name: t.suggest_float(k.name, k.low, k.high, log=k.log) for k in alt.knobs} for t in trials]
-        evals = run([(alt, c, ports, vdd, figure, direction) for c in cands])
+        evals = run([(alt, c, ports, vdd, figure, direction, constraints) for c in cands])
         for t, e in zip(trials, evals):
             study.tell(t, e.score)
         result.evaluations.extend(evals)
@@ -300,10 +315,10 @@ def _ask_tell(result: AltResult, upto: int, batch: int, run: Callable[[list[tupl
 
 def refine(result: AltResult, extra: int, *, batch: int = 4, client=None, seed: int = 0, shrink: float = 1.6,
            run: Callable[[list[tuple]], list[Evaluation]] | None = None) -> AltResult:
-    """``extra`` more candidates in a trust region around the best one so far: a fresh TPE study on
-    the box [best / shrink, best * shrink] of each log knob (+-15 % of the range for linear ones),
-    clipped to the knob's limits, the best enqueued first. Global TPE finds the basin; this
-    polishes it (the goal optimum sits on a constraint edge, e.g. the phase-margin limit)."""
+    """``extra`` more candidates around the best one so far: Optuna's CMA-ES sampler started at the
+    best (enqueued first), over the whole knob box; without the ``cmaes`` package, TPE inside the
+    box [best / shrink, best * shrink] (+-15 % of the range for linear knobs). Global TPE finds a
+    basin; this polishes it (the optimum sits on a constraint edge, e.g. the phase-margin limit)."""
     import optuna
 
     best = result.best(1)
@@ -316,8 +331,17 @@ def refine(result: AltResult, extra: int, *, batch: int = 4, client=None, seed: 
         lo, hi = ((c / shrink, c * shrink) if k.log else (c - 0.15 * (k.high - k.low), c + 0.15 * (k.high - k.low)))
         knobs.append(Knob(k.name, max(k.low, lo), min(k.high, hi), k.log))
     local = replace(alt, knobs=tuple(knobs))
-    study = optuna.create_study(direction="maximize", sampler=optuna.samplers.TPESampler(
-        seed=seed + 1, n_startup_trials=min(8, max(1, extra // 3)), constant_liar=True, multivariate=True))
+    try:  # CMA-ES (Optuna's sampler over the maintained `cmaes` package) adapts its steps to the basin
+        import warnings
+
+        with warnings.catch_warnings():  # x0 is deprecated for Optuna 6; 5.0 (pinned) still takes it
+            warnings.simplefilter("ignore", FutureWarning)
+            sampler = optuna.samplers.CmaEsSampler(x0=dict(center), seed=seed + 1, warn_independent_sampling=False)
+        local = alt  # CMA-ES keeps to the basin by its own step size: the full box, started at the best
+    except ImportError:  # pragma: no cover - cmaes missing: TPE inside the trust region
+        sampler = optuna.samplers.TPESampler(seed=seed + 1, n_startup_trials=min(8, max(1, extra // 3)),
+                                             constant_liar=True, multivariate=True)
+    study = optuna.create_study(direction="maximize", sampler=sampler)
     study.enqueue_trial(dict(center))
     start = time.perf_counter()
     sub = AltResult(local, result.template, study=study, task=result.task)
@@ -340,6 +364,7 @@ class GoalOutcome:
     best: dict | None                   # the chosen design's row
     seconds: float = 0.0
     budget: int = 0
+    targets: list = field(default_factory=list)   # explicit targets: the judge's figure and margin
 
     def summary(self) -> dict:
         def fin(x):
@@ -351,6 +376,7 @@ class GoalOutcome:
             "best": None if self.best is None else {k: (fin(v) if isinstance(v, float) else v)
                                                     for k, v in self.best.items()},
             "beats_template": bool(self.best and self.best.get("beats_template")),
+            "targets": self.targets,
             "goal_pass_rule": "the goal passes when the judge's figure of the design beats the judge's figure of "
                               "the untuned template of the same topology (and the design is a working amplifier)",
             "evaluations": sum(len(r.evaluations) + 1 for r in self.results),
@@ -396,7 +422,10 @@ def run_goal(request, *, budget: int = 40, seed: int = 0, workers: int | None = 
     if goal is None:
         raise InputError("the request states no goal to optimise", fix="say e.g. 'that maximizes the gain'")
     figure, direction = goal
-    refine_budget = budget if refine_budget is None else refine_budget
+    refine_budget = 2 * budget if refine_budget is None else refine_budget
+    constraints = tuple((str(r.params["figure"]), str(r.params["op"]), float(r.params["value"]))
+                        for r in request.by_kind("target") if r.params["op"] in (">=", "<=")
+                        and r.params["figure"] in ("gain_db", "gain_vv", "gbw_hz", "ugb_hz", "pm_deg", "power_w"))
     alts = alternatives_for(request)
     if not alts:
         raise PlanningError("no topology in the library fits this goal request (family, stage count and variant "
@@ -414,13 +443,16 @@ def run_goal(request, *, budget: int = 40, seed: int = 0, workers: int | None = 
             if on_progress:
                 on_progress(f"sizing {alt.name}")
             results.append(search(alt, ports, figure, direction, budget=budget, batch=batch, seed=seed, vdd=vdd,
-                                  client=client))
+                                  client=client, constraints=constraints))
         # successive halving, one step: the topology leading after the first pass gets a second budget
         leaders = sorted((r for r in results if r.best(1)), key=lambda r: -r.best(1)[0].score)
         if leaders and refine_budget > 0:
             if on_progress:
                 on_progress(f"refining {leaders[0].alternative.name}")
-            refine(leaders[0], refine_budget, batch=batch, client=client, seed=seed)
+            # half more global TPE on it (TPE keeps its model), then a trust region around the best
+            half = refine_budget // 2
+            _ask_tell(leaders[0], len(leaders[0].evaluations) + half, batch, _runner(client))
+            refine(leaders[0], refine_budget - half, batch=batch, client=client, seed=seed)
 
     if workers == 1 or workers == 0:
         go(None)
@@ -444,7 +476,7 @@ def run_goal(request, *, budget: int = 40, seed: int = 0, workers: int | None = 
                      "judge_pass": False, "beats_template": False, "search_seconds": round(res.seconds, 3)}
         req_b = _with_baseline(request, base)
         kept = None
-        for ev in res.best(judge_top):
+        for ev in res.best(judge_top) or res.closest(1):
             design = build(alt, ev.knobs, ports, vdd)
             text = design.netlist_text(request.text[:70])
             verdict = judge(text, req_b)
@@ -508,6 +540,15 @@ def synthesize_goal(request, *, budget: int = 40, seed: int = 0, workers: int | 
                 f"{_front_table(g)}\n")
     if chosen is not None:
         design, verdict, text = chosen
+        by_id = {r.id: r for r in verdict.results}
+        for r in request.by_kind("target"):
+            res, want = by_id.get(r.id), float(r.params["value"])
+            got = res.figure if res is not None else None
+            margin = None if got is None else (got - want if r.params["op"] == ">=" else
+                                               want - got if r.params["op"] == "<=" else -abs(got - want))
+            g.targets.append({"id": r.id, "requirement": r.describe(), "figure": got, "wanted": want,
+                              "status": res.status if res is not None else "not_checked",
+                              "margin": margin if margin is None or math.isfinite(margin) else None})
         failing = [f"requirement {r.id} {r.status}: {r.detail}" for r in verdict.failures]
         check = CheckResult("requirements", verdict.success,
                             (f"all {len(verdict.results)} requirements pass (independent judge)" if verdict.success
@@ -520,7 +561,8 @@ def synthesize_goal(request, *, budget: int = 40, seed: int = 0, workers: int | 
         outcome.design, outcome.proof, outcome.text = design, proof, text
         outcome.success = bool(ok and verdict.success)
         if not outcome.success:
-            outcome.reason = "no topology beat its untuned template as a working amplifier; best attempt: " + \
+            outcome.reason = "no design of the allowed topologies passes every requirement (a goal must beat its " \
+                "topology's untuned template as a working amplifier); the best attempt falls short: " + \
                 ("; ".join(failing) or "; ".join(verdict.problems))
     else:
         outcome.reason = "no candidate of any allowed topology could be measured by the judge"

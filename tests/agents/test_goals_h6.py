@@ -135,7 +135,7 @@ def test_optimiser_beats_the_untuned_template_on_a_tiny_budget():
 
 def test_run_goal_judges_every_topology_and_beats_templates():
     req = read_request("a single-stage op-amp with the best gain-bandwidth product", DIFF)
-    g, (chosen, ok) = run_goal(req, budget=6, workers=1)
+    g, (chosen, ok) = run_goal(req, budget=5, refine_budget=4, workers=1)
     assert ok and chosen is not None
     names = {row["topology"] for row in g.judged}
     assert names == {a.name for a in alternatives_for(req)} and "two_stage_miller_rz" not in names
@@ -175,3 +175,35 @@ def test_synth_routes_goal_requests(tmp_path):
               budget=4)
     assert s["success"] and s["goal"]["figure"] == "gbw_hz"
     assert all(row["topology"].startswith("two_stage") for row in s["goal"]["front"])
+
+
+def test_unreachable_target_beside_a_goal_exits_1_with_the_best_attempt(tmp_path):
+    from chipsmith.cli import main
+
+    out = tmp_path / "u"
+    rc = main(["goal", "one-stage amplifier with the highest gain, at least 200 dB", "--inputs", "a", "--outputs",
+               "y", "--budget", "2", "--workers", "1", "--out", str(out), "--quiet"])
+    assert rc == 1
+    s = json.loads((out / "summary.json").read_text())
+    assert not s["success"] and (out / "design.cir").exists()
+    gap = next(t for t in s["goal"]["targets"] if t["requirement"].startswith("gain_db"))
+    assert gap["status"] == "fail" and gap["margin"] < 0
+
+
+def test_goal_problems_are_hand_written_goal_requests():
+    from chipsmith.benchmarks.goals_bench import load
+
+    problems = load()
+    figures = {next(r.params["figure"] for r in p["request"].requirements if r.kind == "goal") for p in problems}
+    assert {"gain_vv", "gbw_hz", "gbw_per_w"} <= figures
+    assert all(alternatives_for(p["request"]) for p in problems)
+
+
+@pytest.mark.slow
+def test_bench_goals_one_problem_beats_random_and_template():
+    from chipsmith.benchmarks.goals_bench import run
+
+    s = run(budget=20, random_budget=60, limit=1)
+    row = s["rows"][0]
+    assert row["success"] and row["ratio_vs_template"] > 1 and row["ratio_vs_random"] > 1
+    json.dumps(s, allow_nan=False)
