@@ -40,7 +40,7 @@ _WORDS.update({"kilohm": (1e3, "ohm"), "megohm": (1e6, "ohm"), "kohm": (1e3, "oh
                "hertz": (1.0, "Hz"), "kilohertz": (1e3, "Hz"), "megahertz": (1e6, "Hz"), "gigahertz": (1e9, "Hz"),
                "percent": (1.0, "%"), "times": (1.0, "x")})
 _UNIT_WORDS = "|".join(sorted((re.escape(w) for w in _WORDS), key=len, reverse=True))
-_SYMBOL = (r"v/[uµμn]?s|v/v|a/a|ppm/\s*°?\s*[ck]|ppm|dbc|dbm|db|degrees?|deg|°|hz|ohms?|Ω|ω|"
+_SYMBOL = (r"v/[uµμn]?s|v/v|a/a|v_?pp|vp-p|ppm/\s*°?\s*[ck]|ppm|dbc|dbm|db|degrees?|deg|°|hz|ohms?|Ω|ω|"
            r"v|a|w|f|h|s|bits?|%|x|m(?=\s*(?:process|technology|cmos|node|length|channel|devices?|l\b|w\b|,|\.|;|\)|$))")
 _NUMBER = r"(?<![\w.])([-+−]?(?:\d+(?:\.\d+)?|\.\d+)(?:[eE][-+]?\d+)?)"
 _QTY = re.compile(_NUMBER + r"\s*-?\s*(?:(" + _UNIT_WORDS + r")s?\b|(meg|Meg|MEG|[fpnuµμmkKMgGT])?\s*(" + _SYMBOL
@@ -71,6 +71,8 @@ def _unit_of(symbol: str) -> str:
         return "ohm"
     if s in ("bit", "bits"):
         return "bit"
+    if s in ("vpp", "v_pp", "vp-p"):
+        return "V"  # volts peak-to-peak
     return {"hz": "Hz", "v": "V", "a": "A", "w": "W", "f": "F", "h": "H", "s": "s", "%": "%", "x": "x",
             "v/v": "V/V", "a/a": "A/A", "m": "m"}.get(s, s)
 
@@ -344,9 +346,11 @@ _DEFAULT_FIG = {"dB": "gain_db", "V/s": "slew_vps", "ppm": "tempco_ppm", "W": "p
                 "V/V": "gain_vv", "x": "gain_vv", "deg": None}
 _OP_WORDS = (
     (r"at least|minimum(?: of)?|\bmin\.?\b|more than|greater than|higher than|larger than|above|exceed(?:ing|s)?|"
-     r"over|no less than|not less than|>=|≥|>|better than|in excess of|beyond", ">="),
+     r"over|no less than|not less than|>=|≥|>|better than|in excess of|beyond|no (?:lower|smaller|worse) than|"
+     r"not (?:lower|smaller|worse) than|not below|no fewer than", ">="),
     (r"at most|maximum(?: of)?|\bmax\.?\b|less than|lower than|smaller than|below|under|within|no more than|"
-     r"not more than|up to|not exceed(?:ing)?|limited to|<=|≤|<|budget of|only", "<="),
+     r"not more than|up to|not exceed(?:ing)?|limited to|<=|≤|<|budget of|only|no (?:higher|greater|larger|bigger) than|"
+     r"not (?:higher|greater|larger|bigger) than|not above", "<="),
     (r"about|around|approximately|approx\.?|roughly|nominal(?:ly)?|exactly|close to|near|~|≈|"
      r"centered at|centred at", "~"),
 )
@@ -851,7 +855,8 @@ class _Reader:
         r"pass[- ]?band|differential|open[- ]loop)\s+)*gain(?:\s+magnitude)?)(?:\s+(?:of|is|=|:|in the pass ?band|"
         r"just|set to|should be|must be))*\s*(?P<op>>=|<=|≥|≤|>|<|=|≈|~|at least|at most|above|below|over|under|"
         r"more than|less than|greater than|larger than|higher than|bigger than|smaller than|lower than|"
-        r"no less than|not less than|no more than|not more than|roughly|about|around|approximately|close to|near|exactly|between)?\s*"
+        r"no less than|not less than|no more than|not more than|no (?:lower|smaller) than|no (?:higher|greater|larger) than|"
+        r"not (?:lower|smaller|higher|greater|larger) than|roughly|about|around|approximately|close to|near|exactly|between)?\s*"
         r"(?:[a-z]\w{0,5}\s*/\s*[a-z]\w{0,5}\s*=\s*)?(?:of\s+)?(?P<v>[-+]?\d+(?:\.\d+)?)(?:\s*(?:v/v|x|times))?(?!\d|\.\d|\s*(?:db|decibel|%|(?:meg|[munpfkgµ])?(?:v|a|w|hz|s|ohms?|f|°|deg)\b))"
         r"(?:\s+(?P<more>or (?:more|higher|above|better|less|lower|below)))?"
         r"(?:\s*and\s+(?P<v2>[-+]?\d+(?:\.\d+)?)(?!\d|\.\d|\s*(?:db|decibel|%|(?:meg|[munpfkgµ])?(?:v|a|w|hz|s|ohms?|f|°|deg)\b)))?", re.IGNORECASE)
@@ -884,6 +889,9 @@ class _Reader:
             op = {">=": ">=", "≥": ">=", ">": ">=", "at least": ">=", "above": ">=", "over": ">=",
                   "more than": ">=", "greater than": ">=", "no less than": ">=", "larger than": ">=",
                   "not less than": ">=", "no more than": "<=", "not more than": "<=",
+                  "no lower than": ">=", "no smaller than": ">=", "not lower than": ">=", "not smaller than": ">=",
+                  "no higher than": "<=", "no greater than": "<=", "no larger than": "<=", "not higher than": "<=",
+                  "not greater than": "<=", "not larger than": "<=",
                   "higher than": ">=", "bigger than": ">=", "smaller than": "<=", "lower than": "<=",
                   "close to": "~", "near": "~",
                   "<=": "<=", "≤": "<=", "<": "<=", "at most": "<=", "below": "<=", "under": "<=",
@@ -1155,7 +1163,8 @@ class _Reader:
                 params["tol"] = 0.1
             if fig in ("output_swing_v", "amplitude_v") and fam in ("oscillator", "vco"):
                 # peak-to-peak swing -> the oscillation's amplitude (half of it)
-                amp = value / 2 if fig == "output_swing_v" or "peak-to-peak" in self.low[start:end] else value
+                amp = value / 2 if fig == "output_swing_v" or "peak-to-peak" in self.low[start:end] or \
+                    re.search(r"v_?pp|vp-p", q.raw.lower()) else value
                 word = re.search(r"(?:output )?(?:swing|amplitude)\s*(?:of\s*)?$", self.low[max(0, start - 24):start])
                 if word:  # "swing at least 1.2 V peak-to-peak": the noun before the op word
                     start = max(0, start - 24) + word.start()
@@ -1594,6 +1603,19 @@ class _Reader:
             for m in re.finditer(r"(?:a )?(?:rail-to-rail )?(?:digital |logic )?output(?: swing)?(?= \w)|"
                                  r"rail-to-rail(?: digital| logic)?(?: output)?", low):
                 self.consume(m.start(), m.end())
+        # "differential RF, LO and IF": honoured by the port pairs (the judge drives and reads pairs)
+        if fam == "mixer":
+            ins = [n.lower() for n in self.ports_of(PortRole.SIGNAL_IN, PortRole.DIFF_IN_P, PortRole.DIFF_IN_N,
+                                                    PortRole.CLOCK)]
+            outs = self.ports_of(PortRole.OUT, PortRole.DIFF_OUT_P, PortRole.DIFF_OUT_N)
+            for m in re.finditer(r"(?:fully[- ])?differential (?:rf|lo|if|inputs?|outputs?)(?:(?:,| and|, and) "
+                                 r"(?:rf|lo|if|inputs?|outputs?))*(?: (?:inputs?|outputs?|ports?|signals?))?", low):
+                words = m.group(0)
+                pairs = {"rf": sum("rf" in n for n in ins) == 2 or len(ins) == 4,
+                         "lo": sum("lo" in n for n in ins) == 2 or len(ins) == 4,
+                         "input": len(ins) == 4, "if": len(outs) == 2, "output": len(outs) == 2}
+                if all(ok for key, ok in pairs.items() if re.search(rf"\b{key}", words)):
+                    self.consume(m.start(), m.end())
         # switches of sampling circuits and mixers
         if fam in ("switch", "sample_hold", "mixer", "dac"):
             for m in re.finditer(r"(?:an? )?(nmos|pmos|cmos|transmission[- ]gate)?[- ]?(?:sampling |sample |pass |series "

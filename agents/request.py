@@ -120,9 +120,8 @@ def role_from_name(name: str, group: str | None = None) -> PortRole | None:
 
 
 _TEXT_ROLE = (
-    (r"control(?:ling)?(?: voltage| input| port| signal)?|tuning(?: voltage| input)?|(?:controlled|gated|enabled|"
-     r"tuned) by(?: (?:the )?(?:gate |control |enable )?(?:voltage|signal|input))?", PortRole.CONTROL),
-    (r"clock(?: input| signal)?|clocked by(?: (?:the )?(?:clock|signal))?", PortRole.CLOCK),
+    (r"control(?:ling)?(?: voltage| input| port| signal)?|tuning(?: voltage| input)?", PortRole.CONTROL),
+    (r"clock(?: input| signal)?", PortRole.CLOCK),
     (r"reference(?: voltage| input)?", PortRole.REFERENCE),
     (r"(?:bias|reference) current|current (?:input|bias|reference)", PortRole.BIAS_I),
     (r"bias(?: voltage| input| port)?", PortRole.BIAS_V),
@@ -142,6 +141,11 @@ def role_from_text(name: str, text: str) -> PortRole | None:
     if re.search(rf"\d\s*(?:[munpµ]a|(?:micro|milli|nano)amps?)\b\s*(?:flows? |flowing |sunk |sourced |pulled )?"
                  rf"(?:into|out of)\s*(?:the )?(?:pin |port |node )?\b{n}\b", low, re.IGNORECASE):
         return PortRole.BIAS_I
+    # "a switch controlled by Vg", "clocked by PHI" (only in this direction: "LO, controlled by ..." says nothing)
+    by = re.search(rf"\b(?:(controlled|gated|enabled|tuned|switched)|(clocked)) by\s*(?:the\s*)?(?:(?:gate|control|"
+                   rf"enable|clock)\s*)?(?:(?:voltage|signal|input)\s*)?\b{n}\b", low, re.IGNORECASE)
+    if by:
+        return PortRole.CLOCK if by.group(2) else PortRole.CONTROL
     for words, role in _TEXT_ROLE:
         if re.search(rf"\b{n}\b\s*(?:is|as|=|:|\()?\s*(?:the|a|an)?\s*(?:{words})\b", low, re.IGNORECASE) or \
                 re.search(rf"\b(?:{words})\s*(?:port|pin|node)?\s*(?:called|named|at|on)?\s*\(?\b{n}\b", low,

@@ -215,6 +215,81 @@ CASES = [
 ]
 
 
+# More phrasings (helper H7), written as designers write them before running the reader: op words with
+# negations ("no more than", "no lower than"), figures before/after their nouns, units such as Vpp,
+# structures in other words (cascaded stages, a follower's current-source bias, resistorless).
+CASES += [
+    ("op-amp with a UGB of 50MHz", OPAMP, [T("ugb_hz", ">=", 50e6)]),
+    ("an op-amp whose unity-gain frequency is at least 30 MHz", OPAMP, [T("ugb_hz", ">=", 30e6)]),
+    ("op-amp with at least 65 degrees of phase margin", OPAMP, [T("pm_deg", ">=", 65)]),
+    ("an op-amp that burns no more than 3 mW", OPAMP, [T("power_w", "<=", 3e-3)]),
+    ("op-amp, slew rate 10 V/us", OPAMP, [T("slew_vps", ">=", 10e6)]),
+    ("op-amp with CMRR better than 80 dB", OPAMP, [T("cmrr_db", ">=", 80)]),
+    ("op-amp with an output swing of 1.2 Vpp", OPAMP, [T("output_swing_v", ">=", 1.2)]),
+    ("op-amp with a phase margin no less than 50 degrees", OPAMP, [T("pm_deg", ">=", 50)]),
+    ("op-amp with a supply current not more than 200 uA", OPAMP, [T("supply_current_a", "<=", 200e-6)]),
+    ("op-amp whose power must not exceed 1.5 mW", OPAMP, [T("power_w", "<=", 1.5e-3)]),
+    ("op-amp with PSRR greater than 70 dB", OPAMP, [T("psrr_db", ">=", 70)]),
+    ("op-amp, open-loop DC gain of 80 dB minimum", OPAMP, [T("gain_db", ">=", 80)]),
+    ("op-amp with a GBW no lower than 10 MHz", OPAMP, [T("gbw_hz", ">=", 10e6)]),
+    ("an op-amp with a crossover frequency of 5 MHz", OPAMP, [T("ugb_hz", ">=", 5e6)]),
+    ("op-amp with a 40 V/us slew rate", OPAMP, [T("slew_vps", ">=", 40e6)]),
+    ("op-amp drawing no more than 1 mA from a 3.3 V supply", OPAMP,
+     [T("supply_current_a", "<=", 1e-3), ("supply", {"voltage": 3.3})]),
+    ("op-amp with input-referred offset under 1 mV", OPAMP, [T("offset_v", "<=", 1e-3)]),
+    ("op-amp that settles in less than 50 ns", OPAMP, [T("settling_s", "<=", 50e-9)]),
+    ("op-amp stable with a 10 pF load capacitance", OPAMP, [("condition", {"name": "load_cap_f", "value": 10e-12})]),
+    ("two cascaded common-source stages with resistor loads", AMP,
+     [("stage_count", {"count": 2}), ("load_type", {"load": "resistor"})]),
+    ("a source follower with a current-source bias", AMP,
+     [F("amplifier", "common_drain"), ("load_type", {"load": "current_source"})]),
+    ("common-source amplifier whose gain is no more than 5", AMP, [T("gain_vv", "<=", 5)]),
+    ("common-source amplifier drawing under 150 uA", AMP, [T("supply_current_a", "<=", 150e-6)]),
+    ("common-source stage with a voltage gain of 8 V/V or more", AMP, [T("gain_vv", ">=", 8)]),
+    ("a near-unity gain source follower", AMP, [T("gain_vv", "~", 1.0), F("amplifier", "common_drain")]),
+    ("CS amplifier with |gain| = Rd/Rs = 4, resistors Rd and Rs", AMP, [T("gain_vv", ">=", 4.0)]),
+    ("a cascoded NMOS current mirror", "Iref|Iout|", [F("current_mirror", "cascode")]),
+    ("current mirror: 5 uA in, 15 uA out", "Iref|Iout|",
+     [("condition", {"name": "ref_current_a", "value": 5e-6}), T("iout_a", "~", 15e-6)]),
+    ("a resistorless voltage reference at 0.7 V", "|Vref|",
+     [("device_count", {"device": "resistor", "max": 0}), T("vout_v", "~", 0.7)]),
+    ("inverting Schmitt trigger that switches low above 1.2 V and back high below 0.5 V", AMP,
+     [("threshold", {"value": 1.2, "direction": "rising"}), ("threshold", {"value": 0.5, "direction": "falling"})]),
+    ("an inverter whose threshold is within 30 mV of 0.9 V", AMP, [("threshold", {"value": 0.9, "tol": 0.03})]),
+    ("a differential comparator with a tail bias", "Vinp,Vinn|Vout|Vb", [F("comparator")]),
+    ("a passive NMOS switching mixer", "RF,LO|IF|", [F("mixer", "passive")]),
+    ("3-bit DAC with bit weights d2 = 1/2, d1 = 1/4, d0 = 1/8", "d0,d1,d2|Vout|",
+     [("linear_relation", {"output": "Vout", "coefficients": {"d0": 0.125, "d1": 0.25, "d2": 0.5}})]),
+    ("a sample-and-hold with a 2 pF hold capacitor Ch", "Vin|Vout|CLK",
+     [("named_component", {"name": "Ch", "value": 2e-12})]),
+    ("integrator, RC = 1 ms (R = 1 MOhm, C = 1 nF)", AMP, [T("time_constant_s", "~", 1e-3)]),
+    ("ring oscillator with a swing of at least 1.4 V peak-to-peak", OSC, [("oscillation", {"min_amplitude_v": 0.7})]),
+    ("VCO whose frequency at Vctrl = 0.9 V is near 200 MHz", "|Vout|Vctrl",
+     [("oscillation", {"frequency_hz": 2e8}), ("condition", {"name": "control_v", "value": 0.9})]),
+    ("a wien-bridge oscillator producing a 5 kHz sine", OSC,
+     [F("oscillator", "wien"), ("oscillation", {"frequency_hz": 5e3})]),
+    ("a low dropout regulator with a PMOS pass transistor, output 1.2 V", "|Vout|Vref",
+     [F("ldo"), T("vout_v", "~", 1.2), ("device_count", {"device": "pmos", "min": 1})]),
+    ("bandgap reference, output near 1.2 V, power below 0.5 mW", "|Vref|",
+     [T("vout_v", "~", 1.2), T("power_w", "<=", 0.5e-3)]),
+    ("second-order Sallen-Key high-pass, cutoff 2 kHz", AMP,
+     [("filter", {"response": "highpass", "order": 2, "implementation": "active", "corner_hz": 2e3})]),
+    ("active low-pass with a corner at 3 kHz and a pass-band gain of 4", AMP,
+     [("filter", {"response": "lowpass", "corner_hz": 3e3}), T("gain_vv", "~", 4.0)]),
+    ("passive first-order RC low-pass with its -3 dB point at 20 kHz", AMP,
+     [("filter", {"response": "lowpass", "order": 1, "implementation": "passive", "corner_hz": 2e4})]),
+    ("difference amplifier with out = 3*(p - n)", "p,n|out|",
+     [("linear_relation", {"output": "out", "coefficients": {"p": 3.0, "n": -3.0}})]),
+    ("non-inverting amplifier giving 2.5x gain", AMP,
+     [("linear_relation", {"output": "Vout", "coefficients": {"Vin": 2.5}})]),
+    ("op-amp differentiator with a 5 us time constant", AMP, [T("time_constant_s", "~", 5e-6)]),
+    ("comparator whose output goes high when Vin rises above Vref, Vref held at 0.8 V", "Vin|Vout|Vref",
+     [("threshold", {"value": 0.8}), ("polarity", {"sense": "non_inverting"})]),
+    ("a Schmitt trigger with about 250 mV of hysteresis", AMP, [("hysteresis", {"op": "~", "value": 0.25})]),
+    ("an LDO delivering 1.6 V with its reference at 0.8 V", "|Vout|Vref",
+     [T("vout_v", "~", 1.6), ("condition", {"name": "ref_voltage_v", "value": 0.8})]),
+]
+
 def _ports(spec: str) -> PortList:
     if ":" in spec:
         return PortList(ports=tuple(spec.split(",")))
@@ -239,8 +314,8 @@ def _match(have, want) -> bool:
 
 
 def test_the_set_is_large_enough():
-    assert len(CASES) >= 100
-    assert sum(len(c[2]) for c in CASES) >= 130
+    assert len(CASES) >= 170
+    assert sum(len(c[2]) for c in CASES) >= 240
 
 
 @pytest.mark.parametrize("text,ports,atoms", CASES, ids=[c[0][:48] for c in CASES])
