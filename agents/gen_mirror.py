@@ -138,7 +138,7 @@ def _nmos_mirror(pins: Pins, p: MirrorParams) -> Design:
     if p.load_drop > 0:
         # the copy drives the design's own load resistor from vdd (the flipped PMOS mirror's goes to gnd)
         b.block("resistor_load", f"load resistor {p.load_drop / iout:.4g} ohm from vdd to the output")
-        b.r("vdd", out, p.load_drop / iout)
+        b.r("vdd", out, float(f"{p.load_drop / iout:.4g}"))
         io[out] = Port(out, "voltage_out", round(pins.vdd - p.load_drop, 4), "V", "output on the load resistor")
     return finish(f"mirror_{p.variant}", "nmos", b, pins, io, vdd=p.vdd, model_file=p.model_file,
                   params={"ratio": p.ratio, "iref": iref})

@@ -686,7 +686,7 @@ def _cascode_ota(rd: Reading, pins: Pins, model_file: str | None, variant: str) 
 def _mirror(rd: Reading, pins: Pins, model_file: str | None) -> Iterator[Design]:
     from chipsmith.agents import gen_mirror as M
 
-    v = rd.variant or "simple"
+    v = rd.variant or ("cascode" if "cascode" in rd.features else "simple")
     if v not in M.VARIANTS:
         raise PlanningError(f"a {v} current mirror is not built yet", fix="ask for one of " + ", ".join(M.VARIANTS))
     ins = pins.bias_i or pins.inputs
@@ -706,6 +706,9 @@ def _mirror(rd: Reading, pins: Pins, model_file: str | None) -> Iterator[Design]
     drop = 0.2 if loads else 0.0  # the load resistor inside the design, dropping 0.2 V at the copy's current
     if loads and v == "widlar" and iout is None:
         iout = max(abs(ref_level) / 5, 12e-6)  # a load's current stays measurable (>= 10 uA, the public benches)
+    r_load = rd.conditions.get("load_res_ohm")
+    if loads and r_load:  # the stated load value: its drop at the copy's current
+        drop = min(r_load * (iout if iout is not None else abs(ref_level) * ratio), 0.6)
     yield M.mirror(pins, M.MirrorParams(variant=v, ratio=ratio, iout=iout, pmos=pmos, load_drop=drop, vdd=rd.vdd,
                                         model_file=model_file))
 

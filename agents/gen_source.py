@@ -136,10 +136,16 @@ def plan_current_source(rd, pins: Pins, model_file: str | None):
     if pins.bias_i:
         raise PlanningError("a current source with a current input is a current mirror",
                             fix="ask for a current mirror")
-    current = rd.targets.get("iout_a", (None, 50e-6))[1]
-    current = min(max(float(current), 10e-6), 2e-3)
     want_load = "resistor" in loads
-    drop = 0.1 if current * 2e3 < 0.4 else 0.2
+    r_load = rd.conditions.get("load_res_ohm")
+    stated = rd.targets.get("iout_a", (None, None))[1]
+    # a stated load value: a current that drops ~0.1 V across it (>= 10 uA, the public benches' floor)
+    current = stated if stated is not None else (0.1 / r_load if want_load and r_load else 50e-6)
+    current = min(max(float(current), 10e-6), 2e-3)
+    drop = current * r_load if want_load and r_load else (0.1 if current * 2e3 < 0.4 else 0.2)
+    if drop > rd.vdd / 2:
+        raise PlanningError(f"a {current * 1e6:.3g} uA source cannot stay saturated across a {r_load:g} ohm load "
+                            f"from {rd.vdd:g} V", fix="state a smaller load or current")
     yield current_source(pins, SourceParams(polarity=pol, current=current, load=want_load, load_drop=drop,
                                             vdd=rd.vdd, model_file=model_file))
 

@@ -106,6 +106,9 @@ def _mirror_words(r) -> None:
         if all(r.used[m.start():m.end()]):
             continue
         r.claim("structure", {"feature": "diode_connected"}, m.start(), m.end())
+    for m in re.finditer(r"(?:an? |the )?cascoded? (?:output|copy|out)(?: stage| side| branch| devices?| transistors?)?",
+                         r.low):
+        r.claim("structure", {"feature": "cascode"}, m.start(), m.end())
     refs = [p.name.lower() for p in (r.interface.ports if r.interface else ()) if p.role.value == "bias_i"]
     for m in re.finditer(r"(?:an? |the )?(?:reference|ref\.?|input) current(?: source)?(?: input| port| pin)?"
                          r"(?: (\w+))?(?: \((?:connected|tied) (?:to|from) (?:the )?vdd\)| (?:connected|tied) "

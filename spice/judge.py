@@ -260,8 +260,11 @@ def _check_load_type(ctx: _Context, r: Requirement):
 
         dev = load_resistor(ctx.s, ctx.h.main_output())
         if r.params["load"] == "resistor":
-            return dev is not None, None, (f"load resistor {dev.name} at the output" if dev else
-                                           "no resistor from a rail to the output")
+            from chipsmith.spice.judge_source import load_value_problem
+
+            bad = load_value_problem(ctx, dev) if dev is not None else None
+            return dev is not None and not bad, None, (bad or f"load resistor {dev.name} at the output" if dev else
+                                                       "no resistor from a rail to the output")
         return False, None, f"a {r.params['load']} load on a current source's output is not checked"
     stages = ctx.s.stage_devices()
     if not stages:

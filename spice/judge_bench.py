@@ -127,6 +127,8 @@ class Harness:
         if load_c is None and self.amplifier_like():
             load_c = DEFAULT_LOAD_CAP  # datasheet convention: amplifier figures with a 1 pF load
         load_r = self.condition("load_res_ohm")
+        if any(r.params["family"] in ("current_source", "current_mirror") for r in self.request.by_kind("family")):
+            load_r = None  # a source's stated load is the design's own load resistor (swept by the judge), not an extra one
         for out in self.interface.names_by_role(PortRole.OUT, PortRole.DIFF_OUT_P, PortRole.DIFF_OUT_N):
             if out.lower() in overrides:
                 continue

@@ -116,6 +116,17 @@ def load_currents(ctx, overrides: dict[str, str] | None = None, tag: str = "") -
     return values, currents, f"a load from {'vdd' if sinks else 'gnd'} swept {values[0]:.3g}..{values[-1]:.3g} ohm"
 
 
+def load_value_problem(ctx, dev: Dev) -> str | None:
+    """The stated load value (condition ``load_res_ohm``) against the design's load resistor."""
+    want = ctx.h.condition("load_res_ohm")
+    if want is None:
+        return None
+    got = _resistor_value(ctx.h.design_text, dev.name)
+    if got is None or abs(got - want) > 0.02 * want:
+        return f"load resistor {dev.name} is {got if got is not None else '?'} ohm, the request says {want:g} ohm"
+    return None
+
+
 def _physical(op, vdd: float) -> bool:
     return all(-0.5 <= v <= vdd + 0.5 for v in op.voltages.values())
 
@@ -249,7 +260,7 @@ def conduction_problem(ctx, facts: list[str]) -> str | None:
     return None
 
 
-__all__ = ["load_resistor", "load_currents", "source_behaviour", "current_source", "conduction",
+__all__ = ["load_value_problem", "load_resistor", "load_currents", "source_behaviour", "current_source", "conduction",
            "conduction_problem", "MIN_CURRENT_A", "CONSTANT_TOL", "MIN_CONDUCTION_A"]
 
 

@@ -200,3 +200,21 @@ def test_pair_with_resistive_loads_and_no_stage_count_is_one_stage():
     d = _first("A differential pair op-amp with resistive loads and a tail current source, single-ended output",
                "in_p,in_n", "out")
     assert d.kind == "diff_amp" and d.variant == "resistor:single"
+
+
+@pytest.mark.parametrize("text,ins,outs,value", [
+    ("NMOS current sink, gate biased at Vbias, with a 1 kOhm load resistor", "Vbias", "Vout", "1k"),
+    ("a simple current mirror with a 5 kOhm load resistor", "Iref", "Iout", "5k"),
+])
+def test_stated_load_value_is_built(text, ins, outs, value):
+    req = _req(text, ins, outs)
+    assert req.unconsumed == ()
+    d = next(gen_plan.plan(req))
+    assert any(t[0].startswith("R") and outs in t and t[3] == value for t in (ln.split() for ln in d.body.splitlines()
+                                                                                  if ln and not ln.startswith("*")))
+
+
+def test_mirror_with_a_cascode_output_stage_is_a_cascode_mirror():
+    req = _req("A current mirror with a cascode output stage and resistive load, input current Iin", "Iin", "Iout")
+    assert req.unconsumed == () and ("structure", "feature=cascode") in _kinds(req)
+    assert next(gen_plan.plan(req)).kind == "mirror_cascode"

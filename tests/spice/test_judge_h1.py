@@ -191,3 +191,12 @@ def test_dead_transistor_fails_the_amplifier():
     v = judge(wrong, Request("", AMP_IO, MILLER_REQS[:1]))
     res = v.results[0]
     assert res.status == FAIL and "dead device" in res.detail
+
+
+def test_stated_load_value_is_the_designs_load():
+    io = SRC_IO
+    reqs = SRC_REQS + (R("rl", "condition", name="load_res_ohm", value=1000.0),)
+    good = subckt("Vbias Vout", "M1 Vout Vbias gnd gnd nch W=2.2u L=2u\nR1 vdd Vout 1k")
+    wrong = subckt("Vbias Vout", "M1 Vout Vbias gnd gnd nch W=2.2u L=2u\nR1 vdd Vout 2k")
+    assert verdict(good, io, reqs)["load"] == PASS
+    assert verdict(wrong, io, reqs)["load"] == FAIL
