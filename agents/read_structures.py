@@ -26,13 +26,14 @@ from __future__ import annotations
 
 import re
 
-_RESISTIVE = re.compile(r"resist(?:ive|or) (?:load|pull-?up|pull-?down)|(?:load|pull-?up|pull-?down) resistor|"
+_RESISTIVE = re.compile(r"resist(?:ive|or)[- ](?:load|pull-?up|pull-?down)|(?:load|pull-?up|pull-?down) resistor|"
                         r"resistor (?:as|for) (?:the |a )?load", re.IGNORECASE)
 
 
 def read(r) -> None:
     """Add the claims of this module's phrases to reader ``r`` (a ``reader._Reader``)."""
     _inverter(r)
+    _inverter_switch(r)
     _inverter_load(r)
     _current_source(r)
     _mirror_words(r)
@@ -58,6 +59,23 @@ def _inverter(r) -> None:
         if resistive:
             other = "pmos" if dev == "nmos" else "nmos"
             r.claim("device_count", {"device": other, "max": 0}, m.start(), m.end())
+
+
+def _inverter_switch(r) -> None:
+    """"an NMOS pull-down", "a PMOS pull-up (switch)": the switching device of a resistor-load inverter."""
+    if r.family != "inverter":
+        return
+    resistive = bool(_RESISTIVE.search(r.low))
+    for m in re.finditer(r"(?:an? |the |one )?(nmos|pmos|n-?channel|p-?channel)[- ](?:transistor |device |mosfet )?"
+                         r"(?:as (?:the |a )?)?(?:(?:pull[- ]?down|pull[- ]?up)(?: switch| device| transistor)?|"
+                         r"switch(?:ing)?(?: device| transistor)?|driver)\b", r.low):
+        if all(r.used[m.start():m.end()]):
+            continue
+        word = m.group(1).replace("-", "")
+        dev = {"nchannel": "nmos", "pchannel": "pmos"}.get(word, word)
+        r.claim("input_type", {"device": dev}, m.start(), m.end())
+        if resistive:
+            r.claim("device_count", {"device": "pmos" if dev == "nmos" else "nmos", "max": 0}, m.start(), m.end())
 
 
 def _inverter_load(r) -> None:

@@ -32,6 +32,8 @@ def _kinds(req) -> set[tuple]:
     ("an NMOS inverter with a resistive load", "Vin", "Vout", "nmos"),
     ("NMOS logic inverter using a resistor pull-up", "A", "Y", "nmos"),
     ("a PMOS inverter with resistor load Rl", "in1", "out1", "pmos"),
+    ("an inverter with an NMOS pull-down and a resistor load", "Vin", "Vout", "nmos"),
+    ("a resistive-load inverter with a PMOS pull-up switch", "a", "y", "pmos"),
 ])
 def test_resistor_inverter_is_read_completely(text, ins, outs, dev):
     req = _req(text, ins, outs)
