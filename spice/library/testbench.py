@@ -76,6 +76,24 @@ class TestbenchReport:
                            for c in self.checks], "seconds": self.seconds}
 
 
+class PdkModels(str):
+    """Model cards of a PDK at one corner, used in place of the generic ``nch``/``pch`` file."""
+
+
+def on_pdk(block: Block, pdk_name: str, corner: str = "tt") -> tuple[Block, PdkModels, tuple[Path, ...]]:
+    """``block`` moved onto a PDK's devices (generic ``M`` elements become the PDK's, sizes in
+    its units, snapped and limit-checked), the PDK's model cards at ``corner``, and the
+    directories those cards may read."""
+    from dataclasses import replace
+
+    from chipsmith.spice.pdk import get_pdk
+    from chipsmith.spice.retarget import retarget_text
+
+    pdk = get_pdk(pdk_name)
+    text = retarget_text(block.subckt_text, pdk, str(block.path or block.name))
+    return replace(block, subckt_text=text), PdkModels(pdk.model_lines(corner)), pdk.model_dirs
+
+
 @dataclass(frozen=True)
 class Run:
     """One ngspice run of a testbench: the deck and its analyses."""
@@ -132,7 +150,9 @@ def _bias(block: Block) -> dict[str, float]:
 
 def _header(block: Block, models: object, section: str | None, vdd_card: str | None = None) -> list[str]:
     vdd = VDD if block.testbench.stimulus.get("vdd") is None else _f(block, "vdd")
-    lines = [f"* chipsmith testbench: {block.name} ({block.testbench.kind})", model_include(models, section),
+    # a PDK's own cards (see on_pdk) come as text; otherwise the shipped or user model file
+    card = models.rstrip() if isinstance(models, PdkModels) else model_include(models, section)
+    lines = [f"* chipsmith testbench: {block.name} ({block.testbench.kind})", card,
              block.subckt_text.rstrip(), vdd_card or f"vdd vdd 0 dc {vdd!r}"]
     for port, volts in _bias(block).items():
         lines.append(f"vb_{port} {port} 0 dc {volts!r}")
@@ -511,15 +531,22 @@ def measure(block: Block, results: Sequence) -> dict[str, float]:
 
 
 def run_testbench(block: Block, *, models: Path | str | int | None = None, section: str | None = None,
-                  mode: str = "subprocess", timeout_s: float = 30.0) -> TestbenchReport:
+                  mode: str = "subprocess", timeout_s: float = 30.0, pdk: str | None = None,
+                  corner: str = "tt") -> TestbenchReport:
     """Simulate ``block`` in its testbench and check every ``expect``ed figure range.
 
     The testbench decks are generated here (trusted); ``models`` selects the shipped
-    level-1 (default) or level-3 card, or the user's own model file.
+    level-1 (default) or level-3 card, or the user's own model file; ``pdk`` (e.g. sky130)
+    moves the block onto that PDK's devices and models at ``corner`` instead. The expected
+    ranges are the block's own (written for the generic models), so a PDK run says which
+    of them still hold there.
     """
+    include_dirs: tuple[Path, ...] = ()
+    if pdk and pdk != "generic":
+        block, models, include_dirs = on_pdk(block, pdk, corner)
     runs = build_testbench(block, models=models, section=section)
     results = [simulate(run.deck, run.analyses, trusted=True, mode=mode, timeout_s=timeout_s,
-                        source=f"<testbench {block.name}>") for run in runs]
+                        include_dirs=include_dirs, source=f"<testbench {block.name}>") for run in runs]
     figures = measure(block, results)
     checks = []
     for fig, (lo, hi) in block.testbench.expect.items():

