@@ -294,7 +294,10 @@ def pll(pins: Pins, p: PllParams) -> Design:
             q = fb if k == stages - 1 else net(f"dv{k}")
             # D from Q-bar: the flip-flop toggles on every rising edge of its clock
             _dff(b, clk, q, f"dv{k}", d=net(f"dv{k}_qb"))
-            clk = q
+            if k < stages - 1:  # the next stage gets a buffered (sharp) copy of this stage's Q
+                _inv(b, q, net(f"dv{k}_cb"))
+                _inv(b, net(f"dv{k}_cb"), net(f"dv{k}_ck"))
+                clk = net(f"dv{k}_ck")
     io = {ref: Port(ref, "voltage_in", 0.0, "V", f"reference clock, {p.ref_hz:.4g} Hz, switching level ~0.5 V"),
           out: Port(out, "voltage_out", p.vdd / 2, "V", f"locks at {p.n} x the reference ({p.f_out:.4g} Hz)")}
     return finish("pll", "charge_pump", b, pins, io, vdd=p.vdd, model_file=p.model_file,
