@@ -86,17 +86,26 @@ def comparator_checks(h, other: str | None, level: float | None) -> tuple[list[s
     if width is None or width > 0.1:
         problems.append("the transition is not sharp (10-90% of the swing over more than 100 mV of input)")
     if other is not None and level is not None and not problems:
-        second = level + 0.25 if level + 0.25 <= h.vdd - 0.4 else level - 0.25
-        x2, y2 = _sweep_with(h, inp, other, second, f"ref{second!r}")
-        n2, x02, _ = _decision(x2, y2)
-        if x02 is None:
-            problems.append(f"with {other} at {second:.3g} V the output no longer switches")
+        # a second level 0.25 V away (upwards first); an input stage may run out of common-mode
+        # range on one side, so the other side is tried before calling it a failure
+        seconds = [v for v in (level + 0.25, level - 0.25) if 0.3 <= v <= h.vdd - 0.4]
+        tried = []
+        for second in seconds:
+            x2, y2 = _sweep_with(h, inp, other, second, f"ref{second!r}")
+            _, x02, _ = _decision(x2, y2)
+            tried.append((second, x02))
+            if x02 is not None and abs((x02 - x0) - (second - level)) <= 0.05:
+                facts.append(f"with {other} at {second:.3g} V instead of {level:.3g} V the decision moves to "
+                             f"{x02:.3g} V")
+                break
         else:
-            moved = x02 - x0
-            facts.append(f"with {other} at {second:.3g} V instead of {level:.3g} V the decision moves to {x02:.3g} V")
-            if abs(moved - (second - level)) > 0.05:
-                problems.append(f"the threshold does not follow {other} (moved {moved * 1e3:+.0f} mV for "
-                                f"{(second - level) * 1e3:+.0f} mV)")
+            if not seconds:
+                facts.append(f"{other} at {level:.3g} V leaves no room for a second reference level")
+            else:
+                seen = ", ".join(f"{x02:.3g} V with {other} at {v:.3g} V" if x02 is not None else
+                                 f"no switching with {other} at {v:.3g} V" for v, x02 in tried)
+                problems.append(f"the threshold does not follow {other} (decision {seen}; {x0:.3g} V with "
+                                f"{other} at {level:.3g} V)")
     return problems, facts
 
 

@@ -33,6 +33,13 @@ def test_mixer_paraphrases_read_as_a_gilbert_cell(text: str) -> None:
     assert fam == {"family": "mixer", "variant": "gilbert"}
 
 
+def test_differential_port_words_are_read_only_when_the_ports_are_pairs() -> None:
+    text = "a double-balanced mixer with differential RF, LO and IF"
+    _family(text, ("rf_p", "rf_n", "lo_p", "lo_n"), ("if_p", "if_n"))  # nothing unread
+    req = read_request(text, PortList(("rf", "lo"), ("if_p", "if_n"), ()))
+    assert req.unconsumed  # single-ended RF and LO: the words are not honoured, so they stay unread
+
+
 def test_mixer_ports_by_name_suffix_and_order() -> None:
     pins = Pins.of([("LOb", "signal_in"), ("LO", "signal_in"), ("RF_n", "signal_in"), ("RF_p", "signal_in"),
                     ("IFn", "out"), ("IFp", "out")])
