@@ -55,6 +55,8 @@ class DiffOpampParams:
     vov_in: float = 0.15
     k2: float = 2.0           # second-stage current = k2 * itail / 2 (per output)
     cc: float = 0.0           # Miller capacitor across each second stage (F); 0: none (asked for by name)
+    # what the text says a port biases: (port, part, polarity) with part tail / load / cascode
+    hints: tuple[tuple[str, str, str], ...] = ()
     rz: float = 0.0           # nulling resistor in series with it (ohm); 0: none
     vdd: float = 1.8
     model_file: str | None = None
@@ -89,7 +91,8 @@ class BiasPorts:
     whose name says its job (``vtail``, ``vcascn``, ``vcm``) takes that job first.
     """
 
-    def __init__(self, b: Builder, pins: Pins, jobs: tuple[str, ...], what: dict[str, str], circuit: str) -> None:
+    def __init__(self, b: Builder, pins: Pins, jobs: tuple[str, ...], what: dict[str, str], circuit: str,
+                 hints: tuple[tuple[str, str, str], ...] = ()) -> None:
         if len(pins.bias_v) > len(jobs):
             uses = "; ".join(f"{i + 1}: {what[j]}" for i, j in enumerate(jobs))
             raise InputError(f"a {circuit} has {len(jobs)} bias node(s) ({uses}); no use for "
@@ -100,8 +103,27 @@ class BiasPorts:
         self.io: dict[str, Port] = {}
         self.assigned: dict[str, str] = {}
         free = list(pins.bias_v)
+        for port, part, pol in hints:  # the text says what the port biases: that job first
+            pol = pol or None
+            name = next((n for n in free if n.lower() == port.lower()), None)
+            if name is None:
+                continue
+            if part == "tail":
+                options = ("tail",)
+            elif part == "cascode":
+                options = ("pcasc", "ncasc") if pol == "pmos" else ("ncasc", "pcasc") if pol is None else ("ncasc",)
+            else:
+                options = ("cm", "load_a", "load_b")
+            job = next((j for j in options if j in jobs and j not in self.assigned), None)
+            if job is None:
+                raise InputError(f"the request says {name} biases the {(pol + ' ') if pol else ''}{part}; a "
+                                 f"{circuit} has no such bias node (its bias nodes: "
+                                 + "; ".join(what[j] for j in jobs) + ")",
+                                 fix="ask for a circuit with that bias node, or drop the phrase")
+            self.assigned[job] = name
+            free.remove(name)
         for job, pattern in _JOBS.items():
-            if job in jobs:
+            if job in jobs and job not in self.assigned:
                 hit = next((n for n in free if pattern.search(n.lower())), None)
                 if hit:
                     self.assigned[job] = hit
@@ -231,7 +253,7 @@ def ota5t(pins: Pins, p: DiffOpampParams = DiffOpampParams()) -> Design:
         b.m(net("tail"), name, "gnd", "gnd", "n", w_unit * p.itail / i_in, L0)
     else:
         bias = BiasPorts(b, pins, ("tail",), {"tail": "tail current-source gate voltage"},
-                         "five-transistor OTA")
+                         "five-transistor OTA", p.hints)
         _tail(b, bias, m_n, p.itail, vs, "gate from the tail bias")
         io.update(bias.io)
     _finish_io(io, inp, inn, vcm)
@@ -261,7 +283,7 @@ def fd_pair(pins: Pins, p: DiffOpampParams = DiffOpampParams()) -> Design:
     bias = BiasPorts(b, pins, ("tail", "cm"),
                      {"tail": "tail current-source gate voltage",
                       "cm": "PMOS load gate reference of the resistive CMFB (with the outputs' common mode)"},
-                     "fully differential pair with current-source loads")
+                     "fully differential pair with current-source loads", p.hints)
     vcm, vdd, i = pins.level(inp), p.vdd, p.itail / 2
     vs = _source_level(m_n, vcm, p.vov_in)
     vov_p = 0.2
@@ -325,7 +347,7 @@ def two_stage(pins: Pins, p: DiffOpampParams = DiffOpampParams()) -> Design:
     what = {"tail": "tail current-source gate voltage",
             "load_a": "gate of the NMOS load of the second stage driven from the mirror output",
             "load_b": "gate of the NMOS load of the second stage driven from the diode node"}
-    bias = BiasPorts(b, pins, jobs, what, "two-stage differential op-amp")
+    bias = BiasPorts(b, pins, jobs, what, "two-stage differential op-amp", p.hints)
     vcm = pins.level(inp)
     i = p.itail / 2
     vov_p = 0.2
@@ -390,7 +412,7 @@ def telescopic(pins: Pins, p: DiffOpampParams = DiffOpampParams()) -> Design:
     what = {"tail": "tail current-source gate voltage", "ncasc": "NMOS cascode gate voltage",
             "pcasc": "PMOS cascode gate voltage",
             "cm": "output common-mode reference of the resistive CMFB on the PMOS current-source gates"}
-    bias = BiasPorts(b, pins, jobs, what, "telescopic cascode op-amp")
+    bias = BiasPorts(b, pins, jobs, what, "telescopic cascode op-amp", p.hints)
     vcm = pins.level(inp)
     vdd = p.vdd
     i = p.itail / 2
@@ -466,12 +488,15 @@ def telescopic(pins: Pins, p: DiffOpampParams = DiffOpampParams()) -> Design:
 
 
 def for_reading(variant: str | None, stages: int | None, pins: Pins, p: DiffOpampParams,
-                budget: float | None = None, loads: dict | None = None, miller: str | None = None) -> Design:
+                budget: float | None = None, loads: dict | None = None, miller: str | None = None,
+                hints: tuple[tuple[str, str, str], ...] = ()) -> Design:
     """The generator for an op-amp variant / stage count (the planner's entry); ``loads``:
     stage (0 = unspecified) -> load type read from the request; ``miller``: "cc" or "rz" when the
     request asks for Miller compensation (with a nulling resistor)."""
     from dataclasses import replace
 
+    if hints:
+        p = replace(p, hints=tuple(hints))
     if budget is not None:  # a power budget: the tail takes what is left per branch, >= 10 uA per device
         p = replace(p, itail=max(20e-6, min(p.itail, 2 * budget)))
     if variant == "telescopic":

@@ -80,6 +80,8 @@ def read(request) -> Reading:
                 features.add("inductor")
             if p["device"] == "inductor" and p.get("max") == 0:
                 features.add("no_inductor")
+        elif r.kind == "bias_port":  # "the PMOS loads biased by Vb2": the generator wires it so
+            features.add(f"bias_port:{p['port']}|{p['drives']}|{p.get('device') or ''}")
         elif r.kind == "input_type":
             input_device = p["device"]
         elif r.kind == "polarity":
@@ -390,7 +392,9 @@ def _opamp(rd: Reading, pins: Pins, model_file: str | None) -> Iterator[Design]:
             yield D.for_reading(v, stages, pins, D.DiffOpampParams(vdd=rd.vdd, model_file=model_file),
                                 _current_budget(rd, 2), dict(rd.loads),
                                 ("rz" if any(n.lower() == "rz" for n, _ in rd.named) else "cc")
-                                if "miller_compensation" in rd.features else None)
+                                if "miller_compensation" in rd.features else None,
+                                tuple(tuple(f.split(":", 1)[1].split("|")) for f in sorted(rd.features)
+                                      if f.startswith("bias_port:")))
         return
     if v == "folded_cascode":
         yield O.folded_cascode(pins, O.OpampParams(vdd=rd.vdd, model_file=model_file))

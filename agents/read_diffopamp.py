@@ -71,6 +71,7 @@ def read(r) -> None:
                 r.claim("load_type", {"load": "active"}, m.start(), m.end())
     _read_role_counts(r)
     _read_stage_segments(r)
+    _read_bias_jobs(r)
 
 
 def _read_role_counts(r) -> None:
@@ -120,3 +121,46 @@ def _read_stage_segments(r) -> None:
     # the opening bracket and separators between stages carry no meaning of their own
     for m in re.finditer(r"\(\s*(?=first|1st)", low):
         r.consume(m.start(), m.end())
+
+
+_PART = (r"(?:(?:the|a|an|its) )?(?:(nmos|pmos) )?(?:(?:the|a|an) )?"
+         r"(tail(?: current)?(?: source| sink| transistor| device)?|(?:active |current[- ]source |cascode(?:d)? )?loads?"
+         r"(?: transistors| devices)?|(?:input |output )?cascodes?(?: devices| transistors| gates)?|"
+         r"current[- ]sources?(?! loads?))(?: gates?(?: voltages?)?| bias(?: voltages?)?)?")
+
+
+def _read_bias_jobs(r) -> None:
+    """"the PMOS loads biased by Vb2", "Vb1 biases the tail", "cascode gate voltage VB3":
+    ``bias_port`` (the judge checks the port reaches those devices' gates)."""
+    if r.interface is None:
+        return
+    from chipsmith.spice.requirements import PortRole
+
+    low = r.low
+    for name in r.ports_of(PortRole.BIAS_V):
+        n = re.escape(name.lower())
+        forms = (_PART + r"\s+(?:is |are )?(?:biased|driven|set|controlled|fed) (?:by|from|with|through|at|via) "
+                 r"(?:the )?(?:bias (?:voltage|port|input) )?(?:port )?" + r"(" + n + r")(?![\w])",
+                 r"(?<![\w])(" + n + r")\s*(?:\)\s*)?(?:biases|drives|sets|controls|feeds|is for|for|as|is|=)\s+"
+                 r"(?:the )?(?:bias (?:voltage )?(?:of|for) |gate (?:voltage )?(?:of|for) )?" + _PART,
+                 _PART + r"\s*(?:\(|:|=|is|at)?\s*(" + n + r")(?![\w])",
+                 # the rest of a list: "VB1 biases the tail, VB2 the NMOS cascodes and VB3 ..."
+                 r"(?<![\w])(" + n + r")\s+the\s+" + _PART)
+        for k, pattern in enumerate(forms):
+            for m in re.finditer(pattern, low):
+                if k == 3 and not re.search(r"\b(?:biases|bias|drives|sets|controls|feeds)\b",
+                                            low[max(0, m.start() - 120):m.start()]):
+                    continue
+                if k in (1, 3):
+                    port_g, pol, part = m.group(1), m.group(2), m.group(3)
+                else:
+                    pol, part, port_g = m.group(1), m.group(2), m.group(3)
+                if k == 2 and not re.search(r"bias|gate", m.group(0)):
+                    continue  # "the tail Vb1" alone says nothing about biasing
+                drives = "tail" if part.startswith("tail") else ("cascode" if part.startswith(
+                    ("cascode", "input cascode", "output cascode")) and "load" not in part else "load")
+                params = {"port": name, "drives": drives, **({"device": pol} if pol else {})}
+                if any(c.kind == "bias_port" and c.params == params for c in r.claims):
+                    r.consume(m.start(), m.end())
+                    continue
+                r.claim("bias_port", params, m.start(), m.end())

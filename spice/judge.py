@@ -830,6 +830,8 @@ _CHECKS: dict[str, Callable[[_Context, Requirement], tuple]] = {
     "filter": _check_filter, "oscillation": _check_oscillation, "control_moves_frequency": _check_control,
     "target": _check_target, "supply": _check_supply, "condition": _check_condition,
     "goal": _check_goal,
+    "bias_port": lambda ctx, r: __import__("chipsmith.spice.judge_diffopamp",
+                                           fromlist=["check_bias_port"]).check_bias_port(ctx, r),
 }
 
 

@@ -184,3 +184,21 @@ def _design_net(key: str) -> str:
 
 def _inside(h, v: float) -> bool:
     return math.isfinite(v) and 0.03 * h.vdd < v < 0.97 * h.vdd
+
+
+def check_bias_port(ctx, r):
+    """``bias_port``: the port reaches, through resistors only, the gate of a device playing
+    the named part (tail source, load, or an upper device of a cascode pair)."""
+    s = ctx.s
+    port, drives, pol = r.params["port"].lower(), r.params["drives"], r.params.get("device")
+    if drives == "cascode":
+        devs = [upper for _, upper in s.cascode_pairs(pol)]
+    else:
+        devs = [d for d in role_devices(s, drives) if pol is None or d.label == pol]
+    reach = s.passive_reach(port) | {port}
+    hit = sorted(d.name for d in devs if d.pins["g"] in reach)
+    what = f"{pol + ' ' if pol else ''}{drives}"
+    if hit:
+        return True, None, f"{r.params['port']} biases the {what} ({', '.join(hit)})"
+    return False, None, (f"{r.params['port']} reaches no gate of the {what} devices "
+                         f"({', '.join(sorted(d.name for d in devs)) or 'none found'})")

@@ -22,7 +22,10 @@ Parameters per kind (``?`` = optional; ports are referred to by name):
 - ``load_type``: ``load`` (:data:`LOAD_TYPES`), ``stage?`` (1-based; absent = some stage).
 - ``input_type``: ``device`` (``nmos``/``pmos``/``npn``/``pnp``), ``pair?`` (bool:
   differential input pair).
-- ``device_count``: ``device`` (:data:`DEVICE_TYPES`), ``min?``, ``max?`` (ints).
+- ``device_count``: ``device`` (:data:`DEVICE_TYPES`), ``min?``, ``max?`` (ints), ``role?``
+  (:data:`DEVICE_ROLES`: count only the devices playing that part: ``input_pair`` = the
+  input pair and the cascodes stacked on it, ``load`` = the devices between the outputs
+  and the supply rail, ``tail`` = the pair's tail source).
 - ``named_component``: ``name`` (instance name as written, e.g. ``R1``, ``Cf``),
   ``element?`` (:data:`DEVICE_TYPES`).
 - ``structure``: ``feature`` (:data:`FEATURES`: cascode, diode_connected, feedback...),
@@ -47,6 +50,10 @@ Parameters per kind (``?`` = optional; ports are referred to by name):
   the figure's SI unit), ``unit?`` (as the text wrote it, informative), ``tol?``
   (relative, for ``~``, default 0.1), ``input?``, ``output?``.
 - ``supply``: ``voltage`` (volts between vdd and gnd).
+- ``bias_port``: ``port`` (a bias-voltage port), ``drives`` (``tail``, ``load``,
+  ``cascode``), ``device?`` (nmos/pmos): "the PMOS loads biased by Vb2", "Vb1 for the
+  tail": the port reaches the gates of the devices playing that part (directly or
+  through resistors only).
 - ``goal``: a figure to optimise rather than meet (issue 12, goals): ``figure``
   (:data:`GOAL_FIGURES`: gain_vv, gain_db, gbw_hz, gbw_per_w), ``direction``
   (``maximize``/``minimize``), ``baseline?`` (the figure to beat, e.g. the untuned
@@ -139,6 +146,7 @@ DEVICE_TYPES = ("nmos", "pmos", "mosfet", "npn", "pnp", "bjt", "resistor", "capa
 FEATURES = ("cascode", "diode_connected", "diff_pair", "tail_source", "current_mirror", "miller_compensation",
             "feedback", "source_degeneration", "source_follower", "cross_coupled", "push_pull",
             "positive_feedback")
+DEVICE_ROLES = ("input_pair", "load", "tail")
 FILTER_RESPONSES = ("lowpass", "highpass", "bandpass", "bandstop", "allpass")
 OPS = (">=", "<=", "~", "==")
 # figure -> SI unit of ``value``.
@@ -165,7 +173,7 @@ KIND_PARAMS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "stage_count": (frozenset({"count"}), frozenset({"op"})),
     "load_type": (frozenset({"load"}), frozenset({"stage"})),
     "input_type": (frozenset({"device"}), frozenset({"pair"})),
-    "device_count": (frozenset({"device"}), frozenset({"min", "max"})),
+    "device_count": (frozenset({"device"}), frozenset({"min", "max", "role"})),
     "named_component": (frozenset({"name"}), frozenset({"element", "value"})),
     "structure": (frozenset({"feature"}), frozenset({"present", "device"})),
     "polarity": (frozenset({"sense"}), frozenset({"input", "output"})),
@@ -179,6 +187,7 @@ KIND_PARAMS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "target": (frozenset({"figure", "op", "value"}), frozenset({"unit", "tol", "input", "output"})),
     "supply": (frozenset({"voltage"}), frozenset()),
     "condition": (frozenset({"name", "value"}), frozenset({"port"})),
+    "bias_port": (frozenset({"port", "drives"}), frozenset({"device"})),
     "goal": (frozenset({"figure", "direction"}), frozenset({"baseline", "input", "output"})),
 }
 KINDS = tuple(KIND_PARAMS)
@@ -190,6 +199,9 @@ _CHOICES: dict[tuple[str, str], tuple[str, ...]] = {
     ("load_type", "load"): LOAD_TYPES,
     ("input_type", "device"): ("nmos", "pmos", "npn", "pnp"),
     ("device_count", "device"): DEVICE_TYPES,
+    ("device_count", "role"): ("input_pair", "load", "tail"),
+    ("bias_port", "drives"): ("tail", "load", "cascode"),
+    ("bias_port", "device"): ("nmos", "pmos"),
     ("named_component", "element"): DEVICE_TYPES,
     ("structure", "feature"): FEATURES,
     ("structure", "device"): ("nmos", "pmos"),

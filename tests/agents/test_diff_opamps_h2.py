@@ -243,6 +243,39 @@ R10 Vbias3 gps 10meg
     assert {"device_count_1", "device_count_2", "structure_1", "load_type_1"} <= failed, failed
 
 
+# --- what the text says each bias port drives -----------------------------------------------------
+
+BIAS_WORDS = [
+    ("A telescopic cascode op-amp with two outputs; VB1 biases the tail, VB2 the NMOS cascodes, VB3 the PMOS "
+     "cascodes and VB4 the PMOS current sources", {"VB1": "tail", "VB2": "cascode", "VB3": "cascode", "VB4": "load"}),
+    ("A telescopic cascode op-amp with two outputs: tail bias VB4, NMOS cascode gate voltage VB1, PMOS cascode "
+     "gate voltage VB2, PMOS current source bias VB3", {"VB4": "tail", "VB1": "cascode", "VB2": "cascode",
+                                                         "VB3": "load"}),
+]
+
+
+@pytest.mark.parametrize("text, want", BIAS_WORDS)
+def test_reader_and_planner_follow_the_bias_words(text, want):
+    req = _req(text, "INP, INN, VB1, VB2, VB3, VB4", "OUTP, OUTN")
+    assert not req.unconsumed, req.unconsumed
+    assert {b["port"]: b["drives"] for b in _kinds(req, "bias_port")} == want
+    design, verdict = _plan_and_judge(req)
+    assert verdict.success, verdict.summary_line()
+
+
+def test_judge_rejects_bias_ports_wired_against_the_words():
+    text = ("A differential pair op-amp with PMOS active loads biased by Vbias2 and an NMOS tail biased by Vbias1, "
+            "differential outputs")
+    right = _req(text, "Vinp, Vinn, Vbias1, Vbias2", "Voutp, Voutn")
+    swapped = _req(text.replace("Vbias2", "VX").replace("Vbias1", "Vbias2").replace("VX", "Vbias1"),
+                   "Vinp, Vinn, Vbias1, Vbias2", "Voutp, Voutn")
+    design, verdict = _plan_and_judge(right)
+    assert verdict.success, verdict.summary_line()
+    wrong = judge(design.netlist_text("t"), swapped)   # the design of the other wording
+    assert not wrong.success
+    assert {r.kind for r in wrong.failures} == {"bias_port"}
+
+
 # --- CLI ------------------------------------------------------------------------------------------
 
 def test_cli_end_to_end(tmp_path, capsys):
