@@ -123,7 +123,8 @@ def _read_stage_segments(r) -> None:
         r.consume(m.start(), m.end())
 
 
-_PART = (r"(?:(?:the|a|an|its) )?(?:(nmos|pmos) )?(?:(?:the|a|an) )?"
+_PART = (r"(?:(?:the|a|an|its) )?(?:(?:first|second|1st|2nd|input|output)[- ]stage(?:'s)? )?(?:(nmos|pmos) )?"
+         r"(?:(?:the|a|an) )?"
          r"(tail(?: current)?(?: source| sink| transistor| device)?|(?:active |current[- ]source |cascode(?:d)? )?loads?"
          r"(?: transistors| devices)?|(?:input |output )?cascodes?(?: devices| transistors| gates)?|"
          r"current[- ]sources?(?! loads?))(?: gates?(?: voltages?)?| bias(?: voltages?)?)?")
@@ -137,21 +138,28 @@ def _read_bias_jobs(r) -> None:
     from chipsmith.spice.requirements import PortRole
 
     low = r.low
-    for name in r.ports_of(PortRole.BIAS_V):
+    names = r.ports_of(PortRole.BIAS_V)
+    for name in names:
         n = re.escape(name.lower())
+        others = "|".join(re.escape(o.lower()) for o in names if o != name) or "(?!)"
         forms = (_PART + r"\s+(?:is |are )?(?:biased|driven|set|controlled|fed) (?:by|from|with|through|at|via) "
                  r"(?:the )?(?:bias (?:voltage|port|input) )?(?:port )?" + r"(" + n + r")(?![\w])",
                  r"(?<![\w])(" + n + r")\s*(?:\)\s*)?(?:biases|drives|sets|controls|feeds|is for|for|as|is|=)\s+"
                  r"(?:the )?(?:bias (?:voltage )?(?:of|for) |gate (?:voltage )?(?:of|for) )?" + _PART,
                  _PART + r"\s*(?:\(|:|=|is|at)?\s*(" + n + r")(?![\w])",
                  # the rest of a list: "VB1 biases the tail, VB2 the NMOS cascodes and VB3 ..."
-                 r"(?<![\w])(" + n + r")\s+the\s+" + _PART)
+                 r"(?<![\w])(" + n + r")\s+the\s+" + _PART,
+                 # "Vb2 and Vb3 for the second-stage loads": every port of the list
+                 r"(?<![\w])(" + n + r")(?:(?:\s*,\s*|\s+and\s+|\s*,\s*and\s+)(?:" + others + r"))+\s+"
+                 r"(?:are |is )?(?:for|bias|biases|drive|drives|set|sets)\s+(?:the )?" + _PART,
+                 r"(?<![\w])(?:(?:" + others + r")(?:\s*,\s*|\s+and\s+|\s*,\s*and\s+))+(" + n + r")\s+"
+                 r"(?:are |is )?(?:for|bias|biases|drive|drives|set|sets)\s+(?:the )?" + _PART)
         for k, pattern in enumerate(forms):
             for m in re.finditer(pattern, low):
                 if k == 3 and not re.search(r"\b(?:biases|bias|drives|sets|controls|feeds)\b",
                                             low[max(0, m.start() - 120):m.start()]):
                     continue
-                if k in (1, 3):
+                if k in (1, 3, 4, 5):
                     port_g, pol, part = m.group(1), m.group(2), m.group(3)
                 else:
                     pol, part, port_g = m.group(1), m.group(2), m.group(3)

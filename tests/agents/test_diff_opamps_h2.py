@@ -254,6 +254,14 @@ BIAS_WORDS = [
 ]
 
 
+def test_reader_bias_words_for_a_list_of_ports():
+    req = _req("Two-stage differential op-amp with two outputs; Vbias1 for the tail current source, Vbias2 and "
+               "Vbias3 for the second-stage loads", "Vinp, Vinn, Vbias1, Vbias2, Vbias3", "Voutp, Voutn")
+    assert not req.unconsumed, req.unconsumed
+    assert {b["port"]: b["drives"] for b in _kinds(req, "bias_port")} == {"Vbias1": "tail", "Vbias2": "load",
+                                                                          "Vbias3": "load"}
+
+
 @pytest.mark.parametrize("text, want", BIAS_WORDS)
 def test_reader_and_planner_follow_the_bias_words(text, want):
     req = _req(text, "INP, INN, VB1, VB2, VB3, VB4", "OUTP, OUTN")
