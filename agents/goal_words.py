@@ -29,7 +29,8 @@ _FIGURES: tuple[tuple[str, str], ...] = (
      r"(?:gbw|gbp|ugb|gain[- ]bandwidth(?:[- ]product)?|bandwidth)\s*(?:/|per|over|to|-to-)\s*"
      r"(?:power(?: consumption| dissipation)?|mw|milliwatts?|watts?|w|unit power|µw|uw)\b"
      r"(?:\s*\((?:fom|figure[- ]of[- ]merit)\))?|figures?[- ]of[- ]merit(?:\s*\((?:fom|gbw\s*/\s*power)\))?|"
-     r"\bfom\b(?:\s*\((?:gbw|gain[- ]bandwidth)[^)]{0,20}\))?|power[- ]efficien(?:cy|t)"),
+     r"\bfom\b(?:\s*\((?:gbw|gain[- ]bandwidth)[^)]{0,20}\))?|power[- ]efficien(?:cy|t)(?:\s*\((?:gbw|gain[- ]bandwidth)"
+     r"[^)]{0,30}\))?"),
     ("gbw_hz",
      r"gain[- ]bandwidth(?:[- ]product)?(?:\s*\((?:gbw|gbp)\))?|\bgbw\b|\bgbp\b|"
      r"unity[- ]gain (?:bandwidth|frequency)(?:\s*\((?:ugb|ugbw|ugf)\))?|\bugbw?\b|\bugf\b"),

@@ -434,6 +434,22 @@ def run_goal(request, *, budget: int = 40, seed: int = 0, workers: int | None = 
     if not ports["outputs"] or not ports["inputs"]:
         raise InputError("a goal request needs an input and an output port", fix="pass --inputs and --outputs")
     vdd = request.supply_voltage or 1.8
+    usable, refused = [], []
+    for alt in alts:  # a topology that has no use for the designer's bias ports is not an alternative
+        try:
+            build(alt, None, ports, vdd)
+        except ChipsmithError as exc:
+            refused.append(f"{alt.name}: {exc.one_line()}")
+            continue
+        if any(not b.lower().startswith("i") for b in ports["bias"]):
+            # the judge holds a voltage bias port at vdd/2: the generators' unit widths would then carry
+            # tens of times their current, so the tail/current knobs reach down far enough to compensate
+            alt = replace(alt, knobs=tuple(replace(k, low=min(k.low, 0.03)) if k.name in ("itail", "iload")
+                                           else k for k in alt.knobs))
+        usable.append(alt)
+    if not usable:
+        raise PlanningError("no allowed topology can use these ports: " + "; ".join(refused))
+    alts = usable
     start = time.perf_counter()
     results: list[AltResult] = []
 

@@ -36,6 +36,8 @@ def _goal(req):
     ("best GBW per mW from a multistage op-amp", DIFF, "gbw_per_w"),
     ("op-amp maximizing the figure of merit (GBW/power)", DIFF, "gbw_per_w"),
     ("an OTA with the highest bandwidth per watt", DIFF, "gbw_per_w"),
+    ("multistage op-amp, best power efficiency (GBW per unit power)", DIFF, "gbw_per_w"),
+    ("design an opamp to maximize FoM = GBW/P", DIFF, "gbw_per_w"),
 ])
 def test_goal_phrases_are_read_and_consumed(text, ports, figure):
     req = read_request(text, ports)
@@ -207,3 +209,10 @@ def test_bench_goals_one_problem_beats_random_and_template():
     row = s["rows"][0]
     assert row["success"] and row["ratio_vs_template"] > 1 and row["ratio_vs_random"] > 1
     json.dumps(s, allow_nan=False)
+
+
+def test_topologies_that_cannot_use_a_bias_port_are_left_out():
+    req = read_request("a one-stage amplifier with maximum gain", PortList(("vin",), ("vout",), ("Ibias",)))
+    g, (chosen, ok) = run_goal(req, budget=6, refine_budget=4, workers=1)
+    assert [row["topology"] for row in g.judged] == ["cs_current_source"]
+    assert ok and ".subckt design vin vout Ibias vdd gnd" in chosen[2]
