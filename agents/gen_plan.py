@@ -80,6 +80,8 @@ def read(request) -> Reading:
                 features.add("inductor")
             if p["device"] == "inductor" and p.get("max") == 0:
                 features.add("no_inductor")
+            if p["device"] == "resistor" and p.get("max") == 0:
+                features.add("no_resistor")
         elif r.kind == "bias_port":  # "the PMOS loads biased by Vb2": the generator wires it so
             features.add(f"bias_port:{p['port']}|{p['drives']}|{p.get('device') or ''}")
         elif r.kind == "input_type":
@@ -285,9 +287,12 @@ def _amplifier(rd: Reading, pins: Pins, model_file: str | None) -> Iterator[Desi
             yield A.source_follower(pins, A.FollowerParams(current=cur, load="resistor", vdd=rd.vdd,
                                                            model_file=model_file))
         return
-    if v == "cascode" or "cascode" in rd.features:
+    if v == "cascode" or "cascode" in rd.features or (v in (None, "common_source") and "cascode:nmos" in rd.features):
+        # ("a common-source amplifier with an NMOS cascode" is a cascode amplifier)
         mapped = {None: None, "resistor": "resistor", "current_source": "current_source", "active": "current_source",
                   "mirror": "current_source", "cascode": "cascode_current_source"}.get(load0, "?")
+        if mapped == "current_source" and "cascode:pmos" in rd.features:
+            mapped = "cascode_current_source"  # "a cascoded PMOS current-source load"
         if mapped == "?":
             raise PlanningError(f"a cascode amplifier with a {load0} load is not built yet")
         free_v = len(pins.bias_v)
@@ -764,7 +769,22 @@ def _inverter(rd: Reading, pins: Pins, model_file: str | None) -> Iterator[Desig
 def _reference(rd: Reading, pins: Pins, model_file: str | None) -> Iterator[Design]:
     if len(pins.outputs) != 1:
         raise PlanningError("a reference has one output port")
-    if rd.family == "bandgap" or rd.variant == "voltage":
+    if rd.family != "bandgap" and rd.variant == "voltage":
+        # a plain voltage reference: a bandgap, or (no resistors asked for, a power budget a bandgap
+        # cannot meet, or the bandgap refused) a resistorless diode-stack reference
+        from chipsmith.agents.gen_ref import bandgap
+        from chipsmith.agents.gen_vref import simple_reference
+
+        vout = rd.targets.get("vout_v", (None, None))[1]
+        power = rd.targets["power_w"][1] if rd.targets.get("power_w", ("", 0))[0] in ("<=", "~") else None
+        simple_first = "no_resistor" in rd.features or (power is not None and power < 150e-6) or \
+            "diode_connected" in rd.features
+        if simple_first:
+            yield simple_reference(pins, vout, vdd=rd.vdd, power=power, model_file=model_file)
+        yield bandgap(pins, vout, vdd=rd.vdd, model_file=model_file)
+        if not simple_first:
+            yield simple_reference(pins, vout, vdd=rd.vdd, power=power, model_file=model_file)
+    elif rd.family == "bandgap":
         from chipsmith.agents.gen_ref import bandgap
 
         yield bandgap(pins, rd.targets.get("vout_v", (None, None))[1], vdd=rd.vdd, model_file=model_file)

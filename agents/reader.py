@@ -584,6 +584,7 @@ class _Reader:
             (r"(?:resistive|resistor|passive|ohmic)[- ]loads?|resistor[- ]loaded|resistively[- ]loaded|"
              r"loaded (?:with|by) (?:a |an )?(?:drain |load )?resistors?|(?:drain|load|pull-?up) resistors?(?! of)|"
              r"resistors? (?:as|for) (?:the )?loads?", "resistor"),
+            (r"cascode(?:d)? ((?:pmos |nmos )?current[- ]source loads?)", "cascoded_current_source"),
             (r"(?:pmos |nmos )?current[- ]source loads?|(?:pmos |nmos )?current[- ]source[- ]loaded|"
              r"(?:pmos |nmos )?current sources? as (?:the )?loads?", "current_source"),
             (r"(?:pmos |nmos )?(?:current[- ])?mirror[- ]loads?|(?:pmos |nmos )?(?:current[- ])?mirror[- ]loaded|"
@@ -593,14 +594,20 @@ class _Reader:
         )
         for pattern, load in rules:
             for m in re.finditer(pattern, self.low):
-                if not self.free(m.start(), m.end()):
+                # (a cascoded load's "cascoded" may be read already as the family's word)
+                if not self.free(*(m.span(1) if load == "cascoded_current_source" else m.span())):
                     continue
                 if self.family in ("current_mirror", "reference", "bandgap") and "diode" in load and \
                         "load" not in m.group(0):
                     continue  # "a diode-connected NMOS reference device": the mirror's own diode, not a load
+                phrase = m.group(0)
+                if load == "cascoded_current_source":
+                    # "a cascoded PMOS current-source load": a current-source load with a cascode device
+                    load = "current_source"
+                    dev = "nmos" if "nmos" in phrase else "pmos"
+                    self.claim("structure", {"feature": "cascode", "device": dev}, m.start(), m.end())
                 params: dict[str, Any] = {"load": load}
                 self.claim("load_type", params, m.start(), m.end())
-                phrase = m.group(0)
                 if load in ("pmos_diode", "nmos_diode"):
                     self.claim("structure", {"feature": "diode_connected", "device": load[:4]}, m.start(), m.end())
                 elif load == "diode":
@@ -1829,6 +1836,9 @@ def _read_pll(r: "_Reader") -> None:
         if n >= 1 and r.free(m.start(), m.end()):
             r.claim("target", {"figure": "freq_ratio", "op": "==", "value": float(n), "tol": 0.02},
                     m.start(), m.end())
+            for qi in r.qty_in(m.start(), m.end()):
+                if r.quantities[qi].unit != "Hz":  # "4x" is the ratio, not a gain
+                    r.q_used[qi] = True
     refs = r.ports_of(PortRole.CLOCK, PortRole.REFERENCE, PortRole.SIGNAL_IN)
     for qi, q in enumerate(r.quantities):
         if q.unit != "Hz" or r.q_used[qi]:

@@ -133,3 +133,30 @@ def test_resistorless_means_no_resistor():
     req, reqs = _reqs("Resistor-divider-free voltage reference built from stacked diode-connected MOSFETs, output "
                       "Vref around 0.9 V.", (), ("Vref",))
     assert ("device_count", {"device": "resistor", "max": 0}) in reqs and req.unconsumed == ()
+
+
+def test_cascoded_loads_and_cascodes_named_in_a_common_source_request():
+    _, reqs = _reqs("Telescopic-style single-ended cascode stage with a cascoded PMOS current-source load. Ports: Vin, "
+                    "Vb1, Vb2, Vb3, Vout.", ("Vin",), ("Vout",), ("Vb1", "Vb2", "Vb3"))
+    assert ("load_type", {"load": "current_source"}) in reqs
+    assert ("structure", {"feature": "cascode", "device": "pmos"}) in reqs
+
+
+def test_simple_reference_is_resistorless_low_power_and_on_target():
+    """The diode-stack reference (ngspice in the loop): no resistor, the output within 3 % of
+    the request, well under the power a bandgap burns, and the judge agrees."""
+    from chipsmith.agents.gen_base import Pins
+    from chipsmith.agents.gen_vref import simple_reference
+    from chipsmith.spice.judge import judge
+
+    design = simple_reference(Pins.of([("Vr", "out")]), 0.8, power=50e-6)
+    text = design.netlist_text()
+    assert "\nR" not in text.split(".subckt design", 1)[1].split(".ends", 1)[0]
+    iface = Interface((Port("Vr", PortRole.OUT), Port("vdd", PortRole.SUPPLY), Port("gnd", PortRole.GROUND)))
+    req = Request("simple voltage reference, 0.8 V, power below 50 uW", iface, (
+        Requirement("f", "family", {"family": "reference", "variant": "voltage"}),
+        Requirement("v", "target", {"figure": "vout_v", "op": "~", "value": 0.8, "tol": 0.03}),
+        Requirement("p", "target", {"figure": "power_w", "op": "<=", "value": 50e-6}),
+        Requirement("r", "device_count", {"device": "resistor", "max": 0})))
+    verdict = judge(text, req)
+    assert verdict.success, verdict.to_dict()
