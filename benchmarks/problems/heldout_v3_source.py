@@ -190,6 +190,61 @@ add("switch", "CMOS transmission-gate switch, signal X to Y, enable EN.",
 add("adc", "2-bit flash ADC: analog input AIN, thermometer-code outputs T0, T1, T2.",
     [("AIN", S), ("T0", O), ("T1", O), ("T2", O)], fam("adc", "flash"))
 
+# ---------------- second batch (written at 08:00 after the first batch had been run and its issues
+# fixed; committed before any of it was run, to measure generality after that tuning) ----------------
+add("amplifier", "Please design a common-source stage loaded by a PMOS current source whose gate is driven from "
+    "VBP; input node SIG, output node AMP; the small-signal gain should exceed 25 V/V.",
+    [("SIG", S), ("VBP", BV), ("AMP", O)], fam("amplifier", "common_source"), load("current_source"),
+    tgt("gain_vv", ">=", 25))
+add("amplifier", "PMOS source follower: input a, output y, bias current from a current source; gain of at least "
+    "0.6.", [("a", S), ("y", O)], fam("amplifier", "common_drain"), tgt("gain_vv", ">=", 0.6))
+add("amplifier", "Common-source amplifier, gain between 5 and 12 V/V, resistor load, VDD = 1.8 V; vin, vout.",
+    [("vin", S), ("vout", O)], fam("amplifier", "common_source"), load("resistor"), tgt("gain_vv", ">=", 5),
+    tgt("gain_vv", "<=", 12), supply(1.8))
+add("opamp", "Two-stage op amp with PMOS input pair and Miller cap; DC gain > 60 dB; GBW > 8 MHz; inputs ip, "
+    "im; output op; bias current ibias.",
+    [("ip", DP), ("im", DN), ("op", O), ("ibias", BI)], fam("opamp", "two_stage"), inp("pmos", pair=True),
+    struct("miller_compensation"), tgt("gain_db", ">=", 60), tgt("gbw_hz", ">=", 8e6))
+add("opamp", "Single-stage OTA, 5 transistors, gain of 25 dB or more and no more than 100 uW; inputs p, n; "
+    "output o; bias current into ib.",
+    [("p", DP), ("n", DN), ("o", O), ("ib", BI)], fam("opamp", "ota"), stages(1), tgt("gain_db", ">=", 25),
+    tgt("power_w", "<=", 100e-6))
+add("current_mirror", "An NMOS current sink that mirrors 50 uA from IB into the output ISINK with unity ratio.",
+    [("IB", BI), ("ISINK", O)], fam("current_mirror"), cond("ref_current_a", 50e-6, "IB"),
+    tgt("mirror_ratio", "~", 1.0, tol=0.1))
+add("current_mirror", "Current mirror giving twice the reference current; 10 uA reference into I_in; output I_out.",
+    [("I_in", BI), ("I_out", O)], fam("current_mirror"), cond("ref_current_a", 10e-6, "I_in"),
+    tgt("mirror_ratio", "~", 2.0, tol=0.15))
+add("ldo", "Linear regulator: 1.3 V out at VO from a 1.8 V rail, reference VR of 0.65 V.",
+    [("VR", REF), ("VO", O)], fam("ldo"), cond("ref_voltage_v", 0.65, "VR"), tgt("vout_v", "~", 1.3, tol=0.05),
+    supply(1.8))
+add("bandgap", "Bandgap reference; output vbg; supply 1.8 V; temperature drift under 150 ppm/°C.",
+    [("vbg", O)], fam("bandgap"), supply(1.8), tgt("tempco_ppm", "<=", 150))
+add("opamp_app", "Inverting amplifier using an op-amp: Vout = -2.5 Vin.",
+    [("Vin", S), ("Vout", O)], fam("opamp_app", "inverting"), lin("Vout", {"Vin": -2.5}))
+add("opamp_app", "Summing amplifier: o = -(2*a + 3*b); inputs a and b.",
+    [("a", S), ("b", S), ("o", O)], fam("opamp_app", "summer"), lin("o", {"a": -2.0, "b": -3.0}))
+add("opamp_app", "Voltage follower (buffer) from x to y with gain 1 (within 3%).",
+    [("x", S), ("y", O)], fam("opamp_app", "buffer"), tgt("gain_vv", "~", 1.0, tol=0.03))
+add("opamp_app", "Integrator whose unity-gain frequency is about 8 kHz; in, out.",
+    [("in", S), ("out", O)], fam("opamp_app", "integrator"), tgt("time_constant_s", "~", 1 / (2 * 3.141592653589793 * 8e3),
+                                                              tol=0.3))
+add("filter", "First-order active high-pass with a 500 Hz cutoff; vi, vo.",
+    [("vi", S), ("vo", O)], fam("filter"), filt("highpass", order=1, implementation="active", corner_hz=500, tol=0.3))
+add("filter", "Second-order RC low-pass filter, passive, -3 dB at 50 kHz; input u, output w.",
+    [("u", S), ("w", O)], fam("filter"), filt("lowpass", order=2, implementation="passive", corner_hz=50e3, tol=0.5))
+add("schmitt", "Non-inverting Schmitt trigger with thresholds of 0.7 V and 1.1 V; input in, output out.",
+    [("in", S), ("out", O)], fam("schmitt", "non_inverting"), thr(1.1, direction="rising", tol=0.1),
+    thr(0.7, direction="falling", tol=0.1))
+add("comparator", "Comparator with inputs vp and vm and output vq; vq high when vp > vm; bias current ib.",
+    [("vp", DP), ("vm", DN), ("vq", O), ("ib", BI)], fam("comparator"), pol("non_inverting"))
+add("oscillator", "7-stage ring oscillator; output node clk_out.",
+    [("clk_out", O)], fam("oscillator", "ring"), stages(7), osc())
+add("vco", "VCO with control voltage vtune and output fo; the frequency must rise as vtune rises.",
+    [("vtune", CTL), ("fo", O)], fam("vco"), ctrl("vtune", direction="increasing"))
+add("dac", "2-bit R-2R ladder DAC with inputs b0 (LSB) and b1 (MSB) and output vdac.",
+    [("b0", S), ("b1", S), ("vdac", O)], fam("dac", "r2r"))
+
 GROUP = {"amplifier": "amplifiers", "opamp": "op-amps", "current_mirror": "mirrors+references",
          "bandgap": "mirrors+references", "reference": "mirrors+references", "ldo": "mirrors+references",
          "opamp_app": "op-amp applications", "filter": "filters", "comparator": "comparators", "schmitt": "comparators",
