@@ -220,6 +220,10 @@ def evaluate(task: tuple) -> Evaluation:
         if alt.family == "opamp" and (pm is None or pm < MIN_PM):
             problems.append(f"phase margin {pm if pm is not None else float('nan'):.1f} deg < {MIN_PM:g}")
             violation += 1.0 if pm is None else max(0.0, (MIN_PM - pm) / MIN_PM)
+    if alt.family == "opamp" and not figs.get("cmrr_db", 0.0) > 20.0:
+        # external op-amp testbenches check that the differential gain beats the common-mode gain
+        problems.append(f"CMRR {figs.get('cmrr_db', float('nan')):.1f} dB <= 20 dB")
+        violation += 1.0
     for fig_name, op, want in constraints:  # the request's own targets ("... with power under 1 mW")
         got = abs(figs["gain"]) if fig_name == "gain_vv" and "gain" in figs else figs.get(
             "gbw_hz" if fig_name == "ugb_hz" else fig_name)

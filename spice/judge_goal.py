@@ -12,7 +12,8 @@ as a ``target`` of that figure), and the design is a *sane* amplifier while it d
 - no positive feedback: no cross-coupled pair, and the DC transfer swept up and down
   lands on the same curve (a latch shows hysteresis; its "gain" would be unbounded);
 - op-amps (and any bandwidth goal): phase margin >= :data:`MIN_PHASE_MARGIN` with the
-  judge's 1 pF load, so the figure is not bought with instability.
+  judge's 1 pF load, so the figure is not bought with instability; op-amps also amplify a
+  differential signal more than a common-mode one (CMRR > 0 dB).
 
 With a ``baseline`` (the figure of the untuned template of the same topology, measured by
 this judge) the goal passes only when the design beats it; without one, a sane design
@@ -103,6 +104,14 @@ def sanity_problems(ctx, figure: str, r) -> list[str]:
         else:
             if not (math.isfinite(pm) and pm >= MIN_PHASE_MARGIN):
                 problems.append(f"phase margin {pm:.1f} deg < {MIN_PHASE_MARGIN:g} deg")
+    if fam == "opamp" and ctx.h.diff_inputs:
+        try:
+            cmrr = ctx.h.rejection("cmrr")
+        except Exception as exc:  # noqa: BLE001 - unmeasurable rejection is not a working op-amp
+            problems.append(f"CMRR not measurable ({type(exc).__name__})")
+        else:
+            if not (math.isfinite(cmrr) and cmrr > 0.0):
+                problems.append(f"common-mode gain not below the differential gain (CMRR {cmrr:.1f} dB)")
     evidence = positive_feedback(ctx)
     if evidence:
         problems.append("positive feedback: " + "; ".join(evidence[:2]))
