@@ -43,6 +43,8 @@ class OpampParams:
     vcm: float = 0.9
     vdd: float = 1.8
     model_file: str | None = None
+    # the voltage bias ports in the order their jobs come (tail, sink, sink cascode); () = as listed
+    bias_order: tuple[str, ...] = ()
 
 
 def _core(b: Builder, bias_ports: list[str], io: dict[str, Port], pins_i: list[str], inp: str, inn: str,
@@ -157,11 +159,31 @@ def _opamp_io(pins: Pins) -> tuple[str, str, str]:
     return inp, inn, out
 
 
+def bias_order(ports: tuple[str, ...], hints: tuple[tuple[str, str, str], ...]) -> tuple[str, ...]:
+    """The voltage bias ports reordered so that what the text says each one biases lands on that
+    job: tail first, then the second-stage sink ("load"), then its cascode; the rest as listed."""
+    rank = {"tail": 0, "load": 1, "cascode": 2}
+    said = {port.lower(): rank.get(part, 3) for port, part, _ in hints}
+    told = sorted((n for n in ports if n.lower() in said), key=lambda n: said[n.lower()])
+    rest = [n for n in ports if n.lower() not in said]
+    out: list[str] = []
+    for job in range(len(ports)):  # a told port takes its job's slot; the others fill the gaps in order
+        hit = next((n for n in told if said[n.lower()] == job), None)
+        if hit is not None:
+            told.remove(hit)
+            out.append(hit)
+        elif rest:
+            out.append(rest.pop(0))
+    return tuple(out + told + rest)
+
+
 def two_stage(pins: Pins, p: OpampParams) -> Design:
     inp, inn, out = _opamp_io(pins)
     m_n, m_p = mos_params(p.model_file, "nch"), mos_params(p.model_file, "pch")
     b = Builder()
     bias_v, bias_i = list(pins.bias_v), list(pins.bias_i)
+    if sorted(p.bias_order) == sorted(bias_v):
+        bias_v = list(p.bias_order)
     io: dict[str, Port] = {}
     _core(b, bias_v, io, bias_i, inp, inn, out, p, m_n, m_p, level=pins.level)
     left = bias_v + bias_i

@@ -271,6 +271,14 @@ def test_reader_and_planner_follow_the_bias_words(text, want):
     assert verdict.success, verdict.summary_line()
 
 
+def test_miller_two_stage_follows_the_bias_words():
+    req = _req("A two-stage op-amp; Vbias2 biases the tail, Vbias1 the second-stage load and Vbias3 its cascode",
+               "Vinp, Vinn, Vbias1, Vbias2, Vbias3", "Vout")
+    assert {b["port"]: b["drives"] for b in _kinds(req, "bias_port")} == {"Vbias2": "tail", "Vbias1": "load"}
+    design, verdict = _plan_and_judge(req)
+    assert verdict.success, verdict.summary_line()
+
+
 def test_judge_rejects_bias_ports_wired_against_the_words():
     text = ("A differential pair op-amp with PMOS active loads biased by Vbias2 and an NMOS tail biased by Vbias1, "
             "differential outputs")
