@@ -272,18 +272,22 @@ class IRDropDataset(_dataset_base()):
 
 
 def split_cases(refs: list[CaseRef], *, test_cases: tuple[str, ...] = DEFAULT_TEST_CASES, val_fraction: float = 0.1,
-                test_fraction: float = 0.1, seed: int = 0) -> dict[str, list[int]]:
+                test_fraction: float = 0.1, seed: int = 0,
+                train_groups: tuple[str, ...] = ("real",)) -> dict[str, list[int]]:
     """Indices of train / val / test by design: named held-out cases (matched on the end of
-    the case name) and a seeded fraction of the rest go to test, another to validation."""
+    the case name) and a seeded fraction of the rest go to test, another to validation.
+    Cases of ``train_groups`` that are not named always train: the real designs are too few
+    (and too unlike generated ones) to spend on validation."""
     named = [i for i, r in enumerate(refs) if any(r.name.endswith(t) for t in test_cases)]
-    rest = [i for i in range(len(refs)) if i not in set(named)]
+    kept = [i for i, r in enumerate(refs) if r.group in train_groups and i not in set(named)]
+    rest = [i for i in range(len(refs)) if i not in set(named) and i not in set(kept)]
     rng = np.random.default_rng(seed)
     perm = [rest[k] for k in rng.permutation(len(rest))]
     n_test = int(round(test_fraction * len(perm)))
     n_val = max(1 if len(perm) - n_test > 1 else 0, int(round(val_fraction * len(perm))))
     test = sorted(named + perm[:n_test])
     val = sorted(perm[n_test:n_test + n_val])
-    train = sorted(perm[n_test + n_val:])
+    train = sorted(perm[n_test + n_val:] + kept)
     if not train:
         raise DataError(f"no training cases left after the split ({len(refs)} cases)",
                         fix="give more cases or smaller --val/--test fractions")

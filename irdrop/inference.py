@@ -52,18 +52,31 @@ def _sync(device: str) -> None:
         torch.cuda.synchronize()
 
 
-def predict_item(loaded, item, *, device: str = "cpu") -> Prediction:
-    """Run the model on one processed case (a HeteroData from :func:`graph_dataset.build_item`)."""
+def predict_item(loaded, item, *, device: str = "cpu", tta: bool | None = None) -> Prediction:
+    """Run the model on one processed case (a HeteroData from :func:`graph_dataset.build_item`).
+
+    ``tta``: average over the 8 flips/transposes of the input (default: the checkpoint's
+    ``config.tta``); the forward time then covers the 8-copy batch, transforms included."""
     import torch
     from torch_geometric.data import Batch
 
     from chipsmith.irdrop.features import upsample
 
-    batch = Batch.from_data_list([item]).to(device)
+    tta = getattr(loaded.config, "tta", False) if tta is None else tta
     with torch.no_grad():
         _sync(device)
         t0 = time.perf_counter()
-        out = loaded.model(batch)
+        if tta:
+            # the 8 symmetric copies go through the model as one batch; each output is mapped
+            # back and the 8 are averaged (the models were trained with these augmentations)
+            from chipsmith.irdrop.training import DIHEDRAL, transform, untransform_output
+
+            batch = Batch.from_data_list([transform(item.clone(), *t) for t in DIHEDRAL]).to(device)
+            raw = loaded.model(batch)
+            out = torch.stack([untransform_output(raw[k:k + 1], *t)[0] for k, t in enumerate(DIHEDRAL)]).mean(0)[None]
+        else:
+            batch = Batch.from_data_list([item]).to(device)
+            out = loaded.model(batch)
         _sync(device)
         fwd = time.perf_counter() - t0
     total = float(item.total_current[0])

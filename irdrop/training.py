@@ -48,6 +48,15 @@ class TrainConfig:
     test_fraction: float = 0.1
     time_budget_s: float | None = None  # stop after this many seconds of training
     augment: bool = True  # random flips / transpose per batch
+    # pixels at or above 90 % of their map's maximum (the contest's hotspots) weigh
+    # 1 + hotspot_weight in the loss: the hotspot F1 is judged on exactly those pixels
+    hotspot_weight: float = 0.0
+    # contest designs (groups real / synthetic) are drawn this many times as often as generated
+    # ones per epoch: they are what the model is judged on, and far fewer than generated cases
+    contest_weight: float = 1.0
+    # test-time augmentation: average the prediction over the 8 flips / transposes of the input
+    tta: bool = False
+    loader_workers: int = 0  # DataLoader processes that collate batches (0 = in the training process)
 
     def __post_init__(self) -> None:
         if self.model not in MODELS:
@@ -61,7 +70,9 @@ class TrainConfig:
 #: "gpu" for real runs
 PRESETS: dict[str, dict] = {
     "cpu": dict(size=32, epochs=4, batch_size=4, hidden=16, gnn_layers=3, base=8, depth=3),
-    "gpu": dict(size=256, epochs=200, batch_size=8, hidden=32, gnn_layers=6, base=16, depth=4, lr=2e-3),
+    "gpu": dict(size=256, epochs=400, batch_size=8, hidden=32, gnn_layers=6, base=16, depth=4, lr=2e-3,
+                hotspot_weight=1.0, contest_weight=4.0, tta=False, loader_workers=3, val_fraction=0.05,
+                test_fraction=0.05),
 }
 
 
@@ -84,11 +95,15 @@ def build_model(cfg: TrainConfig):
     return UNetBaseline(len(MAP_CHANNELS), base=cfg.base, depth=cfg.depth)
 
 
-def _loss(pred, batch, scale: float):
-    """Masked L1 on the scaled targets (channels without a label do not count)."""
+def _loss(pred, batch, scale: float, hotspot_weight: float = 0.0):
+    """Masked L1 on the scaled targets (channels without a label do not count); pixels at or
+    above 90 % of their map's maximum weigh ``1 + hotspot_weight``."""
     n = pred.shape[1]
     tgt = batch.target[:, :n] / scale
     mask = batch.has_target[:, :n, None, None].expand_as(tgt)
+    if hotspot_weight:
+        peak = tgt.amax(dim=(-2, -1), keepdim=True)
+        mask = mask * (1.0 + hotspot_weight * (tgt >= 0.9 * peak).to(tgt.dtype))
     err = (pred - tgt).abs() * mask
     return err.sum() / mask.sum().clamp(min=1)
 
@@ -99,6 +114,18 @@ def augment(batch, gen):
     import torch
 
     flip_x, flip_y, swap = (torch.rand(3, generator=gen) < 0.5).tolist()
+    return transform(batch, flip_x, flip_y, swap)
+
+
+#: the 8 symmetries of the square as (flip_x, flip_y, swap), identity first
+DIHEDRAL = tuple((fx, fy, sw) for sw in (False, True) for fx in (False, True) for fy in (False, True))
+
+
+def transform(batch, flip_x: bool, flip_y: bool, swap: bool):
+    """Flip in x, then in y, then transpose a batch (or one item): maps, targets, grid pixels
+    and position features together. Attributes are reassigned, never changed in place."""
+    import torch
+
     S = batch.maps.shape[-1]
     node = batch["node"] if hasattr(batch, "node_types") and "node" in batch.node_types else None
     if node is not None and hasattr(node, "pix"):
@@ -106,10 +133,12 @@ def augment(batch, gen):
         sel = pix >= 0
         px, py = pix // S, pix % S
         x = node.x.clone()
+    has_target = getattr(batch, "target", None) is not None
     for on, dim, col in ((flip_x, -2, 4), (flip_y, -1, 5)):
         if on:
             batch.maps = batch.maps.flip(dim)
-            batch.target = batch.target.flip(dim)
+            if has_target:
+                batch.target = batch.target.flip(dim)
             if node is not None and hasattr(node, "pix"):
                 if col == 4:
                     px = S - 1 - px
@@ -118,7 +147,8 @@ def augment(batch, gen):
                 x[:, col] = 1.0 - x[:, col]
     if swap:
         batch.maps = batch.maps.transpose(-1, -2)[:, [0, 1, 2, 3, 5, 4]]
-        batch.target = batch.target.transpose(-1, -2)
+        if has_target:
+            batch.target = batch.target.transpose(-1, -2)
         if node is not None and hasattr(node, "pix"):
             px, py = py, px
             x[:, [4, 5]] = x[:, [5, 4]]
@@ -126,6 +156,29 @@ def augment(batch, gen):
         node.pix = torch.where(sel, px * S + py, pix)
         node.x = x
     return batch
+
+
+def untransform_output(out, flip_x: bool, flip_y: bool, swap: bool):
+    """Map a model output (B, K, S, S) predicted on ``transform(..., flip_x, flip_y, swap)`` back."""
+    if swap:
+        out = out.transpose(-1, -2)
+    if flip_y:
+        out = out.flip(-1)
+    if flip_x:
+        out = out.flip(-2)
+    return out
+
+
+def case_weights(dataset, indices: list[int], contest_weight: float) -> list[float] | None:
+    """Sampling weight per training case (``contest_weight`` for contest designs, 1 for the
+    rest), or None when every case weighs the same (plain shuffling)."""
+    groups = [dataset.refs[i].group if hasattr(dataset, "refs") else "other" for i in indices]
+    if contest_weight == 1.0 or not any(g in CONTEST_GROUPS for g in groups):
+        return None
+    return [contest_weight if g in CONTEST_GROUPS else 1.0 for g in groups]
+
+
+CONTEST_GROUPS = ("real", "synthetic")
 
 
 def target_scale(dataset, indices: list[int]) -> float:
@@ -174,7 +227,15 @@ def fit(dataset, splits: dict[str, list[int]], cfg: TrainConfig, *, device: str 
         loader = DataLoader(train_set, batch_size=cfg.batch_size, sampler=sampler)
     else:
         gen = torch.Generator().manual_seed(cfg.seed)
-        loader = DataLoader(train_set, batch_size=cfg.batch_size, shuffle=True, generator=gen)
+        weights = case_weights(dataset, splits["train"], cfg.contest_weight)
+        extra = dict(num_workers=cfg.loader_workers, persistent_workers=True) if cfg.loader_workers > 0 else {}
+        if weights is None:
+            loader = DataLoader(train_set, batch_size=cfg.batch_size, shuffle=True, generator=gen, **extra)
+        else:
+            from torch.utils.data import WeightedRandomSampler
+
+            sampler_w = WeightedRandomSampler(weights, num_samples=len(weights), replacement=True, generator=gen)
+            loader = DataLoader(train_set, batch_size=cfg.batch_size, sampler=sampler_w, **extra)
     aug_gen = torch.Generator().manual_seed(cfg.seed + 1 + rank)
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     steps = max(1, cfg.epochs * len(loader))
@@ -187,11 +248,11 @@ def fit(dataset, splits: dict[str, list[int]], cfg: TrainConfig, *, device: str 
         net.train()
         tot, nb = 0.0, 0
         for batch in loader:
+            batch = batch.to(device)  # augmenting after the copy keeps the flips off the CPU
             if cfg.augment:
                 batch = augment(batch, aug_gen)
-            batch = batch.to(device)
             opt.zero_grad()
-            loss = _loss(net(batch), batch, scale)
+            loss = _loss(net(batch), batch, scale, cfg.hotspot_weight)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             # warm-up then cosine decay over the run: progress is the larger of the step and the
@@ -256,7 +317,7 @@ def _evaluate_loss(model, subset, cfg: TrainConfig, scale: float, device: str) -
     with torch.no_grad():
         for batch in DataLoader(subset, batch_size=cfg.batch_size):
             batch = batch.to(device)
-            tot += float(_loss(model(batch), batch, scale)) * batch.maps.shape[0]
+            tot += float(_loss(model(batch), batch, scale, cfg.hotspot_weight)) * batch.maps.shape[0]
             n += batch.maps.shape[0]
     return tot / max(n, 1)
 

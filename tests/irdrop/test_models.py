@@ -123,3 +123,55 @@ def test_bad_checkpoints(tmp_path):
         load_checkpoint(tmp_path / "nowhere")
     with pytest.raises(InputError, match="not divisible"):
         TrainConfig(size=30, depth=3)
+
+
+def test_transform_round_trip_and_tta_is_equivariant(batch):
+    """Each of the 8 symmetries is undone by untransform_output, and the TTA prediction of a
+    transformed case is the transformed TTA prediction (so graph and maps moved together)."""
+    from types import SimpleNamespace
+
+    from chipsmith.irdrop.inference import predict_item
+    from chipsmith.irdrop.training import DIHEDRAL, transform, untransform_output
+
+    item = _item(1)
+    item.total_current = torch.tensor([1.0], dtype=torch.float64)
+    item.native_shape = torch.tensor([[S, S]])
+    for t in DIHEDRAL:
+        assert torch.equal(untransform_output(transform(item.clone(), *t).maps, *t)[:, :4], item.maps[:, :4])
+    torch.manual_seed(0)
+    model = PDNNet(hidden=8, gnn_layers=2, base=4, depth=2).eval()
+    loaded = SimpleNamespace(model=model, target_scale=1.0, config=SimpleNamespace(tta=True))
+    base = predict_item(loaded, item)
+    plain = predict_item(loaded, item, tta=False)
+    assert not np.allclose(base.static, plain.static)  # the untrained model is not symmetric by itself
+    for t in DIHEDRAL[1:]:
+        moved = predict_item(loaded, transform(item.clone(), *t))
+        want = untransform_output(torch.from_numpy(moved.static)[None, None], *t)[0, 0].numpy()
+        np.testing.assert_allclose(want, base.static, rtol=1e-4, atol=1e-6)
+
+
+def test_real_designs_not_held_out_always_train():
+    refs = [CaseRef(name=f"root/real/testcase{i}", group="real", netlist="x", ir_drop="y") for i in (1, 2, 11, 12)]
+    refs += [CaseRef(name=f"gen/case{i:04d}", group="generated", netlist="x", ir_drop="y") for i in range(30)]
+    for seed in range(8):
+        names = {k: {refs[i].name for i in v} for k, v in split_cases(refs, seed=seed).items()}
+        assert {"root/real/testcase1", "root/real/testcase11"} <= names["train"]
+        assert {"root/real/testcase2", "root/real/testcase12"} <= names["test"]
+
+
+def test_hotspot_weight_and_contest_sampling():
+    from types import SimpleNamespace
+
+    from chipsmith.irdrop.training import _loss, case_weights
+
+    tgt = torch.zeros(1, 2, 4, 4)
+    tgt[0, 0, 0, 0] = 1.0  # the only hotspot pixel
+    b = SimpleNamespace(target=tgt, has_target=torch.tensor([[1.0, 0.0]]))
+    miss_hot, miss_cold = torch.zeros(1, 1, 4, 4), tgt[:, :1].clone()
+    miss_cold[0, 0, 3, 3] = 1.0
+    # the same L1 error costs more on the hotspot once it is weighted, and the same without
+    assert _loss(miss_hot, b, 1.0) == pytest.approx(float(_loss(miss_cold, b, 1.0)))
+    assert float(_loss(miss_hot, b, 1.0, 3.0)) > 1.5 * float(_loss(miss_cold, b, 1.0, 3.0))
+    ds = SimpleNamespace(refs=[SimpleNamespace(group=g) for g in ("real", "synthetic", "generated", "generated")])
+    assert case_weights(ds, [0, 1, 2, 3], 4.0) == [4.0, 4.0, 1.0, 1.0]
+    assert case_weights(ds, [0, 1, 2, 3], 1.0) is None and case_weights(ds, [2, 3], 4.0) is None
