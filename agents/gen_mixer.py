@@ -28,6 +28,7 @@ voltage port), a large LO swing switching the pair.
 """
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
@@ -47,6 +48,7 @@ class MixerParams:
     v_tail: float = 0.3           # Gilbert: drain-source headroom of the tail device (V)
     c_couple: float = 20e-12      # Gilbert: input coupling capacitor (F)
     r_gate: float = 5e6           # Gilbert: gate bias resistor (ohm); corner 1/(2 pi r_gate c_couple) = 1.6 Hz
+    conversion_gain_db: float | None = None  # Gilbert: wanted |LO-RF| / RF at the (listed) output, switching LO
     vdd: float = 1.8
     model_file: str | None = None
 
@@ -180,12 +182,12 @@ class GilbertBias:
     wl_lo: float
 
 
-def gilbert_bias(p: MixerParams) -> GilbertBias:
+def gilbert_bias(p: MixerParams, vov_rf: float = 0.2) -> GilbertBias:
     """Levels that keep the tail, the RF pair and the quad in saturation with margin (square law,
     body effect included), and the load that puts the outputs midway in what is left."""
     m_n = mos_params(p.model_file, "nch")
     i = p.i_tail
-    vov_tail, vov_rf, vov_lo = 0.2, 0.2, 0.15
+    vov_tail, vov_lo = 0.2, 0.15
     wl_tail = m_n.wl(i, vov_tail, p.v_tail)
     wl_rf = m_n.wl(i / 2, vov_rf, 0.3)
     wl_lo = m_n.wl(i / 4, vov_lo, 0.3)
@@ -205,6 +207,14 @@ def gilbert(pins: Pins, p: MixerParams) -> Design:
     """Double-balanced Gilbert cell on the user's ports (see the module docstring)."""
     (rfp, rfn), (lop, lon), (outp, outn) = mixer_ports(pins)
     g = gilbert_bias(p)
+    if p.conversion_gain_db is not None:
+        # hard-switched conversion gain (differential) = (2/pi) gm R = (4/pi) (vdd - v_out) / Vov(RF pair);
+        # one output alone carries half. The RF pair's overdrive sets it (25 % margin), within 40..300 mV.
+        want = 10 ** (p.conversion_gain_db / 20) * (2.0 if outn is None else 1.0) * 1.25
+        vov = 0.2
+        for _ in range(3):
+            vov = min(0.3, max(0.04, 4 / math.pi * (p.vdd - g.v_out) / want))
+            g = gilbert_bias(p, vov)
     b = Builder()
     io: dict[str, Port] = {}
     vdd = p.vdd

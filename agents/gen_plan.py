@@ -445,9 +445,7 @@ def _opamp(rd: Reading, pins: Pins, model_file: str | None) -> Iterator[Design]:
     targets = O.Targets(gain_db=gain_t, ugb_hz=ugb, pm_deg=pm_t,
                         power_w=0.95 * p_max if p_max else None,
                         cl=rd.conditions.get("load_cap_f", 1e-12))
-    hints = tuple(tuple(f.split(":", 1)[1].split("|")) for f in sorted(rd.features) if f.startswith("bias_port:"))
-    sizing = O.size_for_targets(pins, targets, O.OpampParams(vdd=rd.vdd, model_file=model_file,
-                                                             bias_order=O.bias_order(pins.bias_v, hints)))
+    sizing = O.size_for_targets(pins, targets, O.OpampParams(vdd=rd.vdd, model_file=model_file))
     if not sizing.met:
         raise PlanningError("two-stage op-amp: no sizing meets every target together; best try: "
                             + "; ".join(sizing.shortfalls),
@@ -533,6 +531,10 @@ def _filter(rd: Reading, pins: Pins, model_file: str | None) -> Iterator[Design]
     impl = f.get("implementation")
     options = [impl == "active"] if impl else [False, True]
     r = 100e3
+    load = rd.conditions.get("load_res_ohm")
+    if load and impl != "active":
+        # a passive filter's output impedance (its last, highest-impedance section) stays 20x under the load
+        r = min(r, load / (20 * 10 ** (order - 1 if response in ("lowpass", "highpass") else 0)))
     for req in rd.named:
         if req[0].lower() in ("r", "r1", "r_1") and req[1]:
             r = float(req[1])  # the request fixes the (first) resistor; the capacitor follows
@@ -850,7 +852,8 @@ def _mixer(rd: Reading, pins: Pins, model_file: str | None) -> Iterator[Design]:
     for v in variants:
         if v not in X.VARIANTS:
             raise PlanningError(f"a {v} mixer is not built yet", fix="ask for " + ", ".join(X.VARIANTS))
-        yield X.mixer(pins, X.MixerParams(variant=v, vdd=rd.vdd, model_file=model_file))
+        conv = rd.targets.get("conversion_gain_db", (None, None))[1]
+        yield X.mixer(pins, X.MixerParams(variant=v, vdd=rd.vdd, model_file=model_file, conversion_gain_db=conv))
 
 
 def _adc(rd: Reading, pins: Pins, model_file: str | None) -> Iterator[Design]:

@@ -142,3 +142,23 @@ def test_cli_passive_filters_honour_rc_and_rlc_words(cli, ngspice_bin, tmp_path,
     assert not [ln for ln in body if ln.startswith("M")]  # passive
     has_l = any(ln.startswith("L") for ln in body)
     assert has_l == (inductors == "some")
+
+
+@pytest.mark.parametrize("gain_db", [6, 18])
+def test_cli_gilbert_conversion_gain_target_sizes_the_rf_pair(cli, ngspice_bin, tmp_path, gain_db):
+    out = tmp_path / "conv"
+    r = cli("synth", f"a Gilbert mixer with a conversion gain of at least {gain_db} dB", "--inputs", "RFp,RFn,LOp,LOn",
+            "--outputs", "IFp,IFn", "--out", out, "--json")
+    assert r.code == 0, r.stderr + r.stdout[-2000:]
+    target = next(x for x in _summary(out)["requirements"] if x["kind"] == "target")
+    assert target["params"]["figure"] == "conversion_gain_db" and target["status"] == "pass"
+    assert target["figure"] >= gain_db
+
+
+def test_cli_passive_filter_sized_for_its_load(cli, ngspice_bin, tmp_path):
+    out = tmp_path / "lpload"
+    r = cli("synth", "a second-order passive low-pass filter at 1 kHz driving a 10 kOhm load", "--inputs", "Vin",
+            "--outputs", "Vout", "--out", out, "--json")
+    assert r.code == 0, r.stderr + r.stdout[-2000:]
+    flt = next(x for x in _summary(out)["requirements"] if x["kind"] == "filter")
+    assert flt["status"] == "pass" and abs(flt["figure"] / 1000 - 1) < 0.1  # the corner holds with the load on
