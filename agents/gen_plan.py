@@ -445,7 +445,9 @@ def _opamp(rd: Reading, pins: Pins, model_file: str | None) -> Iterator[Design]:
     targets = O.Targets(gain_db=gain_t, ugb_hz=ugb, pm_deg=pm_t,
                         power_w=0.95 * p_max if p_max else None,
                         cl=rd.conditions.get("load_cap_f", 1e-12))
-    sizing = O.size_for_targets(pins, targets, O.OpampParams(vdd=rd.vdd, model_file=model_file))
+    hints = tuple(tuple(f.split(":", 1)[1].split("|")) for f in sorted(rd.features) if f.startswith("bias_port:"))
+    sizing = O.size_for_targets(pins, targets, O.OpampParams(vdd=rd.vdd, model_file=model_file,
+                                                             bias_order=O.bias_order(pins.bias_v, hints)))
     if not sizing.met:
         raise PlanningError("two-stage op-amp: no sizing meets every target together; best try: "
                             + "; ".join(sizing.shortfalls),
