@@ -14,10 +14,10 @@ Blocks, in signal order (each written through :class:`~chipsmith.agents.circuit.
   from :func:`loop_filter` for a loop bandwidth of ``f_ref / 10`` and 60 degrees of
   phase margin with the VCO gain measured by ngspice.
 - ``vco``: the current-starved ring of :func:`chipsmith.agents.gen_osc.vco_core` with a
-  floor current that keeps it at ~0.65 ``N f_ref`` at 0 V control (the loop starts there,
+  floor current that keeps it at ~0.6 ``N f_ref`` at 0 V control (the loop starts there,
   from zero initial conditions, below lock), its load capacitors placed so that
-  ``N f_ref`` sits at a control level of about 0.8 V; 0.8 ``N f_ref`` (the judge's second
-  reference) lies at ~0.6 V, inside the range. A small VCO gain (~0.85 ``N f_ref`` per
+  ``N f_ref`` sits at a control level of about 0.9 V; 0.8 ``N f_ref`` (the judge's second
+  reference) lies at ~0.7 V, inside the linear range. A small VCO gain (~0.85 ``N f_ref`` per
   volt) keeps the filter capacitors small, so the control net slews to lock quickly.
 - ``divider`` (N > 1, a power of two): a chain of toggle flip-flops (the same six-NAND
   cell with D fed from Q-bar).
@@ -42,8 +42,8 @@ _WN, _WP = 1e-6, 2e-6  # logic widths (NAND: series NMOS, parallel PMOS)
 # resolves (level-1 cards have no junction capacitance; bare gates switch in tens of ps and
 # a coarse-step transient then misses the PFD's reset race)
 _C_NODE = 15e-15
-_VCTL_CENTER = 0.8    # control level the VCO is placed at for N f_ref (V)
-_I_FLOOR = 25e-6      # VCO starving current at 0 V control: the ring idles at ~0.65 N f_ref
+_VCTL_CENTER = 0.9    # control level the VCO is placed at for N f_ref (V)
+_I_FLOOR = 25e-6      # VCO starving current at 0 V control: the ring idles at ~0.6 N f_ref
 _C_PARASITIC = 31e-15  # ring node capacitance besides the load capacitor (fitted: f ~ 1 / (C + Cpar))
 
 
@@ -185,8 +185,8 @@ def _dff(b: Builder, clk: str, q: str, tag: str, *, d: str | None = None, clear_
 
 def _vco_fit(f_target: float) -> float:
     """Load capacitor that puts the ring at ``f_target`` for a control at ``_VCTL_CENTER``
-    (the fitted model f = g(Vctl) / (C + Cpar), g(0.8 V) = 4.03e-6 Hz F, generic models)."""
-    return max(5e-15, 4.03e-6 / f_target - _C_PARASITIC)
+    (the fitted model f = g(Vctl) / (C + Cpar), g(0.9 V) = 4.45e-6 Hz F, generic models)."""
+    return max(5e-15, 4.45e-6 / f_target - _C_PARASITIC)
 
 
 def _vco_curve(cload: float, levels: tuple[float, ...], f_hint: float, p: PllParams) -> list[float]:

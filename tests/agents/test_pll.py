@@ -48,6 +48,7 @@ def test_loop_filter_scales_as_the_textbook_says() -> None:
     ("frequency synthesizer producing 40 MHz from a 10 MHz reference clock", ("refclk",), ("clkout",), None, 10e6,
      40e6),
     ("Clock multiplier: x2, reference clock of 12 MHz", ("CKIN",), ("CKOUT",), 2.0, 12e6, None),
+    ("Charge-pump PLL locking to REF, output CLKOUT at 4x the reference.", ("REF",), ("CLKOUT",), 4.0, None, None),
 ])
 def test_reader_turns_pll_phrasings_into_requirements(text, ins, outs, ratio, ref_hz, f_out) -> None:
     req = read_request(text, PortList(ins, outs, ()))
@@ -55,6 +56,7 @@ def test_reader_turns_pll_phrasings_into_requirements(text, ins, outs, ratio, re
     assert req.by_kind("family")[0].params["family"] == "pll"
     ratios = [r.params["value"] for r in req.by_kind("target") if r.params["figure"] == "freq_ratio"]
     assert ratios == ([ratio] if ratio else [])
+    assert all(r.params["figure"] == "freq_ratio" for r in req.by_kind("target"))  # "4x" is no gain
     refs = [r.params for r in req.by_kind("condition") if r.params["name"] == "clock_hz"]
     assert [p["value"] for p in refs] == ([ref_hz] if ref_hz else [])
     if refs:
