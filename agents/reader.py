@@ -190,6 +190,7 @@ FAMILY_RULES: tuple[tuple[str, str, str | None], ...] = (
      "opamp_app", "inverting"),
     (r"(?:voltage|unity[- ]gain|op-?amp) (?:follower|buffer)|unity[- ]gain (?:amplifier|configuration|stage)|"
      r"buffer amplifier|(?:output )?follows (?:its|the) input|^follower\b", "opamp_app", "buffer"),
+    (r"current[- ](?:sink|source)s? (?:that|which) (?:mirrors|copies)", "current_mirror", None),
     (r"wilson(?: current)?(?: mirror)?", "current_mirror", "wilson"),
     (r"widlar(?: current)?(?: mirror| source)?", "current_mirror", "widlar"),
     (r"wide[- ]swing (?:cascode )?(?:current )?mirror", "current_mirror", "wide_swing"),
@@ -836,7 +837,9 @@ class _Reader:
                         r"\s\((?=(?:relative|non|about|around|i\.e|with|at|for|referred|centered)\b)))")
         for m in eq.finditer(self.text):
             lhs, rhs = m.group(1), m.group(2).strip()
-            if not re.search(r"[A-Za-z]", rhs) or re.fullmatch(r"[-+\d.\s]*\w{0,4}", rhs):
+            if not re.search(r"[A-Za-z]", rhs) or (re.fullmatch(r"[-+\d.\s]*\w{0,4}", rhs) and not re.search(
+                    r"\b(?:" + "|".join(re.escape(n) for n in self.port_names() or ("\x00",)) + r")\s*$", rhs,
+                    re.IGNORECASE)):
                 continue  # "VDD = 1.8 V", "R1 = 10k": not a relation
             try:
                 terms = _linear(rhs)
@@ -1048,11 +1051,18 @@ class _Reader:
                              r"(?:whose |the |its )?(?:output )?(?:frequency|freq) (?:is )?(?:set|controlled|tuned|"
                              r"adjusted|varied|changed) (?:by|with)|"
                              r"tun(?:ed|ing|able)(?: voltage| input| range| by)?|(?:(?:whose |the |its )?(?:output )?"
-                             r"(?:frequency|freq) )?(?:increases|rises|goes up|decreases|falls) (?:with|as)"
+                             r"(?:frequency|freq) )?(?:(?:must|should|will|shall) )?(?:increases?|rises?|goes up|go up|"
+                             r"decreases?|falls?) (?:with|as)"
                              r"(?:[\w ]{0,30}?(?:control|voltage|input)| \w+)|(?:sets|controls|tunes|sets the|"
                              r"controls the|tunes the) (?:output |oscillation )?(?:frequency|freq)(?: \(?monotonic(?:ally)?"
                              r" (?:increas\w*|decreas\w*)\)?)?", self.low):
             self.consume(m.start(), m.end())
+            have = [c for c in self.claims if c.kind == "control_moves_frequency"]
+            if have and "direction" not in have[0].params and re.search(r"increas|rises?\b|go(?:es)? up|decreas|falls?\b",
+                                                                        m.group(0)):
+                # "... control voltage vtune ...; the frequency must rise as vtune rises": the sense, read later
+                have[0].params["direction"] = "decreasing" if re.search(r"decreas|falls?\b", m.group(0)) else \
+                    "increasing"
             if controls and not any(c.kind == "control_moves_frequency" for c in self.claims):
                 params: dict[str, Any] = {"control": controls[0]}
                 if re.search(r"increas|rises|goes up", m.group(0)):
@@ -1371,7 +1381,8 @@ class _Reader:
         for m in re.finditer(r"(?:with )?(?:a |an )?(\d+(?:\.\d+)?)\s*:\s*(\d+(?:\.\d+)?)(?: current)?"
                              r"(?: mirror)?(?: ratio)?|(?:mirror |current )?ratio(?: of| is|=|:)?\s*(?:1\s*:\s*)?"
                              r"(\d+(?:\.\d+)?)|(\d+(?:\.\d+)?)\s*(?:x|times) the (?:reference|input)(?: current)?|"
-                             r"(twice|half) the (?:reference|input)(?: current)?|"
+                             r"(twice|half) the (?:reference|input)(?: current)?|(?:with )?(?:an? )?(unity|one)"
+                             r"(?:[- ]to[- ](?:one|1))? (?:mirror |current )?ratio|"
                              r"\(?\s*i_?out\s*=\s*(?:(\d+(?:\.\d+)?)\s*\*?\s*)?i_?(?:ref|in)\s*(?:/\s*"
                              r"(\d+(?:\.\d+)?))?\s*\)?", self.low):
             g = m.groups()
@@ -1383,8 +1394,10 @@ class _Reader:
                 ratio = float(g[3])
             elif g[4]:
                 ratio = 2.0 if g[4] == "twice" else 0.5
+            elif g[5]:
+                ratio = 1.0  # "with unity ratio"
             elif m.group(0).strip(" ()").startswith(("iout", "i_out")):
-                ratio = float(g[5] or 1.0) / float(g[6] or 1.0)
+                ratio = float(g[6] or 1.0) / float(g[7] or 1.0)
             else:
                 continue
             self.claim("target", {"figure": "mirror_ratio", "op": "~", "value": round(ratio, 9), "tol": 0.1},
@@ -1405,8 +1418,8 @@ class _Reader:
             after = self.low[q.end:q.end + 22]
             m = re.search(r"\b([a-z_][a-z0-9_]*)\s*(?:=|:|\(|is|of|at|held at|set to|tied to|fixed at)\s*"
                           r"(?:about |around |approximately )?$", before)
-            m2 = re.match(r"\s*(?:flows |flowing |sunk |sourced )?(?:into|out of|from|at|on|to) (?:the )?"
-                          r"(?:pin |port |node )?([a-z_][a-z0-9_]*)\b", after)
+            m2 = re.match(r"\s*(?:(?:reference|bias|input|tail) (?:current )?)?(?:flows |flowing |sunk |sourced )?"
+                          r"(?:into|out of|from|at|on|to) (?:the )?(?:pin |port |node )?([a-z_][a-z0-9_]*)\b", after)
             name = m.group(1) if m and m.group(1) in names else (m2.group(1) if m2 and m2.group(1) in names
                                                                   else None)
             if name is None:
@@ -1735,6 +1748,10 @@ class _Reader:
             for m in re.finditer(r"(?:common[- ](?:source|gate|drain)|follower) (?:transistor|device|mosfet)\b", low):
                 if any(c.start <= m.start() < c.end for c in self.claims):
                     self.consume(m.start(), m.end())  # "an NMOS common-source transistor": the stage already read
+        if fam in ("current_mirror", "current_source"):
+            for m in re.finditer(r"(?:an? )?(nmos|pmos) current[- ](?:sink|source|mirror)s?", low):
+                if not all(self.used[m.start():m.end()]):
+                    self.claim("device_count", {"device": m.group(1), "min": 1}, m.start(), m.end())
         if fam in ("opamp", "amplifier", "comparator"):
             # "output stage PMOS common source with NMOS current sink": the stage's load
             for m in re.finditer(r"(?:with |and )?(?:an? )?(nmos|pmos) current[- ](?:sink|source)(?: load)?", low):

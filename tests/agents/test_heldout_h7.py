@@ -160,3 +160,20 @@ def test_simple_reference_is_resistorless_low_power_and_on_target():
         Requirement("r", "device_count", {"device": "resistor", "max": 0})))
     verdict = judge(text, req)
     assert verdict.success, verdict.to_dict()
+
+
+@pytest.mark.parametrize("text,ports,atom", [
+    ("Current mirror giving twice the reference current; 10 uA reference into I_in; output I_out.", "I_in|I_out|",
+     ("condition", {"name": "ref_current_a", "value": 10e-6, "port": "I_in"})),
+    ("An NMOS current sink that mirrors 50 uA from IB into the output ISINK with unity ratio.", "IB|ISINK|",
+     ("target", {"figure": "mirror_ratio", "op": "~", "value": 1.0, "tol": 0.1})),
+    ("Inverting amplifier using an op-amp: Vout = -2.5 Vin.", "Vin|Vout|",
+     ("linear_relation", {"output": "Vout", "coefficients": {"Vin": -2.5}})),
+    ("VCO with control voltage vtune and output fo; the frequency must rise as vtune rises.", "vtune|fo|",
+     ("control_moves_frequency", {"control": "vtune", "direction": "increasing"})),
+])
+def test_second_batch_phrasings(text, ports, atom):
+    ins, outs, _ = ports.split("|")
+    bias = (ins,) if ins.lower().startswith("i") else ()
+    req, reqs = _reqs(text, () if bias else (ins,), (outs,), bias)
+    assert atom in reqs and req.unconsumed == (), (reqs, req.unconsumed)
