@@ -1041,6 +1041,8 @@ class _Reader:
         m = re.search(r"hysteresis|schmitt", self.low)
         if not m:
             return
+        if self.family in ("oscillator", "vco") and not re.search(r"hysteresis", self.low):
+            return  # the Schmitt trigger inside a relaxation oscillator: a part (read with the capacitor)
         self._hyst_span = (m.start(), m.end())
 
     def read_control(self) -> None:
@@ -1759,6 +1761,12 @@ class _Reader:
                     self.claim("device_count", {"device": m.group(1), "min": 1}, m.start(), m.end())
                     if fam == "amplifier":
                         self.claim("load_type", {"load": "current_source"}, m.start(), m.end())
+        if fam in ("oscillator", "vco"):
+            # "a capacitor charged and discharged through a Schmitt trigger" (relaxation oscillator)
+            for m in re.finditer(r"\(?(?:an? |the )?(?:timing )?capacitor (?:is )?(?:dis)?charged(?: and (?:dis)?charged)?"
+                                 r"(?: (?:through|by|via|from) (?:an? |the )?(?:schmitt[- ]trigger|schmitt|comparator|"
+                                 r"inverter|current (?:source|mirror)|resistor)s?)?\)?", low):
+                self.claim("device_count", {"device": "capacitor", "min": 1}, m.start(), m.end())
         if fam in ("oscillator", "vco") and any(c.kind == "oscillation" and "frequency_hz" in c.params
                                                 for c in self.claims):
             for m in re.finditer(r"(?:the )?(?:oscillation |output )?frequency (?:at|with|when)\b", low):

@@ -171,9 +171,11 @@ def test_simple_reference_is_resistorless_low_power_and_on_target():
      ("linear_relation", {"output": "Vout", "coefficients": {"Vin": -2.5}})),
     ("VCO with control voltage vtune and output fo; the frequency must rise as vtune rises.", "vtune|fo|",
      ("control_moves_frequency", {"control": "vtune", "direction": "increasing"})),
+    ("Relaxation oscillator (capacitor charged and discharged through a Schmitt trigger), output y near 50 kHz.",
+     "|y|", ("device_count", {"device": "capacitor", "min": 1})),
 ])
 def test_second_batch_phrasings(text, ports, atom):
     ins, outs, _ = ports.split("|")
     bias = (ins,) if ins.lower().startswith("i") else ()
-    req, reqs = _reqs(text, () if bias else (ins,), (outs,), bias)
+    req, reqs = _reqs(text, () if bias or not ins else (ins,), (outs,), bias)
     assert atom in reqs and req.unconsumed == (), (reqs, req.unconsumed)
