@@ -18,9 +18,10 @@ P = []  # (family, text, ports, reqs)
 def fam(f, v=None): return ("family", {"family": f, **({"variant": v} if v else {})})
 def tgt(fig, op, val, **kw): return ("target", {"figure": fig, "op": op, "value": float(val), **kw})
 def stages(n): return ("stage_count", {"count": n})
-def load(kind): return ("load_type", {"load": kind})
+def load(kind, stage=None): return ("load_type", {"load": kind, **({"stage": stage} if stage else {})})
 def struct(f, **kw): return ("structure", {"feature": f, **kw})
 def pol(s): return ("polarity", {"sense": s})
+def named(n, el=None, **kw): return ("named_component", {"name": n, **({"element": el} if el else {}), **kw})
 def count(d, lo=None, hi=None): return ("device_count", {"device": d, **({"min": lo} if lo is not None else {}),
                                                          **({"max": hi} if hi is not None else {})})
 def inp(dev, pair=None): return ("input_type", {"device": dev, **({"pair": pair} if pair is not None else {})})
@@ -244,6 +245,52 @@ add("vco", "VCO with control voltage vtune and output fo; the frequency must ris
     [("vtune", CTL), ("fo", O)], fam("vco"), ctrl("vtune", direction="increasing"))
 add("dac", "2-bit R-2R ladder DAC with inputs b0 (LSB) and b1 (MSB) and output vdac.",
     [("b0", S), ("b1", S), ("vdac", O)], fam("dac", "r2r"))
+
+# ---------------- third batch (written at 08:22 after batch 2's fixes; committed before it was run) ----------------
+add("amplifier", "Design a single-stage common-source amplifier using one NMOS transistor and a 10 kOhm drain "
+    "resistor R1. Input in, output out. The gain magnitude must be larger than 4.",
+    [("in", S), ("out", O)], fam("amplifier", "common_source"), inp("nmos"), named("R1", "resistor", value=10e3),
+    tgt("gain_vv", ">=", 4))
+add("amplifier", "Design a two-stage amplifier: the first stage is a common-source stage with a resistive load and "
+    "the second stage is a common-source stage with a diode-connected PMOS load; input vi, output vo.",
+    [("vi", S), ("vo", O)], fam("amplifier", "multistage"), stages(2), load("resistor", 1), load("pmos_diode", 2))
+add("opamp", "Design an operational amplifier with differential inputs Vp and Vn and output Vo, open-loop gain "
+    "of at least 1000 V/V, and unity-gain bandwidth of at least 2 MHz; bias current input Ib.",
+    [("Vp", DP), ("Vn", DN), ("Vo", O), ("Ib", BI)], fam("opamp"), tgt("gain_vv", ">=", 1000),
+    tgt("ugb_hz", ">=", 2e6))
+add("current_mirror", "Design a PMOS current mirror: 15 uA is pulled out of the reference pin REFP and the output "
+    "OUTP sources the same current.",
+    [("REFP", BI), ("OUTP", O)], fam("current_mirror"), cond("ref_current_a", -15e-6, "REFP"), count("pmos", lo=2),
+    tgt("mirror_ratio", "~", 1.0, tol=0.15))
+add("opamp_app", "Design a non-inverting amplifier with a closed-loop gain of 6 using an op-amp; input si, output so.",
+    [("si", S), ("so", O)], fam("opamp_app", "non_inverting"), lin("so", {"si": 6.0}))
+add("opamp_app", "Design a circuit whose output equals the sum of its three inputs, inverted: y = -(u1 + u2 + u3).",
+    [("u1", S), ("u2", S), ("u3", S), ("y", O)], fam("opamp_app", "summer"),
+    lin("y", {"u1": -1.0, "u2": -1.0, "u3": -1.0}))
+add("opamp_app", "Design an inverting integrator with input resistor R = 10 kOhm and feedback capacitor C = 1 nF; "
+    "Vin, Vout.", [("Vin", S), ("Vout", O)], fam("opamp_app", "integrator"),
+    tgt("time_constant_s", "~", 10e-6, tol=0.3))
+add("filter", "Design a passive first-order high-pass RC filter with a cutoff frequency of 3 kHz; input vin, "
+    "output vout.", [("vin", S), ("vout", O)], fam("filter"),
+    filt("highpass", order=1, implementation="passive", corner_hz=3e3, tol=0.2))
+add("filter", "Design an active band-pass filter with a center frequency of 2 kHz; in, out.",
+    [("in", S), ("out", O)], fam("filter"), filt("bandpass", implementation="active", corner_hz=2e3, tol=0.3))
+add("comparator", "Design a comparator: output OUT is high when input IN is above the reference VREF (1.0 V), "
+    "low otherwise.", [("IN", S), ("VREF", REF), ("OUT", O)], fam("comparator"), cond("ref_voltage_v", 1.0, "VREF"),
+    thr(1.0, tol=0.05), pol("non_inverting"))
+add("schmitt", "Design a Schmitt trigger with a hysteresis window of at least 0.2 V; input vin, output vout.",
+    [("vin", S), ("vout", O)], fam("schmitt"), hyst(">=", 0.2))
+add("oscillator", "Design a ring oscillator with 9 inverter stages; output osc.",
+    [("osc", O)], fam("oscillator", "ring"), stages(9), osc())
+add("vco", "Design a current-starved voltage-controlled ring oscillator; control input vc, output vo; the "
+    "oscillation frequency should decrease as vc decreases.",
+    [("vc", CTL), ("vo", O)], fam("vco", "ring"), ctrl("vc", direction="increasing"))
+add("mixer", "Design a Gilbert cell mixer with RF input rf, LO input lo, and IF output if_out; conversion gain "
+    "above -10 dB.", [("rf", S), ("lo", S), ("if_out", O)], fam("mixer", "gilbert"),
+    tgt("conversion_gain_db", ">=", -10))
+add("ldo", "Design a low-dropout regulator that produces 1.0 V at Vout from a 1.8 V supply using a 0.5 V "
+    "reference at Vref.", [("Vref", REF), ("Vout", O)], fam("ldo"), cond("ref_voltage_v", 0.5, "Vref"),
+    tgt("vout_v", "~", 1.0, tol=0.05), supply(1.8))
 
 GROUP = {"amplifier": "amplifiers", "opamp": "op-amps", "current_mirror": "mirrors+references",
          "bandgap": "mirrors+references", "reference": "mirrors+references", "ldo": "mirrors+references",
