@@ -325,6 +325,11 @@ def _amplifier(rd: Reading, pins: Pins, model_file: str | None) -> Iterator[Desi
         cl = rd.conditions.get("load_cap_f", 0.2e-12)
         cur = max(cur, 1.5 * (rd.vdd / 2) * 2 * 3.141592653589793 * rd.targets["f3db_hz"][1] * (cl + 0.1e-12))
     degenerate = "source_degeneration" in rd.features
+    named_r = [v for name, v in rd.named if name.upper().startswith("R") and v]
+    if n == 1 and len(named_r) == 1 and not degenerate and options[0] == ["resistor"] and \
+            1e-6 <= (rd.vdd / 2) / named_r[0] <= 2e-3:
+        # "a 10 kOhm drain resistor R1": the stated load resistor sets the current (output at mid-supply)
+        cur = (rd.vdd / 2) / named_r[0]
     for opt in options:
         stages = []
         for i, ld in enumerate(opt):

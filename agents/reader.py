@@ -1052,19 +1052,23 @@ class _Reader:
         for m in re.finditer(r"(?:voltage|current)[- ]controlled|control(?:led)?\b(?: voltage| input| port| current)?|"
                              r"(?:whose |the |its )?(?:output )?(?:frequency|freq) (?:is )?(?:set|controlled|tuned|"
                              r"adjusted|varied|changed) (?:by|with)|"
-                             r"tun(?:ed|ing|able)(?: voltage| input| range| by)?|(?:(?:whose |the |its )?(?:output )?"
-                             r"(?:frequency|freq) )?(?:(?:must|should|will|shall) )?(?:increases?|rises?|goes up|go up|"
-                             r"decreases?|falls?) (?:with|as)"
-                             r"(?:[\w ]{0,30}?(?:control|voltage|input)| \w+)|(?:sets|controls|tunes|sets the|"
+                             r"tun(?:ed|ing|able)(?: voltage| input| range| by)?|(?:(?:whose |the |its )?(?:output |"
+                             r"oscillation )?(?:frequency|freq) )?(?:(?:must|should|will|shall) )?(?:increases?|rises?|"
+                             r"goes up|go up|decreases?|falls?) (?:with|as)"
+                             r"(?:[\w ]{0,30}?(?:control|voltage|input)| \w+)(?: (?:increases|rises|goes up|decreases|"
+                             r"falls|drops|goes down))?|(?:sets|controls|tunes|sets the|"
                              r"controls the|tunes the) (?:output |oscillation )?(?:frequency|freq)(?: \(?monotonic(?:ally)?"
                              r" (?:increas\w*|decreas\w*)\)?)?", self.low):
             self.consume(m.start(), m.end())
             have = [c for c in self.claims if c.kind == "control_moves_frequency"]
-            if have and "direction" not in have[0].params and re.search(r"increas|rises?\b|go(?:es)? up|decreas|falls?\b",
-                                                                        m.group(0)):
-                # "... control voltage vtune ...; the frequency must rise as vtune rises": the sense, read later
-                have[0].params["direction"] = "decreasing" if re.search(r"decreas|falls?\b", m.group(0)) else \
-                    "increasing"
+            sense = re.match(r".*?(increas|rises?\b|go(?:es)? up|decreas|falls?\b)(?:.*\b(?:with|as)\b.*?"
+                             r"(increases|rises|goes up|decreases|falls|drops|goes down)$)?", m.group(0))
+            if have and "direction" not in have[0].params and sense:
+                # "... control voltage vtune ...; the frequency must rise as vtune rises": the sense, read later;
+                # "decrease as vc decreases" moves with the control (increasing)
+                f_down = sense.group(1).startswith(("decreas", "fall"))
+                c_down = bool(sense.group(2)) and sense.group(2).startswith(("decreas", "fall", "drop", "goes down"))
+                have[0].params["direction"] = "decreasing" if f_down != c_down else "increasing"
             if controls and not any(c.kind == "control_moves_frequency" for c in self.claims):
                 params: dict[str, Any] = {"control": controls[0]}
                 if re.search(r"increas|rises|goes up", m.group(0)):
@@ -1420,8 +1424,10 @@ class _Reader:
             after = self.low[q.end:q.end + 22]
             m = re.search(r"\b([a-z_][a-z0-9_]*)\s*(?:=|:|\(|is|of|at|held at|set to|tied to|fixed at)\s*"
                           r"(?:about |around |approximately )?$", before)
-            m2 = re.match(r"\s*(?:(?:reference|bias|input|tail) (?:current )?)?(?:flows |flowing |sunk |sourced )?"
-                          r"(?:into|out of|from|at|on|to) (?:the )?(?:pin |port |node )?([a-z_][a-z0-9_]*)\b", after)
+            after = self.low[q.end:q.end + 48]
+            m2 = re.match(r"\s*(?:(?:reference|bias|input|tail) (?:current )?)?(?:(?:is|are) )?(?:flows |flowing |sunk |"
+                          r"sourced |pulled |drawn |taken |injected |forced )?(?:into|out of|from|at|on|to) (?:the )?"
+                          r"(?:(?:reference|bias|input|output) )?(?:pin |port |node )?([a-z_][a-z0-9_]*)\b", after)
             name = m.group(1) if m and m.group(1) in names else (m2.group(1) if m2 and m2.group(1) in names
                                                                   else None)
             if name is None:
@@ -1657,8 +1663,8 @@ class _Reader:
             self.claim("device_count", {"device": "pmos", "min": 1}, m.start(), m.end())
         # ring stages: "3 current-starved inverters", "a ring of five inverters"
         if fam in ("oscillator", "vco"):
-            for m in re.finditer(_COUNT + r" (?:current[- ]starved |cmos |identical )?(?:inverters|inverting stages|"
-                                 r"delay cells|stages)", low):
+            for m in re.finditer(r"(?:with )?" + _COUNT + r" (?:current[- ]starved |cmos |identical )?(?:inverters|"
+                                 r"inverting stages|inverter stages|delay cells|delay stages|stages)", low):
                 n = int(m.group(1)) if m.group(1).isdigit() else _NUMWORDS[m.group(1)]
                 if not any(c.kind == "stage_count" for c in self.claims):
                     self.claim("stage_count", {"count": n}, m.start(), m.end())
@@ -1750,6 +1756,28 @@ class _Reader:
             for m in re.finditer(r"(?:common[- ](?:source|gate|drain)|follower) (?:transistor|device|mosfet)\b", low):
                 if any(c.start <= m.start() < c.end for c in self.claims):
                     self.consume(m.start(), m.end())  # "an NMOS common-source transistor": the stage already read
+        if fam == "current_mirror" and not any(c.kind == "target" and c.params.get("figure") == "mirror_ratio"
+                                               for c in self.claims):
+            for m in re.finditer(r"(?:sources|sinks|delivers|carries|gives|copies|outputs|provides) (?:the same|an "
+                                 r"equal|an identical) current(?: (?:as|to) the (?:reference|input)(?: current)?)?", low):
+                self.claim("target", {"figure": "mirror_ratio", "op": "~", "value": 1.0, "tol": 0.1}, m.start(),
+                           m.end())
+                break
+        if fam == "opamp_app" and self.variant in ("integrator", "differentiator") and not any(
+                c.kind == "target" and c.params.get("figure") == "time_constant_s" for c in self.claims):
+            # "input resistor R = 10 kOhm and feedback capacitor C = 1 nF": the time constant they set
+            found = {}
+            for qi, q in enumerate(self.quantities):
+                word = re.search(r"(?:(?:input |feedback |integrating )?(resistor|capacitor)\s*)?\b([rc])\s*(?:=|of)\s*$|"
+                                 r"(resistor|capacitor)\s*(?:of|=)\s*$", low[max(0, q.start - 40):q.start])
+                if word and not self.q_used[qi] and q.unit in ("ohm", "F"):
+                    found.setdefault(q.unit, (qi, max(0, q.start - 40) + word.start(), q.end))
+            if set(found) == {"ohm", "F"}:
+                (ri, rs, re_), (ci, cs, ce) = found["ohm"], found["F"]
+                tau = self.quantities[ri].value * self.quantities[ci].value
+                self.claim("target", {"figure": "time_constant_s", "op": "~", "value": float(f"{tau:.6g}"), "tol": 0.1},
+                           min(rs, cs), max(re_, ce))
+                self.q_used[ri] = self.q_used[ci] = True
         if fam in ("current_mirror", "current_source"):
             for m in re.finditer(r"(?:an? )?(nmos|pmos) current[- ](?:sink|source|mirror)s?", low):
                 if not all(self.used[m.start():m.end()]):

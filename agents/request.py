@@ -138,8 +138,9 @@ def role_from_text(name: str, text: str) -> PortRole | None:
     n = re.escape(name)
     low = text.lower()
     # a current into or out of the pin ("reference 10uA into ref") makes it a current input
-    if re.search(rf"\d\s*(?:[munpµ]a|(?:micro|milli|nano)amps?)\b\s*(?:flows? |flowing |sunk |sourced |pulled )?"
-                 rf"(?:into|out of)\s*(?:the )?(?:pin |port |node )?\b{n}\b", low, re.IGNORECASE):
+    if re.search(rf"\d\s*(?:[munpµ]a|(?:micro|milli|nano)amps?)\b\s*(?:(?:is|are) )?(?:flows? |flowing |sunk |sourced "
+                 rf"|pulled |drawn |taken |injected |forced )?(?:into|out of)\s*(?:the )?(?:(?:reference|bias|input) )?"
+                 rf"(?:pin |port |node )?\b{n}\b", low, re.IGNORECASE):
         return PortRole.BIAS_I
     # "a switch controlled by Vg", "clocked by PHI" (only in this direction: "LO, controlled by ..." says nothing)
     by = re.search(rf"\b(?:(controlled|gated|enabled|tuned|switched)|(clocked)) by\s*(?:the\s*)?(?:(?:gate|control|"
@@ -214,6 +215,10 @@ def build_interface(ports: PortList, text: str = "", *, differential: bool | Non
         seen.add(name.lower())
     entries = _pair_inputs(entries, differential)
     entries = _pair_outputs(entries)
+    lone = [i for i, (_, r, how) in enumerate(entries) if how == "outputs"]
+    if len(lone) == 1 and entries[lone[0]][1] in (PortRole.DIFF_OUT_P, PortRole.DIFF_OUT_N):
+        # a lone "outp" is just the output: a pair needs two
+        entries[lone[0]] = (entries[lone[0]][0], PortRole.OUT, entries[lone[0]][2])
     outs = [i for i, (_, r, how) in enumerate(entries) if how == "outputs" and r is PortRole.OUT]
     if differential and len(outs) == 2 and len([e for e in entries if e[2] == "outputs"]) == 2:
         # a differential circuit's two outputs (Vo1, Vo2): the + and - halves of one output, in order

@@ -173,6 +173,13 @@ def test_simple_reference_is_resistorless_low_power_and_on_target():
      ("control_moves_frequency", {"control": "vtune", "direction": "increasing"})),
     ("Relaxation oscillator (capacitor charged and discharged through a Schmitt trigger), output y near 50 kHz.",
      "|y|", ("device_count", {"device": "capacitor", "min": 1})),
+    ("Design an inverting integrator with input resistor R = 10 kOhm and feedback capacitor C = 1 nF; Vin, Vout.",
+     "Vin|Vout|", ("target", {"figure": "time_constant_s", "op": "~", "value": 1e-5, "tol": 0.1})),
+    ("Design a ring oscillator with 9 inverter stages; output osc.", "|osc|", ("stage_count", {"count": 9})),
+    ("Current-starved VCO, control input vc, output vo; the oscillation frequency should decrease as vc decreases.",
+     "vc|vo|", ("control_moves_frequency", {"control": "vc", "direction": "increasing"})),
+    ("Design a PMOS current mirror: 15 uA is pulled out of the reference pin IREFP and the output OUTP sources the "
+     "same current.", "IREFP|OUTP|", ("condition", {"name": "ref_current_a", "value": -15e-6, "port": "IREFP"})),
 ])
 def test_second_batch_phrasings(text, ports, atom):
     ins, outs, _ = ports.split("|")
