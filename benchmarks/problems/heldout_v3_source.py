@@ -292,6 +292,41 @@ add("ldo", "Design a low-dropout regulator that produces 1.0 V at Vout from a 1.
     "reference at Vref.", [("Vref", REF), ("Vout", O)], fam("ldo"), cond("ref_voltage_v", 0.5, "Vref"),
     tgt("vout_v", "~", 1.0, tol=0.05), supply(1.8))
 
+# ---------------- fourth batch (written at 08:27 after batch 3's fixes; committed before it was run) ----------------
+add("current_mirror", "Design a cascode current mirror using four NMOS transistors; reference current input IREF "
+    "(20 uA), mirrored output IOUT.", [("IREF", BI), ("IOUT", O)], fam("current_mirror", "cascode"),
+    count("nmos", 4, 4), cond("ref_current_a", 20e-6, "IREF"))
+add("amplifier", "Design a common-gate amplifier with an NMOS transistor, a resistive load, and the gate biased by "
+    "VB; input VIN at the source, output VOUT; gain above 5 V/V.",
+    [("VIN", S), ("VB", BV), ("VOUT", O)], fam("amplifier", "common_gate"), load("resistor"), tgt("gain_vv", ">=", 5))
+add("amplifier", "Design a differential amplifier with an NMOS input pair, a PMOS current-mirror load and a "
+    "single-ended output; inputs INP and INN, output OUT, tail bias current IB.",
+    [("INP", DP), ("INN", DN), ("OUT", O), ("IB", BI)], fam("amplifier", "differential"), inp("nmos", pair=True),
+    load("mirror"))
+add("opamp_app", "Design an opamp-based voltage buffer: output Y follows input A.",
+    [("A", S), ("Y", O)], fam("opamp_app", "buffer"), lin("Y", {"A": 1.0}, rel_tol=0.05))
+add("opamp_app", "Design a subtractor that computes D = A - B using an op-amp.",
+    [("A", S), ("B", S), ("D", O)], fam("opamp_app", "subtractor"), lin("D", {"A": 1.0, "B": -1.0}))
+add("filter", "Design a second-order passive low-pass filter using an inductor and a capacitor, with a cutoff near "
+    "200 kHz; IN, OUT.", [("IN", S), ("OUT", O)], fam("filter"),
+    filt("lowpass", order=2, implementation="passive", corner_hz=200e3, tol=0.5), count("inductor", lo=1))
+add("comparator", "Design a latched comparator with clock CLK, inputs VIP and VIN, and output VOUT.",
+    [("VIP", DP), ("VIN", DN), ("CLK", CLK), ("VOUT", O)], fam("comparator", "latched"))
+add("oscillator", "Design an RC phase-shift oscillator with an output frequency of about 5 kHz; output VO.",
+    [("VO", O)], fam("oscillator", "rc_phase_shift"), osc(frequency_hz=5e3, tol=0.3))
+add("inverter", "Design a CMOS inverter with a switching threshold close to 0.8 V; input A, output Z.",
+    [("A", S), ("Z", O)], fam("inverter"), thr(0.8, tol=0.1))
+add("bandgap", "Design a bandgap voltage reference with output VREF around 1.2 V from a 1.8 V supply.",
+    [("VREF", O)], fam("bandgap"), tgt("vout_v", "~", 1.2, tol=0.08), supply(1.8))
+add("opamp", "Design a 2-stage CMOS op-amp with a PMOS differential input pair, gain >= 70 dB, phase margin >= 60 "
+    "degrees and GBW >= 5 MHz for a 2 pF load; inputs VINP, VINN; output VOUT; bias current IBIAS.",
+    [("VINP", DP), ("VINN", DN), ("VOUT", O), ("IBIAS", BI)], fam("opamp", "two_stage"), stages(2),
+    inp("pmos", pair=True), tgt("gain_db", ">=", 70), tgt("pm_deg", ">=", 60), tgt("gbw_hz", ">=", 5e6),
+    cond("load_cap_f", 2e-12))
+add("sample_hold", "Design a sample-and-hold circuit using a transmission gate and a 2 pF hold capacitor; input "
+    "VIN, output VOUT, clock CK.", [("VIN", S), ("CK", CLK), ("VOUT", O)], fam("sample_hold"),
+    count("capacitor", lo=1), count("nmos", lo=1), count("pmos", lo=1))
+
 GROUP = {"amplifier": "amplifiers", "opamp": "op-amps", "current_mirror": "mirrors+references",
          "bandgap": "mirrors+references", "reference": "mirrors+references", "ldo": "mirrors+references",
          "opamp_app": "op-amp applications", "filter": "filters", "comparator": "comparators", "schmitt": "comparators",
