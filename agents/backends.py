@@ -104,7 +104,9 @@ class OpenAIBackend:
         if self.seed is not None:
             kwargs["seed"] = self.seed
         if self.max_tokens:
-            kwargs["max_tokens"] = int(self.max_tokens)
+            kwargs["max_tokens"] = int(self.max_tokens)  # sent as max_completion_tokens (OpenAI's name)
+            if self.base_url:  # compatible servers (llama.cpp, older vLLM) read only the classic name
+                kwargs["extra_body"] = {"max_tokens": int(self.max_tokens)}
         self._llm = ChatOpenAI(**kwargs)
 
     def chat(self, messages: Sequence[dict[str, str]], *, json_mode: bool = False) -> str:

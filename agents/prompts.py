@@ -129,7 +129,9 @@ def _system_for(spec: Spec | None, request) -> str:
 
 def selection_messages(spec: Spec | None, library, request=None) -> list[dict[str, str]]:
     """Step 1: which functional blocks the circuit needs."""
-    user = (f"{_task_for(spec, request)}\n\nLibrary blocks you may draw on:\n{library_catalog(library)}\n\n"
+    # the fixed part first, the request last: a local server's prompt cache then reuses the
+    # evaluated catalog from one request to the next
+    user = (f"Library blocks you may draw on:\n{library_catalog(library)}\n\n{_task_for(spec, request)}\n\n"
             "Step 1, block selection. Think step by step about the functional blocks this circuit needs "
             "(input pair, loads, bias, gain stages, compensation, feedback network). Then answer with a JSON "
             "object {\"blocks\": [\"name\", ...], \"reasoning\": \"...\"}.")
@@ -162,10 +164,11 @@ def spec_messages(text: str) -> list[dict[str, str]]:
     choices = "; ".join(f"{k}: {'|'.join(v)}" for k, v in CHOICES.items())
     example = {"kind": "two_stage_opamp", "input_polarity": "nmos", "compensation": "miller", "stages": 2,
                "targets": {"gain_db": 60, "gbw_hz": 5e6, "pm_deg": 60}}
-    user = (f"Translate this request into a JSON design spec.\nRequest: \"{text}\"\n"
+    # the fixed instructions first, the request last (a local server's prompt cache reuses them)
+    user = ("Translate the request below into a JSON design spec.\n"
             f"Fields: {', '.join(SPEC_FIELDS)}. kind is one of: {kinds}. Choices: {choices}. "
             f"targets fields: {', '.join(TARGET_FIELDS)} (SI units: Hz, W, V, dB, degrees).\n"
             f"Example: {json.dumps(example)}\nOmit fields that the request does not state. "
-            "Answer with the JSON object only.")
+            f"Answer with the JSON object only.\nRequest: \"{text}\"")
     return [{"role": "system", "content": "You turn analog design requests into structured JSON specs."},
             {"role": "user", "content": user}]

@@ -319,7 +319,7 @@ class LLMConfig:
     retries: int = 3
     rounds: int = 6
     max_tokens: int | None = 1024
-    timeout_s: float = 600.0
+    timeout_s: float = 1800.0  # one request; a small model on a loaded CPU takes minutes
     seed: int = 0
 
     def make(self):
@@ -518,7 +518,7 @@ def write_outputs(stage: Path, results: Iterable[dict[str, Any]], summary: dict[
 
 
 def llm_config(backend: str, *, mode: str = "", model: str = "", base_url: str = "", retries: int = 3,
-               rounds: int = 6, max_tokens: int | None = 1024, timeout_s: float = 600.0,
+               rounds: int = 6, max_tokens: int | None = 1024, timeout_s: float = 1800.0,
                seed: int = 0) -> LLMConfig | None:
     """The validated LLM settings for ``backend`` (None for expert); bad values are InputError."""
     from chipsmith.agents.backends import BACKENDS, DEFAULT_MODE, MODES
@@ -543,7 +543,7 @@ def llm_config(backend: str, *, mode: str = "", model: str = "", base_url: str =
 def run(set_name: str, *, out: Path, backend: str = "expert", request: str = "spec", limit: int | None = None,
         seed: int = 0, workers: int | None = None, scheduler: str | None = None, quiet: bool = True,
         mode: str = "", model: str = "", base_url: str = "", retries: int = 3, rounds: int = 6,
-        max_tokens: int | None = 1024, timeout_s: float = 600.0) -> dict[str, Any]:
+        max_tokens: int | None = 1024, timeout_s: float = 1800.0) -> dict[str, Any]:
     """The ``chipsmith bench topology`` flow: load, solve, judge, write results.jsonl, report.md, summary.json.
 
     ``backend`` openai/llamacpp: the LLM path (``mode`` full|hybrid) on the problems' text

@@ -159,6 +159,9 @@ def test_bench_openai_full_mode_is_scored_by_the_judge(cli, routed_llm, problem_
     # the wrong answer's judge failure went back to the model
     assert "linear_relation" in routed_llm.requests[-1]["messages"][-1]["content"]
 
+    # the answer cap reaches a compatible server under the name it reads
+    assert all(req["max_tokens"] == 1024 for req in routed_llm.requests)
+
     # the key went only to the endpoint, never into a file or the output
     assert set(routed_llm.auth) == {f"Bearer {KEY}"}
     for f in out.iterdir():
