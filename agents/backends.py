@@ -132,6 +132,17 @@ class OpenAIBackend:
                     content = "".join(part.get("text", "") if isinstance(part, dict) else str(part)
                                       for part in content)
                 return str(content)
+            except openai.LengthFinishReasonError as exc:
+                # the JSON-format path refuses an answer cut at max_tokens; it is still the model's
+                # answer (the caller's parser rejects it) and its tokens were spent: count them
+                seconds = time.perf_counter() - t0
+                usage = exc.completion.usage
+                prompt, completion = (int(usage.prompt_tokens or 0), int(usage.completion_tokens or 0)) if usage \
+                    else (0, 0)
+                self.tokens += prompt + completion
+                self.calls.append(LLMCall(prompt, completion, seconds))
+                choices = exc.completion.choices or []
+                return str((choices[0].message.content if choices else "") or "")
             except (openai.APIConnectionError, openai.APITimeoutError, openai.InternalServerError,
                     openai.RateLimitError) as exc:
                 last = exc

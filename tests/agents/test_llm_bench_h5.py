@@ -70,12 +70,15 @@ class RoutedLLM:
                     ports = re.search(r"\.subckt design (\w+) (\w+)", prompt)  # the task names the ports
                     content = next((p[4] for p in PROBLEMS if ports and (ports.group(1), ports.group(2)) == p[2]),
                                    "no idea")
+                finish = "stop"
+                if content is None:  # an answer cut at the token cap
+                    content, finish = '{"kind": "source_fol', "length"
                 usage = (len(prompt) // 4, len(content) // 4)
                 owner.usage.append(usage)
                 time.sleep(0.02)  # a measurable wall time per request
                 data = json.dumps({
                     "id": f"chatcmpl-{len(owner.requests)}", "object": "chat.completion", "created": 0,
-                    "model": body.get("model"), "choices": [{"index": 0, "finish_reason": "stop",
+                    "model": body.get("model"), "choices": [{"index": 0, "finish_reason": finish,
                                                              "message": {"role": "assistant", "content": content}}],
                     "usage": {"prompt_tokens": usage[0], "completion_tokens": usage[1], "total_tokens": sum(usage)},
                 }).encode()
@@ -199,6 +202,8 @@ HYBRID = [  # (id, text, the annotator's variant, the spec the fake LLM answers)
      {"kind": "cs_amp", "load": "resistor"}),
     # the LLM names the wrong circuit: the expert builds it well, the judge fails its family
     ("h5-cg", "Common-gate amplifier with a resistive load.", "common_gate", {"kind": "cs_amp", "load": "resistor"}),
+    # the answer is cut at max_tokens (finish_reason length): rejected, its tokens still count
+    ("h5-cut", "Source follower.", "common_drain", None),
 ]
 
 
@@ -212,7 +217,7 @@ def test_bench_openai_hybrid_mode_uses_the_llm_spec(cli, monkeypatch, tmp_path):
         + "\n" for pid, text, variant, _ in HYBRID))
     server = RoutedLLM()
     try:
-        replies = {text: json.dumps(spec) for _, text, _, spec in HYBRID}
+        replies = {text: json.dumps(spec) if spec else None for _, text, _, spec in HYBRID}
 
         def route(prompt: str) -> str:
             return next(v for k, v in replies.items() if k in prompt)
@@ -227,7 +232,14 @@ def test_bench_openai_hybrid_mode_uses_the_llm_spec(cli, monkeypatch, tmp_path):
     results = {json.loads(ln)["id"]: json.loads(ln) for ln in (tmp_path / "o" / "results.jsonl").read_text().splitlines()}
     assert results["h5-cs"]["status"] == "solved" and results["h5-cg"]["status"] == "refused"
     assert results["h5-cg"]["judge_success"] is False  # the judge saw the CS design and failed its family
-    assert s["llm"]["mode"] == "hybrid" and s["llm"]["requests"] == 2 == len(server.requests)
-    assert s["llm"]["spec_source"] == {"llm": {"problems": 2, "solved": 1}, "rules": {"problems": 0, "solved": 0}}
+    # the cut answers (3 attempts, each rejected and fed back) count their tokens; the follower is then
+    # designed from the rules' reading, and the summary says so: that success is not the LLM's
+    cut = results["h5-cut"]
+    assert cut["llm"]["requests"] == 3 and cut["llm"]["spec_source"] == "rules"
+    assert cut["llm"]["completion_tokens"] == sum(u[1] for u in server.usage[-3:]) > 0
+    assert s["llm"]["spec_source"]["rules"] == {"problems": 1, "solved": int(cut["status"] == "solved")}
+    assert s["llm"]["mode"] == "hybrid" and s["llm"]["requests"] == 5 == len(server.requests)
+    assert s["llm"]["prompt_tokens"] == sum(u[0] for u in server.usage)
+    assert s["llm"]["spec_source"]["llm"] == {"problems": 2, "solved": 1}
     # hybrid asks for JSON: the endpoint is told so (servers that honour it constrain the answer)
     assert all(req.get("response_format") == {"type": "json_object"} for req in server.requests)
