@@ -17,13 +17,14 @@ VENV=${VENV:-.venv}
 LLM_VENV=${LLM_VENV:-$VENV/llm-server}  # inside .venv: ignored by git, removed by make clean
 LLM_PORT=${LLM_PORT:-8089}
 LLM_SET=${LLM_SET:-real_v2}
-# the published floor (docs/synthesis.md): hybrid on the first 6 problems, full on the first 3
-# (a full-mode problem costs ~3k-token prompts per round: minutes each on a loaded 2-core CPU)
-LLM_LIMIT_HYBRID=${LLM_LIMIT_HYBRID:-6}
-LLM_LIMIT_FULL=${LLM_LIMIT_FULL:-3}
+# the published floor (docs/synthesis.md): hybrid on the first 12 problems, full on the first 6
+# (a full-mode problem costs ~3k-token prompts per round: tens of seconds each on an idle
+# 2-core CPU, minutes on a loaded one)
+LLM_LIMIT_HYBRID=${LLM_LIMIT_HYBRID:-12}
+LLM_LIMIT_FULL=${LLM_LIMIT_FULL:-6}
 LLM_ROUNDS_HYBRID=${LLM_ROUNDS_HYBRID:-3}
 LLM_ROUNDS_FULL=${LLM_ROUNDS_FULL:-2}
-LLM_MAX_TOKENS=${LLM_MAX_TOKENS:-512}
+LLM_MAX_TOKENS=${LLM_MAX_TOKENS:-256}
 LLM_MODES=${LLM_MODES:-"hybrid full"}
 LLM_OUT=${LLM_OUT:-bench-results/llm}
 LLM_SERVER_PKG=${LLM_SERVER_PKG:-"llama-cpp-python[server]==0.3.36"}
