@@ -34,28 +34,27 @@ def test_every_problem_spec_loads_and_its_start_point_is_inside_the_ranges(name)
     assert set(CORNERS) <= set(SETS)
 
 
+def _start_point_at_tt(name: str) -> dict:
+    """Figures of a problem's own .param start point in sky130 at tt."""
+    design, _spec = _problem(name)
+    data = yaml.safe_load((PROBLEMS / f"{name}.yaml").read_text()) | {"corners": ["tt"]}
+    spec = load_spec(data, design)
+    design = retarget_text(design, get_pdk("sky130"), name)
+    (ev,) = evaluate(design, spec, [{}])  # {}: the design's own .param values
+    assert ev.error is None
+    return ev.per_corner["tt/27C"]
+
+
 @pytest.mark.ngspice
 def test_folded_cascode_start_point_amplifies_at_tt(ngspice_bin):
-    design, spec = _problem("sky130_folded_cascode")
-    data = yaml.safe_load((PROBLEMS / "sky130_folded_cascode.yaml").read_text()) | {"corners": ["tt"]}
-    spec = load_spec(data, design)
-    design = retarget_text(design, get_pdk("sky130"), "sky130_folded_cascode")
-    (ev,) = evaluate(design, spec, [{}])  # {}: the design's own .param values
-    figs = ev.per_corner["tt/27C"]
-    assert ev.error is None
+    figs = _start_point_at_tt("sky130_folded_cascode")
     assert figs["gain_db"] > 40 and figs["gbw_hz"] > 1e6 and figs["pm_deg"] > 45
     assert 20e-6 < figs["power_w"] < 1e-3
 
 
 @pytest.mark.ngspice
 def test_dfcfc_start_point_amplifies_at_tt(ngspice_bin):
-    design, spec = _problem("sky130_dfcfc")
-    data = yaml.safe_load((PROBLEMS / "sky130_dfcfc.yaml").read_text()) | {"corners": ["tt"]}
-    spec = load_spec(data, design)
-    design = retarget_text(design, get_pdk("sky130"), "sky130_dfcfc")
-    (ev,) = evaluate(design, spec, [{}])
-    figs = ev.per_corner["tt/27C"]
-    assert ev.error is None
+    figs = _start_point_at_tt("sky130_dfcfc")
     # three gain stages into 100 pF: far more gain than two stages give; the start point's
     # loop is barely stable (a few degrees), which is the sizer's job to fix
     assert figs["gain_db"] > 80 and figs["gbw_hz"] > 0.5e6
