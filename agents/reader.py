@@ -578,6 +578,11 @@ class _Reader:
             (r"(?:loaded (?:with|by) (?:an? )?)?(?:(nmos|n-?channel)[- ](?:transistor[- ])?diode[- ]connected"
              r"(?: transistors?| devices?| mosfets?)?(?: loads?)?|diode[- ]connected (?:nmos|n-?channel)"
              r"(?: transistors?| devices?| mosfets?)?(?: loads?)?)", "nmos_diode"),
+            # "whose load is an NMOS transistor connected as a diode", "a PMOS wired as a diode as its load"
+            (r"(?:(?:whose|its|the) load is |loaded (?:with|by) )?(?:an? )?(pmos|p-?channel)(?: transistor| device| mosfet)? "
+             r"(?:connected|wired|tied) as a diode(?: as (?:its|the) load)?", "pmos_diode"),
+            (r"(?:(?:whose|its|the) load is |loaded (?:with|by) )?(?:an? )?(nmos|n-?channel)(?: transistor| device| mosfet)? "
+             r"(?:connected|wired|tied) as a diode(?: as (?:its|the) load)?", "nmos_diode"),
             (r"(?:loaded (?:with|by) (?:an? )?)?(pmos) diode loads?", "pmos_diode"),
             (r"(?:loaded (?:with|by) (?:an? )?)?(nmos) diode loads?", "nmos_diode"),
             (r"(?:loaded (?:with|by) (?:an? )?)?(?:diode[- ]connected(?: transistors?| devices?| mosfets?)? loads?|"
@@ -693,8 +698,9 @@ class _Reader:
         pat = r"(?<![:\d.])" + _COUNT + r"[- ](?:(nmos|pmos|mos|cmos) )?(nmos|pmos|transistors?|mosfets?|resistors?|capacitors?|" \
                        r"inductors?|bjts?|npns?|pnps?|diodes?|nfets?|pfets?|devices?)\b"
         for m in re.finditer(pat, self.low):
-            if any(c.kind == "device_count" and c.start <= m.start() and m.end() <= c.end for c in self.claims):
-                continue  # already counted with its role ("4 nmos as cascode input pair")
+            if any(c.kind in ("device_count", "load_type") and c.start <= m.start() and m.end() <= c.end
+                   for c in self.claims):
+                continue  # already counted with its role ("4 nmos as cascode input pair", "... wired as a diode" load)
             word, pol = m.group(1), m.group(2)
             dev = m.group(3).rstrip("s") if m.group(3) not in ("nmos", "pmos") else m.group(3)
             if pol in ("nmos", "pmos") and dev in ("transistor", "mosfet", "device"):
@@ -726,6 +732,8 @@ class _Reader:
                  r"poly|on-chip|external|junction|frequency-setting|ptat|ctat|sensing|start-?up|divider")
         for m in re.finditer(r"(?:an?|one|the|its|with|and)\s+(?:(?:" + roles + r")[- ]){0,2}(capacitor|resistor|inductor|"
                              r"diode)(?!s)\b(?![- ]connected)", self.low):
+            if any(c.kind == "load_type" and c.start <= m.start() and m.end() <= c.end for c in self.claims):
+                continue  # "an NMOS wired as a diode" load: a diode-connected transistor, no diode element
             self.claim("device_count", {"device": m.group(1), "min": 1}, m.start(), m.end())
         for m in re.finditer(r"\b(diodes|capacitors|resistors|inductors)\b(?: as| for)?", self.low):
             if not all(self.used[m.start():m.end()]) and not re.search(r"\d|two|three|four|no |without",
@@ -1343,6 +1351,8 @@ class _Reader:
                 r"differential (?:pair|amplifier|amp|stage)|diff(?:erential)? pair|input (?:device|transistor|stage|"
                 r"pair)s?|(?:amplifying|gain|input) (?:device|transistor)|device|transistor)")
         for m in re.finditer(rf"\b{dev}[- ](?:input )?{main}", self.low):
+            if any(c.kind == "load_type" and c.start <= m.start() and m.end() <= c.end for c in self.claims):
+                continue  # the device is the load ("whose load is an NMOS transistor connected as a diode")
             d = "nmos" if m.group(1).startswith("n") else "pmos"
             if self.family in ("amplifier", "opamp", "comparator", "buffer", "mixer", "opamp_app") and \
                     not re.search(r"cascode|tail|load|sink|source\b(?![- ]follower)|mirror|switch|pass",
@@ -1352,6 +1362,11 @@ class _Reader:
                            m.start(), m.end())
             else:
                 self.claim("device_count", {"device": d, "min": 1}, m.start(), m.end())
+        # "the signal enters at the source of the NMOS": the device the input drives
+        for m in re.finditer(r"(?:at|into|to|on|drives) the (?:source|gate)(?: terminal)? of (?:the|an?) (nmos|pmos)"
+                             r"(?: transistor| device| mosfet)?", self.low):
+            if self.family == "amplifier" and self.free(m.start(), m.end()):
+                self.claim("input_type", {"device": m.group(1)}, m.start(), m.end())
         for m in re.finditer(r"\(\s*(nmos|pmos)\s*\)", self.low):
             self.claim("input_type" if self.family in ("amplifier",) else "device_count",
                        {"device": m.group(1)} if self.family in ("amplifier",) else {"device": m.group(1), "min": 1},

@@ -147,6 +147,10 @@ def role_from_text(name: str, text: str) -> PortRole | None:
                    rf"enable|clock)\s*)?(?:(?:voltage|signal|input)\s*)?\b{n}\b", low, re.IGNORECASE)
     if by:
         return PortRole.CLOCK if by.group(2) else PortRole.CONTROL
+    # "the gate is held at Vb", "gate biased by VB": a bias voltage
+    if re.search(rf"\bgates?(?: voltage)?\s*(?:is |are )?(?:held|tied|biased|set|fixed|kept|connected)\s*(?:at|to|by|from)\s*"
+                 rf"(?:the\s*)?(?:bias\s*)?\b{n}\b", low, re.IGNORECASE):
+        return PortRole.BIAS_V
     for words, role in _TEXT_ROLE:
         if re.search(rf"\b{n}\b\s*(?:is|as|=|:|\()?\s*(?:the|a|an)?\s*(?:{words})\b", low, re.IGNORECASE) or \
                 re.search(rf"\b(?:{words})\s*(?:port|pin|node)?\s*(?:called|named|at|on)?\s*\(?\b{n}\b", low,
@@ -184,11 +188,13 @@ def build_interface(ports: PortList, text: str = "", *, differential: bool | Non
             if told not in (PortRole.CONTROL, PortRole.REFERENCE, PortRole.BIAS_I, PortRole.BIAS_V, PortRole.CLOCK):
                 told = None  # the text may refine a bias port, never turn it into a signal
             role = told or role_from_name(name, group)
-            if group == "inputs" and role == PortRole.SIGNAL_IN and not _SIGNAL.match(name.lower()):
+            if group == "inputs" and role == PortRole.SIGNAL_IN and (not _SIGNAL.match(name.lower())
+                                                                     or name.lower() == "vb"):
                 # an input whose name says nothing: the text may call it a clock or a control
                 # ("a switch driven by clock SMP", "controlled by Vg")
+                # ("Vb" alone may be a summer's second input; "the gate is held at Vb" says bias)
                 said = role_from_text(name, text)
-                role = said if said in (PortRole.CLOCK, PortRole.CONTROL) else role
+                role = said if said in (PortRole.CLOCK, PortRole.CONTROL, PortRole.BIAS_V) else role
             entries.append((name, role, group))
     for raw in ports.ports:
         name, _, role_text = raw.partition(":")
