@@ -1589,7 +1589,7 @@ class _Reader:
             return
         for m in re.finditer(r"(?:(?:switches|drives|pulls|sets|takes|puts) (?:its |the )?)?"
                              r"(?:output|out|\w+)? ?(?:goes |is |switches |turns |becomes |swings )?(high|low) "
-                             r"(?:when|if|whenever|once) (\w+) (?:>|rises above|exceeds|is above|is greater than|"
+                             r"(?:when|if|whenever|once) (?:the )?(\w+) (?:>|rises above|exceeds|is above|is greater than|"
                              r"goes above|is higher than|<|falls below|is below|drops below)(?: the)? (\w+)", self.low):
             level, a, b = m.groups()
             rel = self.low[m.start():m.end()]
@@ -1697,6 +1697,28 @@ class _Reader:
         for m in re.finditer(r"\(?(?:to |at |from |of )?the reference\b\)?", low):
             if not re.match(r"\s+(?:voltage|current)\s+(?:generator|source|circuit)", low[m.end():m.end() + 30]):
                 self.consume(m.start(), m.end())
+        # "capacitor in series with the input, resistor in the feedback path": the parts of an
+        # integrator/differentiator where that circuit has them (the other way round stays unread)
+        if fam == "opamp_app" and self.variant in ("integrator", "differentiator"):
+            want = {"input": "capacitor" if self.variant == "differentiator" else "resistor",
+                    "feedback": "resistor" if self.variant == "differentiator" else "capacitor"}
+            for m in re.finditer(r"(?:an? |the )?(capacitor|resistor) (?:in series with|at|on|into) the input(?: path)?|"
+                                 r"(?:an? |the )?(capacitor|resistor) (?:in|across|on) the feedback(?: path| loop)?|"
+                                 r"(?:an? |the )?(input|feedback) (capacitor|resistor)", low):
+                element = m.group(1) or m.group(2) or m.group(4)
+                where = "input" if (m.group(1) or m.group(3) == "input") else "feedback"
+                if want[where] == element:
+                    self.claim("device_count", {"device": element, "min": 1}, m.start(), m.end())
+        # "an internal reference of half the supply": a stated threshold at vdd/2
+        if fam in ("comparator", "schmitt"):
+            for m in re.finditer(r"(?:an? |the )?internal (?:reference|threshold)(?: voltage| level)?"
+                                 r"(?: of| at| equal to| =)? (?:half (?:of )?(?:the supply|vdd)(?: voltage)?|"
+                                 r"mid-?(?:supply|rail)|vdd ?/ ?2)", low):
+                from chipsmith.spice.library.core import VDD
+
+                vdd = next((c.params["voltage"] for c in self.claims if c.kind == "supply"), VDD)
+                if not any(c.kind == "threshold" for c in self.claims):   # (its words may end the sense phrase)
+                    self.claim("threshold", {"value": vdd / 2, "direction": "any", "tol": 0.1}, m.start(), m.end())
         # "(unity inverting)" restating a gain of -1
         if any(c.kind == "linear_relation" and list(c.params["coefficients"].values()) == [-1.0] for c in self.claims):
             for m in re.finditer(r"\(?unity[- ]gain inverting\)?|\(?unity inverting\)?", low):

@@ -48,3 +48,28 @@ def test_the_text_can_make_vb_a_bias_pin_and_leaves_a_summers_vb_a_signal():
     assert i.role_of("Vb") == R.BIAS_V and i.role_of("Vin") == R.SIGNAL_IN
     i = build_interface(PortList(("Va", "Vb"), ("Vout",)), "an op-amp adder with Vout = -(Va + Vb)")
     assert i.role_of("Vb") != R.BIAS_V
+
+
+@pytest.mark.parametrize("level,sense", [("high", "non_inverting"), ("low", "inverting")])
+def test_a_comparators_sense_with_the_input_named_in_words(level, sense):
+    reqs = _reqs(f"A comparator whose output goes {level} when the input rises above an internal reference "
+                 "of half the supply")
+    assert ("polarity", {"sense": sense}) in reqs
+    assert ("threshold", {"value": 0.9, "direction": "any", "tol": 0.1}) in reqs
+
+
+def test_half_the_stated_supply_is_the_internal_threshold():
+    reqs = _reqs("A comparator against an internal reference at mid-supply; output high when Vin is above it, "
+                 "3.3 V supply")
+    assert ("threshold", {"value": 1.65, "direction": "any", "tol": 0.1}) in reqs
+
+
+@pytest.mark.parametrize("variant,first,second", [("differentiator", "capacitor", "resistor"),
+                                                   ("integrator", "resistor", "capacitor")])
+def test_where_the_parts_of_an_integrator_or_differentiator_sit(variant, first, second):
+    text = f"An op-amp {variant}: {first} in series with the input, {second} in the feedback path"
+    reqs = _reqs(text)
+    assert ("device_count", {"device": "capacitor", "min": 1}) in reqs
+    # the parts the other way round are not this circuit: left unread, so no success is claimed
+    swapped = read(f"An op-amp {variant}: {second} in series with the input, {first} in the feedback path")
+    assert swapped.unconsumed
