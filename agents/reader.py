@@ -475,6 +475,11 @@ class _Reader:
             stage = next((h for h in hits if h[1] == "amplifier" and h[2] is not None), None)
             if stage is not None or re.search(r"\bstages?\b|transistor", self.low):
                 prio, fam, var, s, e = stage or (prio, "amplifier", None, s, e)
+        if (fam, var) == ("opamp", "telescopic") and self.interface is not None and \
+                re.search(r"amplifier", self.low[s:e + 40]) and not re.search(r"op-?\s?amp|\bota\b|operational", self.low) \
+                and len(self.ports_of(PortRole.SIGNAL_IN)) == 1 and not self.ports_of(PortRole.DIFF_IN_P):
+            # "a telescopic NMOS cascode amplifier" with one signal input: the single-ended cascode stage
+            fam, var = "amplifier", "cascode"
         # an "X amplifier built around an op-amp": the app wins over its parts; two apps conflict
         self.family, self.variant, self.family_span = fam, var, (s, e)
         self.notes.append(f"family {fam}" + (f"/{var}" if var else "") + f" from '{self.text[s:e]}'")

@@ -73,3 +73,17 @@ def test_where_the_parts_of_an_integrator_or_differentiator_sit(variant, first, 
     # the parts the other way round are not this circuit: left unread, so no success is claimed
     swapped = read(f"An op-amp {variant}: {second} in series with the input, {first} in the feedback path")
     assert swapped.unconsumed
+
+
+@pytest.mark.parametrize("text,ins,family", [
+    ("A telescopic NMOS cascode amplifier (input device plus a cascode device) with a load resistor R",
+     ("Vin", "Vbias"), ("amplifier", "cascode")),
+    ("A telescopic cascode amplifier", ("Vinp", "Vinn"), ("opamp", "telescopic")),
+    ("a telescopic op-amp", ("Vin", "Vbias"), ("opamp", "telescopic")),
+])
+def test_a_telescopic_cascode_amplifier_with_one_input_is_the_single_ended_stage(text, ins, family):
+    from chipsmith.agents.reader import read_request
+
+    req = read_request(text, PortList(ins, ("Vout",)))
+    (fam,) = [dict(r.params) for r in req.requirements if r.kind == "family"]
+    assert (fam["family"], fam.get("variant")) == family and not req.unconsumed
