@@ -20,6 +20,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from chipsmith.lithography.minibatch import predict_batched, train_steps
+
 FREEZE = ("none", "early", "encoder")
 CLIP_MAX = 2.0
 
@@ -102,35 +104,24 @@ def fit(model: ResistFCN, x: np.ndarray, y: np.ndarray, cfg: FcnConfig, *, seed:
     torch.manual_seed(seed)
     model.to(device)
     freeze(model, cfg.freeze if finetune else "none")
-    params = [p for p in model.parameters() if p.requires_grad]
-    opt = torch.optim.AdamW(params, lr=cfg.finetune_lr if finetune else cfg.lr, weight_decay=cfg.weight_decay)
-    n_steps = steps or cfg.steps
-    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, n_steps)
     xt = torch.as_tensor(x, dtype=torch.float32).to(device)
     yt = torch.as_tensor(y, dtype=torch.float32).to(device)
-    model.train()
-    for _ in range(n_steps):
-        idx = torch.randint(0, len(xt), (min(cfg.batch, len(xt)),), generator=gen).to(device)
+
+    def batch_loss(idx: torch.Tensor) -> torch.Tensor:
         xb, yb = xt[idx], yt[idx]
         k = int(torch.randint(0, 4, (1,), generator=gen))
         xb, yb = torch.rot90(xb, k, (-2, -1)), torch.rot90(yb, k, (-2, -1))
         if bool(torch.randint(0, 2, (1,), generator=gen)):
             xb, yb = xb.flip(-1), yb.flip(-1)
-        loss = _loss(model(xb), yb, cfg.band_weight)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-        sched.step()
-    model.eval()
+        return _loss(model(xb), yb, cfg.band_weight)
+
+    train_steps(model, batch_loss, n=len(xt), lr=cfg.finetune_lr if finetune else cfg.lr,
+                weight_decay=cfg.weight_decay, steps=steps or cfg.steps, batch=cfg.batch, gen=gen, device=device)
     return model
 
 
-@torch.no_grad()
 def predict(model: ResistFCN, x: np.ndarray, *, device: str = "cpu", batch: int = 64) -> np.ndarray:
-    model.eval().to(device)
-    xt = torch.as_tensor(x, dtype=torch.float32)
-    out = [model(xt[i:i + batch].to(device)).cpu() for i in range(0, len(xt), batch)]
-    return torch.cat(out).numpy() if out else np.zeros((0,) + x.shape[-2:], np.float32)
+    return predict_batched(model, x, device=device, batch=batch, empty_shape=(0,) + x.shape[-2:])
 
 
 @torch.no_grad()

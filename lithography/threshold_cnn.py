@@ -29,6 +29,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from chipsmith.lithography.minibatch import predict_batched, train_steps
+
 FREEZE = ("none", "early", "features")
 
 
@@ -100,31 +102,19 @@ def fit(model: ThresholdCNN, x: np.ndarray, y: np.ndarray, cfg: ThresholdConfig,
     # one offset/scale over all outputs keeps the edges' relative levels in the network.
     model.out_offset.fill_(float(y_t.mean()))
     model.out_scale.fill_(max(float(y_t.std(unbiased=False)), 1e-4) if y_t.numel() > 1 else 0.01)
-    params = [p for p in model.parameters() if p.requires_grad]
-    opt = torch.optim.AdamW(params, lr=cfg.finetune_lr if finetune else cfg.lr, weight_decay=cfg.weight_decay)
-    n_steps = steps or cfg.steps
-    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, n_steps)
     xt = torch.as_tensor(x, dtype=torch.float32).to(device)
     yt = y_t.to(device)
-    model.train()
-    for _ in range(n_steps):
-        idx = torch.randint(0, len(xt), (min(cfg.batch, len(xt)),), generator=gen).to(device)
-        pred = model(xt[idx])
-        loss = (((pred - yt[idx]) / model.out_scale) ** 2).mean()
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-        sched.step()
-    model.eval()
+
+    def batch_loss(idx: torch.Tensor) -> torch.Tensor:
+        return (((model(xt[idx]) - yt[idx]) / model.out_scale) ** 2).mean()
+
+    train_steps(model, batch_loss, n=len(xt), lr=cfg.finetune_lr if finetune else cfg.lr,
+                weight_decay=cfg.weight_decay, steps=steps or cfg.steps, batch=cfg.batch, gen=gen, device=device)
     return model
 
 
-@torch.no_grad()
 def predict(model: ThresholdCNN, x: np.ndarray, *, device: str = "cpu", batch: int = 1024) -> np.ndarray:
-    model.eval().to(device)
-    xt = torch.as_tensor(x, dtype=torch.float32)
-    out = [model(xt[i:i + batch].to(device)).cpu() for i in range(0, len(xt), batch)]
-    return torch.cat(out).numpy() if out else np.zeros(0, np.float32)
+    return predict_batched(model, x, device=device, batch=batch, empty_shape=(0,))
 
 
 @torch.no_grad()
