@@ -7,40 +7,11 @@ Every port role and requirement below is a hand annotation (none comes from a ch
 reader). Regenerate with:
 python benchmarks/problems/heldout_v3_source.py benchmarks/problems/heldout_v3.jsonl
 """
-import json
 import sys
 
-from chipsmith.spice.requirements import Interface, Port, Request, Requirement
+from annotate import *  # noqa: F401,F403  (the annotation notation)
 
-P = []  # (family, text, ports, reqs)
-
-
-def fam(f, v=None): return ("family", {"family": f, **({"variant": v} if v else {})})
-def tgt(fig, op, val, **kw): return ("target", {"figure": fig, "op": op, "value": float(val), **kw})
-def stages(n): return ("stage_count", {"count": n})
-def load(kind, stage=None): return ("load_type", {"load": kind, **({"stage": stage} if stage else {})})
-def struct(f, **kw): return ("structure", {"feature": f, **kw})
-def pol(s): return ("polarity", {"sense": s})
-def named(n, el=None, **kw): return ("named_component", {"name": n, **({"element": el} if el else {}), **kw})
-def count(d, lo=None, hi=None): return ("device_count", {"device": d, **({"min": lo} if lo is not None else {}),
-                                                         **({"max": hi} if hi is not None else {})})
-def inp(dev, pair=None): return ("input_type", {"device": dev, **({"pair": pair} if pair is not None else {})})
-def lin(out, coefs, **kw): return ("linear_relation", {"output": out, "coefficients": coefs, **kw})
-def filt(resp, **kw): return ("filter", {"response": resp, **kw})
-def osc(**kw): return ("oscillation", kw)
-def ctrl(c, **kw): return ("control_moves_frequency", {"control": c, **kw})
-def thr(v, **kw): return ("threshold", {"value": float(v), **kw})
-def hyst(op, v, **kw): return ("hysteresis", {"op": op, "value": float(v), **kw})
-def supply(v): return ("supply", {"voltage": float(v)})
-def cond(n, v, port=None): return ("condition", {"name": n, "value": float(v), **({"port": port} if port else {})})
-
-
-def add(family, text, ports, *reqs):
-    P.append((family, text, ports, reqs))
-
-
-S, DP, DN, BV, BI, REF, CTL, CLK, O, OP, ON = ("signal_in", "diff_in_p", "diff_in_n", "bias_v", "bias_i", "reference",
-                                               "control", "clock", "out", "diff_out_p", "diff_out_n")
+P, add = collector()
 
 # ---------------- amplifiers ----------------
 add("amplifier", "Single NMOS common-source amplifier with a drain resistor; signal in at VI, amplified out at VO; "
@@ -327,25 +298,8 @@ add("sample_hold", "Design a sample-and-hold circuit using a transmission gate a
     "VIN, output VOUT, clock CK.", [("VIN", S), ("CK", CLK), ("VOUT", O)], fam("sample_hold"),
     count("capacitor", lo=1), count("nmos", lo=1), count("pmos", lo=1))
 
-GROUP = {"amplifier": "amplifiers", "opamp": "op-amps", "current_mirror": "mirrors+references",
-         "bandgap": "mirrors+references", "reference": "mirrors+references", "ldo": "mirrors+references",
-         "opamp_app": "op-amp applications", "filter": "filters", "comparator": "comparators", "schmitt": "comparators",
-         "inverter": "comparators", "oscillator": "oscillators", "vco": "VCOs", "mixer": "mixers",
-         "dac": "data-converter parts", "adc": "data-converter parts", "sample_hold": "data-converter parts",
-         "switch": "data-converter parts"}
 
 if __name__ == "__main__":
-    out = ["# chipsmith topology benchmark, heldout_v3: a held-out set of designer-style requests with hand-annotated "
-           "port roles and requirements, written before any was run (see heldout_v3_source.py). Scored by the "
-           "independent judge (chipsmith.spice.judge)."]
-    for k, (f, text, ports, reqs) in enumerate(P, start=1):
-        iface = Interface(tuple(Port(n, r) for n, r in ports))
-        rq = tuple(Requirement(f"r{j}", kind, params) for j, (kind, params) in enumerate(reqs, start=1))
-        d = Request(text, iface, rq).to_dict()
-        row = {"id": f"h3-{k:03d}", "family": GROUP[f], "text": text, "interface": d["interface"],
-               "requirements": d["requirements"]}
-        Request.from_dict({"text": text, "interface": row["interface"], "requirements": row["requirements"]})
-        out.append(json.dumps(row))
-    with open(sys.argv[1], "w", encoding="utf-8") as fh:
-        fh.write("\n".join(out) + "\n")
-    print(len(out) - 1, "problems")
+    write_set(P, "h3", "# chipsmith topology benchmark, heldout_v3: a held-out set of designer-style requests with hand-annotated "
+                  "port roles and requirements, written before any was run (see heldout_v3_source.py). Scored by the "
+                  "independent judge (chipsmith.spice.judge).", sys.argv[1])

@@ -1,34 +1,10 @@
 """The hand-written source of real_v2.jsonl: every text, port list and requirement below was written by hand
 (none comes from a chipsmith reader). Regenerate with: python benchmarks/problems/real_v2_source.py benchmarks/problems/real_v2.jsonl"""
-import json, sys
+import sys
 
-from chipsmith.spice.requirements import Interface, Port, Requirement, Request
+from annotate import *  # noqa: F401,F403  (the annotation notation)
 
-P = []  # (family, text, ports, reqs)
-
-def fam(f, v=None): return ("family", {"family": f, **({"variant": v} if v else {})})
-def tgt(fig, op, val, **kw): return ("target", {"figure": fig, "op": op, "value": float(val), **kw})
-def stages(n, op="=="): return ("stage_count", {"count": n, **({"op": op} if op != "==" else {})})
-def load(l, stage=None): return ("load_type", {"load": l, **({"stage": stage} if stage else {})})
-def struct(f, **kw): return ("structure", {"feature": f, **kw})
-def pol(s): return ("polarity", {"sense": s})
-def named(n, el=None, **kw): return ("named_component", {"name": n, **({"element": el} if el else {}), **kw})
-def count(d, lo=None, hi=None): return ("device_count", {"device": d, **({"min": lo} if lo is not None else {}), **({"max": hi} if hi is not None else {})})
-def inp(dev, pair=None): return ("input_type", {"device": dev, **({"pair": pair} if pair is not None else {})})
-def lin(out, coefs, **kw): return ("linear_relation", {"output": out, "coefficients": coefs, **kw})
-def filt(resp, **kw): return ("filter", {"response": resp, **kw})
-def osc(**kw): return ("oscillation", kw)
-def ctrl(c, **kw): return ("control_moves_frequency", {"control": c, **kw})
-def thr(v, **kw): return ("threshold", {"value": float(v), **kw})
-def hyst(op, v, **kw): return ("hysteresis", {"op": op, "value": float(v), **kw})
-def supply(v): return ("supply", {"voltage": float(v)})
-def cond(n, v, port=None): return ("condition", {"name": n, "value": float(v), **({"port": port} if port else {})})
-
-def add(family, text, ports, *reqs):
-    P.append((family, text, ports, reqs))
-
-S, DP, DN, BV, BI, REF, CTL, CLK, O, OP, ON = ("signal_in", "diff_in_p", "diff_in_n", "bias_v", "bias_i", "reference",
-                                               "control", "clock", "out", "diff_out_p", "diff_out_n")
+P, add = collector()
 
 # ---------------- amplifiers: common source ----------------
 add("amplifier", "Design a common-source amplifier with a resistive load. Input Vin, output Vout. Voltage gain of at least 20 dB from a 1.8 V supply.",
@@ -429,21 +405,7 @@ add("opamp", "Rail-friendly two-stage op-amp for a 3.3 V supply; GBW ≥ 5 MHz; 
 add("reference", "Simple PTAT-free voltage reference, vout ≈ 1.0 V, power ≤ 50 uW.",
     [("vout", O)], fam("reference", "voltage"), tgt("vout_v", "~", 1.0, tol=0.1), tgt("power_w", "<=", 50e-6))
 
-GROUP = {"amplifier": "amplifiers", "opamp": "op-amps", "current_mirror": "mirrors+references", "bandgap": "mirrors+references",
-         "reference": "mirrors+references", "ldo": "mirrors+references", "opamp_app": "op-amp applications", "filter": "filters",
-         "comparator": "comparators", "schmitt": "comparators", "inverter": "comparators", "buffer": "comparators",
-         "oscillator": "oscillators", "vco": "VCOs", "pll": "VCOs", "mixer": "mixers", "dac": "data-converter parts",
-         "adc": "data-converter parts", "sample_hold": "data-converter parts", "switch": "data-converter parts"}
+
 if __name__ == "__main__":
-    out = ["# chipsmith topology benchmark, real_v2: designer-style requests with hand-annotated port roles and requirements "
-           "(written by hand, not by any chipsmith reader). Scored by the independent judge (chipsmith.spice.judge)."]
-    for k, (f, text, ports, reqs) in enumerate(P, start=1):
-        iface = Interface(tuple(Port(n, r) for n, r in ports))
-        rq = tuple(Requirement(f"r{j}", kind, params) for j, (kind, params) in enumerate(reqs, start=1))
-        req = Request(text, iface, rq)
-        d = req.to_dict()
-        row = {"id": f"v2-{k:03d}", "family": GROUP[f], "text": text, "interface": d["interface"], "requirements": d["requirements"]}
-        Request.from_dict({"text": text, "interface": row["interface"], "requirements": row["requirements"]})
-        out.append(json.dumps(row))
-    open(sys.argv[1], "w").write("\n".join(out) + "\n")
-    print(len(out) - 1, "problems")
+    write_set(P, "v2", "# chipsmith topology benchmark, real_v2: designer-style requests with hand-annotated port roles and requirements "
+                  "(written by hand, not by any chipsmith reader). Scored by the independent judge (chipsmith.spice.judge).", sys.argv[1])
