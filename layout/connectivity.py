@@ -13,7 +13,12 @@ layer, and the two partitions are compared:
   reported with one located terminal per schematic net.
 
 Leaf cells are black boxes here (their terminals are their pins); macro pins are checked
-as terminals of the macro's port nets.
+as terminals of the macro's port nets. Inside the leaf cells, the device-level LVS
+(:mod:`chipsmith.layout.device_lvs`) checks every distinct leaf cell drawn with contacts
+(wired transistors) against its ``.subckt`` in the netlist, once per cell (not per
+instance): the ``cells`` section of the report. Cells without contacts (placeholder
+transistors, the capacitor) are listed as black boxes. ``match`` is the macro-level
+connectivity match and every device-level cell LVS-clean.
 """
 from __future__ import annotations
 
@@ -31,6 +36,46 @@ class Subckt:
     name: str
     ports: tuple[str, ...]
     instances: tuple[tuple[str, tuple[str, ...], str], ...]  # (name, nets, subckt)
+
+
+def subckt_texts(text: str) -> dict[str, str]:
+    """Raw text of every .subckt block of a netlist, by name (case as written)."""
+    out, cur, lines = {}, None, []
+    for raw in text.splitlines():
+        tok = raw.split()
+        low = tok[0].lower() if tok else ""
+        if low == ".subckt":
+            cur, lines = tok[1], [raw]
+        elif cur is not None:
+            lines.append(raw)
+            if low == ".ends":
+                out[cur] = "\n".join(lines) + "\n"
+                cur = None
+    return out
+
+
+def leaf_cells_lvs(gds, netlist_text: str, leaves: Iterable[str], deck: RuleDeck) -> dict:
+    """Device-level LVS of each leaf cell in the GDS (a cell named like a leaf subcircuit, or
+    that name plus a ``_variant`` suffix, e.g. ``sample_switch_share``) against the leaf's
+    subcircuit; cells without contact shapes are black boxes."""
+    import klayout.db as db
+
+    from chipsmith.layout.device_lvs import check_cells
+
+    texts = subckt_texts(netlist_text)
+    leaves = sorted((n for n in leaves if n in texts), key=len, reverse=True)
+    layout = db.Layout()
+    layout.read(str(gds))
+    cont = deck.gds("contact") if "contact" in deck.layers else None
+    li = layout.find_layer(*cont) if cont else None
+    spice, wired = {}, {}
+    for c in layout.each_cell():
+        leaf = next((n for n in leaves if c.name == n or c.name.startswith(n + "_")), None)
+        if leaf is None:
+            continue
+        spice[c.name] = texts[leaf]
+        wired[c.name] = li is not None and not c.shapes(li).is_empty()
+    return check_cells(layout, spice, wired, deck)
 
 
 def parse_spice(text: str) -> dict[str, Subckt]:
@@ -106,14 +151,16 @@ def extract(gds, deck: RuleDeck):
 
 
 def check(gds, netlist_text: str, top: str, terminals: Iterable[tuple[str, str, str, float, float]],
-          deck: RuleDeck, leaves: Iterable[str], max_report: int = 20) -> dict:
+          deck: RuleDeck, leaves: Iterable[str], max_report: int = 20, device_lvs: bool = True) -> dict:
     """Compare layout connectivity with the netlist.
 
     ``terminals``: (instance path or "" for a macro pin, pin name, layer, x, y) in µm.
+    ``device_lvs``: also run the per-leaf-cell device-level LVS (the ``cells`` section).
     """
     import klayout.db as db
 
     start = time.perf_counter()
+    leaves = list(leaves)
     subs = parse_spice(netlist_text)
     inst, ports = flatten(subs, top, leaves)
     l2n, regs = extract(gds, deck)
@@ -156,8 +203,12 @@ def check(gds, netlist_text: str, top: str, terminals: Iterable[tuple[str, str, 
                            "where": [where[(key, n)] for n in sorted(nets)[:8]]})
     opens.sort(key=lambda o: o["net"])
     shorts.sort(key=lambda s: s["nets"])
-    return {"match": not opens and not shorts and not missing, "schematic_nets": len(by_schematic),
+    macro_match = not opens and not shorts and not missing
+    cells = leaf_cells_lvs(gds, netlist_text, leaves, deck) if device_lvs else None
+    return {"match": macro_match and (cells is None or cells["match"]), "connectivity_match": macro_match,
+            "cells_match": cells["match"] if cells else None, "schematic_nets": len(by_schematic),
             "terminals": n_terms, "layout_nets": len(by_layout), "leaf_instances": len(inst),
             "missing_instances": missing[:max_report], "opens": len(opens), "shorts": len(shorts),
             "open_nets": opens[:max_report], "short_nets": shorts[:max_report],
-            "extract_seconds": t_extract, "seconds": time.perf_counter() - start}
+            "extract_seconds": t_extract, "cells": cells,
+            "cells_seconds": cells["seconds"] if cells else None, "seconds": time.perf_counter() - start}

@@ -2,7 +2,11 @@
 
 Checks: ``width`` (Region.width_check), ``space`` (Region.space_check, merged shapes, so
 touching shapes of one net are one polygon), ``inside`` (a via not fully covered by a
-metal) and ``enclosure2`` (the FreePDK45 "enclosure on two opposite sides": a via is
+metal), ``enclosure`` (a shape touching ``other`` lies inside it with the margin on every
+side: contacts in active/poly, active in nwell), ``separation`` (shapes not touching
+``other`` keep the distance from it: field poly to active, diffusion contact to poly, active
+outside nwell to nwell), ``overlap`` (two layers that must not overlap: n and p implant) and
+``enclosure2`` (the FreePDK45 "enclosure on two opposite sides": a via is
 fine if the metal extends by the value beyond both its left and right edges, or beyond
 both its top and bottom edges). Every violation carries its rule name, the measured
 box and its location in µm, so a report points at the place to fix.
@@ -111,6 +115,12 @@ def _check(rule, reg: dict, dbu: float) -> list[tuple[int, int, int, int]]:
     other = reg[rule.other]
     if rule.check == "inside":
         return _boxes_region(r.not_inside(other))
+    if rule.check == "enclosure":  # shapes that touch ``other`` lie inside it with margin d on every side
+        return _boxes_region(r.interacting(other).sized(d).not_inside(other))
+    if rule.check == "separation":  # shapes of layer that do not touch ``other`` keep d away from it
+        return _boxes_ep(r.not_interacting(other).separation_check(other, d))
+    if rule.check == "overlap":  # the two layers must not overlap
+        return _boxes_region(r & other)
     if rule.check == "enclosure2":
         ok_x = r.sized(d, 0, 2).inside(other)
         ok_y = r.sized(0, d, 2).inside(other)

@@ -13,12 +13,16 @@ connect by abutment, the way SRAM arrays are built:
   full cell width so that they continue into the next column; the compute capacitor is
   an interdigitated m3 finger (MOM) capacitor whose BOT comb exits at the right edge.
 
-Transistors are drawn as device-level placeholders: diffusion (active) with poly gates,
-one gate per MOSFET of the cell's SPICE subcircuit, on the FreePDK45 poly pitch, checked
-for width and spacing. They are not wired to the metal (no contacts): the connectivity
-check treats a leaf cell as a black box whose terminals are its pins, the way a macro-level
-LVS uses abstracts. Pins are text labels on the pin's shape, at the position the cell
-library lists.
+Transistors: the cells of :data:`DEVICE_LEVEL` (8T bitcell, precharge, sample switch, WL
+driver, comparator, SAR slice) are drawn at device level by
+:mod:`chipsmith.layout.device_draw` -- diffusion, implants, wells and taps, poly gates,
+contacts, metal1 channel tracks and metal2 spines -- wired to implement exactly the
+transistor netlist of the cell's ``spice``, and :mod:`chipsmith.layout.device_lvs` checks
+each against that netlist. The other kinds (timing block; the design-space variants unless
+they say otherwise) keep placeholder transistors: gates on diffusion, rule-spaced, not
+wired; the connectivity check treats them as black boxes whose terminals are their pins,
+the way a macro-level LVS uses abstracts. Pins are text labels on the pin's shape, at the
+position the cell library lists.
 """
 from __future__ import annotations
 
@@ -206,13 +210,17 @@ def _hpin(p: Painter, t: Template, pins: dict, name: str, y: float, x0: float, x
 # from the cell's bottom edge, each >= s3/2 + w3/2 from the edges and >= s3 + w3 apart).
 Y = {
     "sram8t": {"RWL": 0.25, "WWL": 0.65},
-    "wl_driver": {"EN": 0.10, "RWL": 0.25, "IN": 0.45, "WWL": 0.65},
+    "wl_driver": {"EN": 0.105, "RWL": 0.25, "IN": 0.45, "WWL": 0.65},
     "precharge": {"PREB": 0.225},
     "sample_switch": {"EN": 0.15, "ENB": 0.30},
     "comparator": {"CLK": 1.50, "INN": 4.50},
     "sar_logic": {"RST": 0.25, "D": 0.60, "CLK": 1.25, "DAC": 2.00},
     "compute_cap": {"BOT": None},
 }
+# Kinds drawn at device level (chipsmith.layout.device_draw): wired transistors that the
+# per-cell LVS (chipsmith.layout.device_lvs) checks against the cell's SPICE. Other kinds keep
+# placeholder devices and are black boxes (macro-level connectivity only).
+DEVICE_LEVEL = ("sram8t", "precharge", "sample_switch", "wl_driver", "comparator", "sar_logic")
 CAP_EXIT_FINGER = 1  # the BOT finger that runs out of the right edge into the channel
 
 
@@ -314,7 +322,11 @@ def draw_cell(kind: str, cell: Cell, t: Template, *, variant: str = "", width: f
         _timing(p, t, w, h, pins)
     else:
         raise LibraryError(f"no layout generator for cell kind {kind!r}")
-    if device_box is not None:
+    if kind in DEVICE_LEVEL:  # wired transistors, LVS-checked against the cell's SPICE
+        from chipsmith.layout.device_draw import draw as draw_wired
+
+        draw_wired(p, t, cell, w, h, pins, column_cell=kind != "wl_driver")
+    elif device_box is not None:
         need = transistor_count(cell)
         got = draw_devices(p, need, *device_box, t.deck)
         if got < need:

@@ -7,14 +7,15 @@ rules draws larger cells; the checker (:mod:`chipsmith.layout.drc`) runs the sam
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
 from chipsmith.errors import LibraryError
 
 DEFAULT_RULES = Path(__file__).resolve().parent / "cells" / "rules_freepdk45.yaml"
-CHECKS = ("width", "space", "inside", "enclosure2")
+CHECKS = ("width", "space", "inside", "enclosure2", "enclosure", "separation", "overlap")
+NO_VALUE = ("inside", "overlap")  # checks that take no distance
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,14 @@ class RuleDeck:
     layers: Mapping[str, Layer]
     rules: tuple[Rule, ...]
     path: str = "<deck>"
+    drawing: Mapping[str, float] = field(default_factory=dict)  # rules honoured by construction, not checked
+
+    def draw(self, name: str) -> float:
+        """A ``drawing:`` value of the deck (a rule the generator keeps but the checker does not test)."""
+        if name not in self.drawing:
+            raise LibraryError(f"rule deck has no drawing value {name}", where=self.path,
+                               fix=f"add '{name}: <um>' under drawing:")
+        return self.drawing[name]
 
     def rule(self, check: str, layer: str, other: str | None = None) -> float:
         """The value of the first rule of this kind (what the generator must honour)."""
@@ -109,9 +118,12 @@ def parse_rules(data: Any, source: str = "<deck>") -> RuleDeck:
         if layer not in layers or (raw.get("other") is not None and raw["other"] not in layers):
             fail(f"{f}.layer", f"unknown layer {layer!r}/{raw.get('other')!r}", f"use one of: {', '.join(layers)}")
         value = raw.get("value", 0.0)
-        if check != "inside" and (not isinstance(value, (int, float)) or value <= 0):
+        if check not in NO_VALUE and (not isinstance(value, (int, float)) or value <= 0):
             fail(f"{f}.value", f"must be a positive number, got {value!r}", "give the rule value in um")
         rules.append(Rule(str(raw.get("name", f"rule{i}")), check, layer, float(value), raw.get("other"),
                           str(raw.get("text", ""))))
+    drawing = data.get("drawing") or {}
+    if not isinstance(drawing, dict) or not all(isinstance(v, (int, float)) and v > 0 for v in drawing.values()):
+        fail("drawing", "must map rule names to positive um values", "e.g. drawing: {POLY.3: 0.055}")
     return RuleDeck(str(data["deck"]), str(data["source"]), float(data["dbu_um"]), float(data["grid_um"]),
-                    layers, tuple(rules), source)
+                    layers, tuple(rules), source, {str(k): float(v) for k, v in drawing.items()})

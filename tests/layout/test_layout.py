@@ -109,7 +109,7 @@ def _flat_copy(built, deck, edit):
 
 def test_removed_via_is_an_open_at_that_via(macro16, deck, lib, tmp_path):
     built, _path, cir = macro16
-    geo, t = built.geometry, Template.from_deck(deck, 1.2)
+    geo, t = built.geometry, Template.from_deck(deck, lib.get("sram8t").width)
     # the via2 joining the bottom plate of local array 3 in column 5 to its CDAC group track
     from chipsmith.layout.macro import cdac_group_of, la_rows
     from chipsmith.layout.leafcells import cap_exit_y
@@ -136,8 +136,9 @@ def test_removed_via_is_an_open_at_that_via(macro16, deck, lib, tmp_path):
 
 def test_shorted_rails_are_a_short_between_vdd_and_vss(macro16, deck, lib, tmp_path):
     built, _path, cir = macro16
-    geo, t = built.geometry, Template.from_deck(deck, 1.2)
-    x = geo.x0 + 2 * geo.pitch + 0.6
+    geo, t = built.geometry, Template.from_deck(deck, lib.get("sram8t").width)
+    # in the routing channel right of column 2 (the rails cross it; the cell's own wiring does not)
+    x = geo.x0 + 2 * geo.pitch + geo.cell_w + 0.1
     y0 = geo.bottom_h + 0.0  # first sram8t of local array 0, column 2: VSS rail at the bottom, VDD at the top
     yb, yt = t.rail_y(geo.cell_h)
 
@@ -153,7 +154,7 @@ def test_shorted_rails_are_a_short_between_vdd_and_vss(macro16, deck, lib, tmp_p
 
 def test_too_narrow_wire_is_a_width_violation_at_that_wire(macro16, deck, lib, tmp_path):
     built, _path, _cir = macro16
-    geo, t = built.geometry, Template.from_deck(deck, 1.2)
+    geo, t = built.geometry, Template.from_deck(deck, lib.get("sram8t").width)
     # a metal2 wire 50 nm wide (METALINT.1 asks for 70 nm) on the free LBL track over the compute cap of
     # local array 2, column 7
     from chipsmith.layout.macro import la_rows

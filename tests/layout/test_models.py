@@ -87,7 +87,7 @@ def test_energy_matches_hand_computation(lib, params):
     e_cdac = W * vdd ** 2 * (cdac_energy_factor(B, ct / (n * cu)) * n * cu
                              + n * cm * c["compute_cap"].capacitance_ff["bottom_parasitic"] * (1 - 2 ** -B))
     e_adc = W * B * (c["comparator"].energy_fj["compare"] + c["sar_logic"].energy_fj["bit"])
-    pitch = 1.2 + (B + 1) * 0.14 + 0.07  # drawn column pitch: cell + CDAC channel (FreePDK45 m2 pitch 0.14 um)
+    pitch = c["sram8t"].width + (B + 1) * 0.14 + 0.07  # drawn column pitch: cell + CDAC channel (m2 pitch 0.14 um)
     rwl = W * (c["sram8t"].capacitance_ff["rwl"] + pitch * wire) + c["wl_driver"].capacitance_ff["input"]
     e_drv = n * (c["wl_driver"].energy_fj["switch"] + 0.5 * rwl * vdd ** 2)
     e_ctrl = c["timing_ctrl"].energy_fj["cycle"] + W * B * pitch * wire * vdd ** 2
