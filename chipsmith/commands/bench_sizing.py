@@ -1,9 +1,12 @@
 """`chipsmith bench sizing`: TPE sizing against random search at equal evaluations."""
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Optional
+
 import typer
 
-from chipsmith.options import JsonOpt, OptionalOutOpt, QuietOpt, SchedulerOpt, WorkersOpt
+from chipsmith.options import JsonOpt, LimitOpt, OptionalOutOpt, QuietOpt, SchedulerOpt, WorkersOpt
 
 
 def register(app: typer.Typer) -> None:
@@ -11,32 +14,53 @@ def register(app: typer.Typer) -> None:
 
 
 def sizing(
-    problem_set: str = typer.Option("generic", "--set", help="generic (level-1, fast) or sky130 (5 corners, slow)."),
+    problem_set: str = typer.Option("generic", "--set", help="generic (level-1, fast), sky130 (six amplifiers, "
+                                    "5 corners) or sky130-tt (the same at tt only)."),
     seeds: int = typer.Option(4, "--seeds", min=1, help="Seeds per method."),
     budget: int = typer.Option(96, "--budget", min=1, help="Candidates per run (both methods)."),
     batch: int = typer.Option(8, "--batch", min=1, help="Candidates per ngspice process."),
+    problems: Optional[str] = typer.Option(None, "--problems", help="Comma-separated problem names of the set "
+                                           "(default: all), e.g. sky130_affc,sky130_nmc."),
+    methods: str = typer.Option("tpe,random", "--methods", help="tpe, random or both."),
+    limit: LimitOpt = None,
+    results: Optional[Path] = typer.Option(None, "--results", help="Also write the summary JSON to this file "
+                                           "(e.g. benchmarks/results/sizing_sky130.json)."),
     workers: WorkersOpt = None,
     scheduler: SchedulerOpt = None,
     as_json: JsonOpt = False,
     out: OptionalOutOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
-    """Success and evaluations to success of TPE (gm/Id start) vs random search, per problem."""
-    from chipsmith.artifacts import emit_summary
+    """Success, evaluations to success and wall time of TPE (gm/Id start) vs random search, per
+    problem, with every claimed success re-simulated by an independent judge (false successes)."""
+    from chipsmith.artifacts import atomic_write_text, dumps_json, emit_summary
     from chipsmith.benchmarks import sizing_bench
+    from chipsmith.errors import InputError
+
+    chosen = [p.strip() for p in problems.split(",") if p.strip()] if problems else None
+    if limit is not None:
+        chosen = list(chosen or sizing_bench.SETS.get(problem_set, ()))[:limit]
+    method_list = tuple(m.strip() for m in methods.split(",") if m.strip())
+    if not method_list or set(method_list) - {"tpe", "random"}:
+        raise InputError(f"--methods {methods!r}", fix="use tpe, random or tpe,random")
 
     def progress(row: dict) -> None:
         if not (quiet or as_json):
-            typer.echo(f"  {row['problem']} {row['method']} seed {row['seed']}: "
-                       f"{'met after ' + str(row['evaluations_to_success']) if row['success'] else 'not met'} "
-                       f"({row['wall_s']:.1f} s)")
+            state = (f"met after {row['evaluations_to_success']}" + ("" if row["confirmed"] else " (NOT confirmed)")
+                     if row["success"] else "not met")
+            typer.echo(f"  {row['problem']} {row['method']} seed {row['seed']}: {state} "
+                       f"({row['simulations']} simulations, {row['wall_s']:.1f} s)")
 
     summary = sizing_bench.run_with_workers(problem_set, seeds, budget, batch, workers=workers, scheduler=scheduler,
-                                            on_run=progress)
+                                            on_run=progress, problems=chosen, methods=method_list)
+    if results is not None:
+        results.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(results, dumps_json(summary) + "\n")
     if emit_summary(summary, out, as_json):
         return
-    for key, row in summary["per_problem"].items():
-        typer.echo(f"{key}: {row['successes']}/{row['runs']} met ({row['false_successes']} false), median "
-                   f"{row['median_evaluations']} candidates, median {row['median_wall_s']:.1f} s")
-    for name, ratio in summary["ratios"].items():
-        typer.echo(f"{name}: random needs {ratio['random_over_tpe_median_evaluations']:.2f}x the candidates of TPE")
+    for line in sizing_bench.table(summary):
+        typer.echo(line)
+    typer.echo(f"TPE: {summary['tpe_success_rate']:.0%} of runs met the spec at every corner, "
+               f"{summary['tpe_confirmed_rate']:.0%} confirmed by the independent re-simulation; "
+               f"{summary['false_successes']} false success(es) in all runs; median TPE run "
+               f"{summary['median_tpe_wall_s'] / 60:.1f} min")

@@ -108,14 +108,18 @@ def test_sky130_corners_move_the_figures_the_right_way(ngspice_bin):
 
 @pytest.mark.ngspice
 def test_bench_sizing_compares_methods_at_equal_budget(cli, tmp_path, ngspice_bin):
-    res = cli("bench", "sizing", "--seeds", "1", "--budget", "40", "--json", "--out", tmp_path / "b")
+    results = tmp_path / "results" / "sizing_generic.json"
+    res = cli("bench", "sizing", "--seeds", "1", "--budget", "40", "--workers", "1", "--json", "--out", tmp_path / "b",
+              "--results", results)
     assert res.code == 0, res.stderr
     summary = json.loads(res.stdout)
+    assert json.loads(results.read_text())["per_problem"] == summary["per_problem"]
     tpe, rnd = summary["per_problem"]["generic_two_stage/tpe"], summary["per_problem"]["generic_two_stage/random"]
     assert tpe["runs"] == rnd["runs"] == 1
     assert all(r["evaluations"] <= 40 for r in summary["runs"])
     for row in (tpe, rnd):  # every claimed success survives a fresh re-simulation
         assert row["false_successes"] == 0 and row["confirmed"] == row["successes"]
+        assert row["median_censored"] == (row["successes"] == 0)
 
 
 @pytest.mark.ngspice

@@ -59,3 +59,21 @@ def test_dfcfc_start_point_amplifies_at_tt(ngspice_bin):
     # loop is barely stable (a few degrees), which is the sizer's job to fix
     assert figs["gain_db"] > 80 and figs["gbw_hz"] > 0.5e6
     assert 20e-6 < figs["power_w"] < 1e-3
+
+
+@pytest.mark.ngspice
+def test_affc_start_point_amplifies_at_tt_and_its_active_feedback_damps_the_loop(ngspice_bin):
+    figs = _start_point_at_tt("sky130_affc")
+    # the same three stages as the DFCFC problem into 100 pF; the active-feedback block (gma in
+    # series with a small ca into v1) leaves a loop with tens of degrees of margin where the
+    # DFCFC start point has a few
+    assert figs["gain_db"] > 80 and figs["gbw_hz"] > 1e6 and figs["pm_deg"] > 20
+    assert 20e-6 < figs["power_w"] < 1e-3
+
+
+def test_the_sky130_set_holds_the_six_published_topologies():
+    assert SETS["sky130"] == ("sky130_two_stage", "sky130_nmc", "sky130_affc", "sky130_dfcfc",
+                              "sky130_folded_cascode", "sky130_telescopic")
+    for name in SETS["sky130"]:
+        header = (PROBLEMS / f"{name}.yaml").read_text().split("\n", 1)[0]
+        assert header.startswith("#"), f"{name}: the spec's header says where its targets come from"

