@@ -42,8 +42,7 @@ KNOBS = {  # name: (low, high), all searched on a log scale; 1 = the generic des
 }
 # designer's first moves on sky130 (after the generic sizing itself): stronger PMOS, longer
 # channels for output resistance, both
-SEEDS = ({}, {"sp": 3.0}, {"kl": 2.0}, {"sp": 3.0, "kl": 2.0}, {"sp": 3.0, "sn": 2.0, "kl": 3.0},
-         {"sn": 0.5, "sp": 1.5}, {"kr": 2.0}, {"kr": 0.5})
+SEEDS = ({}, {"sp": 3.0}, {"sp": 2.0, "kl": 2.0})
 
 
 # --- flattening ----------------------------------------------------------------------------
@@ -279,7 +278,7 @@ def size_on_pdk(design_text: str, request, pdk: Pdk, corners: Sequence[str], tem
     # the first corner (the user's first, usually tt) decides most candidates; the hottest
     # and coldest temperatures first among the rest is not needed: order as requested
     optuna.logging.set_verbosity(logging.WARNING)
-    sampler = optuna.samplers.TPESampler(seed=seed, n_startup_trials=min(8, budget))
+    sampler = optuna.samplers.TPESampler(seed=seed, n_startup_trials=min(4, budget))
     study = optuna.create_study(direction="minimize", sampler=sampler)
     seen: set[tuple] = set()
     for s in SEEDS:

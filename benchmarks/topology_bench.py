@@ -251,10 +251,68 @@ def score(agent_success: bool, judge_success: bool | None) -> str:
     return "solved" if judge_success else "false_success"
 
 
+@dataclass(frozen=True)
+class PdkConfig:
+    """``--pdk/--corners/--temps/--budget``: the agent moves its design onto the PDK and sizes
+    it there (:func:`chipsmith.agents.synth_pdk.size_on_pdk`, judged with the agent's own
+    reading of the request); it claims success only if that passes at every point. The
+    benchmark's judge then scores the sized design against the problem's hand-written
+    requirements at every corner x temperature on the PDK's models."""
+
+    pdk: str
+    corners: tuple[str, ...] = ("tt",)
+    temps: tuple[float, ...] = (27.0,)
+    budget: int = 12
+
+
+def _on_pdk(rec: dict[str, Any], outcome, text: str, problem: dict[str, Any], config: PdkConfig,
+            timeout: float) -> None:
+    """The PDK stage of :func:`solve`: agent claim, then the independent verdict at every corner."""
+    from chipsmith.agents.synth_pdk import Unmappable, size_on_pdk
+    from chipsmith.errors import ChipsmithError
+    from chipsmith.spice.judge_pdk import judge_corners
+    from chipsmith.spice.pdk import get_pdk
+
+    pdk = get_pdk(config.pdk)
+    rec["generic_agent_success"] = rec["agent_success"]
+    rec["agent_success"] = False
+    try:
+        res = size_on_pdk(text, outcome.request, pdk, config.corners, config.temps, budget=config.budget,
+                          timeout=timeout)
+    except Unmappable as exc:
+        rec["reason"] = exc.message[:300]
+        return
+    except ChipsmithError as exc:
+        rec["reason"] = f"cannot move onto {pdk.name}: {exc.one_line()}"[:300]
+        return
+    rec["agent_success"] = bool(res.success and not outcome.request.unconsumed)
+    rec["pdk"] = {"candidates": len(res.candidates), "knobs": res.knobs, "agent_seconds": round(res.seconds, 2)}
+    if not rec["agent_success"]:
+        rec["reason"] = (res.reason or outcome.reason or "")[:300]
+    if not res.text:
+        return
+    try:
+        cv = judge_corners(res.text, problem["request"], pdk, config.corners, config.temps, timeout=timeout)
+    except Exception as exc:  # noqa: BLE001 - a judge crash scores as not passed, visibly
+        rec["judge_success"] = False
+        rec["failed"] = [f"judge error: {type(exc).__name__}: {exc}"[:240]]
+        return
+    rec["judge_success"] = cv.success
+    worst = cv.worst()
+    rec["judge"] = worst.to_dict()
+    rec["pdk"]["points"] = {f"{c}/{t:g}C": v.success for (c, t), v in zip(cv.points, cv.verdicts)}
+    rec["failed"] = []
+    for (c, t), v in zip(cv.points, cv.verdicts):
+        rec["failed"] += [f"{c}/{t:g}C {r.id} {r.kind} [{r.status}]: {r.detail}"[:240] for r in v.failures]
+        rec["failed"] += [f"{c}/{t:g}C problem: {p}"[:240] for p in v.problems]
+
+
 def solve(problem: dict[str, Any], *, backend: str = "expert", request: str = "spec", llm=None,
-          timeout: float = 30.0, mode: str | None = None, library=None, rounds: int = 6) -> dict[str, Any]:
+          timeout: float = 30.0, mode: str | None = None, library=None, rounds: int = 6,
+          pdk: PdkConfig | None = None) -> dict[str, Any]:
     """Run the agent on one problem and judge its design; one result record (with ``llm``:
-    the requests, tokens and wall time this problem cost, when an LLM backend ran it)."""
+    the requests, tokens and wall time this problem cost, when an LLM backend ran it;
+    with ``pdk``: the design moved onto that process and judged at its corners)."""
     from chipsmith.agents.backends import LLMRequestError
     from chipsmith.errors import BackendError
     from chipsmith.spice.judge import judge
@@ -280,7 +338,12 @@ def solve(problem: dict[str, Any], *, backend: str = "expert", request: str = "s
         rec["reason"] = f"agent error: {type(exc).__name__}: {exc}"[:300]
         text = None
     agent_s = time.perf_counter() - t0
-    if text:
+    if pdk is not None and text and outcome is not None:
+        _on_pdk(rec, outcome, text, problem, pdk, timeout)
+        agent_s = time.perf_counter() - t0
+    elif pdk is not None:
+        rec["agent_success"] = False
+    elif text:
         try:
             verdict = judge(text, problem["request"], timeout=timeout)
             rec["judge_success"] = verdict.success
@@ -363,14 +426,14 @@ def _solve_llm_batch(args: tuple) -> list[dict[str, Any]]:
 
 
 def _solve_batch(args: tuple) -> list[dict[str, Any]]:
-    problems, backend, request = args
-    return [solve(p, backend=backend, request=request) for p in problems]
+    problems, backend, request, pdk = args
+    return [solve(p, backend=backend, request=request, pdk=pdk) for p in problems]
 
 
 def run_problems(problems: Sequence[dict[str, Any]], *, backend: str = "expert", request: str = "spec",
                  scheduler: str | None = None, workers: int | None = None,
                  on_result: Callable[[int], None] | None = None, batch: int = 4,
-                 llm_config: LLMConfig | None = None, llm=None) -> list[dict[str, Any]]:
+                 llm_config: LLMConfig | None = None, llm=None, pdk: PdkConfig | None = None) -> list[dict[str, Any]]:
     """Solve every problem; serial in-process for one worker, else batches over dask. With
     ``llm_config`` an LLM backend designs (each dask batch opens its own client)."""
     if llm_config is not None:
@@ -385,13 +448,13 @@ def run_problems(problems: Sequence[dict[str, Any]], *, backend: str = "expert",
     if not scheduler and (workers or 1) <= 1:
         results = []
         for p in problems:
-            results.append(solve(p, backend=backend, request=request))
+            results.append(solve(p, backend=backend, request=request, pdk=pdk))
             if on_result:
                 on_result(1)
         return results
     from chipsmith.parallel import ClusterConfig, parallel_map
 
-    batches = [(list(problems[i:i + batch]), backend, request) for i in range(0, len(problems), batch)]
+    batches = [(list(problems[i:i + batch]), backend, request, pdk) for i in range(0, len(problems), batch)]
     out = parallel_map(_solve_batch, batches, ClusterConfig.from_env(scheduler=scheduler, workers=workers),
                        on_result=lambda i, r: on_result(len(r)) if on_result else None)
     return [r for chunk in out for r in chunk]
@@ -478,8 +541,12 @@ def _pct(x) -> str:
 def report_md(summary: dict[str, Any]) -> str:
     s = summary
     title = f"# Topology benchmark: set `{s['set']}`" + (" (regression set)" if s.get("regression_set") else "")
+    on = s.get("pdk")
     lines = [title, "", f"Backend `{s['backend']}`; every design scored by the independent judge against the "
-             "problem's hand-written requirements.", "",
+             "problem's hand-written requirements" + (
+                 f", on {on['name']} at every corner of {', '.join(on['corners'])} x "
+                 f"{', '.join(f'{t:g}' for t in on['temps'])} C (designs moved onto the PDK and sized there, "
+                 f"{on['budget']} candidates at most)" if on else "") + ".", "",
              "| problems | solved | false success | refused | solved % | false-success % | refused % | s/problem |",
              "|---|---|---|---|---|---|---|---|",
              f"| {s['problems']} | {s['solved']} | {s['false_success']} | {s['refused']} | {_pct(s['solved_rate'])} | "
@@ -543,11 +610,15 @@ def llm_config(backend: str, *, mode: str = "", model: str = "", base_url: str =
 def run(set_name: str, *, out: Path, backend: str = "expert", request: str = "spec", limit: int | None = None,
         seed: int = 0, workers: int | None = None, scheduler: str | None = None, quiet: bool = True,
         mode: str = "", model: str = "", base_url: str = "", retries: int = 3, rounds: int = 6,
-        max_tokens: int | None = 1024, timeout_s: float = 1800.0) -> dict[str, Any]:
+        max_tokens: int | None = 1024, timeout_s: float = 1800.0, pdk: str = "generic", corners: str = "",
+        temps: str = "", budget: int = 12, families: str = "") -> dict[str, Any]:
     """The ``chipsmith bench topology`` flow: load, solve, judge, write results.jsonl, report.md, summary.json.
 
     ``backend`` openai/llamacpp: the LLM path (``mode`` full|hybrid) on the problems' text
-    and port names; the same judge scores it, and the summary adds an ``llm`` block."""
+    and port names; the same judge scores it, and the summary adds an ``llm`` block.
+    ``pdk``/``corners``/``temps`` (expert only): every design moved onto the process, sized
+    there (``budget`` candidates) and judged at every corner x temperature (:class:`PdkConfig`).
+    ``families``: only the problems of these report families (comma-separated), then ``limit``."""
     from chipsmith.artifacts import staged_output
     from chipsmith.progress import progress_bar
 
@@ -555,7 +626,24 @@ def run(set_name: str, *, out: Path, backend: str = "expert", request: str = "sp
                         max_tokens=max_tokens, timeout_s=timeout_s, seed=seed)
     if request not in ("spec", "text"):
         raise InputError(f"--request {request!r}", fix="use spec or text")
-    problems = load_set(set_name, limit=limit, seed=seed)
+    pdk_config = None
+    if pdk.strip().lower() != "generic" or corners or temps:
+        from chipsmith.spice.pdk import get_pdk, parse_corners, parse_temps
+
+        process = get_pdk(pdk)
+        pdk_config = PdkConfig(process.name, parse_corners(corners, process), parse_temps(temps), budget)
+        if config is not None:
+            raise InputError("--pdk/--corners/--temps run with the expert backend only", where="--backend",
+                             fix="drop --backend or --pdk")
+    problems = load_set(set_name, limit=None if families else limit, seed=seed)
+    if families:
+        wanted = {f.strip().lower() for f in families.split(",") if f.strip()}
+        known = sorted({p["family"] for p in problems})
+        unknown = sorted(wanted - {k.lower() for k in known})
+        if unknown:
+            raise InputError(f"unknown family {', '.join(unknown)} in set {set_name}", where="--family",
+                             fix=f"choose from: {', '.join(known)}")
+        problems = [p for p in problems if p["family"].lower() in wanted][:limit]
     # a missing key or model file fails here, before any problem runs (exit 2, nothing written)
     llm = config.make() if config is not None and not scheduler and (workers or 1) <= 1 else None
     if config is not None and llm is None:
@@ -566,13 +654,19 @@ def run(set_name: str, *, out: Path, backend: str = "expert", request: str = "sp
         start = time.perf_counter()
         with progress_bar(f"topology {set_name}", len(problems), quiet=quiet) as advance:
             results = run_problems(problems, backend=backend, request=request, scheduler=scheduler, workers=workers,
-                                   on_result=advance, llm_config=config, llm=llm)
+                                   on_result=advance, llm_config=config, llm=llm, pdk=pdk_config)
         summary = summarize(results, set_name=set_name, backend=backend, wall_s=time.perf_counter() - start,
                             workers=workers, request=request, seed=seed if set_name == "synthetic" else None,
                             llm=config.public() if config is not None else None)
+        if pdk_config is not None:
+            summary["pdk"] = {"name": pdk_config.pdk, "corners": list(pdk_config.corners),
+                              "temps": list(pdk_config.temps), "budget": pdk_config.budget,
+                              "generic_agent_success": sum(bool(r.get("generic_agent_success")) for r in results)}
+        if families:
+            summary["families_filter"] = families
         write_outputs(stage, results, summary)
     return summary
 
 
 __all__ = ["load_set", "load_problems", "legacy_request", "solve", "score", "run_problems", "summarize", "report_md",
-           "write_outputs", "run", "llm_config", "llm_totals", "LLMConfig", "SETS", "STATUSES"]
+           "write_outputs", "run", "llm_config", "llm_totals", "LLMConfig", "PdkConfig", "SETS", "STATUSES"]

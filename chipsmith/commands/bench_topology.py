@@ -26,6 +26,13 @@ def topology(
     retries: int = typer.Option(3, "--retries", min=0, max=10, help="Retries on LLM transport errors."),
     request: str = typer.Option("spec", "--request",
                                 help="Legacy sets only: spec (structured spec + text) or text (free text only)."),
+    pdk: str = typer.Option("generic", "--pdk", help="Process the designs are moved onto, sized on and judged "
+                                                     "with: generic or sky130 (expert backend)."),
+    corners: str = typer.Option("", "--corners", help="Corners every requirement must pass at (e.g. tt,ff,ss,fs,sf)."),
+    temps: str = typer.Option("", "--temps", help="Temperatures in C every requirement must pass at (e.g. -40,27,125)."),
+    budget: int = typer.Option(12, "--budget", min=1, max=500, help="Sizing candidates per design on the PDK."),
+    family: str = typer.Option("", "--family", help="Only these report families, comma-separated "
+                                                    "(e.g. amplifiers,op-amps); --limit applies after."),
     limit: LimitOpt = None,
     seed: SeedOpt = 0,
     workers: WorkersOpt = None,
@@ -40,7 +47,7 @@ def topology(
     summary = tb.run(set_name, out=out, backend=backend, request=request, limit=limit, seed=seed,
                      workers=resolve_workers(workers, scheduler), scheduler=scheduler, quiet=quiet or as_json,
                      mode=mode, model=model, base_url=base_url, rounds=rounds, max_tokens=max_tokens or None,
-                     retries=retries)
+                     retries=retries, pdk=pdk, corners=corners, temps=temps, budget=budget, families=family)
     if as_json:
         print(dumps_json(summary))
     elif not quiet:
