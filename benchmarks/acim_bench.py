@@ -149,7 +149,8 @@ def run_layout(sizes: tuple[int, ...] = (64, 128, 256), connectivity_max: int = 
                 row["drc_flat_over_deep"] = flat["seconds"] / drc["seconds"]
             if n <= connectivity_max:
                 lvs = check(gds, cir, "acim_macro", terminals(spec, built), deck, [c.name for c in lib.cells.values()])
-                row.update(connectivity_s=lvs["seconds"], connectivity_match=lvs["match"], terminals=lvs["terminals"])
+                row.update(connectivity_s=lvs["seconds"], connectivity_match=lvs["match"], terminals=lvs["terminals"],
+                           cells_lvs_s=lvs.get("cells_seconds"), cells_lvs_match=lvs.get("cells_match"))  # once per distinct cell
             rows.append(row)
     first, last = rows[0], rows[-1]
     return {"sizes": rows, "build_over_10s_target": last["build_s"] / 10.0,

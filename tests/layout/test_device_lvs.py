@@ -145,3 +145,35 @@ def test_macro_lvs_has_a_cells_section_with_black_boxes(drawn, lib, deck, tmp_pa
     assert any(n.startswith("wl_driver") for n in cells["clean"])
     assert set(cells["black_boxes"]) == {"compute_cap", "timing_ctrl"}
     assert all(r["devices_matched"] == r["devices_schematic"] > 0 for r in cells["cells"].values())
+
+
+def test_contact_off_its_diffusion_is_a_drc_error_and_a_missing_well_an_lvs_error(drawn, deck, tmp_path):
+    cell = _sram(drawn)
+    act = _layer(cell, deck, "active")
+    victim = next(c for c in _layer(cell, deck, "contact") if any(a.contain(tuple(c.points.mean(0))) for a in act))
+    island = next(a for a in act if a.contain(tuple(victim.points.mean(0))))
+    x, y = victim.points.mean(0)
+    dx = -0.03 if x - island.bounding_box()[0][0] < island.bounding_box()[1][0] - x else 0.03
+    victim.translate(dx, 0)  # half off the end of its diffusion island
+    rep = run_drc(_write(cell, tmp_path / "c.gds", deck), deck)
+    hits = [v for v in rep["first_violations"] if v["rule"] == "CONTACT.4"]
+    assert hits and all(abs(v["x"] - (x + dx)) < 0.05 and abs(v["y"] - y) < 0.05 for v in hits)
+    cell = _sram(drawn)
+    for p in _layer(cell, deck, "nwell"):
+        cell.remove(p)
+    # without the n-well the p diffusion is no PMOS any more: LVS misses the two pull-ups
+    r = lvs_gds(_write(cell, tmp_path / "w.gds", deck), "sram8t", load_cells().get("sram8t").spice, deck)
+    assert not r["match"] and r["devices_layout"] < r["devices_schematic"]
+    assert not any(m["layout"] and m["layout"]["class"] == "PCH" for m in r["mismatch"] if m["kind"] == "device")
+
+
+def test_a_width_below_the_deck_minimum_is_refused_with_the_drawable_minimum(lib, deck):
+    import dataclasses
+
+    from chipsmith.errors import LibraryError
+    from chipsmith.layout.leafcells import Template, draw_cell
+
+    cell = lib.get("precharge")
+    thin = dataclasses.replace(cell, spice=cell.spice.replace("w=0.30u", "w=0.05u"))
+    with pytest.raises(LibraryError, match=r"mp: W=0.05 um is below .* 0.09 um"):
+        draw_cell("precharge", thin, Template.from_deck(deck, lib.get("sram8t").width))
