@@ -374,7 +374,8 @@ def run_pdk(outcome, request, pdk: Pdk, corners: Sequence[str], temps: Sequence[
             knobs = ", ".join(f"{k}={v:.3g}" for k, v in c.knobs.items()) or "generic sizing"
             n = len(c.verdict.points) if c.verdict is not None else len(corners) * len(temps)
             log.append(f"- candidate {c.index + 1}: {knobs}: "
-                       + (f"rejected: {c.error}" if c.error else f"{c.passed_points}/{n} points pass, cost {c.cost:.3g}"))
+                       + (f"rejected: {c.error}" if c.error
+                          else f"{c.passed_points}/{n} points pass, cost {c.cost:.3g}"))
             if on_round:
                 on_round(f"{pdk.name} candidate {c.index + 1}")
 
@@ -424,8 +425,8 @@ def run_pdk(outcome, request, pdk: Pdk, corners: Sequence[str], temps: Sequence[
     design_text = (result.text if result is not None and result.text else outcome.text
                    or "* chipsmith synth: no netlist was produced\n")
     header = (f"* chipsmith synth --pdk {pdk.name}: {title[:70]}\n"
-              f"* devices: {pdk.nmos.name}, {pdk.pmos.name} (sizes in um); load the models first, e.g.\n"
-              f"* .lib \"{pdk.model_file}\" tt\n")
+              f"* devices: {pdk.nmos.name}, {pdk.pmos.name}; load the models first, e.g.\n"
+              f"* {pdk.model_lines(corners[0]).strip()}\n")
     with staged_output(out) as stage:
         atomic_write_text(stage / "design.cir", header + design_text.split("\n", 1)[1]
                           if design_text.startswith("*") else header + design_text)
@@ -433,8 +434,7 @@ def run_pdk(outcome, request, pdk: Pdk, corners: Sequence[str], temps: Sequence[
         if tb is not None and result is not None and result.text:
             body = tb.file_text(f"testbench for {title[:70]} on {pdk.name} at corner {corners[0]}")
             first, rest = body.split("\n", 1)
-            atomic_write_text(stage / "testbench.cir", f"{first}\n.lib \"{pdk.model_file}\" {corners[0]}\n"
-                                                       f".temp {temps[0]:g}\n{rest}")
+            atomic_write_text(stage / "testbench.cir", f"{first}\n{pdk.model_lines(corners[0], temps[0])}{rest}")
         data["files"] = ["design.cir", "summary.json", "transcript.md"] + (
             ["testbench.cir"] if tb is not None and result is not None and result.text else [])
         atomic_write_text(stage / "transcript.md", "# chipsmith synth transcript\n\n" + "\n".join(outcome.transcript)

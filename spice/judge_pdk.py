@@ -102,13 +102,12 @@ class Models:
 def models_for(pdk: Pdk, corner: str = "tt", temp_c: float | None = None, *, core: bool = True) -> Models:
     """How a judge testbench loads ``pdk`` at ``corner``/``temp_c`` (core library for sky130)."""
     pdk.check_corner(corner)
-    if pdk.name == "generic":  # a generic design carries its own level-1 cards
-        return Models("", (), corner, temp_c, pdk.name)
     if core and pdk.section_per_corner:
         path = core_model_file(pdk, corner)
         return Models(f'.include "{path}"\n', (path.parent,), corner, temp_c, pdk.name,
                       tuple(pdk_device_names(pdk).items()))
-    return Models(pdk.model_lines(corner), pdk.model_dirs, corner, temp_c, pdk.name, tuple(pdk_device_names(pdk).items()))
+    return Models(pdk.model_lines(corner), pdk.model_dirs, corner, temp_c, pdk.name,
+                  tuple(pdk_device_names(pdk).items()))
 
 
 def structure_view(netlist, pdk_names: dict[str, str]):
@@ -243,7 +242,6 @@ def judge_corners(text: str, request, pdk: Pdk, corners: Sequence[str] = ("tt",)
 
 
 def pdk_device_names(pdk: Pdk) -> dict[str, str]:
-    """Lower-case PDK device (subcircuit) name -> polarity, for :func:`structure_view`."""
-    if not pdk.nmos.subckt:
-        return {}
+    """Lower-case PDK device name -> polarity, for :func:`structure_view` (subcircuit
+    devices read as MOSFETs; plain ``M`` devices get a typed model card)."""
     return {pdk.nmos.name.lower(): "nmos", pdk.pmos.name.lower(): "pmos"}

@@ -173,3 +173,16 @@ def test_five_t_ota_passes_all_five_corners_and_two_temperatures(cli, ngspice_bi
     s = json.loads((out / "summary.json").read_text())
     assert r.code == 0, s.get("reason")
     assert len(s["corners"]) == 10 and all(c["success"] for c in s["corners"])
+
+
+def test_generic_cards_across_temperatures(cli, ngspice_bin, tmp_path):
+    """--temps without --pdk: the generic design judged at each temperature (its own cards)."""
+    out = tmp_path / "t"
+    r = cli("synth", CS_TEXT, "--ports", CS_PORTS, "--out", out, "--temps", "-40,125", "--json")
+    s = json.loads((out / "summary.json").read_text())
+    assert r.code == (0 if s["success"] else 1)
+    assert s["pdk"]["name"] == "generic" and [c["point"] for c in s["corners"]] == ["tt/-40C", "tt/125C"]
+    gain = next(row for row in s["corner_table"] if row["kind"] == "target")
+    figs = [gain["corners"][p]["figure"] for p in ("tt/-40C", "tt/125C")]
+    assert all(f is not None for f in figs) and figs[0] != figs[1]
+    assert " nch " in (out / "design.cir").read_text() and "generic_l1" in (out / "testbench.cir").read_text()
