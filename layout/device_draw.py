@@ -309,8 +309,8 @@ def draw(p, t, cell, w: float, h: float, pins: dict, column_cell: bool) -> Plan:
             blocked += [(t.trk(k), half_block, -1e9, 0.0), (t.trk(k), half_block, h, 1e9)]
     pl = plan(devs, w, deck, pins, blocked, t.rail_y(h))
     if pl.height_needed > h + 1e-9:
-        raise LibraryError(f"cell {cell.name}: its {len(devs)} wired transistors need a {w:g} x {pl.height_needed:g} um "
-                           f"footprint (given height {h:g})", fix=f"set footprint height >= {pl.height_needed:g}")
+        raise LibraryError(f"cell {cell.name}: its {len(devs)} wired transistors need a {w:g} x "
+                           f"{pl.height_needed:g} um footprint (given height {h:g})", fix=f"set footprint height >= {pl.height_needed:g}")
     tp = R.track_pitch
     reach = R.reach
     yb_rail, yt_rail = t.rail_y(h)
