@@ -180,3 +180,18 @@ def test_a_width_below_the_deck_minimum_is_refused_with_the_drawable_minimum(lib
     thin = dataclasses.replace(cell, spice=cell.spice.replace("w=0.30u", "w=0.05u"))
     with pytest.raises(LibraryError, match=r"mp: W=0.05 um is below .* 0.09 um"):
         draw_cell("precharge", thin, Template.from_deck(deck, lib.get("sram8t").width))
+
+
+def test_acim_build_lvs_json_has_the_per_cell_device_lvs(tmp_path, cli):
+    import json
+
+    res = cli("acim", "build", "--rows", "16", "--cols", "16", "--local", "2", "--adc-bits", "2",
+              "--input-bits-per-cycle", "2", "--out", tmp_path / "m", "--quiet")
+    assert res.code == 0, res.stderr
+    lvs = json.loads((tmp_path / "m" / "lvs.json").read_text())
+    assert lvs["match"] and lvs["connectivity_match"] and lvs["cells_match"]
+    cells = lvs["cells"]
+    # a PWM macro widens the WL driver: the widened cell is checked as its own distinct cell
+    assert any(n.startswith("wl_driver_w") for n in cells["clean"]) and cells["checked"] == 7
+    for name, r in cells["cells"].items():
+        assert r["match"] and r["mismatches"] == 0 and r["devices_matched"] == r["devices_schematic"], name
