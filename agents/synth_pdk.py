@@ -4,8 +4,8 @@ The planner designs with the generic level-1 cards as always; then:
 
 1. :func:`flatten` expands the design's library blocks into one ``.subckt design`` of
    primitive devices with numeric sizes (so every device can be sized on its own grid);
-2. :func:`sized_text` scales it by a handful of knobs (NMOS width, PMOS width, channel
-   length, resistor and capacitor values), clamps each device to the PDK's limits and moves
+2. :func:`sized_text` scales it by a handful of knobs (NMOS width, PMOS width, the input
+   devices' width, channel length, resistor and capacitor values), clamps each device to the PDK's limits and moves
    it onto the PDK's devices (:func:`chipsmith.spice.retarget.retarget`: names, µm, grid);
 3. the independent judge (:func:`chipsmith.spice.judge_pdk.judge_corners`) checks every
    requirement at every requested corner x temperature on the PDK's models;
@@ -36,13 +36,14 @@ from chipsmith.spice.pdk import Pdk
 KNOBS = {  # name: (low, high), all searched on a log scale; 1 = the generic design's own sizing
     "sn": (0.25, 8.0),   # NMOS widths
     "sp": (0.25, 16.0),  # PMOS widths
+    "si": (0.25, 8.0),   # input devices' widths again (gates on a signal input port): gm against the loads
     "kl": (0.5, 8.0),    # every channel length
     "kr": (0.2, 5.0),    # every resistor
     "kc": (0.25, 4.0),   # every capacitor
 }
 # designer's first moves on sky130 (after the generic sizing itself): stronger PMOS, longer
 # channels for output resistance, both
-SEEDS = ({}, {"sp": 3.0}, {"sp": 2.0, "kl": 2.0})
+SEEDS = ({}, {"sp": 3.0}, {"si": 3.0}, {"sp": 2.0, "kl": 2.0})
 
 
 # --- flattening ----------------------------------------------------------------------------
@@ -150,14 +151,18 @@ def parse_design(text: str) -> Netlist:
 
 # --- sizing knobs -> a PDK netlist ---------------------------------------------------------
 
-def knobs_for(flat: Netlist) -> list[str]:
-    """The knobs that move something in ``flat`` (no resistor: no ``kr``, ...)."""
+def knobs_for(flat: Netlist, inputs: Sequence[str] = ()) -> list[str]:
+    """The knobs that move something in ``flat`` (no resistor: no ``kr``, ...); ``inputs``:
+    the signal input ports (their devices get ``si`` on top of their polarity's knob)."""
     from chipsmith.spice.retarget import _polarities
 
     pol = _polarities(flat)
     elements = flat.subckt("design").elements
     kinds = {pol.get((e.model or "").lower()) for e in elements if e.kind == "M"}
     names = [k for k, p in (("sn", "nmos"), ("sp", "pmos")) if p in kinds]
+    wanted = {i.lower() for i in inputs}
+    if any(e.kind == "M" and len(e.nodes) > 1 and e.nodes[1].lower() in wanted for e in elements):
+        names.append("si")
     if any(e.kind == "M" for e in elements):
         names.append("kl")
     if any(e.kind == "R" for e in elements):
@@ -171,7 +176,8 @@ def _clamp(v: float, lo: float, hi: float) -> float:
     return min(max(v, lo), hi)
 
 
-def sized_text(flat: Netlist, pdk: Pdk, knobs: dict[str, float], title: str = "design") -> str:
+def sized_text(flat: Netlist, pdk: Pdk, knobs: dict[str, float], title: str = "design",
+               inputs: Sequence[str] = ()) -> str:
     """The flat design scaled by ``knobs``, clamped to the PDK's limits and moved onto its devices."""
     from chipsmith.spice.retarget import _polarities, retarget
     from chipsmith.spice.writer import write_netlist
@@ -184,6 +190,8 @@ def sized_text(flat: Netlist, pdk: Pdk, knobs: dict[str, float], title: str = "d
             dev = pdk.device(pol[(e.model or "").lower()])
             params = {k.lower(): v for k, v in e.params.items()}
             scale_w = knobs.get("sn" if dev.polarity == "nmos" else "sp", 1.0)
+            if e.nodes[1].lower() in {i.lower() for i in inputs}:
+                scale_w *= knobs.get("si", 1.0)
             w = _clamp(float(params["w"]) * 1e6 * scale_w, dev.w_min, dev.w_max) * 1e-6
             l = _clamp(float(params["l"]) * 1e6 * knobs.get("kl", 1.0), dev.l_min, dev.l_max) * 1e-6
             elements.append(replace(e, params={**params, "w": w, "l": l}))
@@ -238,11 +246,11 @@ class PdkResult:
 
 
 def _evaluate(flat: Netlist, pdk: Pdk, request, corners, temps, knobs: dict[str, float], index: int,
-              title: str, timeout: float) -> Candidate:
+              title: str, timeout: float, inputs: Sequence[str] = ()) -> Candidate:
     from chipsmith.spice.judge_pdk import judge_corners
 
     try:
-        text = sized_text(flat, pdk, knobs, title)
+        text = sized_text(flat, pdk, knobs, title, inputs)
     except Unmappable:
         raise
     except InputError as exc:
@@ -274,7 +282,10 @@ def size_on_pdk(design_text: str, request, pdk: Pdk, corners: Sequence[str], tem
     start = time.perf_counter()
     result = PdkResult(pdk.name, tuple(corners), tuple(float(t) for t in temps))
     flat = flatten(parse_design(design_text))
-    names = knobs_for(flat)
+    from chipsmith.spice.requirements import INPUT_ROLES
+
+    inputs = [p.name for p in request.interface.ports if p.role in INPUT_ROLES]
+    names = knobs_for(flat, inputs)
     # the first corner (the user's first, usually tt) decides most candidates; the hottest
     # and coldest temperatures first among the rest is not needed: order as requested
     optuna.logging.set_verbosity(logging.WARNING)
@@ -290,7 +301,7 @@ def size_on_pdk(design_text: str, request, pdk: Pdk, corners: Sequence[str], tem
     while len(result.candidates) < max(1, budget):
         trial = study.ask()
         knobs = {k: trial.suggest_float(k, *KNOBS[k], log=True) for k in names}
-        cand = _evaluate(flat, pdk, request, corners, temps, knobs, len(result.candidates), title, timeout)
+        cand = _evaluate(flat, pdk, request, corners, temps, knobs, len(result.candidates), title, timeout, inputs)
         study.tell(trial, cand.cost if math.isfinite(cand.cost) else 1e6)
         result.candidates.append(cand)
         if on_candidate:

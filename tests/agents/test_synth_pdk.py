@@ -68,6 +68,11 @@ def test_flatten_keeps_ratios_and_sizing_clamps_to_the_pdk():
     assert "sky130_fd_pr__nfet_01v8 w=420m l=1" in devices["xm1"]
     assert "sky130_fd_pr__pfet_01v8 w=16 l=1" in devices["xm1_x3"]
     assert re.search(r"^cc out gnd 3p$", text, re.MULTILINE | re.IGNORECASE)
+    # the input pair gets its own knob on top of NMOS width; the pair stays matched
+    assert knobs_for(flat, ["INP", "INN"]) == ["sn", "sp", "si", "kl", "kc"]
+    text = sized_text(flat, pdk, {"si": 2.0}, inputs=["INP", "INN"])
+    widths = {ln.split()[0]: ln.split()[6] for ln in text.splitlines() if ln.startswith("x")}
+    assert widths["xm1_x2"] == widths["xm2_x2"] == "w=12" and widths["xm1_x1"] == "w=12" and widths["xm1"] == "w=6"
     assert ".model" not in text.lower() and "nch" not in text
 
 
