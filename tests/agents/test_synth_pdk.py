@@ -191,3 +191,13 @@ def test_generic_cards_across_temperatures(cli, ngspice_bin, tmp_path):
     figs = [gain["corners"][p]["figure"] for p in ("tt/-40C", "tt/125C")]
     assert all(f is not None for f in figs) and figs[0] != figs[1]
     assert " nch " in (out / "design.cir").read_text() and "generic_l1" in (out / "testbench.cir").read_text()
+
+
+def test_a_device_without_a_pdk_counterpart_is_refused_not_simulated_on_generic_cards():
+    from chipsmith.agents.synth_pdk import Unmappable, flatten, parse_design, sized_text
+    from chipsmith.spice.pdk import get_pdk
+
+    text = ("* diode reference\n.subckt design out vdd gnd\nr1 vdd out 10k\nd1 out gnd dbg\n"
+            "m1 out out gnd gnd nch w=2u l=1u\n.model dbg d (is=1e-17)\n.model nch nmos (level=1)\n.ends design\n")
+    with pytest.raises(Unmappable, match=r"model\(s\) dbg that have no sky130 device"):
+        sized_text(flatten(parse_design(text)), get_pdk("sky130"), {})
