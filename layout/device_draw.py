@@ -159,7 +159,8 @@ class Band:
     devices: list[Mos]
     mirrored: bool  # channel above the devices (NMOS bands), else below (PMOS bands)
     rail_side: bool  # the band next to its rail: rail-net source/drains go straight to the rail
-    tracks: list[str] = field(default_factory=list)
+    tracks: list[str] = field(default_factory=list)  # the band's nets (routed on its channel)
+    track_of: dict[str, int] = field(default_factory=dict)  # net -> channel track (nets may share one)
     y0: float = 0.0  # global bottom
     height: float = 0.0
     ya0: float = 0.0  # local active bottom
@@ -229,27 +230,62 @@ def plan(devs: list[Mos], width: float, deck: RuleDeck, pins: dict, blocked: lis
                 if not _direct(band, term, net) and net not in nets:
                     nets.append(net)
         band.tracks = sorted(nets)
+        band.track_of = {n: i for i, n in enumerate(band.tracks)}
         for net in nets:
             where.setdefault(net, set()).add(bi)
-    # vertical geometry of each band (local, channel at the bottom), stacked bottom-up
+    spine_nets = [n for n in where if len(where[n]) > 1 or n in pins]
+    # tracks: nets whose channel spans (terminal columns and spine) keep a metal1 spacing apart
+    # share a track (left-edge packing). Spine positions depend on the track heights and the
+    # packing on the spines, so iterate to a fixed point; one track per net if it does not settle.
+    one_per_net = [dict(b.track_of) for b in bands]
+    spines: dict[str, float] = {}
+    for attempt in range(6):
+        _stack(bands, R)
+        spines = _place_spines(bands, spine_nets, pins, rails, blocked, mean_x, width, R)
+        packed = [_pack(b, columns, spines, R) for b in bands]
+        if all(p == b.track_of for p, b in zip(packed, bands)):
+            break
+        for b, p in zip(bands, packed):
+            b.track_of = p
+    else:
+        for b, p in zip(bands, one_per_net):
+            b.track_of = p
+        _stack(bands, R)
+        spines = _place_spines(bands, spine_nets, pins, rails, blocked, mean_x, width, R)
+    need = snap_up(bands[-1].y0 + bands[-1].height + ZONE_TOP) if bands else 0.0
+    return Plan(bands, spines, columns, P, need)
+
+
+def _n_tracks(band: Band) -> int:
+    return max(band.track_of.values()) + 1 if band.track_of else 0
+
+
+def _stack(bands: list[Band], R: DevRules) -> None:
+    """Vertical geometry of each band (local, channel at the bottom), stacked bottom-up."""
     y = ZONE_BOTTOM
     tp = R.track_pitch
     for band in bands:
-        nt = len(band.tracks)
+        nt = _n_tracks(band)
         top_track = R.pad / 2 + (nt - 1) * tp if nt else -R.pad / 2
         band.ypad = snap(top_track + max(R.w1 / 2 + R.s1 + R.m1e + R.cw / 2, R.pad + R.poly_s, R.cw + R.cs))
         band.ya0 = snap(band.ypad + max(R.cw + R.cs - R.ca - R.cw / 2, R.pad / 2 + R.poly_active))
         band.height = snap(band.ya0 + max(d.w for d in band.devices) + max(R.implant_ch, R.poly_ext))
         band.y0 = snap(y)
         y = band.y0 + band.height + BAND_GAP
-    # metal2 spines: a net on several bands' tracks, or a pin; x free of the template's metal2
-    # (and of every column track position near the cell edges, where a neighbour's track may
-    # end), sharing an x with another spine only where their y spans keep the metal2 spacing
+
+
+def _track_y(band: Band, net: str, R: DevRules) -> float:
+    return _gy(band, R.pad / 2 + band.track_of[net] * R.track_pitch)
+
+
+def _place_spines(bands, spine_nets, pins, rails, blocked, mean_x, width, R: DevRules) -> dict[str, float]:
+    """Metal2 spines: a net on several bands' tracks, or a pin; x free of the template's metal2
+    (and of every column track position near the cell edges, where a neighbour's track may
+    end), sharing an x with another spine only where their y spans keep the metal2 spacing."""
     track_ys: dict[str, list[float]] = {}
     for band in bands:
-        for ti, net in enumerate(band.tracks):
-            track_ys.setdefault(net, []).append(_gy(band, R.pad / 2 + ti * tp))
-    spine_nets = [n for n in where if len(where[n]) > 1 or n in pins]
+        for net in band.track_of:
+            track_ys.setdefault(net, []).append(_track_y(band, net, R))
     spans: dict[str, tuple[float, float]] = {}
     for net in spine_nets:
         ys = list(track_ys[net])
@@ -283,8 +319,33 @@ def plan(devs: list[Mos], width: float, deck: RuleDeck, pins: dict, blocked: lis
                                fix="widen the footprint")
         spines[net] = best
         placed.append((best, pitch2, y0, y1))
-    need = snap_up(bands[-1].y0 + bands[-1].height + ZONE_TOP) if bands else 0.0
-    return Plan(bands, spines, columns, P, need)
+    return spines
+
+
+def _pack(band: Band, columns: dict[str, float], spines: dict[str, float], R: DevRules) -> dict[str, int]:
+    """Left-edge track assignment: a net's span is its terminal columns plus its spine; two spans
+    share a track when their metal1 ends keep the metal1 spacing (and pads/contacts their own)."""
+    xs: dict[str, list[float]] = {}
+    for dev in band.devices:
+        for term, net in _terms(dev):
+            if not _direct(band, term, net):
+                xs.setdefault(net, []).append(columns[f"{dev.name}.{term}"])
+    for net in xs:
+        if net in spines:
+            xs[net].append(spines[net])
+    gap = snap(2 * R.reach + max(R.s1, R.poly_s + R.pad - 2 * R.reach, R.cs + R.cw - 2 * R.reach))
+    ends: list[float] = []
+    out: dict[str, int] = {}
+    for net in sorted(xs, key=lambda n: (min(xs[n]), n)):
+        x0, x1 = min(xs[net]), max(xs[net])
+        k = next((i for i, e in enumerate(ends) if x0 - e >= gap - 1e-9), None)
+        if k is None:
+            ends.append(x1)
+            k = len(ends) - 1
+        else:
+            ends[k] = x1
+        out[net] = k
+    return out
 
 
 def _gy(band: Band, y: float) -> float:
@@ -326,8 +387,7 @@ def draw(p, t, cell, w: float, h: float, pins: dict, column_cell: bool) -> Plan:
             for term, net in _terms(dev):
                 x = pl.columns[f"{dev.name}.{term}"]
                 if term == "g":
-                    ti = band.tracks.index(net)
-                    yt = R.pad / 2 + ti * tp
+                    yt = R.pad / 2 + band.track_of[net] * tp
                     _rect(p, "poly", x - dev.l / 2, _gy(band, yt), x + dev.l / 2, _gy(band, a1 + R.poly_ext))
                     _contact_on_poly(p, R, x, _gy(band, yt))
                     xs_by_net.setdefault(net, []).append(x)
@@ -339,8 +399,7 @@ def draw(p, t, cell, w: float, h: float, pins: dict, column_cell: bool) -> Plan:
                     _rect(p, "m1", x - R.w1 / 2, _gy(band, ysd - R.cw / 2 - R.m1e) if band.polarity == "p" else rail,
                           x + R.w1 / 2, rail if band.polarity == "p" else _gy(band, ysd - R.cw / 2 - R.m1e))
                     continue
-                ti = band.tracks.index(net)
-                yt = R.pad / 2 + ti * tp
+                yt = R.pad / 2 + band.track_of[net] * tp
                 _rect(p, "m1", x - R.w1 / 2, _gy(band, band.ypad - R.cw / 2 - R.m1e), x + R.w1 / 2,
                       _gy(band, ysd + R.cw / 2 + R.m1e))
                 _contact_on_poly(p, R, x, _gy(band, band.ypad))
@@ -354,8 +413,8 @@ def draw(p, t, cell, w: float, h: float, pins: dict, column_cell: bool) -> Plan:
         _rect(p, "nimplant" if band.polarity == "n" else "pimplant", xa, _gy(band, band.ya0 - R.implant_ch), xb,
               _gy(band, top))
         # channel tracks
-        for ti, net in enumerate(band.tracks):
-            yt = _gy(band, R.pad / 2 + ti * tp)
+        for net in band.tracks:
+            yt = _track_y(band, net, R)
             xs = list(xs_by_net.get(net, []))
             if net in pl.spines:
                 xs.append(pl.spines[net])
