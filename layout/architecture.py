@@ -58,8 +58,17 @@ L_CHOICES = tuple(2 ** k for k in range(0, 8))  # 1 .. 128
 B_ADC_CHOICES = tuple(range(1, 11))  # 1 .. 10 bits
 GEOMETRY_VARIABLES = ("H", "W", "L", "B_ADC", "input_bits_per_cycle", "cap_mult")
 ELECTRICAL_VARIABLES = ("vdd_mv", "cmp_size", "sw_size", "drv_size", "read_vt")
-VARIABLES = GEOMETRY_VARIABLES + ELECTRICAL_VARIABLES
-DEFAULTS = {"vdd_mv": 1000, "cmp_size": 2, "sw_size": 2, "drv_size": 2, "read_vt": 0}
+# Circuit-type axes (issue 13), each an index into the tuple of library cell kinds below;
+# appended last so that older genomes and pareto.json files keep their meaning (type 0).
+BITCELLS = ("sram8t", "sram10t")  # 8T decoupled read / 10T read buffer (low LBL leakage)
+CAP_TYPES = ("compute_cap", "mim_cap")  # MOM finger / MIM plate
+ADC_TYPES = ("sar", "flash")  # SAR on the compute-cap CDAC / flash (2**B - 1 comparators)
+TYPE_VARIABLES = ("bitcell", "cap_type", "adc_type")
+VARIABLES = GEOMETRY_VARIABLES + ELECTRICAL_VARIABLES + TYPE_VARIABLES
+DEFAULTS = {"vdd_mv": 1000, "cmp_size": 2, "sw_size": 2, "drv_size": 2, "read_vt": 0,
+            "bitcell": 0, "cap_type": 0, "adc_type": 0}
+FLASH_MAX_BITS = 4  # 15 comparators per column; beyond that a flash column is taller than its array
+TYPE_KINDS = {"bitcell": BITCELLS, "cap_type": CAP_TYPES, "adc_type": ("comparator", "flash_comparator")}
 
 MIN_ROWS, MAX_ROWS = 8, 8192
 MIN_COLS, MAX_COLS = 1, 8192
@@ -114,15 +123,23 @@ class Space:
     sw_size: tuple[int, ...] = SIZES
     drv_size: tuple[int, ...] = SIZES
     read_vt: tuple[int, ...] = READ_VT
+    bitcell: tuple[int, ...] = (0, 1)
+    cap_type: tuple[int, ...] = (0, 1)
+    adc_type: tuple[int, ...] = (0, 1)
 
     @classmethod
-    def for_problem(cls, problem: Problem) -> "Space":
+    def for_problem(cls, problem: Problem, lib=None) -> "Space":
+        """The space of ``problem``; with a cell library ``lib``, a type axis offers only the
+        variants the library has a cell for (a base library: one choice each)."""
         if problem.fixed_shape:
             hs, ws = (problem.rows,), (problem.cols,)
         else:
             hs = tuple(2 ** k for k in range(int(math.log2(min(16, problem.rows))), int(math.log2(problem.rows)) + 1))
             ws = tuple(2 ** k for k in range(int(math.log2(min(8, problem.cols))), int(math.log2(problem.cols)) + 1))
-        return cls(H=hs, W=ws)
+        types = {}
+        if lib is not None:
+            types = {var: tuple(i for i, kind in enumerate(kinds) if lib.has(kind)) for var, kinds in TYPE_KINDS.items()}
+        return cls(H=hs, W=ws, **types)
 
     @property
     def choices(self) -> tuple[tuple[int, ...], ...]:
@@ -150,12 +167,15 @@ class Space:
 def structural_violation(v: Mapping[str, np.ndarray]) -> np.ndarray:
     """How far each design is from being buildable (0 = buildable), in bits.
 
-    The CDAC needs 2**B_ADC unit groups from the N = H/L column capacitors, and a column
-    needs at least two local arrays to share charge.
+    The SAR's CDAC needs 2**B_ADC unit groups from the N = H/L column capacitors (a flash
+    ADC needs none, but stops at :data:`FLASH_MAX_BITS`), and a column needs at least two
+    local arrays to share charge.
     """
     n_la = v["H"] / v["L"]
-    return (np.maximum(0.0, v["B_ADC"] - np.log2(np.maximum(n_la, 1e-9)))
-            + np.maximum(0.0, np.log2(v["L"]) - np.log2(v["H"]) + 1.0))
+    flash = np.asarray(v.get("adc_type", 0)) == 1
+    adc = np.where(flash, np.maximum(0.0, v["B_ADC"] - FLASH_MAX_BITS),
+                   np.maximum(0.0, v["B_ADC"] - np.log2(np.maximum(n_la, 1e-9))))
+    return adc + np.maximum(0.0, np.log2(v["L"]) - np.log2(v["H"]) + 1.0)
 
 
 @dataclass(frozen=True)
@@ -173,6 +193,9 @@ class Design:
     sw_size: int = DEFAULTS["sw_size"]
     drv_size: int = DEFAULTS["drv_size"]
     read_vt: int = DEFAULTS["read_vt"]
+    bitcell: int = DEFAULTS["bitcell"]
+    cap_type: int = DEFAULTS["cap_type"]
+    adc_type: int = DEFAULTS["adc_type"]
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -185,26 +208,48 @@ class Design:
         return cls(**{k: int(d.get(k, DEFAULTS.get(k))) for k in VARIABLES})
 
 
+def _type(v: Mapping[str, np.ndarray], name: str, like: np.ndarray) -> np.ndarray:
+    return np.broadcast_to(np.asarray(v.get(name, DEFAULTS[name])), np.shape(like)) == 1
+
+
+def channel_tracks(v: Mapping[str, np.ndarray]) -> np.ndarray:
+    """Routing-channel tracks right of a column: SAR: one per CDAC group (B bits + dummy);
+    flash: one per thermometer output (2**B - 1) + the bottom-plate tie."""
+    B = np.asarray(v["B_ADC"], dtype=float)
+    return np.where(_type(v, "adc_type", B), 2.0 ** B, B + 1.0)
+
+
+def column_pitch(v: Mapping[str, np.ndarray], p: "ModelParams") -> np.ndarray:  # noqa: F821
+    """The drawn column pitch: the cell width plus the routing channel, at least the MIM
+    plate's (capm width + spacing) when the compute capacitors are MIM."""
+    pitch = p.col_pitch + channel_tracks(v) * p.chan_track + p.chan_margin
+    return np.where(_type(v, "cap_type", pitch), np.maximum(pitch, p.mim_min_pitch), pitch)
+
+
 def geometry(v: Mapping[str, np.ndarray], p: "ModelParams", problem: Problem) -> dict[str, np.ndarray]:  # noqa: F821
     """Vectorized bank and macro geometry (µm) shared by the area model and :func:`floorplan`."""
     H, W, L, B = (np.asarray(v[k], dtype=float) for k in ("H", "W", "L", "B_ADC"))
     bin_, cm = np.asarray(v["input_bits_per_cycle"], float), np.asarray(v["cap_mult"], float)
     n_la = H / L
-    # the column pitch is what `acim build` draws: the cell width plus the CDAC routing
-    # channel (one m2 track per SAR bit and the dummy group) right of every column
-    pitch = p.col_pitch + (B + 1.0) * p.chan_track + p.chan_margin
-    cap_h = cm * p.cap_h
-    la_h = L * p.cell_h + p.pre_h + 2.0 * p.sw_h + cap_h  # sample switch + share switch
+    # the column pitch is what `acim build` draws: the cell width plus the routing channel
+    # (CDAC group / thermometer tracks) right of every column
+    pitch = column_pitch(v, p)
+    mim, flash = _type(v, "cap_type", H), _type(v, "adc_type", H)
+    cell_h = np.where(_type(v, "bitcell", H), p.cell10_h, p.cell_h)
+    unit_h = np.where(mim, p.mim_h, p.cap_h)
+    cap_h = cm * unit_h
+    la_h = L * cell_h + p.pre_h + 2.0 * p.sw_h + cap_h  # sample switch + share switch
     array_h = n_la * la_h
     array_w = W * pitch
     drv_w = p.drv_w + np.where(bin_ > 1, bin_ * p.pwm_width_per_bit, 0.0)
-    bottom_h = p.cmp_h + B * p.sar_h
+    bottom_h = np.where(flash, (2.0 ** B - 1.0) * p.fcmp_h, p.cmp_h + B * p.sar_h)
     left = np.maximum(p.spine_w + drv_w, p.ctrl_w)  # control spine + WL drivers (timing block in the corner)
     bank_w = left + array_w + p.strap_w
     bank_h = bottom_h + array_h
     bank_area = bank_w * bank_h
     banks = (problem.rows / H) * (problem.cols / W)
-    return {"n_la": n_la, "col_pitch": pitch * np.ones_like(H), "left_w": left, "cap_h": cap_h, "la_h": la_h, "array_h": array_h,
+    return {"n_la": n_la, "col_pitch": pitch * np.ones_like(H), "left_w": left, "cell_h": cell_h, "unit_cap_h": unit_h,
+            "cap_h": cap_h, "la_h": la_h, "array_h": array_h,
             "array_w": array_w, "drv_w": drv_w, "bottom_h": bottom_h, "bank_w": bank_w, "bank_h": bank_h,
             "bank_area": bank_area, "banks": banks, "macro_area": banks * bank_area}
 
@@ -217,19 +262,22 @@ def floorplan(design: Design, p: "ModelParams", problem: Problem) -> dict:  # no
     """
     g = {k: float(val[0]) for k, val in geometry(design.arrays(), p, problem).items()}
     n_la = int(design.H // design.L)
+    bitcell, cap = BITCELLS[design.bitcell], CAP_TYPES[design.cap_type]
+    flash = ADC_TYPES[design.adc_type] == "flash"
+    cell_h = g["cell_h"]
     units_per_lsb = n_la // (2 ** design.B_ADC) if n_la >= 2 ** design.B_ADC else 0
     groups = [units_per_lsb * 2 ** (design.B_ADC - 1 - j) for j in range(design.B_ADC)] + [units_per_lsb]
     bank_rows, bank_cols = problem.rows // design.H, problem.cols // design.W
     x0, y0 = g["left_w"], g["bottom_h"]
     la_stack = [
-        {"cell": "sram8t", "count": design.L, "y": 0.0, "height": design.L * p.cell_h},
-        {"cell": "precharge", "count": 1, "y": design.L * p.cell_h, "height": p.pre_h},
-        {"cell": "sample_switch", "role": "sample (LBL -> cap top)", "count": 1, "y": design.L * p.cell_h + p.pre_h,
+        {"cell": bitcell, "count": design.L, "y": 0.0, "height": design.L * cell_h},
+        {"cell": "precharge", "count": 1, "y": design.L * cell_h, "height": p.pre_h},
+        {"cell": "sample_switch", "role": "sample (LBL -> cap top)", "count": 1, "y": design.L * cell_h + p.pre_h,
          "height": p.sw_h},
-        {"cell": "compute_cap", "count": design.cap_mult, "y": design.L * p.cell_h + p.pre_h + p.sw_h,
+        {"cell": cap, "count": design.cap_mult, "y": design.L * cell_h + p.pre_h + p.sw_h,
          "height": g["cap_h"]},
         {"cell": "sample_switch", "role": "share (cap top -> column line)", "count": 1,
-         "y": design.L * p.cell_h + p.pre_h + p.sw_h + g["cap_h"], "height": p.sw_h},
+         "y": design.L * cell_h + p.pre_h + p.sw_h + g["cap_h"], "height": p.sw_h},
     ]
     return {
         "banks": {"rows": bank_rows, "cols": bank_cols, "count": bank_rows * bank_cols,
@@ -238,19 +286,23 @@ def floorplan(design: Design, p: "ModelParams", problem: Problem) -> dict:  # no
         "macro": {"width": bank_cols * g["bank_w"], "height": bank_rows * g["bank_h"], "area_um2": g["macro_area"]},
         "column_pitch": g["col_pitch"],
         "local_array": {"cells": design.L, "height": g["la_h"], "per_column": n_la, "stack": la_stack},
-        "cdac": {"unit_caps": n_la, "cap_mult": design.cap_mult, "units_per_lsb": units_per_lsb,
-                 "groups_msb_first_plus_dummy": groups},
+        "types": {"bitcell": bitcell, "cap_type": cap, "adc_type": ADC_TYPES[design.adc_type]},
+        "cdac": ({"unit_caps": n_la, "cap_mult": design.cap_mult, "units_per_lsb": units_per_lsb,
+                  "groups_msb_first_plus_dummy": groups} if not flash else None),
         "blocks": [
-            {"name": "array", "cell": "sram8t", "x": x0, "y": y0, "width": g["array_w"], "height": g["array_h"],
+            {"name": "array", "cell": bitcell, "x": x0, "y": y0, "width": g["array_w"], "height": g["array_h"],
              "repeat": {"columns": design.W, "local_arrays": n_la, "cells_per_local_array": design.L}},
             {"name": "wl_drivers", "cell": "wl_driver", "x": p.spine_w, "y": y0, "width": g["drv_w"],
              "height": g["array_h"], "count": design.H, "placement": "one per row, pitch-matched to the local array rows",
              "input_bits_per_cycle": design.input_bits_per_cycle},
-            {"name": "comparators", "cell": "comparator", "x": x0, "y": p.sar_h * design.B_ADC,
-             "width": g["array_w"], "height": p.cmp_h, "count": design.W, "placement": "one per column"},
-            {"name": "sar_logic", "cell": "sar_logic", "x": x0, "y": 0.0, "width": g["array_w"],
-             "height": p.sar_h * design.B_ADC, "count": design.W * design.B_ADC,
-             "placement": "B_ADC stacked bits per column"},
+            *([{"name": "flash_comparators", "cell": "flash_comparator", "x": x0, "y": 0.0, "width": g["array_w"],
+                "height": g["bottom_h"], "count": design.W * (2 ** design.B_ADC - 1),
+                "placement": "2**B_ADC - 1 stacked per column, one ladder tap each"}] if flash else
+              [{"name": "comparators", "cell": "comparator", "x": x0, "y": p.sar_h * design.B_ADC,
+                "width": g["array_w"], "height": p.cmp_h, "count": design.W, "placement": "one per column"},
+               {"name": "sar_logic", "cell": "sar_logic", "x": x0, "y": 0.0, "width": g["array_w"],
+                "height": p.sar_h * design.B_ADC, "count": design.W * design.B_ADC,
+                "placement": "B_ADC stacked bits per column"}]),
             {"name": "timing", "cell": "timing_ctrl", "x": 0.0, "y": 0.0, "width": p.ctrl_w, "height": p.ctrl_h,
              "count": 1, "placement": "bank corner under the word-line drivers"},
         ],

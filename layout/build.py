@@ -41,12 +41,33 @@ def spec_from_front(source: str) -> tuple[MacroSpec, dict]:
     v = designs[index]["variables"]
     pr = doc["problem"]
     return MacroSpec(int(pr["rows"]), int(pr["cols"]), int(v["H"]), int(v["W"]), int(v["L"]), int(v["B_ADC"]),
-                     int(v["cap_mult"]), int(v["input_bits_per_cycle"])), designs[index]
+                     int(v["cap_mult"]), int(v["input_bits_per_cycle"]), int(v.get("bitcell", 0)),
+                     int(v.get("cap_type", 0)), int(v.get("adc_type", 0))), designs[index]
+
+
+def type_index(name: str, value: str | int | None, choices: tuple[str, ...], aliases: dict[str, int]) -> int:
+    """A type option given by name (``10t``, ``mim``, ``flash``) or index -> the index."""
+    if value is None:
+        return 0
+    if isinstance(value, int) and 0 <= value < len(choices):
+        return value
+    key = str(value).strip().lower()
+    if key in aliases:
+        return aliases[key]
+    if key.isdigit() and int(key) < len(choices):
+        return int(key)
+    raise InputError(f"--{name} {value!r} is not a choice", fix=f"use one of: {', '.join(aliases)}")
+
+
+BITCELL_NAMES = {"8t": 0, "sram8t": 0, "10t": 1, "sram10t": 1}
+CAP_NAMES = {"mom": 0, "compute_cap": 0, "mim": 1, "mim_cap": 1}
+ADC_NAMES = {"sar": 0, "flash": 1}
 
 
 def run_build(*, source: str | None = None, rows: int | None = None, cols: int | None = None,
               bank_rows: int | None = None, bank_cols: int | None = None, local: int | None = None,
               adc_bits: int | None = None, cap_mult: int = 1, input_bits_per_cycle: int = 1,
+              bitcell: str | int | None = None, cap_type: str | int | None = None, adc_type: str | int | None = None,
               cells: Path | None = None, rules: Path | None = None, checks: bool = True, out: Path,
               quiet: bool = False) -> dict[str, Any]:
     from chipsmith.artifacts import atomic_write_text, staged_output, write_json
@@ -61,9 +82,18 @@ def run_build(*, source: str | None = None, rows: int | None = None, cols: int |
                    if v is None]
         if missing:
             raise InputError(f"missing {', '.join(missing)}", fix="give DIR#INDEX or all of --rows --cols --local --adc-bits")
+        from chipsmith.layout.architecture import ADC_TYPES, BITCELLS, CAP_TYPES
+
         spec = MacroSpec(rows, cols, bank_rows or rows, bank_cols or cols, local, adc_bits, cap_mult,
-                         input_bits_per_cycle)
+                         input_bits_per_cycle, type_index("bitcell", bitcell, BITCELLS, BITCELL_NAMES),
+                         type_index("cap-type", cap_type, CAP_TYPES, CAP_NAMES),
+                         type_index("adc-type", adc_type, ADC_TYPES, ADC_NAMES))
     lib = load_cells(cells)
+    needed = [k for k in (spec.bitcell_kind, spec.cap_kind, "flash_comparator" if spec.flash else "comparator")
+              if not lib.has(k)]
+    if needed:
+        raise InputError(f"the cell library has no {needed[0]} cell for this design", where=lib.source,
+                         fix=f"add a cell of kind {needed[0]} (see layout/cells/default.yaml) or pick another type")
     deck = load_rules(rules)
     t0 = time.perf_counter()
     built = build_layout(spec, lib, deck)
@@ -86,13 +116,19 @@ def run_build(*, source: str | None = None, rows: int | None = None, cols: int |
             write_json(stage / "drc.json", drc)
             lvs = check(gds_path, cir, "acim_macro", terminals(spec, built), deck, [c.name for c in lib.cells.values()])
             write_json(stage / "lvs.json", lvs)
+        from chipsmith.layout.architecture import ADC_TYPES
+
         preview(gds_path, stage / "macro.png", deck, title=f"ACIM {spec.rows}x{spec.cols} H={spec.H} W={spec.W} "
-                f"L={spec.L} B={spec.B_ADC} cap={spec.cap_mult}x")
-        counts = Counter(role for _p, role, _x, _y in leaf_placements(spec, geo))
+                f"L={spec.L} B={spec.B_ADC} cap={spec.cap_mult}x {spec.bitcell_kind} {spec.cap_kind} "
+                f"{ADC_TYPES[spec.adc_type]}")
+        kind_of = {"sram8t": spec.bitcell_kind, "compute_cap": spec.cap_kind}  # roles -> the chosen cell kinds
+        counts = Counter(kind_of.get(role, role) for _p, role, _x, _y in leaf_placements(spec, geo))
         area = width * height
         f2 = (lib.process.feature_nm * 1e-3) ** 2
         summary = {
-            "command": "acim build", "spec": spec.to_dict(), "source": source, "cells": lib.describe(),
+            "command": "acim build", "spec": spec.to_dict(),
+            "types": {"bitcell": spec.bitcell_kind, "cap_type": spec.cap_kind, "adc_type": ADC_TYPES[spec.adc_type]},
+            "source": source, "cells": lib.describe(),
             "rules": deck.describe(),
             "width_um": width, "height_um": height, "area_um2": area, "aspect": width / height,
             "um2_per_bit": area / (spec.rows * spec.cols), "f2_per_bit": area / (spec.rows * spec.cols) / f2,
@@ -136,7 +172,7 @@ def lef(built, width: float, height: float, deck) -> str:
 
 
 COLORS = {"active": "#4caf50", "poly": "#e53935", "m1": "#1e88e5", "m2": "#d81b60", "m3": "#43a047",
-          "via1": "#000000", "via2": "#5d4037"}
+          "via1": "#000000", "via2": "#5d4037", "capm": "#ff9800"}
 
 
 def preview(gds: Path, png: Path, deck, title: str = "", max_polygons: int = 400_000) -> None:
@@ -165,8 +201,10 @@ def preview(gds: Path, png: Path, deck, title: str = "", max_polygons: int = 400
     by_layer: dict[tuple[int, int], list] = {}
     for p in polys:
         by_layer.setdefault((p.layer, p.datatype), []).append(p.points)
-    order = ("active", "poly", "m1", "m2", "m3", "via1", "via2")
+    order = ("active", "poly", "m1", "m2", "m3", "capm", "via1", "via2")
     for name in order:
+        if name not in deck.layers:
+            continue
         pts = by_layer.get(deck.gds(name))
         if pts:
             ax.add_collection(PolyCollection(pts, facecolor=COLORS[name], edgecolor="none",

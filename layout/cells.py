@@ -47,6 +47,18 @@ REQUIRED: dict[str, dict[str, tuple[str, ...]]] = {
                     "capacitance_ff": (), "energy_fj": ("cycle",), "params": ()},
 }
 
+# Optional kinds: the design-space variants (issue 13). A library without one simply offers
+# one choice on that axis (the explorer collapses it); the shipped library has them all.
+OPTIONAL: dict[str, dict[str, tuple[str, ...]]] = {
+    "sram10t": {"pins": ("WWL", "WBL", "WBLB", "RWL", "RBL", "VDD", "VSS"),
+                "capacitance_ff": ("rbl", "rwl"), "energy_fj": ("write",), "params": ("read_leak_na",)},
+    "mim_cap": {"pins": ("TOP", "BOT"), "capacitance_ff": ("top_parasitic", "bottom_parasitic"), "energy_fj": (),
+                "params": ("matching_pct_sqrt_ff", "density_ff_um2")},
+    "flash_comparator": {"pins": ("INP", "INN", "CLK", "OUTP", "OUTN", "VDD", "VSS"), "capacitance_ff": ("input",),
+                         "energy_fj": ("compare",), "params": ("noise_uv_rms", "offset_mv_sigma", "ladder_ohm")},
+}
+KINDS = {**REQUIRED, **OPTIONAL}
+
 PROCESS_FIELDS = ("name", "feature_nm", "vdd", "temperature_k", "rule_source", "origin",
                   "wire_cap_ff_per_um", "spice_models")
 
@@ -131,6 +143,9 @@ class CellLibrary:
         except KeyError:
             raise LibraryError(f"library {self.name!r} has no cell of kind {kind!r}", where=self.source,
                                fix=f"valid kinds: {', '.join(sorted(self.cells))}") from None
+
+    def has(self, kind: str) -> bool:
+        return kind in self.cells
 
     def describe(self) -> dict:
         """JSON-friendly identity of the library (recorded in every pareto.json)."""
@@ -262,9 +277,9 @@ _SUBCKT = re.compile(r"^[ \t]*\.subckt[ \t]+(\S+)([^\n]*)$", re.IGNORECASE | re.
 def _parse_cell(ctx: _Ctx, name: str, raw: dict) -> Cell:
     f = f"cells.{name}"
     kind = ctx.string(raw.get("kind"), f"{f}.kind")
-    if kind not in REQUIRED:
-        ctx.fail(f"{f}.kind", f"unknown kind {kind!r}", f"use one of: {', '.join(REQUIRED)}")
-    need = REQUIRED[kind]
+    if kind not in KINDS:
+        ctx.fail(f"{f}.kind", f"unknown kind {kind!r}", f"use one of: {', '.join(KINDS)}")
+    need = KINDS[kind]
     fp = ctx.mapping(raw.get("footprint"), f"{f}.footprint")
     width = ctx.number(fp.get("width"), f"{f}.footprint.width", positive=True)
     height = ctx.number(fp.get("height"), f"{f}.footprint.height", positive=True)

@@ -173,7 +173,7 @@ def explore(config: ExploreConfig, params: ModelParams, evaluator: Evaluator | N
     """Run constrained NSGA-II; return the final feasible front and the hypervolume per generation."""
     start = time.perf_counter()
     creator = _setup_deap()
-    space = Space.for_problem(config.problem)
+    space = evaluator.space if evaluator is not None else Space.for_problem(config.problem)
     evaluator = evaluator or Evaluator(params, config.problem, space)
     rng = random.Random(config.seed)
     nprng = np.random.default_rng(config.seed)
@@ -242,12 +242,12 @@ def explore(config: ExploreConfig, params: ModelParams, evaluator: Evaluator | N
 
 
 def random_search(problem: Problem, params: ModelParams, req: Requirements, evaluations: int, seed: int,
-                  checkpoints: int = 0) -> tuple[float, list[float], float]:
+                  checkpoints: int = 0, space: Space | None = None) -> tuple[float, list[float], float]:
     """Baseline: ``evaluations`` uniform random genomes; returns (hypervolume, hv at each
     of ``checkpoints`` equal steps, seconds). The time covers sampling, evaluation and the
     final front's hypervolume, not the checkpoint curve (a reporting extra)."""
     start = time.perf_counter()
-    space = Space.for_problem(problem)
+    space = space or Space.for_problem(problem)
     genes = space.random(np.random.default_rng(seed + 7919), evaluations)
     m = evaluate(space.decode(genes), params, problem)
     feasible = constraint_violation(m, req) == 0.0
@@ -273,7 +273,7 @@ def infeasibility_message(result: ExploreResult, req: Requirements) -> str:
 
 
 def pymoo_search(problem: Problem, params: ModelParams, req: Requirements, evaluations: int, seed: int,
-                 pop: int = 100) -> tuple[float, float]:
+                 pop: int = 100, space: Space | None = None) -> tuple[float, float]:
     """Second maintained optimiser for comparison: pymoo's NSGA-III (Das-Dennis reference
     directions, integer genome through rounding repair, constraint = total violation).
 
@@ -289,7 +289,7 @@ def pymoo_search(problem: Problem, params: ModelParams, req: Requirements, evalu
     from pymoo.util.ref_dirs import get_reference_directions
 
     start = time.perf_counter()
-    space = Space.for_problem(problem)
+    space = space or Space.for_problem(problem)
     upper = np.array(space.upper, float)
     seen: list[dict[str, np.ndarray]] = []
 

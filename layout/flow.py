@@ -78,7 +78,7 @@ def run_explore(*, rows: int, cols: int, cells: Path | None = None, min_snr: flo
     lib = load_cells(cells)
     calibration = calibration if calibration is not None else default_calibration(cells)
     params = ModelParams.from_library(lib, **load_calibration(calibration))
-    space = Space.for_problem(problem)
+    space = Space.for_problem(problem, lib)  # type axes: the variants this library has cells for
     start = time.perf_counter()
     with staged_output(out) as stage:
         with progress_bar("acim explore", gens + 1, quiet=quiet) as advance:

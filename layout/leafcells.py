@@ -75,7 +75,7 @@ class Template:
     def from_deck(cls, deck: RuleDeck, cell_w: float) -> "Template":
         t = cls(deck, cell_w, deck.width("m1"), deck.space("m1"), deck.width("m2"), deck.space("m2"),
                 deck.width("m3"), deck.space("m3"), max(deck.width("via1"), deck.width("via2")),
-                max(r.value for r in deck.rules if r.check == "enclosure2"))
+                max(r.value for r in deck.rules if r.check == "enclosure2" and deck.layers[r.layer].kind == "via"))
         if cell_w / 6 < t.w2 + t.s2:
             raise LibraryError(f"column cell width {cell_w:g} um holds no 6 metal2 tracks at pitch {t.w2 + t.s2:g} um",
                                where=deck.path, fix="widen the sram8t footprint or use a deck with finer metal2")
@@ -320,8 +320,10 @@ def draw_cell(kind: str, cell: Cell, t: Template, *, variant: str = "", width: f
         p.hline("m3", y["WWL"], 0, w, t.w3)  # write word line passes through to the bank edge
     elif kind == "timing_ctrl":
         _timing(p, t, w, h, pins)
-    else:
-        raise LibraryError(f"no layout generator for cell kind {kind!r}")
+    else:  # design-space variants (sram10t, mim_cap, flash_comparator) live in their own module
+        from chipsmith.layout.leafcells_variants import draw_variant
+
+        device_box = draw_variant(kind, p, t, w, h, pins, cell)
     if kind in DEVICE_LEVEL:  # wired transistors, LVS-checked against the cell's SPICE
         from chipsmith.layout.device_draw import draw as draw_wired
 

@@ -27,9 +27,11 @@ from dataclasses import dataclass
 from typing import Iterator
 
 from chipsmith.errors import InputError
+from chipsmith.layout.architecture import ADC_TYPES, BITCELLS, CAP_TYPES, FLASH_MAX_BITS
 from chipsmith.layout.cells import CellLibrary
-from chipsmith.layout.leafcells import (SARCLK_X, SARRST_X, SPINE, Drawn, Painter, Template, cap_exit_y,
+from chipsmith.layout.leafcells import (SARCLK_X, SARRST_X, SPINE, Drawn, Painter, Template, cap_exit_y, draw_cell,
                                         draw_library, snap, spine_width, spine_x, Y)
+from chipsmith.layout.leafcells_variants import FLASH_OUTP_STUB, VY, mim_exit_y, mim_min_pitch
 from chipsmith.layout.rules import RuleDeck
 
 STRAP_W, STRAP_REGION = 0.30, 0.90
@@ -45,12 +47,20 @@ class MacroSpec:
     B_ADC: int
     cap_mult: int
     input_bits_per_cycle: int = 1
+    bitcell: int = 0  # index into architecture.BITCELLS
+    cap_type: int = 0  # index into architecture.CAP_TYPES
+    adc_type: int = 0  # index into architecture.ADC_TYPES
 
     def __post_init__(self) -> None:
         for name in ("rows", "cols", "H", "W", "L", "B_ADC", "cap_mult", "input_bits_per_cycle"):
             v = getattr(self, name)
             if not isinstance(v, int) or v < 1:
                 raise InputError(f"--{name.lower().replace('_', '-')} {v!r} must be a positive integer")
+        for name, choices in (("bitcell", BITCELLS), ("cap_type", CAP_TYPES), ("adc_type", ADC_TYPES)):
+            v = getattr(self, name)
+            if not isinstance(v, int) or not 0 <= v < len(choices):
+                raise InputError(f"{name} {v!r} is not a choice",
+                                 fix=f"use an index: {', '.join(f'{i} = {c}' for i, c in enumerate(choices))}")
         if self.rows % self.H or self.cols % self.W:
             raise InputError(f"bank {self.H}x{self.W} does not tile a {self.rows}x{self.cols} macro",
                              fix="use bank sizes that divide --rows and --cols")
@@ -58,9 +68,39 @@ class MacroSpec:
             raise InputError(f"--local {self.L} must divide H={self.H} with at least two local arrays per column",
                              fix="use a smaller --local")
         n = self.H // self.L
-        if n < 2 ** self.B_ADC or n % 2 ** self.B_ADC:
+        if self.flash:
+            if self.B_ADC > FLASH_MAX_BITS:
+                raise InputError(f"--adc-bits {self.B_ADC} is too many for a flash ADC ({2 ** self.B_ADC - 1} "
+                                 "comparators per column)", fix=f"use --adc-bits <= {FLASH_MAX_BITS} or the SAR ADC")
+        elif n < 2 ** self.B_ADC or n % 2 ** self.B_ADC:
             raise InputError(f"--adc-bits {self.B_ADC} needs {2 ** self.B_ADC} CDAC units but a column has N={n} "
                              "local arrays", fix=f"use --adc-bits <= {max(1, n.bit_length() - 1)} or a smaller --local")
+
+    @property
+    def flash(self) -> bool:
+        return ADC_TYPES[self.adc_type] == "flash"
+
+    @property
+    def mim(self) -> bool:
+        return CAP_TYPES[self.cap_type] == "mim_cap"
+
+    @property
+    def bitcell_kind(self) -> str:
+        return BITCELLS[self.bitcell]
+
+    @property
+    def cap_kind(self) -> str:
+        return CAP_TYPES[self.cap_type]
+
+    @property
+    def adc_outputs(self) -> int:
+        """Data outputs per column: B SAR bits, or 2**B - 1 flash thermometer bits."""
+        return 2 ** self.B_ADC - 1 if self.flash else self.B_ADC
+
+    @property
+    def tie_track(self) -> int:
+        """Channel track of the bottom plates tied to VSS (the SAR's dummy group; every flash cap)."""
+        return self.adc_outputs
 
     @property
     def n_la(self) -> int:
@@ -99,16 +139,19 @@ class BankGeometry:
 
 def bank_geometry(spec: MacroSpec, lib: CellLibrary, t: Template) -> BankGeometry:
     g = lib.get
-    cell_w, cell_h = g("sram8t").width, g("sram8t").height
-    pre_h, sw_h, cap_h = g("precharge").height, g("sample_switch").height, g("compute_cap").height
-    cmp_h, sar_h = g("comparator").height, g("sar_logic").height
+    cell_w, cell_h = g("sram8t").width, g(spec.bitcell_kind).height
+    pre_h, sw_h, cap_h = g("precharge").height, g("sample_switch").height, g(spec.cap_kind).height
+    cmp_h = g("flash_comparator" if spec.flash else "comparator").height
+    sar_h = g("sar_logic").height
     drv = g("wl_driver")
     drv_w = snap(drv.width + (spec.input_bits_per_cycle * drv.params["pwm_width_per_bit_um"]
                               if spec.input_bits_per_cycle > 1 else 0.0))
     spine_w = spine_width(t)
-    pitch = snap(cell_w + t.chan_width(spec.B_ADC))
+    pitch = snap(cell_w + t.chan_width(spec.tie_track))
+    if spec.mim:  # the MIM plate needs capm width + spacing per column
+        pitch = max(pitch, mim_min_pitch(t.deck))
     la_h = snap(spec.L * cell_h + pre_h + 2 * sw_h + spec.cap_mult * cap_h)
-    bottom_h = snap(cmp_h + spec.B_ADC * sar_h)
+    bottom_h = snap(spec.adc_outputs * cmp_h if spec.flash else cmp_h + spec.B_ADC * sar_h)
     x0 = snap(max(spine_w + drv_w, g("timing_ctrl").width))
     x_strap = snap(x0 + spec.W * pitch)
     return BankGeometry(cell_w, cell_h, pre_h, sw_h, cap_h, cmp_h, sar_h, spine_w, drv_w, g("timing_ctrl").width,
@@ -117,7 +160,10 @@ def bank_geometry(spec: MacroSpec, lib: CellLibrary, t: Template) -> BankGeometr
 
 
 def cdac_group_of(spec: MacroSpec) -> list[int]:
-    """CDAC group of each local array (bottom-up): MSB group first (nearest the ADC), dummy last."""
+    """CDAC group (channel track) of each local array (bottom-up): MSB group first (nearest
+    the ADC), dummy last; a flash ADC ties every bottom plate to VSS (the tie track)."""
+    if spec.flash:
+        return [spec.tie_track] * spec.n_la
     unit = spec.n_la // 2 ** spec.B_ADC
     sizes = [unit * 2 ** (spec.B_ADC - 1 - j) for j in range(spec.B_ADC)] + [unit]
     return [g for g, s in enumerate(sizes) for _ in range(s)]
@@ -161,8 +207,9 @@ def build_layout(spec: MacroSpec, lib: CellLibrary, deck: RuleDeck, name: str = 
 
     t = Template.from_deck(deck, lib.get("sram8t").width)
     geo = bank_geometry(spec, lib, t)
-    cells = draw_library(lib, deck, drv_w=geo.drv_w)
+    cells = variant_cells(spec, lib, t, geo, draw_library(lib, deck, drv_w=geo.drv_w))
     B, N, W, L = spec.B_ADC, spec.n_la, spec.W, spec.L
+    K = spec.adc_outputs
     groups = cdac_group_of(spec)
     rr = t.reach
 
@@ -182,18 +229,33 @@ def build_layout(spec: MacroSpec, lib: CellLibrary, deck: RuleDeck, name: str = 
         _continue(chan, t, cells[role], geo.cell_w, geo.pitch, y)
     # column: ADC, N local arrays, channel tracks and stubs
     col = Painter("acim_column", deck)
-    for j in range(B):
-        col.cell.add(_ref(cells["sar_logic"].cell, (0, j * geo.sar_h)))
-        _continue(col, t, cells["sar_logic"], geo.cell_w, geo.pitch, j * geo.sar_h)
-    y_cmp = B * geo.sar_h
-    col.cell.add(_ref(cells["comparator"].cell, (0, y_cmp)))
-    _continue(col, t, cells["comparator"], geo.cell_w, geo.pitch, y_cmp)
+    if spec.flash:
+        fc = cells["flash_comparator"]
+        for k in range(K):
+            yk = k * geo.cmp_h
+            col.cell.add(_ref(fc.cell, (0, yk)))
+            _continue(col, t, fc, geo.cell_w, geo.pitch, yk)
+            if k:  # the column line (INP) starts half a space above each comparator's bottom: bridge the gap
+                col.vline("m2", t.trk(TRK_CL_), yk - rr, yk + t.s2 + rr, t.w2)
+            y_o, x = snap(yk + FLASH_OUTP_STUB), t.chan_x(k)  # thermometer bit k down the channel
+            col.via("via2", t.trk(TRK_CMP_), y_o, t.via)
+            col.hline("m3", y_o, t.trk(TRK_CMP_) - rr, x + rr, t.w3)
+            col.via("via2", x, y_o, t.via)
+            col.vline("m2", x, 0, y_o + rr, t.w2)
+        y_cmp = (K - 1) * geo.cmp_h  # the top comparator: the VSS tie track starts on its rail
+    else:
+        for j in range(B):
+            col.cell.add(_ref(cells["sar_logic"].cell, (0, j * geo.sar_h)))
+            _continue(col, t, cells["sar_logic"], geo.cell_w, geo.pitch, j * geo.sar_h)
+        y_cmp = B * geo.sar_h
+        col.cell.add(_ref(cells["comparator"].cell, (0, y_cmp)))
+        _continue(col, t, cells["comparator"], geo.cell_w, geo.pitch, y_cmp)
     col.cell.add(_ref(la.cell, (0, geo.bottom_h), rows=N, spacing=(0, geo.la_h)))
     col.cell.add(_ref(chan.cell, (0, geo.bottom_h), rows=N, spacing=(0, geo.la_h)))
     sy = Y["sar_logic"]
     cap_rows = [y for role, y in la_rows(spec, geo) if role == "compute_cap"]
-    exit_y = cap_exit_y(t, geo.cap_h)
-    top_stub = [0.0] * (B + 1)
+    exit_y = mim_exit_y(geo.cap_h) if spec.mim else cap_exit_y(t, geo.cap_h)
+    top_stub = [0.0] * (spec.tie_track + 1)
     for i, g in enumerate(groups):
         for yc in cap_rows:
             y = snap(geo.bottom_h + i * geo.la_h + yc + exit_y)
@@ -201,7 +263,7 @@ def build_layout(spec: MacroSpec, lib: CellLibrary, deck: RuleDeck, name: str = 
             col.hline("m3", y, geo.cell_w, x + rr, t.w3)
             col.via("via2", x, y, t.via)
             top_stub[g] = max(top_stub[g], y)
-    for j in range(B):
+    for j in range(0 if spec.flash else B):
         x = t.chan_x(j)
         y_d, y_dac = j * geo.sar_h + sy["D"], j * geo.sar_h + sy["DAC"]
         for y in (y_d, y_dac):
@@ -210,15 +272,25 @@ def build_layout(spec: MacroSpec, lib: CellLibrary, deck: RuleDeck, name: str = 
         col.vline("m2", x, 0, y_d + rr, t.w2)  # data bit down to the bank's bottom edge
         col.vline("m2", x, y_dac - rr, top_stub[j] + rr, t.w2)
     vss_y = y_cmp + t.rail_y(geo.cmp_h)[0]
-    col.via("via1", t.chan_x(B), vss_y, t.via)
-    col.vline("m2", t.chan_x(B), vss_y - rr, top_stub[B] + rr, t.w2)
+    tie = spec.tie_track
+    col.via("via1", t.chan_x(tie), vss_y, t.via)
+    col.vline("m2", t.chan_x(tie), vss_y - rr, top_stub[tie] + rr, t.w2)
     # WL drivers of one local array + row-line extensions to the spine (left of the columns)
     drv = Painter("acim_drv_la", deck)
     dy = Y["wl_driver"]
     sx = {n: spine_x(t, k) for k, n in enumerate(SPINE)}
+    drv_h = cells["wl_driver"].height
+    jog_x = _free_column(cells["wl_driver"], deck, t, t.rail_y(drv_h)[1] - rr, drv_h) if geo.cell_h > drv_h else 0.0
     for role, y in la_rows(spec, geo):
         if role == "sram8t":
             drv.cell.add(_ref(cells["wl_driver"].cell, (geo.spine_w, y)))
+            if abs(geo.cell_h - drv_h) > 1e-9:  # taller bitcell row: jog its VDD rail down to the driver's
+                y_hi, y_lo = y + t.rail_y(geo.cell_h)[1], y + t.rail_y(drv_h)[1]
+                xj = geo.spine_w + jog_x
+                drv.hline("m1", y_hi, xj - rr, geo.x0, t.rail_w)
+                drv.via("via1", xj, y_hi, t.via)
+                drv.vline("m2", xj, y_lo - rr, y_hi + rr, t.w2)
+                drv.via("via1", xj, y_lo, t.via)
             drv.hline("m3", y + dy["IN"], 0, geo.spine_w, t.w3)
             drv.hline("m3", y + dy["WWL"], 0, geo.spine_w, t.w3)
             drv.hline("m3", y + dy["EN"], sx["EN"] - rr, geo.spine_w, t.w3)
@@ -250,24 +322,45 @@ def build_layout(spec: MacroSpec, lib: CellLibrary, deck: RuleDeck, name: str = 
             y_last = max(y for r, y in rows_la if r == role) + Y["precharge" if role == "precharge" else "sample_switch"][pin]
         bank.vline("m2", spine_x(t, k), cells["timing_ctrl"].height,
                    min(top, geo.bottom_h + (N - 1) * geo.la_h + y_last + rr), t.w2)
-    # SAR clock / reset risers and the ADC rows above slice 0
-    cy = Y["comparator"]
-    y_cmpclk = B * geo.sar_h + cy["CLK"]
     ctrl_h = cells["timing_ctrl"].height
-    bank.vline("m2", SARCLK_X, ctrl_h, y_cmpclk + rr, t.w2)
-    if B > 1:
-        bank.vline("m2", SARRST_X, ctrl_h, (B - 1) * geo.sar_h + sy["RST"] + rr, t.w2)
-    for j in range(1, B):
-        for pin, x in (("CLK", SARCLK_X), ("RST", SARRST_X)):
-            yy = j * geo.sar_h + sy[pin]
-            bank.hline("m3", yy, x - rr, geo.x0, t.w3)
-            bank.via("via2", x, yy, t.via)
-    bank.hline("m3", y_cmpclk, SARCLK_X - rr, geo.x0, t.w3)
-    bank.via("via2", SARCLK_X, y_cmpclk, t.via)
-    y_vref = B * geo.sar_h + cy["INN"]
-    bank.hline("m3", y_vref, 0, geo.x0, t.w3)
-    if geo.x0 > geo.ctrl_w:  # slice 0 row: bridge the timing block to the first column
-        _bridge(bank, t, cells["sar_logic"], geo.ctrl_w, geo.x0, 0.0)
+    if spec.flash:
+        # comparator clocks: row 0 continues the timing block's clock line; a riser feeds the rest
+        fy = VY["flash_comparator"]
+        if K > 1:
+            bank.vline("m2", SARCLK_X, ctrl_h, (K - 1) * geo.cmp_h + fy["CLK"] + rr, t.w2)
+        for k in range(1, K):
+            yy = k * geo.cmp_h + fy["CLK"]
+            bank.hline("m3", yy, SARCLK_X - rr, geo.x0, t.w3)
+            bank.via("via2", SARCLK_X, yy, t.via)
+        for k in range(K):  # ladder taps in from the left edge
+            bank.hline("m3", k * geo.cmp_h + fy["INN"], 0, geo.x0, t.w3)
+        # the timing block's VDD rail (pitch-matched to a SAR slice) up to comparator 0's
+        xv = snap(geo.ctrl_w - 0.6)
+        y_lo, y_hi = t.rail_y(ctrl_h)[1], t.rail_y(geo.cmp_h)[1]
+        bank.via("via1", xv, y_lo, t.via)
+        bank.vline("m2", xv, y_lo - rr, y_hi + rr, t.w2)
+        bank.via("via1", xv, y_hi, t.via)
+        bank.hline("m1", y_hi, xv - rr, geo.x0, t.rail_w)
+        if geo.x0 > geo.ctrl_w:
+            _bridge(bank, t, fc, geo.ctrl_w, geo.x0, 0.0)
+    else:
+        # SAR clock / reset risers and the ADC rows above slice 0
+        cy = Y["comparator"]
+        y_cmpclk = B * geo.sar_h + cy["CLK"]
+        bank.vline("m2", SARCLK_X, ctrl_h, y_cmpclk + rr, t.w2)
+        if B > 1:
+            bank.vline("m2", SARRST_X, ctrl_h, (B - 1) * geo.sar_h + sy["RST"] + rr, t.w2)
+        for j in range(1, B):
+            for pin, x in (("CLK", SARCLK_X), ("RST", SARRST_X)):
+                yy = j * geo.sar_h + sy[pin]
+                bank.hline("m3", yy, x - rr, geo.x0, t.w3)
+                bank.via("via2", x, yy, t.via)
+        bank.hline("m3", y_cmpclk, SARCLK_X - rr, geo.x0, t.w3)
+        bank.via("via2", SARCLK_X, y_cmpclk, t.via)
+        y_vref = B * geo.sar_h + cy["INN"]
+        bank.hline("m3", y_vref, 0, geo.x0, t.w3)
+        if geo.x0 > geo.ctrl_w:  # slice 0 row: bridge the timing block to the first column
+            _bridge(bank, t, cells["sar_logic"], geo.ctrl_w, geo.x0, 0.0)
     # straps and rail ends
     xs = geo.x_strap
     vdd_x, vss_x = xs + 0.1 + STRAP_W / 2, xs + 0.5 + STRAP_W / 2
@@ -321,8 +414,41 @@ def _continue(p: Painter, t: Template, drawn: Drawn, x0: float, x1: float, y: fl
             p.hline("m3", y + yy, x0, x1, t.w3)
 
 
-FULL_WIDTH = {"sram8t": ("RWL", "WWL"), "precharge": ("PREB",), "sample_switch": ("EN", "ENB"),
-              "comparator": ("CLK", "INN"), "sar_logic": ("RST", "CLK")}
+FULL_WIDTH = {"sram8t": ("RWL", "WWL"), "sram10t": ("RWL", "WWL"), "precharge": ("PREB",),
+              "sample_switch": ("EN", "ENB"), "comparator": ("CLK", "INN"), "flash_comparator": ("CLK", "INN"),
+              "sar_logic": ("RST", "CLK")}
+TRK_CL_, TRK_CMP_ = 4, 5  # column tracks (leafcells.TRK_CL, TRK_CMP)
+
+
+def _free_column(drawn: Drawn, deck: RuleDeck, t: Template, y0: float, y1: float) -> float:
+    """An x inside a drawn cell where a metal2 jog over [y0, y1] with via1s at its ends keeps
+    its spacing from every metal2 and via1 shape of the cell (the cell's own wiring is not
+    known in advance: device-level cells route their own metal2)."""
+    boxes = [p.bounding_box() for p in drawn.cell.get_polygons()
+             if (p.layer, p.datatype) in (deck.gds("m2"), deck.gds("via1"))]
+    half = max(t.w2, t.via) / 2 + max(t.s2, deck.space("via1"))
+    x = snap(drawn.width - half - 0.05)
+    while x > half:
+        if not any(b[0][0] < x + half and b[1][0] > x - half and b[0][1] < y1 + half and b[1][1] > y0 - half
+                   for b in boxes):
+            return x
+        x = snap(x - 0.0025)
+    raise InputError(f"no room for a rail jog in the {drawn.name} cell", fix="use a bitcell as tall as the WL driver")
+
+
+def variant_cells(spec: MacroSpec, lib: CellLibrary, t: Template, geo: BankGeometry,
+                  cells: dict[str, Drawn]) -> dict[str, Drawn]:
+    """The drawn cells by role with the design's type choices: the bitcell role holds the
+    chosen bitcell, the compute_cap role the chosen capacitor (a MIM plate drawn at the
+    column pitch), plus the flash comparator when the ADC is a flash."""
+    out = dict(cells)
+    if spec.bitcell_kind != "sram8t":
+        out["sram8t"] = draw_cell(spec.bitcell_kind, lib.get(spec.bitcell_kind), t)
+    if spec.mim:
+        out["compute_cap"] = draw_cell("mim_cap", lib.get("mim_cap"), t, width=geo.pitch)
+    if spec.flash:
+        out["flash_comparator"] = draw_cell("flash_comparator", lib.get("flash_comparator"), t)
+    return out
 
 
 def _bridge(p: Painter, t: Template, drawn: Drawn, x0: float, x1: float, y: float) -> None:
@@ -331,9 +457,13 @@ def _bridge(p: Painter, t: Template, drawn: Drawn, x0: float, x1: float, y: floa
 
 def _rail_rows(spec: MacroSpec, geo: BankGeometry, cells: dict[str, Drawn]) -> Iterator[tuple[float, Drawn]]:
     """(y, drawn cell) of every cell row of a bank that carries rails."""
-    for j in range(spec.B_ADC):
-        yield j * geo.sar_h, cells["sar_logic"]
-    yield spec.B_ADC * geo.sar_h, cells["comparator"]
+    if spec.flash:
+        for k in range(spec.adc_outputs):
+            yield k * geo.cmp_h, cells["flash_comparator"]
+    else:
+        for j in range(spec.B_ADC):
+            yield j * geo.sar_h, cells["sar_logic"]
+        yield spec.B_ADC * geo.sar_h, cells["comparator"]
     for i in range(spec.n_la):
         for role, y in la_rows(spec, geo):
             if role != "compute_cap":
@@ -350,12 +480,16 @@ def bank_pins(spec: MacroSpec, geo: BankGeometry, t: Template, cells: dict[str, 
             y = geo.bottom_h + i * geo.la_h + k * geo.cell_h
             out.append((f"IN{r}", "m3", 0.05, snap(y + dy["IN"])))
             out.append((f"WWL{r}", "m3", 0.05, snap(y + dy["WWL"])))
-    out.append(("VREF", "m3", 0.05, snap(spec.B_ADC * geo.sar_h + Y["comparator"]["INN"])))
+    if spec.flash:
+        for k in range(spec.adc_outputs):
+            out.append((f"VREF{k}", "m3", 0.05, snap(k * geo.cmp_h + VY["flash_comparator"]["INN"])))
+    else:
+        out.append(("VREF", "m3", 0.05, snap(spec.B_ADC * geo.sar_h + Y["comparator"]["INN"])))
     for c in range(spec.W):
         xc = geo.x0 + c * geo.pitch
         out.append((f"WBL{c}", "m2", snap(xc + t.trk(0)), snap(geo.bank_h - 0.05)))
         out.append((f"WBLB{c}", "m2", snap(xc + t.trk(1)), snap(geo.bank_h - 0.05)))
-        for j in range(spec.B_ADC):
+        for j in range(spec.adc_outputs):
             out.append((f"D{c}_{j}", "m2", snap(xc + t.chan_x(j)), 0.05))
     for n in ("CLK", "START", "DONE"):
         layer, x, _y = cells["timing_ctrl"].pins[n]
@@ -371,34 +505,54 @@ def netlist(spec: MacroSpec, lib: CellLibrary, name: str = "acim_macro") -> str:
     """The macro as hierarchical SPICE, subcircuit for subcircuit the GDS hierarchy."""
     B, N, W, L, H = spec.B_ADC, spec.n_la, spec.W, spec.L, spec.H
     groups = cdac_group_of(spec)
+    K = spec.adc_outputs
     out = [f"* {name}: {spec.rows}x{spec.cols} ACIM macro, banks {spec.banks[0]}x{spec.banks[1]} of "
-           f"H={H} W={W}, L={L}, B_ADC={B}, cap_mult={spec.cap_mult} (chipsmith acim build)"]
-    for kind in ("sram8t", "precharge", "sample_switch", "compute_cap", "comparator", "sar_logic", "wl_driver",
-                 "timing_ctrl"):
+           f"H={H} W={W}, L={L}, B_ADC={B}, cap_mult={spec.cap_mult}, {spec.bitcell_kind}, {spec.cap_kind}, "
+           f"{ADC_TYPES[spec.adc_type]} ADC (chipsmith acim build)"]
+    adc_kinds = ("flash_comparator",) if spec.flash else ("comparator", "sar_logic")
+    for kind in (spec.bitcell_kind, "precharge", "sample_switch", spec.cap_kind) + adc_kinds + ("wl_driver",
+                                                                                                  "timing_ctrl"):
         out.append(lib.get(kind).spice.strip())
+    bitcell, cap = lib.get(spec.bitcell_kind).name, lib.get(spec.cap_kind).name
+    cap_param = ""
+    if spec.mim:  # the unit value of the plate drawn at this pitch (what the models use)
+        from chipsmith.layout.leafcells import Template
+        from chipsmith.layout.leafcells_variants import mim_plate
+        from chipsmith.layout.rules import load_rules
+
+        deck = load_rules()
+        geo = bank_geometry(spec, lib, Template.from_deck(deck, lib.get("sram8t").width))
+        x0, y0, x1, y1 = mim_plate(deck, geo.pitch, geo.cap_h)
+        cap_param = f" cu={lib.get('mim_cap').params['density_ff_um2'] * (x1 - x0) * (y1 - y0):.4g}f"
     rw = " ".join(f"RWL{k}" for k in range(L))
     ww = " ".join(f"WWL{k}" for k in range(L))
     out.append(f".subckt acim_la {rw} {ww} WBL WBLB PREB SMP SMPB SHR SHRB BOT CL VDD VSS")
     for k in range(L):
-        out.append(f"x{k} WWL{k} WBL WBLB RWL{k} lbl VDD VSS sram8t")
+        out.append(f"x{k} WWL{k} WBL WBLB RWL{k} lbl VDD VSS {bitcell}")
     out.append("xpre lbl PREB VDD precharge")
     out.append("xsmp lbl top SMP SMPB VDD VSS sample_switch")
     for u in range(spec.cap_mult):
-        out.append(f"xcap{u} top BOT compute_cap")
+        out.append(f"xcap{u} top BOT {cap}{cap_param}")
     out.append("xshr top CL SHR SHRB VDD VSS sample_switch")
     out.append(".ends")
     rwc = " ".join(f"RWL{r}" for r in range(H))
     wwc = " ".join(f"WWL{r}" for r in range(H))
-    ds = " ".join(f"D{j}" for j in range(B))
-    out.append(f".subckt acim_column {rwc} {wwc} WBL WBLB PREB SMP SMPB SHR SHRB SARCLK SARRST VREF {ds} VDD VSS")
+    ds = " ".join(f"D{j}" for j in range(K))
+    adc_ports = (" ".join(f"VREF{k}" for k in range(K)) if spec.flash else "SARRST VREF")
+    out.append(f".subckt acim_column {rwc} {wwc} WBL WBLB PREB SMP SMPB SHR SHRB SARCLK {adc_ports} {ds} VDD VSS")
     for i in range(N):
         rows = " ".join(f"RWL{i * L + k}" for k in range(L))
         wrows = " ".join(f"WWL{i * L + k}" for k in range(L))
-        bot = "VSS" if groups[i] == B else f"dac{groups[i]}"
+        bot = "VSS" if groups[i] == spec.tie_track else f"dac{groups[i]}"
         out.append(f"xla{i} {rows} {wrows} WBL WBLB PREB SMP SMPB SHR SHRB {bot} cl VDD VSS acim_la")
-    out.append("xcmp cl VREF SARCLK outp outn VDD VSS comparator")
-    for j in range(B):
-        out.append(f"xsar{j} outp SARCLK SARRST D{j} dac{j} VDD VSS sar_logic")
+    if spec.flash:  # thermometer: comparator k against ladder tap k
+        fname = lib.get("flash_comparator").name
+        for k in range(K):
+            out.append(f"xfc{k} cl VREF{k} SARCLK D{k} outn{k} VDD VSS {fname}")
+    else:
+        out.append("xcmp cl VREF SARCLK outp outn VDD VSS comparator")
+        for j in range(B):
+            out.append(f"xsar{j} outp SARCLK SARRST D{j} dac{j} VDD VSS sar_logic")
     out.append(".ends")
     bank_ports = bank_port_names(spec)
     out.append(f".subckt acim_bank {' '.join(bank_ports)}")
@@ -406,8 +560,9 @@ def netlist(spec: MacroSpec, lib: CellLibrary, name: str = "acim_macro") -> str:
         out.append(f"xdrv{r} IN{r} en rwl{r} VDD VSS wl_driver")
     rwl = " ".join(f"rwl{r}" for r in range(H))
     for c in range(W):
-        d = " ".join(f"D{c}_{j}" for j in range(B))
-        out.append(f"xcol{c} {rwl} {wwc} WBL{c} WBLB{c} preb smp smpb shr shrb sarclk sarrst VREF {d} VDD VSS acim_column")
+        d = " ".join(f"D{c}_{j}" for j in range(K))
+        refs = " ".join(f"VREF{k}" for k in range(K)) if spec.flash else "sarrst VREF"
+        out.append(f"xcol{c} {rwl} {wwc} WBL{c} WBLB{c} preb smp smpb shr shrb sarclk {refs} {d} VDD VSS acim_column")
     out.append("xctrl CLK START preb en smp smpb shr shrb sarclk sarrst DONE VDD VSS timing_ctrl")
     out.append(".ends")
     br, bc = spec.banks
@@ -432,8 +587,9 @@ def netlist(spec: MacroSpec, lib: CellLibrary, name: str = "acim_macro") -> str:
 def bank_port_names(spec: MacroSpec) -> list[str]:
     ports = [f"IN{r}" for r in range(spec.H)] + [f"WWL{r}" for r in range(spec.H)]
     ports += [f"WBL{c}" for c in range(spec.W)] + [f"WBLB{c}" for c in range(spec.W)]
-    ports += [f"D{c}_{j}" for c in range(spec.W) for j in range(spec.B_ADC)]
-    return ports + ["VREF", "CLK", "START", "DONE", "VDD", "VSS"]
+    ports += [f"D{c}_{j}" for c in range(spec.W) for j in range(spec.adc_outputs)]
+    refs = [f"VREF{k}" for k in range(spec.adc_outputs)] if spec.flash else ["VREF"]
+    return ports + refs + ["CLK", "START", "DONE", "VDD", "VSS"]
 
 
 def leaf_placements(spec: MacroSpec, geo: BankGeometry) -> Iterator[tuple[str, str, float, float]]:
@@ -452,9 +608,13 @@ def leaf_placements(spec: MacroSpec, geo: BankGeometry) -> Iterator[tuple[str, s
             for c in range(spec.W):
                 cx = bx + geo.x0 + c * geo.pitch
                 col = f"{b}.xcol{c}"
-                for j in range(spec.B_ADC):
-                    yield f"{col}.xsar{j}", "sar_logic", cx, by + j * geo.sar_h
-                yield f"{col}.xcmp", "comparator", cx, by + spec.B_ADC * geo.sar_h
+                if spec.flash:
+                    for k in range(spec.adc_outputs):
+                        yield f"{col}.xfc{k}", "flash_comparator", cx, by + k * geo.cmp_h
+                else:
+                    for j in range(spec.B_ADC):
+                        yield f"{col}.xsar{j}", "sar_logic", cx, by + j * geo.sar_h
+                    yield f"{col}.xcmp", "comparator", cx, by + spec.B_ADC * geo.sar_h
                 for i in range(spec.n_la):
                     ly = by + geo.bottom_h + i * geo.la_h
                     k = u = 0

@@ -21,7 +21,7 @@ from typing import Mapping
 
 import numpy as np
 
-from chipsmith.layout.architecture import DEFAULTS, Problem, geometry, structural_violation
+from chipsmith.layout.architecture import DEFAULTS, Problem, column_pitch, geometry, structural_violation
 from chipsmith.layout.cells import CellLibrary
 
 K_BOLTZMANN = 1.380649e-23
@@ -96,6 +96,30 @@ class ModelParams:
     chan_margin: float = 0.07
     spine_w: float = 1.2
     strap_w: float = 0.9
+    # design-space variants (issue 13; from the optional library kinds, else these stand-ins,
+    # which the explorer never uses because a library without the kind collapses that axis)
+    read_leak: float = 1.0  # nA, off-current of one unaccessed 8T read stack into its LBL
+    cell10_h: float = 1.1
+    c_rbl10: float = 0.15
+    c_rwl10: float = 0.35
+    read10_ps_per_ff: float = 95.0
+    read10_leak: float = 0.05
+    leak_cell10: float = 0.006
+    mim_h: float = 1.9
+    mim_space: float = 0.84  # capm spacing: the plate is inset by half of it on every side
+    mim_min_pitch: float = 1.84
+    mim_density: float = 2.0  # fF/µm²
+    mim_match: float = 0.45
+    mim_top_par: float = 0.04
+    mim_bot_par: float = 0.15
+    fcmp_h: float = 6.0
+    c_fcmp_in: float = 1.0
+    e_fcmp: float = 8.0
+    t_fcmp: float = 150.0
+    fcmp_noise_v: float = 400e-6
+    fcmp_offset_v: float = 6e-3
+    ladder_ohm: float = 20000.0
+    leak_fcmp: float = 0.05
     # fitted
     k_mismatch: float = 1.0 / 3.0
     n_ktc: float = 2.0
@@ -126,11 +150,89 @@ class ModelParams:
             q_inj_fc=sw.params["channel_charge_fc"], inj_mismatch=sw.params["injection_mismatch"],
             cmp_noise_v=cmp_.params["noise_uv_rms"] * 1e-6, pwm_sigma_lsb=drv.params["pwm_sigma_lsb"],
             leak_cell=cell.leakage_nw, leak_drv=drv.leakage_nw, leak_col=cmp_.leakage_nw, leak_sar=sar.leakage_nw,
-            leak_ctrl=ctrl.leakage_nw, **_template(lib), **fitted,
+            leak_ctrl=ctrl.leakage_nw, read_leak=cell.params.get("read_leak_na", 1.0), **_template(lib),
+            **_variants(lib), **fitted,
         )
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+def _variants(lib: CellLibrary) -> dict[str, float]:
+    """The numbers of the optional variant cells the library has (see :data:`cells.OPTIONAL`)."""
+    out: dict[str, float] = {}
+    if lib.has("sram10t"):
+        c = lib.get("sram10t")
+        out.update(cell10_h=c.height, c_rbl10=c.capacitance_ff["rbl"], c_rwl10=c.capacitance_ff["rwl"],
+                   read10_ps_per_ff=c.params.get("read_ps_per_ff", 60.0), read10_leak=c.params["read_leak_na"],
+                   leak_cell10=c.leakage_nw)
+    if lib.has("mim_cap"):
+        from chipsmith.layout.leafcells_variants import mim_min_pitch, mim_rules
+        from chipsmith.layout.rules import load_rules
+
+        c = lib.get("mim_cap")
+        deck = load_rules()
+        out.update(mim_h=c.height, mim_space=mim_rules(deck)[1], mim_min_pitch=mim_min_pitch(deck),
+                   mim_density=c.params["density_ff_um2"], mim_match=c.params["matching_pct_sqrt_ff"],
+                   mim_top_par=c.capacitance_ff["top_parasitic"], mim_bot_par=c.capacitance_ff["bottom_parasitic"])
+    if lib.has("flash_comparator"):
+        c = lib.get("flash_comparator")
+        out.update(fcmp_h=c.height, c_fcmp_in=c.capacitance_ff["input"], e_fcmp=c.energy_fj["compare"],
+                   t_fcmp=c.delay_ps, fcmp_noise_v=c.params["noise_uv_rms"] * 1e-6,
+                   fcmp_offset_v=c.params["offset_mv_sigma"] * 1e-3, ladder_ohm=c.params["ladder_ohm"],
+                   leak_fcmp=c.leakage_nw)
+    return out
+
+
+def mim_unit_ff(pitch: np.ndarray, p: ModelParams) -> np.ndarray:
+    """Capacitance (fF) of one MIM unit drawn at the column pitch: the capm plate is the cell
+    inset by half the capm spacing on every side (what leafcells_variants draws)."""
+    return p.mim_density * (pitch - p.mim_space) * (p.mim_h - p.mim_space)
+
+
+def select_types(v: Mapping[str, np.ndarray], p: ModelParams) -> ModelParams:
+    """Per design, the cell numbers of its bitcell, capacitor and ADC type (fields become arrays).
+
+    8T/10T: bitline and word-line loads, read speed, leakage; MOM/MIM: unit capacitance (the
+    MIM's from its drawn plate), matching and parasitics; SAR/flash: the comparator the
+    column line sees (2**B - 1 flash comparators load it in parallel), its speed, energy,
+    noise and leakage (per comparator; the energy model multiplies by their number)."""
+    B = np.asarray(v["B_ADC"], float)
+    t10, mim, flash = (np.asarray(v.get(k, 0)) == 1 for k in ("bitcell", "cap_type", "adc_type"))
+    m = 2.0 ** B - 1.0
+    return replace(
+        p, c_rbl=np.where(t10, p.c_rbl10, p.c_rbl), c_rwl=np.where(t10, p.c_rwl10, p.c_rwl),
+        read_ps_per_ff=np.where(t10, p.read10_ps_per_ff, p.read_ps_per_ff),
+        leak_cell=np.where(t10, p.leak_cell10, p.leak_cell), read_leak=np.where(t10, p.read10_leak, p.read_leak),
+        c_unit=np.where(mim, mim_unit_ff(column_pitch(v, p), p), p.c_unit),
+        c_top_par=np.where(mim, p.mim_top_par, p.c_top_par), c_bot_par=np.where(mim, p.mim_bot_par, p.c_bot_par),
+        match_pct=np.where(mim, p.mim_match, p.match_pct),
+        c_cmp_in=np.where(flash, m * p.c_fcmp_in, p.c_cmp_in), t_cmp=np.where(flash, p.t_fcmp, p.t_cmp),
+        e_cmp=np.where(flash, p.e_fcmp, p.e_cmp), cmp_noise_v=np.where(flash, p.fcmp_noise_v, p.cmp_noise_v),
+        leak_col=np.where(flash, m * p.leak_fcmp, p.leak_col))
+
+
+def type_noise(v: Mapping[str, np.ndarray], p: ModelParams, problem: Problem, caps: Mapping[str, np.ndarray],
+               n: np.ndarray, t_compute_ps: np.ndarray) -> dict[str, np.ndarray]:
+    """Noise powers (V², at the column line) that only the type axes bring.
+
+    ``n_leak``: during the compute phase the L-1 unaccessed read stacks of a local array
+    leak its bitline; which of them leak depends on their weights (a stack conducts when
+    its QB is high), so the droop varies with the data: per local array a binomial count
+    of (L-1) cells at the weight activity, each removing I_off*t; shared onto the column
+    line over C_t. A low-Vt read port leaks more; the 10T read buffer about 20x less.
+    ``n_offset``: a flash comparator is not auto-zeroed: each threshold sits off by its
+    offset (sigma per comparator), which moves the code transitions like noise does.
+    """
+    L = np.asarray(v["L"], float)
+    lvt = np.asarray(v.get("read_vt", 0), float) > 0
+    w = problem.weight_activity
+    i_off = p.read_leak * 1e-9 * np.where(lvt, LVT_LEAK, 1.0) * (np.asarray(p.vdd, float) / VDD_REF)
+    dv = i_off * t_compute_ps * 1e-12 / (caps["c_t"] * 1e-15)
+    leak = n * np.maximum(L - 1.0, 0.0) * w * (1.0 - w) * dv ** 2
+    flash = np.asarray(v.get("adc_type", 0)) == 1
+    offset = np.where(flash, p.fcmp_offset_v ** 2 / (np.asarray(v.get("cmp_size", 2), float) / 2.0), 0.0)
+    return {"n_leak": leak, "n_offset": offset}
 
 
 def _template(lib: CellLibrary) -> dict[str, float]:
@@ -266,16 +368,19 @@ def timing(v: Mapping[str, np.ndarray], p: ModelParams, caps: Mapping[str, np.nd
     bin_ = np.asarray(v["input_bits_per_cycle"], float)
     c_s = caps["c_s"]
     t_pre = p.t_pre + 5.0 * p.r_pre * c_s * 1e-3
-    pitch = p.col_pitch + (B + 1.0) * p.chan_track + p.chan_margin  # drawn column pitch (cell + CDAC channel)
+    pitch = column_pitch(v, p)  # drawn column pitch (cell + routing channel; MIM minimum)
+    flash = np.asarray(v.get("adc_type", 0)) == 1
     rwl_tau = p.r_drv * (W * p.c_rwl + W * pitch * p.wire_cap_ff_per_um) * 1e-3
     t_discharge = p.read_ps_per_ff * c_s
     t_compute = p.t_drv + 2.2 * rwl_tau + np.where(bin_ > 1, (2.0 ** bin_ - 1.0) * np.maximum(p.pwm_unit_ps, t_discharge / (2.0 ** bin_ - 1.0) * 1.5), 3.0 * t_discharge)
     t_share = p.t_sw + 5.0 * p.r_sw * c_s * 1e-3
     t_dac = p.r_sw * (caps["cu"] + p.c_bot_par) * 1e-3 * np.log(2.0 ** (B + 1))
     t_bit = p.t_cmp + p.t_sar + t_dac
-    t_cycle = t_pre + t_compute + t_share + B * t_bit + p.t_ctrl
+    # flash: all comparators decide at once, then the outputs are latched (one SAR-slice delay)
+    t_convert = np.where(flash, p.t_cmp + p.t_sar, B * t_bit)
+    t_cycle = t_pre + t_compute + t_share + t_convert + p.t_ctrl
     return {"t_precharge_ps": t_pre, "t_compute_ps": t_compute, "t_share_ps": t_share, "t_bit_ps": t_bit,
-            "t_cycle_ps": t_cycle}
+            "t_convert_ps": t_convert, "t_cycle_ps": t_cycle}
 
 
 def energy(v: Mapping[str, np.ndarray], p: ModelParams, problem: Problem, caps: Mapping[str, np.ndarray],
@@ -292,22 +397,29 @@ def energy(v: Mapping[str, np.ndarray], p: ModelParams, problem: Problem, caps: 
     v_share = caps["v_pre"] * (1.0 - a) * n * caps["c_s"] / caps["c_t"]
     e_mac = W * p.vdd * (n * caps["c_s"] * (caps["v_pre"] - v_share) + a * n * caps["c_lbl"] * caps["v_pre"])
     e_switch = W * n * (4.0 * p.c_sw_g + p.c_pre_g) * vdd2  # sample + share TGs (EN+ENB) and precharge gates
+    flash = np.asarray(v.get("adc_type", 0)) == 1
+    m = 2.0 ** B - 1.0  # flash comparators per column
     c_dac = n * caps["cu"]
     c_bot = n * np.asarray(v["cap_mult"], float) * p.c_bot_par * (1.0 - 2.0 ** -B)  # each group raised once
-    e_cdac = (cdac_energy(v["B_ADC"], caps["c_t"] / c_dac) * c_dac + c_bot) * W * vdd2
-    e_adc = W * B * (p.e_cmp + p.e_sar_bit)
-    pitch = p.col_pitch + (B + 1.0) * p.chan_track + p.chan_margin
+    # a flash ADC leaves the bottom plates at VSS: no CDAC switching; instead m comparators
+    # fire once and the bank's reference ladder burns VDD²/R through the cycle
+    e_cdac = np.where(flash, 0.0, (cdac_energy(v["B_ADC"], caps["c_t"] / c_dac) * c_dac + c_bot) * W * vdd2)
+    e_ladder = np.where(flash, vdd2 / p.ladder_ohm * t_cycle_ps * 1e3, 0.0)  # V²/Ω * ps -> fJ
+    e_adc = np.where(flash, W * m * p.e_cmp, W * B * (p.e_cmp + p.e_sar_bit)) + e_ladder
+    pitch = column_pitch(v, p)
+    clock_rows = np.where(flash, m, B)  # comparator clock rows (flash) or SAR clock rows
     rwl_c = W * (p.c_rwl + pitch * p.wire_cap_ff_per_um) + p.c_drv_in
     e_drv = n * (p.e_drv + problem.input_activity * rwl_c * vdd2 + np.where(bin_ > 1, bin_ * p.e_pwm_bit, 0.0))
-    leak_nw = H * W * p.leak_cell + H * p.leak_drv + W * (p.leak_col + B * p.leak_sar) + p.leak_ctrl
+    leak_nw = H * W * p.leak_cell + H * p.leak_drv + W * (p.leak_col + np.where(flash, 0.0, B) * p.leak_sar) + p.leak_ctrl
     e_leak = leak_nw * t_cycle_ps * 1e-6
-    e_ctrl = np.full_like(H, p.e_ctrl) + W * B * pitch * p.wire_cap_ff_per_um * vdd2  # SAR clock wire
+    e_ctrl = np.full_like(H, p.e_ctrl) + W * clock_rows * pitch * p.wire_cap_ff_per_um * vdd2  # ADC clock wires
     total = e_mac + e_switch + e_cdac + e_adc + e_drv + e_leak + e_ctrl
     return {"e_mac_fj": e_mac, "e_switch_fj": e_switch, "e_cdac_fj": e_cdac, "e_adc_logic_fj": e_adc,
             "e_drivers_fj": e_drv, "e_leak_fj": e_leak, "e_ctrl_fj": e_ctrl, "e_cycle_fj": total}
 
 
 VT_V, ALPHA = 0.4, 1.3  # threshold and velocity-saturation index of the library's MOSFET cards
+VDD_REF = 1.0  # supply the library's leakage figures are given at
 LVT_READ_SPEEDUP, LVT_LEAK = 0.6, 8.0
 
 
@@ -349,12 +461,17 @@ def evaluate(v: Mapping[str, np.ndarray], p: ModelParams, problem: Problem) -> d
     size = len(next(iter(v.values())))
     for k, default in DEFAULTS.items():
         v.setdefault(k, np.full(size, default, dtype=np.int64))
-    p = electrical(v, p)
+    p = electrical(v, select_types(v, p))
     geo = geometry(v, p, problem)
     n = geo["n_la"]
     caps = capacitances(v, p, geo)
     nz = noise(v, p, caps, n)
     tm = timing(v, p, caps)
+    # the type axes' own noise terms, added to the base noise budget
+    extra = type_noise(v, p, problem, caps, n, tm["t_compute_ps"])
+    total = sum(val for k, val in nz.items() if k.startswith("n_")) + extra["n_leak"] + extra["n_offset"]
+    total = np.maximum(total, nz["p_signal"] * 1e-12)  # SNR capped at 120 dB, as the SQNR
+    nz = {**nz, **extra, "snr_db": 10.0 * np.log10(nz["p_signal"] / total)}
     en = energy(v, p, problem, caps, n, tm["t_cycle_ps"])
     bin_ = v["input_bits_per_cycle"].astype(float)
     ops_cycle_bank = 2.0 * v["W"] * n * bin_  # 1b x 1b ops per conversion cycle of one bank

@@ -54,11 +54,14 @@ def test_pareto_json_is_complete_for_the_layout_generator(tmp_path):
     assert doc["schema"] == "chipsmith.acim.pareto/1" and doc["cells"]["sha256"]
     d = doc["designs"][0]
     assert set(d["variables"]) == {"H", "W", "L", "B_ADC", "input_bits_per_cycle", "cap_mult", "vdd_mv", "cmp_size",
-                                   "sw_size", "drv_size", "read_vt"}
+                                   "sw_size", "drv_size", "read_vt", "bitcell", "cap_type", "adc_type"}
     fp = d["derived"]
     assert fp["banks"]["count"] == (128 // d["variables"]["H"]) * (64 // d["variables"]["W"])
     assert fp["macro"]["area_um2"] == pytest.approx(d["metrics"]["area_um2"])
-    assert len(fp["cdac"]["groups_msb_first_plus_dummy"]) == d["variables"]["B_ADC"] + 1
+    if d["variables"]["adc_type"] == 0:  # a SAR's CDAC groups (a flash ADC has none)
+        assert len(fp["cdac"]["groups_msb_first_plus_dummy"]) == d["variables"]["B_ADC"] + 1
+    else:
+        assert fp["cdac"] is None
 
 
 def test_bad_configs_raise_input_errors():
