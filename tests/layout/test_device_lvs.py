@@ -182,6 +182,8 @@ def test_a_width_below_the_deck_minimum_is_refused_with_the_drawable_minimum(lib
         draw_cell("precharge", thin, Template.from_deck(deck, lib.get("sram8t").width))
 
 
+@pytest.mark.slow  # ~30 s on the shared 2-core machine (rule check + connectivity + preview); the default run
+# covers the cells section through test_macro_lvs_has_a_cells_section_with_black_boxes
 def test_acim_build_lvs_json_has_the_per_cell_device_lvs(tmp_path, cli):
     import json
 
