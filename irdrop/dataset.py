@@ -36,6 +36,7 @@ class CaseTask:
     size_um: tuple[float, float] = (150.0, 350.0)
     steps_per_interval: int = 2
     n_slices: int = 8
+    style: str = "uniform"  # generator style, see generate.random_config
 
 
 def case_seeds(seed: int, n: int) -> list[int]:
@@ -48,7 +49,7 @@ def make_case(task: CaseTask) -> dict:
     from chipsmith.artifacts import atomic_write_bytes
 
     rng = np.random.default_rng(task.seed)
-    cfg = random_config(rng, size_um=task.size_um, dynamic=task.dynamic)
+    cfg = random_config(rng, size_um=task.size_um, dynamic=task.dynamic, style=task.style)
     case = generate_pdn(cfg, task.seed, dynamic=task.dynamic)
     pdn = case.pdn
     d = Path(task.out_dir) / f"case{task.index:04d}"

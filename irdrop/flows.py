@@ -122,8 +122,11 @@ def solve(netlist: Path, out: Path, *, currents: Path | None = None, dynamic: bo
 
 # --------------------------------------------------------------------------- generate
 def generate(out: Path, *, count: int = 10, dynamic: bool = False, seed: int = 0, size_um: str = "150:350",
-             workers: int | None = None, scheduler: str | None = None, quiet: bool = False) -> dict:
-    """A seeded dataset of synthetic PDNs with exact labels (``case0000/`` ... + summary.json)."""
+             workers: int | None = None, scheduler: str | None = None, quiet: bool = False,
+             style: str = "uniform") -> dict:
+    """A seeded dataset of synthetic PDNs with exact labels (``case0000/`` ... + summary.json).
+
+    ``style``: ``uniform`` | ``contest`` | ``mixed`` (see :func:`generate.random_config`)."""
     from chipsmith.artifacts import staged_output, write_json
     from chipsmith.irdrop.dataset import CaseTask, case_seeds, make_case
     from chipsmith.progress import progress_bar
@@ -134,9 +137,14 @@ def generate(out: Path, *, count: int = 10, dynamic: bool = False, seed: int = 0
         raise InputError(f"--size-um '{size_um}' is not MIN:MAX", fix="write e.g. --size-um 150:350") from None
     if not (20 <= lo <= hi <= 5000):
         raise InputError(f"--size-um {size_um} must satisfy 20 <= MIN <= MAX <= 5000", fix="e.g. 150:350")
+    from chipsmith.irdrop.generate import STYLES
+
+    if style not in STYLES:
+        raise InputError(f"--style '{style}' is not one of {', '.join(STYLES)}", fix="use uniform, contest or mixed")
     t0 = time.perf_counter()
     with staged_output(out) as stage:
-        tasks = [CaseTask(index=i, seed=s, out_dir=str(stage), dynamic=dynamic, size_um=(lo, hi))
+        tasks = [CaseTask(index=i, seed=s, out_dir=str(stage), dynamic=dynamic, size_um=(lo, hi),
+                          style=style)
                  for i, s in enumerate(case_seeds(seed, count))]
         with progress_bar("generate", count, quiet=quiet) as advance:
             if (workers is None or workers > 1) and count > 1:
@@ -150,7 +158,7 @@ def generate(out: Path, *, count: int = 10, dynamic: bool = False, seed: int = 0
                 for task in tasks:
                     records.append(make_case(task))
                     advance(1)
-        summary = {"cases": count, "seed": seed, "dynamic": dynamic, "size_um": [lo, hi],
+        summary = {"cases": count, "seed": seed, "dynamic": dynamic, "size_um": [lo, hi], "style": style,
                    "seconds": time.perf_counter() - t0, "records": records}
         write_json(stage / "summary.json", summary)
     return summary
@@ -232,8 +240,12 @@ def train(data: list[str], out: Path, *, model: str = "pdnnet", preset: str = "c
           size: int | None = None, batch_size: int | None = None, lr: float | None = None, seed: int = 0,
           test_cases: tuple[str, ...] | None = None, time_budget_s: float | None = None, cache: Path | None = None,
           limit: int | None = None, workers: int | None = None, device: str | None = "auto", evaluate_test: bool = True,
-          quiet: bool = False) -> dict:
-    """Train a model; writes ``model.pt``, ``history.csv``, ``summary.json`` (and test metrics)."""
+          quiet: bool = False, init: str | Path | None = None, finetune_fraction: float | None = None) -> dict:
+    """Train a model; writes ``model.pt``, ``history.csv``, ``summary.json`` (and test metrics).
+
+    ``init``: start from this checkpoint (a path or a shipped model name); its architecture
+    (model, size, widths) is kept and the preset supplies the training settings.
+    ``finetune_fraction``: override the preset's (1 = fine-tune the whole run)."""
     _require_ml()
     from chipsmith.artifacts import atomic_write_text, staged_output, write_json
     from chipsmith.irdrop.graph_dataset import split_cases
@@ -241,7 +253,17 @@ def train(data: list[str], out: Path, *, model: str = "pdnnet", preset: str = "c
     from chipsmith.progress import progress_bar
 
     cfg = make_config(preset, model=model, epochs=epochs, size=size, batch_size=batch_size, lr=lr, seed=seed,
-                      test_cases=tuple(test_cases) if test_cases is not None else None, time_budget_s=time_budget_s)
+                      test_cases=tuple(test_cases) if test_cases is not None else None, time_budget_s=time_budget_s,
+                      finetune_fraction=finetune_fraction)
+    start = None
+    if init is not None:
+        import dataclasses
+
+        from chipsmith.irdrop.training import load_checkpoint
+
+        start = load_checkpoint(resolve_model(init), expect_model=model)
+        arch = ("size", "hidden", "gnn_layers", "n_slices", "base", "depth")
+        cfg = dataclasses.replace(cfg, **{k: getattr(start.config, k) for k in arch})
     t0 = time.perf_counter()
     ddp = _start_ddp(device)  # (rank, world size, device) under torchrun, else None
     load = dict(size=cfg.size, n_slices=cfg.n_slices, cache=cache, limit=limit, workers=workers, quiet=quiet)
@@ -260,10 +282,10 @@ def train(data: list[str], out: Path, *, model: str = "pdnnet", preset: str = "c
             ds = load_dataset(data, **{**load, "quiet": True})
     prep_s = time.perf_counter() - t0
     splits = split_cases(ds.refs, test_cases=cfg.test_cases, val_fraction=cfg.val_fraction,
-                         test_fraction=cfg.test_fraction, seed=cfg.seed)
+                         test_fraction=cfg.test_fraction, seed=cfg.seed, contest_val=cfg.contest_val)
     names = {k: [ds.refs[i].name for i in v] for k, v in splits.items()}
     with progress_bar(f"train {cfg.model}", cfg.epochs, quiet=quiet or (ddp is not None and ddp[0] != 0)) as advance:
-        result = fit(ds, splits, cfg, device=dev, progress=advance)
+        result = fit(ds, splits, cfg, device=dev, progress=advance, init=start)
     if ddp is not None:
         import torch.distributed as tdist
 
@@ -278,7 +300,12 @@ def train(data: list[str], out: Path, *, model: str = "pdnnet", preset: str = "c
                "train_seconds": result.seconds, "epochs_run": len(result.history),
                "final_train_loss": result.history[-1]["train_loss"] if result.history else None,
                "best_val_loss": min((h["val_loss"] for h in result.history), default=None),
-               "target_scale_V_per_A": result.target_scale}
+               "target_scale_V_per_A": result.target_scale,
+               "init": start.path if start is not None else None}
+    if result.finetune_val is not None:
+        summary["finetune"] = {"epochs": sum(h.get("phase") == "finetune" for h in result.history),
+                               "contest_val_loss_start": result.finetune_val[0],
+                               "contest_val_loss_kept": result.finetune_val[1]}
     with staged_output(out) as stage:
         save_checkpoint(stage / "model.pt", result, data_version=ds.version, split_names=names)
         buf = io.StringIO()

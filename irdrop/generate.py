@@ -51,6 +51,10 @@ NANGATE45 = (
 NANGATE45_VIAS = (15.0, 9.0, 1.0, 1.0)
 
 
+LOAD_STYLES = ("smooth", "clustered")
+STYLES = ("uniform", "contest", "mixed")
+
+
 @dataclass(frozen=True)
 class GeneratorConfig:
     """Parameters of one synthetic PDN (all lengths in µm, currents in A, caps in F)."""
@@ -75,6 +79,14 @@ class GeneratorConfig:
     clock_period: float = 0.5e-9
     tile_um: float = 10.0
     activity_swing: float = 1.5
+    # contest-like variation (``style="contest"`` in :func:`random_config`): the real designs
+    # change their m4 template region by region (straps of a 14 um grid kept every 1-4th, in
+    # blocks of ~100 um) and their loads are clustered cells beside empty macro areas.
+    # region_mults: m4 pitch multiple per region, a (rx, ry) grid over the die flattened
+    # [ix * ry + iy]; empty = one template (layers[1].pitch_um) everywhere
+    region_grid: tuple[int, int] = (1, 1)
+    region_mults: tuple[int, ...] = ()
+    load_style: str = "smooth"  # smooth | clustered
 
     def __post_init__(self) -> None:
         if self.width_um <= 0 or self.height_um <= 0:
@@ -83,6 +95,12 @@ class GeneratorConfig:
         if len(self.via_ohm) != len(self.layers) - 1:
             raise InputError("need one via resistance per pair of adjacent layers",
                              fix="give len(layers) - 1 via values")
+        if self.region_mults and len(self.region_mults) != self.region_grid[0] * self.region_grid[1]:
+            raise InputError(f"region_mults has {len(self.region_mults)} entries for a {self.region_grid} grid",
+                             fix="give one m4 pitch multiple per region")
+        if self.load_style not in LOAD_STYLES:
+            raise InputError(f"load style '{self.load_style}' is not one of {', '.join(LOAD_STYLES)}",
+                             fix=f"use {LOAD_STYLES[0]}")
 
 
 @dataclass(frozen=True)
@@ -103,8 +121,15 @@ def _stripes(extent: float, pitch: float, offset: float) -> np.ndarray:
 
 
 def random_config(rng: np.random.Generator, *, size_um: tuple[float, float] = (150.0, 350.0),
-                  dynamic: bool = False) -> GeneratorConfig:
-    """A contest-like config with randomised size, strap pitch, loads and pad choice."""
+                  dynamic: bool = False, style: str = "uniform") -> GeneratorConfig:
+    """A contest-like config with randomised size, strap pitch, loads and pad choice.
+
+    ``style``: ``uniform`` (one m4 template, smooth loads with Gaussian hotspots),
+    ``contest`` (m4 template per ~100 um region, clustered loads, as in the real contest
+    designs) or ``mixed`` (either, half and half). ``uniform`` draws exactly what earlier
+    versions drew, so its cases are unchanged."""
+    if style not in STYLES:
+        raise InputError(f"generator style '{style}' is not one of {', '.join(STYLES)}", fix="use uniform or contest")
     w = float(np.round(rng.uniform(*size_um) / 2.4) * 2.4)
     h = w if rng.random() < 0.7 else float(np.round(rng.uniform(*size_um) / 2.4) * 2.4)
     m4_mult = int(rng.integers(1, 5))  # the contest's four m4 templates: 14, 28, 42, 56 um
@@ -112,10 +137,22 @@ def random_config(rng: np.random.Generator, *, size_um: tuple[float, float] = (1
     layers[1] = dataclasses.replace(layers[1], pitch_um=14.0 * m4_mult)
     scale = rng.uniform(0.7, 1.3, size=len(layers))
     layers = [dataclasses.replace(spec, ohm_per_um=spec.ohm_per_um * s) for spec, s in zip(layers, scale)]
-    return GeneratorConfig(width_um=w, height_um=h, layers=tuple(layers),
-                           current_density=float(7.8e-8 * rng.uniform(0.5, 1.6)),
-                           n_hotspots=int(rng.integers(1, 6)), hotspot_gain=float(rng.uniform(2.0, 6.0)),
-                           activity_swing=float(rng.uniform(1.0, 2.0)) if dynamic else 1.5)
+    cfg = GeneratorConfig(width_um=w, height_um=h, layers=tuple(layers),
+                          current_density=float(7.8e-8 * rng.uniform(0.5, 1.6)),
+                          n_hotspots=int(rng.integers(1, 6)), hotspot_gain=float(rng.uniform(2.0, 6.0)),
+                          activity_swing=float(rng.uniform(1.0, 2.0)) if dynamic else 1.5)
+    if style == "mixed":
+        style = "contest" if rng.random() < 0.5 else "uniform"
+    if style == "uniform":
+        return cfg
+    # contest: the m4 straps sit on the 14 um grid and each ~100 um region keeps every 1st..4th
+    # (the real netlists' templates); loads are clusters of cells, with empty macro areas
+    layers[1] = dataclasses.replace(layers[1], pitch_um=14.0)
+    rx = max(1, int(round(w / rng.uniform(80.0, 150.0))))
+    ry = max(1, int(round(h / rng.uniform(80.0, 150.0))))
+    mults = tuple(int(m) for m in rng.integers(1, 5, size=rx * ry))
+    return dataclasses.replace(cfg, layers=tuple(layers), region_grid=(rx, ry), region_mults=mults,
+                               load_style="clustered", current_density=float(7.8e-8 * rng.uniform(0.6, 1.8)))
 
 
 def _smooth_field(rng: np.random.Generator, x_um: np.ndarray, y_um: np.ndarray, cfg: GeneratorConfig) -> np.ndarray:
@@ -131,6 +168,52 @@ def _smooth_field(rng: np.random.Generator, x_um: np.ndarray, y_um: np.ndarray, 
         sig = rng.uniform(0.04, 0.12) * min(w, h)
         dens += cfg.hotspot_gain * rng.uniform(0.3, 1.0) * np.exp(-((x_um - cx) ** 2 + (y_um - cy) ** 2) / (2 * sig**2))
     return np.maximum(dens, 0.05)
+
+
+def _clustered_field(rng: np.random.Generator, x_um: np.ndarray, y_um: np.ndarray, cfg: GeneratorConfig) -> np.ndarray:
+    """Load density of a placed design: clusters of busy cells (blobs or a lattice of small
+    dense cells, as in the real contest cases) over a thin background, and 0-3 empty
+    rectangles (macros) drawing nothing."""
+    w, h = cfg.width_um, cfg.height_um
+    dens = np.full_like(x_um, rng.uniform(0.05, 0.3), dtype=float)
+    if rng.random() < 0.6:  # blobs of 5-25 um, like testcase1/2
+        for _ in range(int(rng.integers(8, 40))):
+            cx, cy = rng.uniform(0, w), rng.uniform(0, h)
+            sig = rng.uniform(3.0, 12.0)
+            dens += rng.uniform(0.5, 3.0) * np.exp(-((x_um - cx) ** 2 + (y_um - cy) ** 2) / (2 * sig**2))
+    else:  # a jittered lattice of small dense cells, like testcase11/12
+        pitch = rng.uniform(10.0, 25.0)
+        jx, jy = rng.uniform(0, pitch, 2)
+        on = (np.mod(x_um - jx, pitch) < rng.uniform(2.0, 5.0)) & (np.mod(y_um - jy, pitch) < rng.uniform(2.0, 5.0))
+        dens += on * rng.uniform(1.0, 4.0)
+        for _ in range(int(rng.integers(0, 4))):  # a few broad busy areas on top
+            cx, cy = rng.uniform(0, w), rng.uniform(0, h)
+            sig = rng.uniform(0.05, 0.2) * min(w, h)
+            dens += rng.uniform(0.3, 1.5) * np.exp(-((x_um - cx) ** 2 + (y_um - cy) ** 2) / (2 * sig**2))
+    for _ in range(int(rng.integers(0, 4))):
+        x0, y0 = rng.uniform(0, w), rng.uniform(0, h)
+        mw, mh = rng.uniform(0.1, 0.35) * w, rng.uniform(0.1, 0.35) * h
+        dens[(x_um >= x0) & (x_um < x0 + mw) & (y_um >= y0) & (y_um < y0 + mh)] = 0.0
+    return dens
+
+
+def _region_keep(cfg: GeneratorConfig, node_layer: np.ndarray, node_x: np.ndarray, node_y: np.ndarray) -> np.ndarray:
+    """Which nodes stay when the m4 template changes per region: an m4 node on strap k of the
+    14 um grid stays where k is a multiple of its region's pitch multiple (strap 0 always
+    stays, so every m1 rail keeps a path up)."""
+    keep = np.ones(len(node_layer), bool)
+    if not cfg.region_mults:
+        return keep
+    spec = cfg.layers[1]
+    rx, ry = cfg.region_grid
+    on = node_layer == spec.layer
+    x, y = node_x[on] / DBU, node_y[on] / DBU
+    k = np.round(((y if spec.horizontal else x) - spec.offset_um) / spec.pitch_um).astype(np.int64)
+    ix = np.clip((x / cfg.width_um * rx).astype(np.int64), 0, rx - 1)
+    iy = np.clip((y / cfg.height_um * ry).astype(np.int64), 0, ry - 1)
+    mult = np.asarray(cfg.region_mults, np.int64)[ix * ry + iy]
+    keep[on] = (k % mult) == 0
+    return keep
 
 
 def generate_pdn(config: GeneratorConfig, seed: int = 0, *, dynamic: bool = False,
@@ -193,6 +276,12 @@ def generate_pdn(config: GeneratorConfig, seed: int = 0, *, dynamic: bool = Fals
     r_b_arr = np.concatenate(r_b).astype(np.int64)
     r_v_arr = np.round(np.concatenate(r_v), 6)  # what a 6-decimal netlist would hold
     r_v_arr = np.maximum(r_v_arr, 1e-6)
+    keep = _region_keep(cfg, node_layer, node_x, node_y)
+    if not keep.all():  # drop the straps a region's template leaves out, with their resistors
+        new_id = np.cumsum(keep) - 1
+        ok = keep[r_a_arr] & keep[r_b_arr]
+        r_a_arr, r_b_arr, r_v_arr = new_id[r_a_arr[ok]], new_id[r_b_arr[ok]], r_v_arr[ok]
+        node_x, node_y, node_layer = node_x[keep], node_y[keep], node_layer[keep]
 
     # pads: bump grid on the top layer, one per block, snapped to the nearest top-layer node
     top = len(layers) - 1
@@ -217,9 +306,10 @@ def generate_pdn(config: GeneratorConfig, seed: int = 0, *, dynamic: bool = Fals
     # loads on m1 nodes
     m1 = np.flatnonzero(node_layer == layers[0].layer)
     xu, yu = node_x[m1] / DBU, node_y[m1] / DBU
-    dens = _smooth_field(rng, xu, yu, cfg) * rng.uniform(0.5, 1.5, size=len(m1))
+    field = _clustered_field if cfg.load_style == "clustered" else _smooth_field
+    dens = field(rng, xu, yu, cfg) * rng.uniform(0.5, 1.5, size=len(m1))
     total = cfg.current_density * W * H
-    amps = np.round(dens / dens.sum() * total, 13)
+    amps = np.round(dens / max(dens.sum(), 1e-30) * total, 13)
     keep = amps > 0
     i_node = m1[keep]
     i_amp = amps[keep]

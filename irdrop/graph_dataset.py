@@ -273,11 +273,12 @@ class IRDropDataset(_dataset_base()):
 
 def split_cases(refs: list[CaseRef], *, test_cases: tuple[str, ...] = DEFAULT_TEST_CASES, val_fraction: float = 0.1,
                 test_fraction: float = 0.1, seed: int = 0,
-                train_groups: tuple[str, ...] = ("real",)) -> dict[str, list[int]]:
+                train_groups: tuple[str, ...] = ("real",), contest_val: int = 0) -> dict[str, list[int]]:
     """Indices of train / val / test by design: named held-out cases (matched on the end of
     the case name) and a seeded fraction of the rest go to test, another to validation.
     Cases of ``train_groups`` that are not named always train: the real designs are too few
-    (and too unlike generated ones) to spend on validation."""
+    (and too unlike generated ones) to spend on validation. ``contest_val``: at least this
+    many contest synthetic designs go to validation (what fine-tuning is selected on)."""
     named = [i for i, r in enumerate(refs) if any(r.name.endswith(t) for t in test_cases)]
     kept = [i for i, r in enumerate(refs) if r.group in train_groups and i not in set(named)]
     rest = [i for i in range(len(refs)) if i not in set(named) and i not in set(kept)]
@@ -286,8 +287,14 @@ def split_cases(refs: list[CaseRef], *, test_cases: tuple[str, ...] = DEFAULT_TE
     n_test = int(round(test_fraction * len(perm)))
     n_val = max(1 if len(perm) - n_test > 1 else 0, int(round(val_fraction * len(perm))))
     test = sorted(named + perm[:n_test])
-    val = sorted(perm[n_test:n_test + n_val])
-    train = sorted(perm[n_test + n_val:] + kept)
+    val = perm[n_test:n_test + n_val]
+    train = perm[n_test + n_val:]
+    need = contest_val - sum(refs[i].group == "synthetic" for i in val)
+    if need > 0:  # the first synthetic designs of the seeded order move from train to val
+        move = [i for i in train if refs[i].group == "synthetic"][:need]
+        val, train = val + move, [i for i in train if i not in set(move)]
+    val = sorted(val)
+    train = sorted(train + kept)
     if not train:
         raise DataError(f"no training cases left after the split ({len(refs)} cases)",
                         fix="give more cases or smaller --val/--test fractions")

@@ -57,6 +57,15 @@ class TrainConfig:
     # test-time augmentation: average the prediction over the 8 flips / transposes of the input
     tta: bool = False
     loader_workers: int = 0  # DataLoader processes that collate batches (0 = in the training process)
+    # fine-tuning: the last ``finetune_fraction`` of the run (time budget, else epochs) trains
+    # from the best weights so far at ``finetune_lr`` on draws where the contest designs make
+    # up 1 - finetune_generated of the samples (real ones 3x as often as synthetic ones); the
+    # weights kept are the best on the contest cases of the validation split (at least
+    # ``contest_val`` of them are put there), so fine-tuning never makes that loss worse
+    finetune_fraction: float = 0.0
+    finetune_lr: float = 3e-4
+    finetune_generated: float = 0.3
+    contest_val: int = 0
 
     def __post_init__(self) -> None:
         if self.model not in MODELS:
@@ -73,6 +82,11 @@ PRESETS: dict[str, dict] = {
     "gpu": dict(size=256, epochs=400, batch_size=8, hidden=32, gnn_layers=6, base=16, depth=4, lr=2e-3,
                 hotspot_weight=1.0, contest_weight=4.0, tta=False, loader_workers=3, val_fraction=0.05,
                 test_fraction=0.05),
+    # the gpu preset, then 25 % of the run fine-tuned on the contest designs (see TrainConfig)
+    "gpu-ft": dict(size=256, epochs=400, batch_size=8, hidden=32, gnn_layers=6, base=16, depth=4, lr=2e-3,
+                   hotspot_weight=1.0, contest_weight=4.0, tta=False, loader_workers=3, val_fraction=0.05,
+                   test_fraction=0.05, finetune_fraction=0.25, finetune_lr=3e-4, finetune_generated=0.3,
+                   contest_val=4),
 }
 
 
@@ -195,11 +209,17 @@ class TrainResult:
     history: list[dict] = field(default_factory=list)
     seconds: float = 0.0
     device: str = "cpu"
+    # fine-tuning phase: contest validation loss at its start and of the weights kept (None: no phase)
+    finetune_val: tuple[float, float] | None = None
 
 
 def fit(dataset, splits: dict[str, list[int]], cfg: TrainConfig, *, device: str = "cpu", progress=None,
-        log=None) -> TrainResult:
-    """Train ``cfg.model`` on ``splits['train']``; keep the weights with the best validation loss."""
+        log=None, init: "LoadedModel | None" = None) -> TrainResult:
+    """Train ``cfg.model`` on ``splits['train']``; keep the weights with the best validation loss.
+
+    ``init``: start from a trained checkpoint's weights and its target scale (its
+    architecture must be ``cfg``'s); with ``finetune_fraction = 1`` the whole run is the
+    fine-tuning phase."""
     import copy
 
     import torch
@@ -210,8 +230,11 @@ def fit(dataset, splits: dict[str, list[int]], cfg: TrainConfig, *, device: str 
     torch.manual_seed(cfg.seed)  # same initial weights on every rank
     np.random.seed(cfg.seed)
     model = build_model(cfg).to(device)
+    if init is not None:
+        model.load_state_dict(init.model.state_dict())
     net = model
-    scale = target_scale(dataset, splits["train"])
+    # a checkpoint's outputs are calibrated to its own scale, so fine-tuning keeps it
+    scale = init.target_scale if init is not None else target_scale(dataset, splits["train"])
     train_set = dataset.index_select(splits["train"])
     val_set = dataset.index_select(splits["val"]) if splits["val"] else None
     sampler = None
@@ -238,11 +261,17 @@ def fit(dataset, splits: dict[str, list[int]], cfg: TrainConfig, *, device: str 
             loader = DataLoader(train_set, batch_size=cfg.batch_size, sampler=sampler_w, **extra)
     aug_gen = torch.Generator().manual_seed(cfg.seed + 1 + rank)
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
-    steps = max(1, cfg.epochs * len(loader))
+    ft = cfg.finetune_fraction if 0 < cfg.finetune_fraction <= 1 else 0.0
+    if ft and dist:
+        raise InputError("fine-tuning (finetune_fraction > 0) runs on one process only",
+                         fix="train on one GPU, or use a preset without fine-tuning under torchrun")
+    epochs1 = (0 if ft == 1 else max(1, int(round(cfg.epochs * (1 - ft))))) if ft else cfg.epochs
+    budget1 = cfg.time_budget_s * (1 - ft) if cfg.time_budget_s else None
+    steps = max(1, epochs1 * len(loader))
     step = 0
     best, best_state, history = float("inf"), None, []
     t0 = time.perf_counter()
-    for epoch in range(cfg.epochs):
+    for epoch in range(epochs1):
         if sampler is not None:
             sampler.set_epoch(epoch)
         net.train()
@@ -258,8 +287,8 @@ def fit(dataset, splits: dict[str, list[int]], cfg: TrainConfig, *, device: str 
             # warm-up then cosine decay over the run: progress is the larger of the step and the
             # time-budget fractions, so a time-limited run still ends at a small learning rate
             frac = step / steps
-            if cfg.time_budget_s:
-                frac = max(frac, (time.perf_counter() - t0) / cfg.time_budget_s)
+            if budget1:
+                frac = max(frac, (time.perf_counter() - t0) / budget1)
                 frac = _agree_max(dist, frac, device)  # one learning rate on every rank
             for group in opt.param_groups:
                 group["lr"] = cfg.lr * _lr_factor(min(frac, 1.0))
@@ -276,13 +305,92 @@ def fit(dataset, splits: dict[str, list[int]], cfg: TrainConfig, *, device: str 
             best, best_state = val, copy.deepcopy(model.state_dict())
         if progress:
             progress(1)
-        if cfg.time_budget_s and _agree_max(dist, float(time.perf_counter() - t0 > cfg.time_budget_s), device):
+        if budget1 and _agree_max(dist, float(time.perf_counter() - t0 > budget1), device):
             break  # every rank stops after the same epoch
     if best_state is not None:
         model.load_state_dict(best_state)
+    ft_val = None
+    if ft:
+        ft_val = _finetune(model, dataset, splits, cfg, scale, device, history, t0, aug_gen, progress=progress,
+                           log=log)
     model.eval()
     return TrainResult(model=model, config=cfg, target_scale=scale, history=history,
-                       seconds=time.perf_counter() - t0, device=device)
+                       seconds=time.perf_counter() - t0, device=device, finetune_val=ft_val)
+
+
+def _finetune(model, dataset, splits, cfg: TrainConfig, scale: float, device: str, history: list, t0: float,
+              aug_gen, *, progress=None, log=None) -> tuple[float, float] | None:
+    """The fine-tuning phase (see ``TrainConfig.finetune_fraction``); leaves in ``model`` the
+    best weights on the contest validation cases, the starting ones included, and returns
+    that validation loss at the start and for the weights kept (None: nothing to tune on)."""
+    import copy
+
+    import torch
+    from torch.utils.data import WeightedRandomSampler
+    from torch_geometric.loader import DataLoader
+
+    groups = [dataset.refs[i].group if hasattr(dataset, "refs") else "other" for i in splits["train"]]
+    contest = [g in CONTEST_GROUPS for g in groups]
+    n_c = sum(contest)
+    if n_c == 0:
+        return None  # nothing to fine-tune on
+    n_g = len(groups) - n_c
+    mix = cfg.finetune_generated if n_g else 0.0
+    raw = [(3.0 if g == "real" else 1.0) if c else 0.0 for g, c in zip(groups, contest)]
+    tot_c = sum(raw)
+    weights = [w / tot_c * (1 - mix) if c else mix / n_g for w, c in zip(raw, contest)]
+    gen = torch.Generator().manual_seed(cfg.seed + 7)
+    per_epoch = max(cfg.batch_size, 4 * n_c)
+    sampler = WeightedRandomSampler(weights, num_samples=per_epoch, replacement=True, generator=gen)
+    loader = DataLoader(dataset.index_select(splits["train"]), batch_size=cfg.batch_size, sampler=sampler)
+    val_idx = [i for i in splits["val"] if getattr(dataset.refs[i], "group", "") in CONTEST_GROUPS] or splits["val"]
+    val_set = dataset.index_select(val_idx) if val_idx else None
+
+    def val_loss() -> float:
+        return _evaluate_loss(model, val_set, cfg, scale, device) if val_set is not None else float("nan")
+
+    best = start = val_loss()
+    best_state = copy.deepcopy(model.state_dict())
+    opt = torch.optim.AdamW(model.parameters(), lr=cfg.finetune_lr, weight_decay=cfg.weight_decay)
+    t1 = time.perf_counter()
+    budget2 = cfg.time_budget_s * cfg.finetune_fraction if cfg.time_budget_s else None
+    epochs1 = 0 if cfg.finetune_fraction >= 1 else max(1, int(round(cfg.epochs * (1 - cfg.finetune_fraction))))
+    epochs2 = max(1, cfg.epochs - epochs1)
+    steps = max(1, epochs2 * len(loader))
+    step = 0
+    for epoch in range(10**6 if budget2 else epochs2):
+        model.train()
+        tot, nb = 0.0, 0
+        for batch in loader:
+            batch = batch.to(device)
+            if cfg.augment:
+                batch = augment(batch, aug_gen)
+            opt.zero_grad()
+            loss = _loss(model(batch), batch, scale, cfg.hotspot_weight)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            frac = step / steps if not budget2 else (time.perf_counter() - t1) / budget2
+            # cosine from finetune_lr down to 2 % of it
+            for group in opt.param_groups:
+                group["lr"] = cfg.finetune_lr * (0.02 + 0.98 * 0.5 * (1 + np.cos(np.pi * min(frac, 1.0))))
+            opt.step()
+            step += 1
+            tot += float(loss.detach())
+            nb += 1
+        # without validation cases the epoch's train loss stands in (as in the first phase)
+        val = val_loss() if val_set is not None else tot / max(nb, 1)
+        history.append({"epoch": len(history) + 1, "train_loss": tot / max(nb, 1), "val_loss": val,
+                        "seconds": time.perf_counter() - t0, "phase": "finetune"})
+        if log:
+            log(history[-1])
+        if val < best or best != best:  # best is NaN only without validation cases
+            best, best_state = val, copy.deepcopy(model.state_dict())
+        if progress:
+            progress(1)
+        if budget2 and time.perf_counter() - t1 > budget2:
+            break
+    model.load_state_dict(best_state)
+    return None if start != start else (start, best)
 
 
 def _distributed():
