@@ -69,6 +69,8 @@ def generate(
     dynamic: bool = typer.Option(False, "--dynamic", help="Add capacitances, per-tile PWL currents and dynamic maps."),
     seed: SeedOpt = 0,
     size_um: str = typer.Option("150:350", "--size-um", help="Die side range MIN:MAX in um."),
+    style: str = typer.Option("uniform", "--style", help="uniform (even straps and loads), contest (per-region "
+                              "strap thinning, clustered loads, empty macros: like the contest's real cases) or mixed."),
     workers: WorkersOpt = None,
     scheduler: SchedulerOpt = None,
     as_json: JsonOpt = False,
@@ -77,7 +79,7 @@ def generate(
     """Write a seeded dataset of synthetic PDNs in the contest format with exact IR-drop maps."""
     from chipsmith.irdrop import flows
 
-    s = flows.generate(out, count=count, dynamic=dynamic, seed=seed, size_um=size_um,
+    s = flows.generate(out, count=count, dynamic=dynamic, seed=seed, size_um=size_um, style=style,
                        workers=resolve_workers(workers, scheduler), scheduler=scheduler, quiet=quiet or as_json)
     _echo(s, as_json, f"{count} {'dynamic' if dynamic else 'static'} cases (seed {seed}) in {s['seconds']:.1f} s -> {out}")
 
@@ -88,7 +90,13 @@ def train(
     data: List[str] = typer.Option(..., "--data", help="Case directories or dataset names (repeatable), e.g. "
                                    "iccad23-irdrop and the output of `irdrop generate`."),
     model: str = typer.Option("pdnnet", "--model", help="pdnnet (dual-branch GNN-CNN) or unet (baseline)."),
-    config: str = typer.Option("cpu", "--config", help="Preset: cpu (small, tests) or gpu (real runs)."),
+    config: str = typer.Option("cpu", "--config", help="Preset: cpu (small, tests), gpu (real runs) or gpu-ft "
+                               "(gpu with a final fine-tuning phase on contest designs)."),
+    init: Optional[str] = typer.Option(None, "--init", help="Start from this checkpoint (a path or a shipped "
+                                       "model name, e.g. pdnnet); it must be of the same --model."),
+    finetune_fraction: Optional[float] = typer.Option(None, "--finetune-fraction", min=0.0, max=1.0,
+                                                      help="Share of the run spent fine-tuning on contest designs "
+                                                      "(overrides the preset; 1 = fine-tune only)."),
     epochs: Optional[int] = typer.Option(None, "--epochs", min=1, help="Override the preset's epochs."),
     size: Optional[int] = typer.Option(None, "--size", min=8, help="Model grid S (maps are resampled to SxS)."),
     batch_size: Optional[int] = typer.Option(None, "--batch-size", min=1, help="Override the preset's batch size."),
@@ -114,7 +122,8 @@ def train(
     s = flows.train(data, out, model=model, preset=config, epochs=epochs, size=size, batch_size=batch_size, lr=lr,
                     seed=seed, test_cases=tuple(test_case) if test_case else None, time_budget_s=time_budget,
                     cache=cache, limit=limit, workers=resolve_workers(workers), device=device,
-                    evaluate_test=not no_eval, quiet=quiet or as_json)
+                    evaluate_test=not no_eval, quiet=quiet or as_json, init=init,
+                    finetune_fraction=finetune_fraction)
     if "rank" in s:  # a torchrun worker other than rank 0: rank 0 reports
         _echo(s, as_json, f"{s['model']}: rank {s['rank']} of {s['world_size']} done ({s['epochs_run']} epochs)")
         return

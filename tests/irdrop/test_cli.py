@@ -125,3 +125,15 @@ def test_truncated_gzip_and_bad_options(cli, tmp_path):
                                               "--tstop", "1e-9"))
     assert "--size-um" in _one_line_error(cli("irdrop", "generate", "--out", tmp_path / "o", "--size-um", "9"))
     assert not (tmp_path / "o").exists()
+
+
+def test_generate_contest_style_through_the_cli(cli, tmp_path):
+    out = tmp_path / "contest"
+    res = cli("irdrop", "generate", "--count", "1", "--workers", "1", "--style", "contest", "--seed", "3",
+              "--size-um", "120:140", "--out", out, "--quiet")
+    assert res.code == 0, res.stderr
+    assert json.loads((out / "summary.json").read_text())["style"] == "contest"
+    config = json.loads((out / "case0000" / "case.json").read_text())["config"]
+    assert config["load_style"] == "clustered" and config["region_mults"]
+    line = _one_line_error(cli("irdrop", "generate", "--count", "1", "--style", "fancy", "--out", tmp_path / "x"))
+    assert "--style" in line and not (tmp_path / "x").exists()
