@@ -94,15 +94,24 @@ def confirm(design: str, spec, params: dict, timeout_s: float = 900.0) -> dict:
     return {"confirmed": not failures and not errors, "failures": failures, "errors": errors}
 
 
+def _cpu_seconds() -> float:
+    """CPU time of this process and its finished children (ngspice): what a run costs on an
+    idle machine, where wall time on a shared one also counts other people's work."""
+    import resource
+
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
 def run_one(job: tuple) -> dict:
     """One sizing run of one problem with one method and seed, and the judge's verdict."""
     name, problem_set, method, seed, budget, batch = job
     from chipsmith.spice.sizing import size
 
     design, spec = load_problem(name, problem_set)
-    start = time.perf_counter()
+    start, cpu0 = time.perf_counter(), _cpu_seconds()
     result = size(design, spec, budget=budget, batch=batch, method=method, seed=seed)
-    wall = time.perf_counter() - start
+    wall, cpu = time.perf_counter() - start, _cpu_seconds() - cpu0
     verdict = confirm(design, spec, dict(result.best.params)) if result.success else None
     return {"problem": name, "method": method, "seed": seed, "success": result.success,
             "confirmed": bool(verdict and verdict["confirmed"]),
@@ -110,7 +119,7 @@ def run_one(job: tuple) -> dict:
             "judge_failures": verdict["failures"] if verdict else [],
             "judge_errors": verdict["errors"] if verdict else [],
             "evaluations_to_success": result.evaluations_to_success, "evaluations": len(result.evaluations),
-            "simulations": result.simulations, "wall_s": wall,
+            "simulations": result.simulations, "wall_s": wall, "cpu_s": cpu,
             "best_cost": result.best.cost if result.best else None,
             "best_params": dict(result.best.params) if result.best else None}
 
@@ -141,7 +150,8 @@ def _summarise(rows: list[dict], names: Sequence[str], methods: Sequence[str], b
                 "unjudged": sum(bool(r["judge_errors"]) and not r["false_success"] for r in mine),
                 "median_evaluations": med, "median_censored": cens,
                 "median_simulations": statistics.median(r["simulations"] for r in mine),
-                "median_wall_s": statistics.median(r["wall_s"] for r in mine)}
+                "median_wall_s": statistics.median(r["wall_s"] for r in mine),
+                "median_cpu_s": statistics.median(r.get("cpu_s", math.nan) for r in mine)}
     ratios = {}
     for name in names:
         t, r = per.get(f"{name}/tpe"), per.get(f"{name}/random")
@@ -181,6 +191,13 @@ def run(problem_set: str = "generic", seeds: int = 4, budget: int = 96, batch: i
 
         rows = map_unordered(run_one, jobs, client,
                              on_result=(lambda _i, row: on_run(row)) if on_run is not None else None)
+    return summarise(rows, problem_set, seeds, budget, batch, names, methods, time.perf_counter() - start)
+
+
+def summarise(rows: list[dict], problem_set: str, seeds: int, budget: int, batch: int, names: Sequence[str],
+              methods: Sequence[str], wall_s: float | None = None) -> dict:
+    """The benchmark's summary from its runs (also from the ``.runs.jsonl`` of a run stopped early)."""
+    names = [n for n in names if any(r["problem"] == n for r in rows)]
     per, ratios = _summarise(rows, names, methods, budget)
     runs = [r for r in rows if r["method"] == "tpe"] or rows
     return {"set": problem_set, "seeds": seeds, "budget": budget, "batch": batch, "problems": list(names),
@@ -189,7 +206,8 @@ def run(problem_set: str = "generic", seeds: int = 4, budget: int = 96, batch: i
             "tpe_confirmed_rate": sum(r["confirmed"] for r in runs) / len(runs),
             "false_successes": sum(r["false_success"] for r in rows),
             "median_tpe_wall_s": statistics.median(r["wall_s"] for r in runs),
-            "wall_s": time.perf_counter() - start,
+            "median_tpe_cpu_s": statistics.median(r.get("cpu_s", math.nan) for r in runs),
+            "wall_s": wall_s,
             "caveat": ("evaluations = candidates proposed (both methods screen at tt the same way); a run that "
                        "never succeeds counts as its whole budget (censored: the median is then '>= budget' "
                        "and the ratio a lower bound); wall times on a shared 2-core machine, runs in parallel")}
@@ -212,11 +230,15 @@ def run_with_workers(problem_set: str, seeds: int, budget: int, batch: int, *, w
     return {**summary, "workers": n_workers}
 
 
+def _minutes(seconds) -> str:
+    return "-" if seconds is None or not math.isfinite(seconds) else f"{seconds / 60:.1f}m"
+
+
 def table(summary: dict) -> list[str]:
     """The per-problem table `bench sizing` prints."""
     budget = summary["budget"]
     lines = [f"{'problem':<16} {'TPE met':>8} {'TPE med':>8} {'rand met':>9} {'rand med':>9} {'ratio':>7} "
-             f"{'TPE wall':>9} {'false':>6}"]
+             f"{'TPE wall':>9} {'TPE cpu':>8} {'false':>6}"]
     for name in summary["problems"]:
         t, r = summary["per_problem"].get(f"{name}/tpe"), summary["per_problem"].get(f"{name}/random")
         if t is None:
@@ -233,5 +255,5 @@ def table(summary: dict) -> list[str]:
         false = t["false_successes"] + (r["false_successes"] if r else 0)
         lines.append(f"{LABELS.get(name, name):<16} {t['successes']:>4}/{t['runs']:<3} {med(t):>8} "
                      f"{(str(r['successes']) + '/' + str(r['runs'])) if r else '-':>9} {med(r):>9} {ratio_text:>7} "
-                     f"{t['median_wall_s'] / 60:>7.1f}m {false:>6}")
+                     f"{t['median_wall_s'] / 60:>7.1f}m {_minutes(t.get('median_cpu_s')):>8} {false:>6}")
     return lines

@@ -44,7 +44,15 @@ def sizing(
     if not method_list or set(method_list) - {"tpe", "random"}:
         raise InputError(f"--methods {methods!r}", fix="use tpe, random or tpe,random")
 
+    runs_log = results.with_name(results.stem + ".runs.jsonl") if results is not None else None
+    if runs_log is not None:   # each finished run as it comes: a long benchmark stopped early keeps its runs
+        runs_log.parent.mkdir(parents=True, exist_ok=True)
+        runs_log.write_text("")
+
     def progress(row: dict) -> None:
+        if runs_log is not None:
+            with runs_log.open("a", encoding="utf-8") as fh:
+                fh.write(dumps_json(row, indent=None) + "\n")
         if not (quiet or as_json):
             state = (f"met after {row['evaluations_to_success']}" + ("" if row["confirmed"] else " (NOT confirmed)")
                      if row["success"] else "not met")
@@ -63,4 +71,5 @@ def sizing(
     typer.echo(f"TPE: {summary['tpe_success_rate']:.0%} of runs met the spec at every corner, "
                f"{summary['tpe_confirmed_rate']:.0%} confirmed by the independent re-simulation; "
                f"{summary['false_successes']} false success(es) in all runs; median TPE run "
-               f"{summary['median_tpe_wall_s'] / 60:.1f} min")
+               f"{summary['median_tpe_wall_s'] / 60:.1f} min wall, {sizing_bench._minutes(summary['median_tpe_cpu_s'])} "
+               f"CPU (search only)")

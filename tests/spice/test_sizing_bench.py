@@ -36,3 +36,12 @@ def test_the_judge_refutes_a_sizing_that_misses_the_spec(ngspice_bin):
     verdict = confirm(design, spec, {"wdp": 1.0, "cc": 4e-12, "w6": 4.0, "m7": 2})   # far too slow for 20 MHz
     assert not verdict["confirmed"] and not verdict["errors"]
     assert any("gbw_hz" in f for f in verdict["failures"])
+
+
+def test_a_summary_from_the_runs_of_a_benchmark_stopped_early_lists_only_the_problems_it_reached():
+    from chipsmith.benchmarks.sizing_bench import summarise
+
+    rows = [_row("a", "tpe", 0, True, 12), _row("a", "random", 0, False, 0)]
+    summary = summarise(rows, "sky130", 1, 100, 4, ["a", "b"], ["tpe", "random"])
+    assert summary["problems"] == ["a"] and summary["tpe_success_rate"] == 1.0
+    assert summary["ratios"]["a"]["lower_bound"] and summary["false_successes"] == 0
