@@ -160,6 +160,45 @@ def run_layout(sizes: tuple[int, ...] = (64, 128, 256), connectivity_max: int = 
             "note": "GDS bytes ~ bits**exponent; exponent < 1 is sublinear (arrays are references)"}
 
 
+def run_type_axes(rows: int = 256, cols: int = 256, pop: int = 100, gens: int = 50, seeds: int = 3) -> dict:
+    """What the circuit-type genes (bitcell, capacitor, ADC type) bring: NSGA-II at the same
+    budget on the space with them and on the same space restricted to the base circuits
+    (the library without its optional kinds), same seeds, same fixed hypervolume reference;
+    and how often each type value is on the front found with them."""
+    import collections
+
+    import yaml
+
+    from chipsmith.layout.architecture import TYPE_VARIABLES, VARIABLES, Problem, Space
+    from chipsmith.layout.cells import DEFAULT_CELLS, OPTIONAL, load_cells, parse_cells
+    from chipsmith.layout.explore import Evaluator, ExploreConfig, explore
+    from chipsmith.layout.flow import default_calibration, load_calibration
+    from chipsmith.layout.models import ModelParams
+
+    lib = load_cells()
+    params = ModelParams.from_library(lib, **load_calibration(default_calibration(None)))
+    data = yaml.safe_load(DEFAULT_CELLS.read_text())
+    for kind in OPTIONAL:
+        del data["cells"][kind]
+    problem = Problem(rows, cols)
+    spaces = {"with_types": Space.for_problem(problem, lib), "base_circuits_only": Space.for_problem(problem, parse_cells(data))}
+    runs = []
+    for seed in range(seeds):
+        for name, space in spaces.items():
+            res = explore(ExploreConfig(problem, pop=pop, gens=gens, seed=seed), params, Evaluator(params, problem, space))
+            row = {"seed": seed, "space": name, "hypervolume": res.hv_history[-1], "front_size": len(res.front),
+                   "evaluations": res.evaluations, "seconds": res.seconds}
+            if name == "with_types":
+                row["front_types"] = {v: {str(k): n for k, n in sorted(collections.Counter(
+                    int(g[VARIABLES.index(v)]) for g, _m in res.front).items())} for v in TYPE_VARIABLES}
+            runs.append(row)
+    mean = {n: float(np.mean([r["hypervolume"] for r in runs if r["space"] == n])) for n in spaces}
+    return {"rows": rows, "cols": cols, "pop": pop, "gens": gens, "seeds": seeds,
+            "space_size": {n: s.size() for n, s in spaces.items()}, "runs": runs, "mean_hypervolume": mean,
+            "with_types_over_base": mean["with_types"] / mean["base_circuits_only"],
+            "with_types_wins": sum(a["hypervolume"] > b["hypervolume"] for a, b in zip(runs[::2], runs[1::2]))}
+
+
 def run(*, rows: int = 256, cols: int = 256, pop: int = 100, gens: int = 50, workers: int = 2, seeds: int = 3,
         min_snr: float | None = None, calibration: str = "full", quiet: bool = True,
         layout_sizes: tuple[int, ...] = (64, 128, 256)) -> dict:

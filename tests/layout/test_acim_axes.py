@@ -231,3 +231,12 @@ def test_explorer_searches_the_new_axes_and_builds_a_chosen_design(tmp_path):
     assert b["types"] == {"bitcell": BITCELLS[d["variables"]["bitcell"]], "cap_type": CAP_TYPES[d["variables"]["cap_type"]],
                           "adc_type": ADC_TYPES[d["variables"]["adc_type"]]}
     assert abs(b["model_area_rel_error"]) < 1e-9
+
+
+def test_type_axes_benchmark_runs_on_both_spaces():
+    from chipsmith.benchmarks.acim_bench import run_type_axes
+
+    r = run_type_axes(rows=32, cols=32, pop=8, gens=2, seeds=1)
+    assert r["space_size"]["with_types"] == 8 * r["space_size"]["base_circuits_only"]
+    assert {x["space"] for x in r["runs"]} == {"with_types", "base_circuits_only"}
+    assert r["with_types_over_base"] > 0 and set(r["runs"][0]["front_types"]) == set(TYPE_VARIABLES)
