@@ -41,6 +41,9 @@ KNOBS = {  # name: (low, high), all searched on a log scale; 1 = the generic des
     "kr": (0.2, 5.0),    # every resistor
     "kc": (0.25, 4.0),   # every capacitor
 }
+# each judge ngspice run on BSIM4 cards: the judge's fine DC sweeps of a two-stage op-amp take
+# seconds on an idle core and tens of seconds on a shared one; a time-out fails the candidate
+PDK_TIMEOUT_S = 120.0
 # designer's first moves on sky130 (after the generic sizing itself): stronger PMOS, longer
 # channels for output resistance, both
 SEEDS = ({}, {"sp": 3.0}, {"si": 3.0}, {"sp": 2.0, "kl": 2.0})
@@ -271,7 +274,7 @@ def _evaluate(flat: Netlist, pdk: Pdk, request, corners, temps, knobs: dict[str,
 
 
 def size_on_pdk(design_text: str, request, pdk: Pdk, corners: Sequence[str], temps: Sequence[float], *,
-                budget: int = 30, seed: int = 0, title: str = "design", timeout: float = 30.0,
+                budget: int = 30, seed: int = 0, title: str = "design", timeout: float = PDK_TIMEOUT_S,
                 on_candidate: Callable[[Candidate], None] | None = None) -> PdkResult:
     """Move ``design_text`` (a generic chipsmith design) onto ``pdk`` and size it until the
     judge passes every requirement at every corner x temperature, or ``budget`` candidates."""

@@ -339,7 +339,9 @@ def solve(problem: dict[str, Any], *, backend: str = "expert", request: str = "s
         text = None
     agent_s = time.perf_counter() - t0
     if pdk is not None and text and outcome is not None:
-        _on_pdk(rec, outcome, text, problem, pdk, timeout)
+        from chipsmith.agents.synth_pdk import PDK_TIMEOUT_S
+
+        _on_pdk(rec, outcome, text, problem, pdk, max(timeout, PDK_TIMEOUT_S))
         agent_s = time.perf_counter() - t0
     elif pdk is not None:
         rec["agent_success"] = False
