@@ -74,8 +74,9 @@ def run_build(*, source: str | None = None, rows: int | None = None, cols: int |
 
     record = None
     if source is not None:
-        if any(x is not None for x in (rows, cols, bank_rows, bank_cols, local, adc_bits)):
-            raise InputError("give either DIR#INDEX or --rows/--cols/--local/--adc-bits, not both")
+        if any(x is not None for x in (rows, cols, bank_rows, bank_cols, local, adc_bits, bitcell, cap_type, adc_type)):
+            raise InputError("give either DIR#INDEX or --rows/--cols/--local/--adc-bits (and the types), not both",
+                             fix="the front's design already fixes its bitcell, capacitor and ADC type")
         spec, record = spec_from_front(source)
     else:
         missing = [n for n, v in (("--rows", rows), ("--cols", cols), ("--local", local), ("--adc-bits", adc_bits))

@@ -149,9 +149,13 @@ def build_cmd(
     bank_rows: Optional[int] = typer.Option(None, "--bank-rows", help="H: rows of one bank (default: --rows)."),
     bank_cols: Optional[int] = typer.Option(None, "--bank-cols", help="W: columns of one bank (default: --cols)."),
     local: Optional[int] = typer.Option(None, "--local", help="L: cells per local array (share one capacitor)."),
-    adc_bits: Optional[int] = typer.Option(None, "--adc-bits", help="B_ADC: SAR ADC bits per column."),
+    adc_bits: Optional[int] = typer.Option(None, "--adc-bits", help="B_ADC: ADC bits per column."),
     cap_mult: int = typer.Option(1, "--cap-mult", help="Unit capacitors per compute capacitor."),
     input_bits_per_cycle: int = typer.Option(1, "--input-bits-per-cycle", help="1 (bit-serial), 2 or 4 (PWM)."),
+    bitcell: Optional[str] = typer.Option(None, "--bitcell", help="Bitcell: 8t (default) or 10t (read buffer)."),
+    cap_type: Optional[str] = typer.Option(None, "--cap-type", help="Compute capacitor: mom (default) or mim."),
+    adc_type: Optional[str] = typer.Option(None, "--adc-type", help="ADC: sar (default) or flash (2**B - 1 "
+                                           "comparators per column, B <= 4)."),
     cells: Optional[Path] = _CELLS,
     rules: Optional[Path] = typer.Option(None, "--rules", help="Rule deck YAML (default: the FreePDK45 subset)."),
     checks: bool = typer.Option(True, "--checks/--no-checks", help="Run the rule and connectivity checks."),
@@ -164,8 +168,9 @@ def build_cmd(
     from chipsmith.layout.build import run_build
 
     s = run_build(source=design, rows=rows, cols=cols, bank_rows=bank_rows, bank_cols=bank_cols, local=local,
-                  adc_bits=adc_bits, cap_mult=cap_mult, input_bits_per_cycle=input_bits_per_cycle, cells=cells,
-                  rules=rules, checks=checks, out=out, quiet=quiet or as_json)
+                  adc_bits=adc_bits, cap_mult=cap_mult, input_bits_per_cycle=input_bits_per_cycle, bitcell=bitcell,
+                  cap_type=cap_type, adc_type=adc_type, cells=cells, rules=rules, checks=checks, out=out,
+                  quiet=quiet or as_json)
     sp = s["spec"]
     lines = [f"macro {sp['rows']}x{sp['cols']} (banks {s['banks']['rows']}x{s['banks']['cols']} of H={sp['H']} "
              f"W={sp['W']}, L={sp['L']}, B_ADC={sp['B_ADC']}, cap {sp['cap_mult']}x): {s['width_um']:.1f} x "

@@ -240,3 +240,19 @@ def test_type_axes_benchmark_runs_on_both_spaces():
     assert r["space_size"]["with_types"] == 8 * r["space_size"]["base_circuits_only"]
     assert {x["space"] for x in r["runs"]} == {"with_types", "base_circuits_only"}
     assert r["with_types_over_base"] > 0 and set(r["runs"][0]["front_types"]) == set(TYPE_VARIABLES)
+
+
+def test_cli_builds_explicit_types_and_refuses_bad_ones(tmp_path, cli):
+    res = cli("acim", "build", "--rows", "16", "--cols", "16", "--local", "4", "--adc-bits", "2", "--bitcell", "10t",
+              "--cap-type", "mim", "--adc-type", "flash", "--out", tmp_path / "m", "--json")
+    assert res.code == 0, res.stderr
+    s = json.loads(res.stdout)
+    assert s["types"] == {"bitcell": "sram10t", "cap_type": "mim_cap", "adc_type": "flash"}
+    assert s["drc"]["clean"] and s["connectivity"]["match"]
+    assert s["leaf_instances"]["flash_comparator"] == 16 * 3 and s["leaf_instances"]["sram10t"] == 256
+    for args, needle in ((["--adc-type", "ramp"], "--adc-type 'ramp' is not a choice"),
+                         (["--adc-type", "flash", "--adc-bits", "5"], "too many for a flash ADC")):
+        base = ["--rows", "16", "--cols", "16", "--local", "4"] + ([] if "--adc-bits" in args else ["--adc-bits", "2"])
+        res = cli("acim", "build", *base, *args, "--out", tmp_path / "x")
+        assert res.code == 2 and needle in res.stderr and "Traceback" not in res.stderr
+        assert not (tmp_path / "x").exists()
