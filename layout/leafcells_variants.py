@@ -56,6 +56,8 @@ def _devices(p: Painter, t: Template, cell, w: float, h: float, pins: dict):
     from chipsmith.layout import leafcells
 
     if cell is not None and hasattr(leafcells, "DEVICE_LEVEL"):
+        if cell.kind in leafcells.DEVICE_LEVEL:  # registered there: draw_cell wires it (and cell LVS checks it)
+            return None
         from chipsmith.layout.device_draw import draw as draw_wired
 
         draw_wired(p, t, cell, w, h, pins, column_cell=True)

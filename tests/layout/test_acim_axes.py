@@ -256,3 +256,16 @@ def test_cli_builds_explicit_types_and_refuses_bad_ones(tmp_path, cli):
         res = cli("acim", "build", *base, *args, "--out", tmp_path / "x")
         assert res.code == 2 and needle in res.stderr and "Traceback" not in res.stderr
         assert not (tmp_path / "x").exists()
+
+
+@pytest.mark.parametrize("kind", ["sram10t", "flash_comparator"])
+def test_wired_variant_cells_match_their_spice_at_device_level(kind, lib, deck, tmpl, tmp_path):
+    """The variants with transistors are drawn by the generic device-level drawer; the device
+    LVS (klayout NetlistComparer) finds every transistor of the cell's SPICE, wired the same."""
+    from chipsmith.layout.device_lvs import lvs_gds
+
+    drawn = draw_cell(kind, lib.get(kind), tmpl)
+    path = _write(drawn.cell, tmp_path / f"{kind}.gds", deck)
+    r = lvs_gds(path, drawn.cell.name, lib.get(kind).spice, deck)
+    n = sum(1 for line in lib.get(kind).spice.splitlines() if line.strip()[:1].lower() == "m")
+    assert r["match"] and r["devices_layout"] == r["devices_schematic"] == n, r["mismatch"][:3]
