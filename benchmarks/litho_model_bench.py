@@ -1,8 +1,9 @@
 """`chipsmith bench litho-model`: data efficiency of the learned resist models (issue 15).
 
-Judge: the lumped resist model (Dill exposure, reaction-diffusion PEB, Mack development) of
-the newer-node preset, through the CDs/EPEs that ``litho generate`` measured on its images
-(``contours.measure_contacts``), never through the models under test.
+Judge: the ground-truth resist model of the datasets (``litho generate --resist``: ``film``,
+the 3-D reaction-diffusion + development-front model of ``resist_film.py``, or ``lumped``)
+at the newer-node preset, through the CDs/EPEs that ``litho generate`` measured on its
+images (``contours.measure_contacts``), never through the models under test.
 
 * Learning curves: CD RMSE (nm) and EPE RMSE (nm) of the threshold CNN on held-out
   newer-node contacts vs the number of labelled target contacts, for
@@ -15,8 +16,10 @@ the newer-node preset, through the CDs/EPEs that ``litho generate`` measured on 
   interpolated on log(budget); factor = budget(scratch+random) / budget(transfer+active).
 * Fully convolutional model: IoU of the printed region (resist >= 1) on held-out clips
   (all, and the StdContact-derived clips alone), scratch vs transfer at one clip budget.
-* Speed: the learned models' time per clip vs the lumped resist simulation's on the same
-  device and batch (the aerial image, input of both, is timed separately).
+* Speed: the learned models' time per clip vs the ground-truth resist simulation's on the
+  same device and batch. The film model starts from the mask (it images its own focal
+  planes); the models start from the nominal aerial image, timed separately, so both
+  the resist-stage ratio and the end-to-end (mask in) ratio are reported.
 """
 from __future__ import annotations
 
@@ -68,10 +71,11 @@ def _time(fn, device: str, repeats: int = 3) -> float:
 
 
 def speed(test: CS.ContactSamples, preset, tmodel: T.ThresholdCNN, fmodel: F.ResistFCN, *, device: str,
-          clips: int = 32) -> dict:
-    """Per-clip seconds: lumped resist simulation vs the two models, same device and batch."""
+          clips: int = 32, resist: str = "film") -> dict:
+    """Per-clip seconds: ground-truth resist simulation vs the two models, same device and batch."""
     from chipsmith.lithography.aerial import aerial_image
     from chipsmith.lithography.resist import chem_resist
+    from chipsmith.lithography.resist_film import film_kernels, film_resist
 
     n = min(clips, test.clips)
     aer = torch.as_tensor(test.aerial[:n], device=device)
@@ -83,26 +87,39 @@ def speed(test: CS.ContactSamples, preset, tmodel: T.ThresholdCNN, fmodel: F.Res
     fmodel.to(device).eval()
     ks = preset.kernels()
     t_aerial = _time(lambda: aerial_image(masks, ks, preset.pixel_nm, device=device), device)
-    t_sim = _time(lambda: chem_resist(aer, preset.chem, preset.pixel_nm), device)
+    if resist == "film":
+        fks = film_kernels(preset)
+        masks_t = torch.as_tensor(masks, device=device)
+        t_sim = _time(lambda: film_resist(masks_t, preset, device=device, kernels=fks), device)
+    else:
+        t_sim = _time(lambda: chem_resist(aer, preset.chem, preset.pixel_nm), device)
     with torch.no_grad():
         t_thr = _time(lambda: tmodel(patches), device)
         t_fcn = _time(lambda: fmodel(x_fcn), device)
     t_slice = _time(lambda: CS.slice_cd(test.profiles[sel], test.edge_threshold[sel], test.step_nm), "cpu")
-    return {
-        "device": device, "clips": n, "contacts": int(len(sel)),
-        "aerial_s_per_clip": t_aerial / n, "lumped_resist_s_per_clip": t_sim / n,
+    out = {
+        "device": device, "clips": n, "contacts": int(len(sel)), "resist": resist,
+        "aerial_s_per_clip": t_aerial / n, "resist_sim_s_per_clip": t_sim / n,
         "threshold_cnn_s_per_clip": (t_thr + t_slice) / n, "fcn_s_per_clip": t_fcn / n,
         "speedup_threshold_cnn": t_sim / (t_thr + t_slice), "speedup_fcn": t_sim / t_fcn,
-        "speedup_fcn_with_aerial": (t_aerial + t_sim) / (t_aerial + t_fcn),
     }
+    if resist == "film":
+        # Mask in, resist image out: the film model images its own planes; the models need the aerial.
+        out["speedup_threshold_cnn_end_to_end"] = t_sim / (t_aerial + t_thr + t_slice)
+        out["speedup_fcn_end_to_end"] = t_sim / (t_aerial + t_fcn)
+    else:
+        out["speedup_fcn_with_aerial"] = (t_aerial + t_sim) / (t_aerial + t_fcn)
+    return out
 
 
 def run(source: Path, target: Path, test: Path, *, budgets: list[int], seeds: int = 3, steps: int = 400,
         pretrain_steps: int = 1500, rounds: int = 4, fcn_clips: int = 64, fcn_steps: int = 400,
         device: str = "cpu", limit: int | None = None, plot: Path | None = None, quiet: bool = True) -> dict:
+    from chipsmith.lithography.dataset import ContactDataset
     from chipsmith.lithography.presets import get_preset
 
     t0 = time.perf_counter()
+    resist = ContactDataset.open(test).index.get("resist", "lumped")
     src, pool, tst = CS.load(source, limit=limit), CS.load(target, limit=limit), CS.load(test, limit=limit)
     budgets = sorted(b for b in budgets if b <= len(pool))
     cfg = T.ThresholdConfig(steps=steps)
@@ -159,12 +176,13 @@ def run(source: Path, target: Path, test: Path, *, budgets: list[int], seeds: in
     best = RL.learn(pool, budgets[-1], "active", cfg, seed=0, pretrained=RL.pretrain(src, cfg, seed=1000, device=device,
                                                                                      steps=pretrain_steps),
                     rounds=rounds, device=device)
-    spd = speed(tst, get_preset(tst.node), best.model, fmodels["transfer"], device=device)
+    spd = speed(tst, get_preset(tst.node), best.model, fmodels["transfer"], device=device, resist=resist)
     summary = {
         "source": {"dir": str(source), **src.meta(), "contacts": len(src), "clips": src.clips},
         "target_pool": {"dir": str(target), **pool.meta(), "contacts": len(pool), "clips": pool.clips},
         "test": {"dir": str(test), **tst.meta(), "contacts": len(tst), "clips": tst.clips},
-        "judge": "lumped resist model of the target preset (litho generate ground truth)",
+        "judge": f"{resist} resist model of the target preset (litho generate ground truth)",
+        "resist": resist, "resist_model": ContactDataset.open(test).index.get("resist_model"),
         "seeds": seeds, "steps": steps, "pretrain_steps": pretrain_steps, "rounds": rounds, "device": device,
         "outputs": cfg.outputs, "freeze": cfg.freeze,
         "curves": curves, "baselines": baselines,
@@ -212,3 +230,50 @@ def write_plot(summary: dict, path: Path) -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
+
+
+def device_run(out: Path, *, count: int = 800, budgets: str = "25,50,100,200,400,800,1600", seeds: int = 3,
+               steps: int = 400, pretrain_steps: int = 1500, rounds: int = 4, fcn_clips: int = 128,
+               device: str = "cuda", resist: str = "film", checkpoint_budget: int = 800) -> dict:
+    """The GPU session in one call: generate the three datasets (old source, new pool, new
+    test: ``count``, ``count``, ``count // 2`` clips, seeds 11/12/13) with ``resist`` ground
+    truth on ``device``, run the benchmark, train the transfer+active threshold checkpoint
+    at ``checkpoint_budget`` and write summary.json, learning_curves.png, table.md and
+    model.pt into ``out``. Needs only numpy/torch/scipy/yaml/matplotlib/rich (no CLI)."""
+    import json
+
+    from chipsmith.artifacts import write_json
+    from chipsmith.lithography import dataset as D
+    from chipsmith.lithography import flows
+    from chipsmith.lithography.presets import get_preset
+
+    out = Path(out)
+    data = out.parent / "litho-data"
+    gen = {}
+    for name, node, n, s in (("source", "old", count, 11), ("target", "new", count, 12), ("test", "new", count // 2, 13)):
+        (data / name).mkdir(parents=True, exist_ok=True)
+        t = time.perf_counter()
+        gen[name] = D.generate(data / name, get_preset(node), n, s, device=device, resist=resist)
+        gen[name]["wall_s"] = round(time.perf_counter() - t, 1)
+        print(name, json.dumps(gen[name], default=str), flush=True)
+    blist = [int(b) for b in budgets.split(",")]
+    out.mkdir(parents=True, exist_ok=True)
+    summary = run(data / "source", data / "target", data / "test", budgets=blist, seeds=seeds, steps=steps,
+                  pretrain_steps=pretrain_steps, rounds=rounds, fcn_clips=fcn_clips, device=device,
+                  plot=out / "learning_curves.png", quiet=False)
+    summary["generated"] = gen
+    write_json(out / "summary.json", summary)
+    (out / "table.md").write_text(flows.model_table(summary) + "\n")
+    ck = flows.train(data / "target", out / "model", source=data / "source", test=data / "test",
+                     budget=checkpoint_budget, select="active", seed=0, device=device, quiet=True)
+    write_json(out / "checkpoint.json", ck)
+    return summary
+
+
+if __name__ == "__main__":  # python -m chipsmith.benchmarks.litho_model_bench OUT [key=value ...]
+    import sys
+
+    kw = dict(a.split("=", 1) for a in sys.argv[2:])
+    conv = {"count": int, "seeds": int, "steps": int, "pretrain_steps": int, "rounds": int, "fcn_clips": int,
+            "checkpoint_budget": int}
+    device_run(Path(sys.argv[1]), **{k: conv.get(k, str)(v) for k, v in kw.items()})

@@ -12,18 +12,20 @@ away from the clip border so the periodic imaging never couples opposite edges):
 * ``stdcontact`` — a window of a shared StdContact clip (45 nm standard cells, 65 nm
   contacts), scaled by ``contact_nm / 65`` so its pitches follow the node.
 
-Ground truth is the lumped :class:`~chipsmith.lithography.resist.ChemResist` image of
-the node's preset. Per contact: drawn box, printed flag, CD x/y, four EPEs, printed area
-and the *effective threshold*: the aerial intensity at the lumped-model printed edges (mean
-over the four CD end points), i.e. the constant threshold that would print this contact
-at its lumped-model size.
+Ground truth (``resist``): ``film`` (default), the depth-resolved 3-D reaction-diffusion
++ development-front model of :mod:`~chipsmith.lithography.resist_film` (bottom CD), or
+``lumped``, the :class:`~chipsmith.lithography.resist.ChemResist` image; both at the
+node's preset, both contoured at level 1. Per contact: drawn box, printed flag, CD x/y,
+four EPEs, printed area and the *effective threshold*: the nominal-focus aerial intensity
+at the printed edges (mean over the four CD end points), i.e. the constant threshold that
+would print this contact at its ground-truth size.
 
 On-disk format (``--out DIR``)::
 
     index.json           format, version, node, preset, seed, grid, pixel_nm, kinds,
                          contact columns, kernel info, shards [{file, clips, contacts, sha256}]
     shard-00000.npz      mask (B,H,W) uint8 (coverage x 255), aerial (B,H,W) float16,
-                         resist (B,H,W) float16, kind (B,) int8, clip_seed (B,) uint64,
+                         resist (B,H,W) float16 (ground-truth resist image, opens >= 1), kind (B,) int8, clip_seed (B,) uint64,
                          contacts (M, C) float32, contact_offsets (B+1,) int64
     summary.json         counts per kind, CD/threshold statistics, seconds
 
@@ -49,10 +51,17 @@ from chipsmith.lithography.aerial import aerial_image
 from chipsmith.lithography.layout_io import read_glp, rect
 from chipsmith.lithography.presets import ProcessPreset
 from chipsmith.lithography.resist import chem_resist
+from chipsmith.lithography.resist_film import film_kernels, film_resist
 
 FORMAT = "chipsmith-litho-contacts"
 VERSION = 1
 KINDS = ("random", "array", "dense", "isolated", "stdcontact")
+RESISTS = ("film", "lumped")
+RESIST_DESCRIPTIONS = {
+    "film": "3-D reaction-diffusion + development-front resist model (resist_film.py; bottom CD), "
+            "not calibrated to a real resist",
+    "lumped": "lumped resist model (Dill exposure, 2-D acid/quencher PEB, Mack development depth; resist.py)",
+}
 DEFAULT_MIX = {"random": 0.35, "array": 0.25, "dense": 0.15, "isolated": 0.10, "stdcontact": 0.15}
 CONTACT_COLUMNS = ("x", "y", "w", "h", "printed", "cd_x", "cd_y", "epe_left", "epe_right", "epe_bottom",
                    "epe_top", "area_nm2", "threshold")
@@ -209,15 +218,25 @@ def _measure(design: ClipDesign, aerial: np.ndarray, resist: np.ndarray, preset:
     return np.asarray(rows, dtype=np.float32).reshape(-1, len(CONTACT_COLUMNS))
 
 
-def simulate_batch(designs: Sequence[ClipDesign], preset: ProcessPreset, *, device: str | None = None,
-                   kernels=None):
-    """Masks, aerial images, lumped-model resist images and contact tables of a batch of clips.
+def check_resist(resist: str) -> None:
+    if resist not in RESISTS:
+        raise LithoError(f"unknown ground-truth resist {resist!r}", fix=f"use --resist {' or '.join(RESISTS)}")
 
-    ``kernels``: the preset's SOCS kernels computed once by the caller (default: here); a
-    worker process recomputing them with other BLAS threading differs in the last bits."""
+
+def simulate_batch(designs: Sequence[ClipDesign], preset: ProcessPreset, *, device: str | None = None,
+                   kernels=None, resist: str = "film", film_ks=None):
+    """Masks, nominal aerial images, ground-truth resist images and contact tables of a batch.
+
+    ``kernels``/``film_ks``: the preset's SOCS kernels (nominal, and per focal plane of the
+    film) computed once by the caller (default: here); a worker process recomputing them
+    with other BLAS threading differs in the last bits."""
+    check_resist(resist)
     masks = render_masks(designs, preset)
     aer = aerial_image(masks, kernels if kernels is not None else preset.kernels(), preset.pixel_nm, device=device)
-    res = chem_resist(aer, preset.chem, preset.pixel_nm)
+    if resist == "film":
+        res = film_resist(masks, preset, device=device, kernels=film_ks if film_ks is not None else film_kernels(preset))
+    else:
+        res = chem_resist(aer, preset.chem, preset.pixel_nm)
     aer_np, res_np = aer.cpu().numpy(), res.cpu().numpy()
     tables = [_measure(d, aer_np[i], res_np[i], preset) for i, d in enumerate(designs)]
     return masks, aer_np, res_np, tables
@@ -231,7 +250,8 @@ def _npz_bytes(**arrays) -> bytes:
 
 def generate(out_dir: Path, preset: ProcessPreset, n: int, seed: int, *, shard_size: int = 256,
              mix: dict[str, float] | None = None, batch: int = 32, device: str | None = None,
-             on_progress: Callable[[int], None] | None = None, runner: Callable | None = None) -> dict:
+             on_progress: Callable[[int], None] | None = None, runner: Callable | None = None,
+             resist: str = "film") -> dict:
     """Generate ``n`` clips into ``out_dir`` (shards + index.json); returns the summary dict.
 
     Deterministic: the same ``(preset, n, seed, mix)`` gives the same arrays; each clip's
@@ -241,6 +261,7 @@ def generate(out_dir: Path, preset: ProcessPreset, n: int, seed: int, *, shard_s
     """
     if n < 1:
         raise LithoError(f"clip count must be >= 1, got {n}", fix="ask for at least one clip (--count)")
+    check_resist(resist)
     if shard_size < 1 or batch < 1:
         raise LithoError("shard size and batch must be >= 1", fix="pass positive --shard-size")
     mix = dict(DEFAULT_MIX if mix is None else mix)
@@ -263,7 +284,7 @@ def generate(out_dir: Path, preset: ProcessPreset, n: int, seed: int, *, shard_s
         else:
             results = []
             for chunk in batches:
-                results.append(simulate_batch(chunk, preset, device=device))
+                results.append(simulate_batch(chunk, preset, device=device, resist=resist))
                 if on_progress:
                     on_progress(len(results[-1][3]))
         for m, a, r, t in results:
@@ -295,8 +316,10 @@ def generate(out_dir: Path, preset: ProcessPreset, n: int, seed: int, *, shard_s
         "grid": preset.grid, "pixel_nm": preset.pixel_nm, "clip_nm": preset.clip_nm,
         "window": [0.0, 0.0, preset.clip_nm, preset.clip_nm],
         "mix": mix, "kinds": list(KINDS), "contact_columns": list(CONTACT_COLUMNS),
-        "images": {"mask": "uint8 coverage*255", "aerial": "float16 intensity (clear field = 1)",
-                   "resist": "float16 development depth / thickness; prints where >= 1"},
+        "images": {"mask": "uint8 coverage*255", "aerial": "float16 intensity at nominal focus (clear field = 1)",
+                   "resist": ("float16 development time / front arrival time at the CD depth; opens where >= 1"
+                              if resist == "film" else "float16 development depth / thickness; prints where >= 1")},
+        "resist": resist, "resist_model": RESIST_DESCRIPTIONS[resist],
         "resist_level": 1.0, "kernels": {"name": kernels.name, "count": kernels.count, "size": kernels.size},
         "preset": preset.to_dict(), "shards": shards,
     }
@@ -308,7 +331,7 @@ def generate(out_dir: Path, preset: ProcessPreset, n: int, seed: int, *, shard_s
     thr = thr[np.isfinite(thr)]
     cd = cd[np.all(np.isfinite(cd), axis=1)]
     return {
-        "node": preset.name, "n": n, "seed": seed, "shards": len(shards), "kinds": kind_counts,
+        "node": preset.name, "n": n, "seed": seed, "resist": resist, "shards": len(shards), "kinds": kind_counts,
         "contacts": int(len(table)), "printed": int(printed.sum()), "missing": int((~printed).sum()),
         "cd_mean_nm": float(cd.mean()) if len(cd) else None, "cd_std_nm": float(cd.std()) if len(cd) else None,
         "contact_nm": preset.contact_nm,

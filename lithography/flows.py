@@ -9,6 +9,7 @@ import importlib.util
 import math
 import os
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Sequence
 
@@ -127,18 +128,21 @@ def _generate_batch(task: tuple) -> tuple:
     """One batch of clips (a dask task: module-level so it pickles)."""
     from chipsmith.lithography import dataset
 
-    designs, preset, kernels, device, threads = task
+    designs, preset, kernels, device, threads, resist, film_ks = task
     if threads:
         import torch
 
         torch.set_num_threads(threads)
-    return dataset.simulate_batch(designs, preset, device=device, kernels=kernels)
+    return dataset.simulate_batch(designs, preset, device=device, kernels=kernels, resist=resist, film_ks=film_ks)
 
 
 def generate(out: Path, *, node: str = "new", count: int = 2000, seed: int = 0, shard_size: int = 256,
              batch: int = 32, mix: str | None = None, device: str = "cpu", workers: int | None = None,
-             scheduler: str | None = None, quiet: bool = False) -> dict:
+             scheduler: str | None = None, quiet: bool = False, resist: str = "film") -> dict:
     """A seeded contact-clip dataset (shards + index.json + summary.json).
+
+    ``resist``: the ground truth, ``film`` (3-D reaction-diffusion + development-front
+    model, default) or ``lumped`` (the 2-D lumped chemical model).
 
     With ``workers > 1`` (default: all cores) the batches of clips fan out over dask
     workers; every clip depends only on ``(seed, clip index)``, so the arrays are the same
@@ -154,6 +158,8 @@ def generate(out: Path, *, node: str = "new", count: int = 2000, seed: int = 0, 
     if count < 1:
         raise InputError(f"--count must be >= 1, got {count}", fix="ask for at least one clip")
     weights = parse_mix(mix)
+    if resist not in dataset.RESISTS:
+        raise InputError(f"unknown --resist {resist!r}", fix=f"use --resist {' or '.join(dataset.RESISTS)}")
     proc = get_preset(node)
     n_workers = resolve_workers(workers, scheduler)
     runner = None
@@ -163,15 +169,18 @@ def generate(out: Path, *, node: str = "new", count: int = 2000, seed: int = 0, 
         cfg = ClusterConfig.from_env(scheduler=scheduler, workers=n_workers)
 
         def runner(designs_batches: Sequence, on_result) -> list:
+            from chipsmith.lithography.resist_film import film_kernels
+
             kernels = proc.kernels()
-            tasks = [(b, proc, kernels, device, 1) for b in designs_batches]
+            film_ks = film_kernels(proc) if resist == "film" else None
+            tasks = [(b, proc, kernels, device, 1, resist, film_ks) for b in designs_batches]
             return parallel_map(_generate_batch, tasks, cfg, on_result=on_result)
     else:
         set_threads(n_workers)
     with progress_bar(f"litho generate ({proc.name})", count, quiet=quiet) as advance:
         with staged_output(out) as stage:
             summary = dataset.generate(stage, proc, count, seed, shard_size=shard_size, mix=weights, batch=batch,
-                                       device=device, on_progress=advance, runner=runner)
+                                       device=device, on_progress=advance, runner=runner, resist=resist)
             summary["workers"] = n_workers
             write_json(stage / "summary.json", summary)
     return summary
@@ -238,8 +247,12 @@ def train(target: Path, out: Path, *, source: Path | None = None, test: Path | N
     if abs(preset.pixel_nm - pool.pixel_nm) > 1e-9 or preset.grid != pool.grid:
         raise InputError(f"target dataset grid ({pool.grid} px at {pool.pixel_nm:g} nm) is not preset {pool.node}'s",
                          where=str(target), fix="regenerate the target set with this chipsmith")
+    truth = json.loads((Path(target) / "index.json").read_text()).get("resist", "lumped")
+    if tst is not None and json.loads((Path(test) / "index.json").read_text()).get("resist", "lumped") != truth:
+        raise InputError("test set and target pool were generated with different --resist ground truths",
+                         where=str(test), fix=f"regenerate the test set with --resist {truth}")
     meta = {**pool.meta(), "preset": preset.to_dict(), "source_node": src.node if src else None,
-            "select": select, "budget": budget, "seed": seed}
+            "select": select, "budget": budget, "seed": seed, "resist": truth}
     with progress_bar(f"litho train ({model}, {select})", 2, quiet=quiet) as advance:
         if model == "threshold":
             cfg = T.ThresholdConfig(**({"steps": steps} if steps else {}), **({"freeze": freeze} if freeze else {}))
@@ -398,7 +411,8 @@ def predict(model: Path | str, layout: Path, out: Path, *, preset: str | None = 
             layer: str | None = None, cell: str | None = None, window: str | None = None, device: str = "cpu",
             workers: int | None = None, quiet: bool = False) -> dict:
     """Apply a trained resist model to a layout: contours.gds, overlay.png, cd.csv and the
-    time of the prediction vs the lumped resist simulation of the same clip on the same device."""
+    time of the prediction vs the simulation of the same clip with the resist model it was
+    trained on (``film`` or ``lumped``, from the checkpoint), on the same device."""
     need_torch()
     import csv
     import io
@@ -415,6 +429,7 @@ def predict(model: Path | str, layout: Path, out: Path, *, preset: str | None = 
     from chipsmith.lithography.layout_io import read_layout
     from chipsmith.lithography.presets import get_preset, preset_from_dict
     from chipsmith.lithography.resist import chem_resist
+    from chipsmith.lithography.resist_film import film_kernels, film_resist
     from chipsmith.progress import progress_bar
 
     t0 = time.perf_counter()
@@ -422,7 +437,11 @@ def predict(model: Path | str, layout: Path, out: Path, *, preset: str | None = 
     blob, path = load_model(model)
     meta = blob["meta"]
     trained = preset_from_dict(meta["preset"], str(path))
-    if preset is not None and get_preset(preset) != trained:
+    truth = meta.get("resist", "lumped")  # checkpoints before the film model were trained on the lumped one
+    asked = get_preset(preset) if preset is not None else None
+    if asked is not None and "film" not in meta["preset"]:
+        asked = replace(asked, film=trained.film)  # such a checkpoint never saw a film section
+    if asked is not None and asked != trained:
         raise InputError(f"model was trained for node {meta['node']}, not preset {preset}", where=str(path),
                          fix=f"drop --preset or pass --preset {meta['node']} (or train a model for {preset})")
     if pixel is not None and abs(pixel - trained.pixel_nm) > 1e-9:
@@ -453,8 +472,13 @@ def predict(model: Path | str, layout: Path, out: Path, *, preset: str | None = 
         sync()
         t_aerial = time.perf_counter() - t
         aer = aer_t.cpu().numpy()
-        t = time.perf_counter()
-        sim_res_t = chem_resist(aer_t, sim.resist, sim.pixel_nm)
+        if truth == "film":
+            fks = film_kernels(trained, sim.window[2] - sim.window[0])
+            t = time.perf_counter()
+            sim_res_t = film_resist(mask, trained, device=dev, kernels=fks)
+        else:
+            t = time.perf_counter()
+            sim_res_t = chem_resist(aer_t, sim.resist, sim.pixel_nm)
         sync()
         t_sim = time.perf_counter() - t
         sim_res = sim_res_t.cpu().numpy()
@@ -520,10 +544,11 @@ def predict(model: Path | str, layout: Path, out: Path, *, preset: str | None = 
                 "model": str(path), "kind": kind, "node": meta["node"], "layout": str(layout), "device": str(dev),
                 "window_nm": list(sim.window), "pixel_nm": sim.pixel_nm, "grid": sim.grid,
                 "contacts": len(contacts), "contour_polygons": n_poly,
-                "cd_rmse_vs_lumped_nm": float(np.sqrt((errs ** 2).mean())) if len(errs) else None,
-                "iou_vs_lumped": iou,
-                "prediction_s": t_pred, "lumped_resist_s": t_sim, "aerial_s": t_aerial,
-                "speedup_vs_lumped_resist": t_sim / t_pred if t_pred > 0 else None,
+                "ground_truth": truth,
+                "cd_rmse_vs_sim_nm": float(np.sqrt((errs ** 2).mean())) if len(errs) else None,
+                "iou_vs_sim": iou,
+                "prediction_s": t_pred, "resist_sim_s": t_sim, "aerial_s": t_aerial,
+                "speedup_vs_resist_sim": t_sim / t_pred if t_pred > 0 else None,
                 "speedup_with_aerial": (t_aerial + t_sim) / (t_aerial + t_pred) if t_pred > 0 else None,
                 "timing_note": "resist stage only: the aerial image is the input of both and is timed apart",
                 "files": ["contours.gds", "simulated.gds", "overlay.png", "cd.csv", "summary.json"],
@@ -550,7 +575,7 @@ def _overlay(path: Path, aerial, pred, sim, window, pixel: float) -> None:
         ax.contour(xs, ys, sim, levels=[1.0], colors="lime", linewidths=1.2)
     if pred.max() >= 1:
         ax.contour(xs, ys, pred, levels=[1.0], colors="red", linewidths=0.8, linestyles="--")
-    ax.set_title("aerial; lumped resist (green) vs model (red dashed)", fontsize=8)
+    ax.set_title("aerial; simulated resist (green) vs model (red dashed)", fontsize=8)
     ax.set_xlabel("x (nm)")
     ax.set_ylabel("y (nm)")
     fig.tight_layout()
@@ -624,7 +649,7 @@ def model_table(s: dict) -> str:
               + (" (lower bound)" if s.get("data_reduction_is_lower_bound") else ""),
               "FCN IoU: " + ", ".join(f"{k} {f(v['iou_mean'])} (StdContact {f(v['iou_stdcontact_mean'])})"
                                       for k, v in s["fcn"].items()),
-              f"speed vs lumped resist ({s['speed']['device']}): threshold CNN {f(s['speed']['speedup_threshold_cnn'], 1)}x, "
+              f"speed vs the {s.get('resist', 'lumped')} resist simulation ({s['speed']['device']}): threshold CNN {f(s['speed']['speedup_threshold_cnn'], 1)}x, "
               f"FCN {f(s['speed']['speedup_fcn'], 1)}x",
               "targets: " + ", ".join(f"{k} {'met' if v else 'NOT met'}" for k, v in s["targets"].items())]
     return "\n".join(lines)

@@ -17,6 +17,7 @@ from chipsmith.errors import LithoError
 from chipsmith.lithography.hopkins import Optics, Source, socs_kernels
 from chipsmith.lithography.kernels import SocsKernels
 from chipsmith.lithography.resist import ChemResist, ThresholdResist
+from chipsmith.lithography.resist_film import FilmResist
 
 PRESET_DIR = Path(__file__).with_name("presets")
 
@@ -28,7 +29,9 @@ class ProcessPreset:
     ``contact_nm``: drawn contact side; ``min_pitch_nm``: the node's minimum contact pitch
     (centre to centre); ``pixel_nm``/``clip_nm``: simulation grid (clip side must be a
     whole number of pixels); ``energy``/``max_kernels``: SOCS truncation;
-    ``threshold``: the fast resist model; ``chem``: the lumped chemical one (ground truth of the learned models).
+    ``threshold``: the fast resist model; ``chem``: the resist chemistry, alone the lumped
+    chemical model; ``film``: the film's parameters of the depth-resolved model
+    (:mod:`resist_film`, chemistry from ``chem``), the ground truth of ``litho generate``.
     """
 
     name: str
@@ -40,6 +43,7 @@ class ProcessPreset:
     clip_nm: float
     threshold: ThresholdResist
     chem: ChemResist
+    film: FilmResist = FilmResist()
     energy: float = 0.995
     max_kernels: int = 24
 
@@ -100,7 +104,9 @@ def preset_from_dict(data: dict[str, Any], where: str = "<preset>") -> ProcessPr
                         defocus_nm=float(d.pop("defocus_nm", 0.0)))
         threshold = _build(ThresholdResist, d.pop("threshold", {}), where)
         chem = _build(ChemResist, d.pop("chem", {}), where)
-        preset = _build(ProcessPreset, {**d, "optics": optics, "threshold": threshold, "chem": chem}, where)
+        film = _build(FilmResist, d.pop("film", {}), where)
+        preset = _build(ProcessPreset, {**d, "optics": optics, "threshold": threshold, "chem": chem, "film": film},
+                        where)
     except KeyError as exc:
         raise LithoError(f"preset is missing key {exc}", where=where, fix="see lithography/presets/new.yaml") from exc
     return preset

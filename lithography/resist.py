@@ -157,21 +157,28 @@ def peb(acid0: torch.Tensor, model: ChemResist, pixel_nm: float) -> tuple[torch.
     a = acid0.clone()
     q = torch.full_like(acid0, model.quencher)
     m = torch.ones_like(acid0)
-    k = model.k_neutral_per_s
     for _ in range(steps):
         a, q = diffuse(a, half_a), diffuse(q, half_q)
-        a_start = a
-        d = a - q
-        small = d.abs() < 1e-6
-        safe_d = torch.where(small, torch.ones_like(d), d)
-        e = torch.exp(-k * safe_d * dt)
-        a_gen = d * a / (a - (a - d) * e).clamp_min(1e-30)
-        a_eq = a / (1 + k * a * dt)
-        a = torch.where(small, a_eq, a_gen).clamp_min(0.0)
-        q = (a - d).clamp_min(0.0)
-        # Deprotection driven by the mean acid over the step (trapezoid).
-        m = m * torch.exp(-model.k_amp_per_s * 0.5 * (a_start + a) * dt)
+        a, q, m = react_step(a, q, m, model, dt)
         a, q = diffuse(a, half_a), diffuse(q, half_q)
+    return a, q, m
+
+
+def react_step(a: torch.Tensor, q: torch.Tensor, m: torch.Tensor, model: ChemResist,
+               dt: float) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """One reaction step of length ``dt``: acid-quencher neutralisation in closed form
+    (``A - Q`` is conserved) and deprotection by the step's mean acid (trapezoid)."""
+    k = model.k_neutral_per_s
+    a_start = a
+    d = a - q
+    small = d.abs() < 1e-6
+    safe_d = torch.where(small, torch.ones_like(d), d)
+    e = torch.exp(-k * safe_d * dt)
+    a_gen = d * a / (a - (a - d) * e).clamp_min(1e-30)
+    a_eq = a / (1 + k * a * dt)
+    a = torch.where(small, a_eq, a_gen).clamp_min(0.0)
+    q = (a - d).clamp_min(0.0)
+    m = m * torch.exp(-model.k_amp_per_s * 0.5 * (a_start + a) * dt)
     return a, q, m
 
 

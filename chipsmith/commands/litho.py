@@ -78,18 +78,20 @@ def generate(
     batch: int = typer.Option(32, "--batch", min=1, help="Clips imaged together (one task per batch)."),
     mix: Optional[str] = typer.Option(None, "--mix", help="Clip kinds and weights, e.g. "
                                       "random=0.35,array=0.25,dense=0.15,isolated=0.1,stdcontact=0.15."),
+    resist: str = typer.Option("film", "--resist", help="Ground truth: film (3-D reaction-diffusion + "
+                               "development-front model, bottom CD) or lumped (2-D Dill/PEB/Mack depth)."),
     device: str = DeviceOpt,
     workers: WorkersOpt = None,
     scheduler: SchedulerOpt = None,
     as_json: JsonOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
-    """Generate a seeded contact-clip dataset: mask, aerial, lumped-resist image and a per-contact
-    table (CD, EPE, effective threshold) for each clip."""
+    """Generate a seeded contact-clip dataset: mask, aerial, ground-truth resist image (--resist) and a
+    per-contact table (CD, EPE, effective threshold) for each clip."""
     from chipsmith.lithography import flows
 
     s = flows.generate(out, node=node, count=count, seed=seed, shard_size=shard_size, batch=batch, mix=mix,
-                       device=device, workers=workers, scheduler=scheduler, quiet=quiet or as_json)
+                       device=device, workers=workers, scheduler=scheduler, quiet=quiet or as_json, resist=resist)
     _echo(s, as_json, f"{count} {s['node']}-node clips ({s['contacts']} contacts, CD "
           f"{_fmt(s['cd_mean_nm'], ' nm')} for {s['contact_nm']:g} nm drawn) in {s['shards']} shards → {out}")
 
@@ -156,6 +158,6 @@ def predict(
 
     s = flows.predict(model, layout, out, preset=preset, pixel=pixel, layer=layer, cell=cell, window=window,
                       device=device, workers=workers, quiet=quiet or as_json)
-    _echo(s, as_json, f"{layout.name}: {s['kind']} ({s['node']}), {s['contacts']} contacts, CD RMSE vs lumped resist "
-          f"{_fmt(s['cd_rmse_vs_lumped_nm'], ' nm')}, IoU {_fmt(s['iou_vs_lumped'])}; resist stage "
-          f"{_fmt(s['speedup_vs_lumped_resist'])}x faster than the simulation on {s['device']} → {out}")
+    _echo(s, as_json, f"{layout.name}: {s['kind']} ({s['node']}), {s['contacts']} contacts, CD RMSE vs {s['ground_truth']} resist "
+          f"{_fmt(s['cd_rmse_vs_sim_nm'], ' nm')}, IoU {_fmt(s['iou_vs_sim'])}; resist stage "
+          f"{_fmt(s['speedup_vs_resist_sim'])}x faster than the simulation on {s['device']} → {out}")
