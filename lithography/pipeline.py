@@ -5,8 +5,10 @@ preset or the ICCAD13 kernels, :func:`simulate` runs it. The CLI verb ``litho si
 is a thin shell around these two.
 
 Dose convention: the threshold model follows ICCAD13 (the mask amplitude is multiplied
-by the dose, so intensity scales with dose^2); the chemical model applies the dose to
-the exposure energy ``E`` (linear), with the aerial image taken at dose 1.
+by the dose, so intensity scales with dose^2); the chemical and film models apply the
+dose to the exposure energy ``E`` (linear), with the aerial image taken at dose 1. The
+film model (``resist='film'``, :mod:`resist_film`) images its own focal planes from the
+mask; ``aerial`` is then the nominal-focus image, for display.
 """
 from __future__ import annotations
 
@@ -23,6 +25,7 @@ from chipsmith.lithography.kernels import ICCAD13_THRESHOLD, SocsKernels, resolv
 from chipsmith.lithography.layout_io import Layout, Window, rasterize
 from chipsmith.lithography.presets import ProcessPreset
 from chipsmith.lithography.resist import ChemResist, ThresholdResist, resist_image
+from chipsmith.lithography.resist_film import FilmResist
 
 # Hopkins kernels are computed per window; their cost grows with the window area, so one
 # simulation covers at most this many preset clips per side (use --window to pick a part).
@@ -36,13 +39,15 @@ class SimPlan:
     window: Window
     pixel_nm: float
     kernels: SocsKernels
-    resist: ThresholdResist | ChemResist
+    resist: ThresholdResist | ChemResist | FilmResist
     dose: float
     contact_max_nm: float
     # The preset whose parameters this plan uses: None when SOCS kernels replace the preset's
     # optics and the threshold resist is used (nothing of the preset is left then).
     preset: str | None
     resist_name: str = "threshold"
+    # The film model needs the whole preset (optics, chemistry, film) at this window and pixel.
+    film_preset: ProcessPreset | None = None
 
     @property
     def grid(self) -> int:
@@ -99,11 +104,15 @@ def plan(layout: Layout, preset: ProcessPreset, *, kernels: str | None = None, k
     ``kernels='iccad13[:focus|:defocus]'`` (or a kernel folder) uses those SOCS kernels on
     their 2048 nm window (pixel default 1 nm, threshold default 0.225); otherwise the
     preset's optics give Hopkins kernels for a square window around the layout (side a
-    multiple of 64 pixels, at least the preset clip). ``resist`` is 'threshold' or 'chem'.
+    multiple of 64 pixels, at least the preset clip). ``resist`` is 'threshold', 'chem'
+    (lumped) or 'film' (3-D reaction-diffusion + development front; preset optics only).
     """
     _check_dose(dose)
-    if resist not in ("threshold", "chem"):
-        raise LithoError(f"unknown resist model {resist!r}", fix="use --resist threshold or --resist chem")
+    if resist not in ("threshold", "chem", "film"):
+        raise LithoError(f"unknown resist model {resist!r}", fix="use --resist threshold, chem or film")
+    if resist == "film" and kernels is not None:
+        raise LithoError("the film resist model images its own focal planes with the preset's optics",
+                         fix="drop --kernels (or use --resist threshold/chem with SOCS kernel files)")
     if kernels is not None:
         ks = resolve_kernels(kernels, offset=kernel_offset)
         pixel = pixel_nm or 1.0
@@ -146,10 +155,13 @@ def plan(layout: Layout, preset: ProcessPreset, *, kernels: str | None = None, k
             raise LithoError(f"grid of {side / pixel:.0f} pixels is too large", fix="use a coarser --pixel or a smaller --window")
         ks = preset.kernels(side)
         thr = preset.threshold if threshold is None else replace(preset.threshold, threshold=threshold)
-    model: ThresholdResist | ChemResist = thr if resist == "threshold" else preset.chem
+    model = thr if resist == "threshold" else preset.film if resist == "film" else preset.chem
     uses_preset = kernels is None or resist == "chem"
+    film_preset = None
+    if resist == "film":
+        film_preset = replace(preset, pixel_nm=float(pixel), clip_nm=float(win[2] - win[0]))
     return SimPlan(win, float(pixel), ks, model, float(dose), 3 * preset.contact_nm,
-                   preset.name if uses_preset else None, resist)
+                   preset.name if uses_preset else None, resist, film_preset)
 
 
 def simulate(layout: Layout, sim: SimPlan, *, device: str | None = None, measure: bool = True) -> SimResult:
@@ -158,9 +170,14 @@ def simulate(layout: Layout, sim: SimPlan, *, device: str | None = None, measure
     if mask.max() <= 0:
         raise LithoError("layout is empty inside the simulation window", where=layout.source,
                          fix="pass a --window that overlaps the shapes")
-    chem = isinstance(sim.resist, ChemResist)
+    chem = not isinstance(sim.resist, ThresholdResist)
     aer = aerial_mod.aerial_image(mask, sim.kernels, sim.pixel_nm, dose=1.0 if chem else sim.dose, device=device)
-    res = resist_image(aer, sim.resist, sim.pixel_nm, dose=sim.dose).cpu().numpy()
+    if sim.film_preset is not None:
+        from chipsmith.lithography.resist_film import film_resist
+
+        res = film_resist(mask, sim.film_preset, device=device, dose=sim.dose).cpu().numpy()
+    else:
+        res = resist_image(aer, sim.resist, sim.pixel_nm, dose=sim.dose).cpu().numpy()
     aer_np = aer.cpu().numpy()
     if not measure:
         return SimResult(sim, mask, aer_np, res)

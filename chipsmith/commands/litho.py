@@ -40,7 +40,8 @@ def simulate(
     kernel_offset: int = typer.Option(24, "--kernel-offset", help="ICCAD13 kernel byte offset: 24 (orthonormal, "
                                       "default) or 20 (compat with loaders that read one float early)."),
     resist: str = typer.Option("threshold", "--resist", help="threshold (fast: Gaussian diffusion + constant "
-                               "threshold) or chem (lumped Dill exposure, acid-quencher PEB, Mack development)."),
+                               "threshold), chem (lumped Dill exposure, acid-quencher PEB, Mack development) or film "
+                               "(3-D reaction-diffusion + development front through the film, bottom CD)."),
     layer: Optional[str] = typer.Option(None, "--layer", help="Layer: GDS 'L' or 'L/D'; .glp layer name."),
     cell: Optional[str] = typer.Option(None, "--cell", help="GDS/OASIS cell (default: the largest top cell)."),
     window: Optional[str] = typer.Option(None, "--window", help="x0,y0,x1,y1 in nm (square)."),

@@ -125,3 +125,23 @@ def test_generate_resist_choice(cli, tmp_path):
     assert np.array_equal(a["aerial"], b["aerial"]) and not np.array_equal(a["resist"], b["resist"])
     res = cli("litho", "generate", "--count", "1", "--resist", "rigorous", "--quiet", "--out", tmp_path / "bad")
     assert res.code == 2 and "unknown --resist" in res.stderr and not (tmp_path / "bad").exists()
+
+
+def test_simulate_with_the_film_resist(cli, tmp_path):
+    """`litho simulate --resist film`: a contact prints near size at the bottom; --kernels is refused."""
+    import gdstk
+
+    lib = gdstk.Library(unit=1e-9, precision=1e-10)
+    lib.new_cell("TOP").add(gdstk.rectangle((400, 400), (465, 465), layer=5))
+    gds = tmp_path / "one.gds"
+    lib.write_gds(str(gds))
+    res = cli("litho", "simulate", gds, "--resist", "film", "--workers", "1", "--out", tmp_path / "sim", "--json",
+              "--quiet")
+    assert res.code == 0, res.stderr
+    import json
+
+    s = json.loads(res.stdout)
+    assert s["resist"] == "film" and s["level"] == 1.0 and s["cd"]["printed"] == 1
+    assert abs(s["cd"]["cd_x_mean_nm"] - 65.0) < 3.0
+    res = cli("litho", "simulate", gds, "--resist", "film", "--kernels", "iccad13", "--quiet", "--out", tmp_path / "b")
+    assert res.code == 2 and "film resist model" in res.stderr and not (tmp_path / "b").exists()
