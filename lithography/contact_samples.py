@@ -2,7 +2,7 @@
 
 Per contact (the threshold CNN): an aerial + mask patch of ``patch x patch`` pixels centred
 on the drawn contact (bilinear, so the sub-pixel position is kept), the ground-truth
-effective threshold, CD x/y and the four edge EPEs of the lumped resist model, and the
+effective threshold, CD x/y and the four edge EPEs of the ground-truth resist model, and the
 four aerial profiles from the centre outwards (step pixel/4) from which a threshold is
 turned into a CD and EPEs (:func:`slice_cd`).
 
@@ -34,8 +34,8 @@ class ContactSamples:
     grid: int
     contact_nm: float
     patches: np.ndarray      # (N, 2, P, P) float32: aerial, mask coverage
-    threshold: np.ndarray    # (N,) effective threshold of the lumped resist model (mean of the 4 edges)
-    edge_threshold: np.ndarray  # (N, 4) aerial intensity at the lumped-resist edges: +x, -x, +y, -y
+    threshold: np.ndarray    # (N,) effective threshold of the ground truth (mean of the 4 edges)
+    edge_threshold: np.ndarray  # (N, 4) aerial intensity at the ground-truth edges: +x, -x, +y, -y
     cd: np.ndarray           # (N, 2) CD x, y (nm)
     epe: np.ndarray          # (N, 4) left, right, bottom, top (nm)
     profiles: np.ndarray     # (N, 4, T) aerial from the centre outwards: +x, -x, +y, -y

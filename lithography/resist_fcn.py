@@ -1,8 +1,8 @@
 """Fully convolutional resist model: aerial + mask clip → resist image (development depth).
 
 A small U-Net (two down, two up, skip connections) maps the ``(2, H, W)`` clip (aerial
-intensity, drawn mask) to the lumped resist model's normalised development depth, which
-prints where ``>= 1``; contours and CDs follow from the predicted image exactly as from the
+intensity, drawn mask) to the ground-truth resist image (film: development time / front
+arrival time at the CD depth; lumped: normalised development depth), which prints where ``>= 1``; contours and CDs follow from the predicted image exactly as from the
 simulated one. Being fully convolutional it runs on any grid whose side is a multiple of 4
 at the pixel it was trained at.
 

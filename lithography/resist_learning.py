@@ -83,7 +83,7 @@ def _rms(a: np.ndarray) -> float | None:
 
 def score_thresholds(test: ContactSamples, thr: np.ndarray) -> dict:
     """CD RMSE and EPE RMSE (nm) of slicing each test contact's aerial image at ``thr``,
-    against the lumped resist model's CDs and EPEs."""
+    against the ground-truth resist model's CDs and EPEs (what `litho generate` measured)."""
     cd, edges = slice_cd(test.profiles, thr.astype(np.float32), test.step_nm)
     epe = edge_epe(edges, test.contact_nm)
     cd_err = cd - test.cd

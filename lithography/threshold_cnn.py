@@ -1,13 +1,13 @@
 """Threshold-per-contact CNN (the seed paper's formulation): aerial patch → slicing threshold.
 
 Input: a ``(2, P, P)`` patch (aerial intensity, drawn mask) centred on one contact. Output:
-the effective threshold, i.e. the aerial intensity at which the contact's lumped-resist
-edges sit; slicing the aerial image there (:func:`contact_samples.slice_cd`) gives the CD.
+the effective threshold, i.e. the aerial intensity at which the contact's ground-truth
+(film or lumped resist model) edges sit; slicing the aerial image there (:func:`contact_samples.slice_cd`) gives the CD.
 ``outputs=1`` is the seed paper's one threshold per contact (the mean over its edges);
 ``outputs=4`` (default) predicts one threshold per edge (+x, -x, +y, -y), which also
 captures asymmetric neighbourhoods: slicing at the true per-edge values reproduces the
-lumped model's CD exactly, while one threshold per contact has an error floor (measured
-0.47 nm CD RMSE on new-node contacts with the *true* per-contact threshold).
+ground truth's CD exactly, while one threshold per contact has an error floor (measured
+0.435 nm CD RMSE on film new-node test contacts with the *true* per-contact threshold).
 
 Layers: ``features`` (three conv blocks → global average → embedding) and ``head`` (MLP
 with dropout, kept active for MC-dropout uncertainty). Transfer learning freezes a named
