@@ -21,7 +21,7 @@ from chipsmith.layout.models import ModelParams
 from chipsmith.layout.pareto import Requirements, distill, plot_front
 from chipsmith.layout.report import pareto_csv, pareto_document, ranges
 
-FITTABLE = ("k_mismatch", "n_ktc")
+from chipsmith.layout.models import FITTED as FITTABLE  # noqa: E402  (the coefficients `acim calibrate` fits)
 
 
 def default_calibration(cells: Path | None) -> Path | None:
@@ -53,7 +53,7 @@ def load_calibration(path: Path | None) -> dict[str, float]:
         raise InputError(f"not a calibration.json ({type(exc).__name__}: {exc})", where=str(path),
                          fix="pass the calibration.json written by `chipsmith acim calibrate`") from None
     for k, v in out.items():
-        if not np.isfinite(v) or v <= 0:
+        if not np.isfinite(v) or v < 0 or (v == 0 and k in ("k_mismatch", "n_ktc")):
             raise InputError(f"fitted.{k} = {v!r} is not a positive number", where=str(path),
                              fix="rerun `chipsmith acim calibrate`")
     return out

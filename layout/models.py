@@ -123,6 +123,16 @@ class ModelParams:
     # fitted
     k_mismatch: float = 1.0 / 3.0
     n_ktc: float = 2.0
+    # fitted by `acim calibrate` against ngspice (chipsmith.layout.calibrate), each from its own
+    # part of the simulated error (see calibration_noise); the defaults are the uncalibrated
+    # model: 0 for the effects the library has no number for, 1 for the delay multipliers
+    k_bow: float = 0.0  # bowed charge-sharing transfer (switch channel charge follows the shared voltage)
+    k_analog: float = 0.0  # remaining pattern-dependent analog error of the charge sharing
+    k_cmp: float = 0.0  # transistor comparator's decision error (kickback onto the column line)
+    c_drv_par: float = 0.0  # fF per raised unit capacitor: the bottom-plate drivers' own capacitance
+    k_t_read: float = 1.0  # local-bitline discharge time x this
+    k_t_share: float = 1.0  # charge-sharing settling time x this
+    k_t_cmp: float = 1.0  # comparator decision time x this
 
     @classmethod
     def from_library(cls, lib: CellLibrary, **fitted: float) -> "ModelParams":
@@ -337,6 +347,61 @@ def capacitances(v: Mapping[str, np.ndarray], p: ModelParams, geo: Mapping[str, 
     return {"cu": cu, "c_lbl": c_lbl, "c_cl": c_cl, "c_s": c_s, "c_t": c_t, "v_pre": p.vdd * cu / c_s}
 
 
+CALIBRATED = ("k_mismatch", "k_bow", "k_analog", "k_cmp", "c_drv_par", "k_t_read", "k_t_share", "k_t_cmp")
+FITTED = ("n_ktc",) + CALIBRATED  # what a calibration.json may set (`explore --calibration`)
+
+
+def calibration_noise(v: Mapping[str, np.ndarray], p: ModelParams, caps: Mapping[str, np.ndarray], n: np.ndarray,
+                      fs: np.ndarray) -> dict[str, np.ndarray]:
+    """Noise powers (V²) of the effects the ngspice calibration separates, each with its coefficient.
+
+    ``n_bow``: the share switches' channel charge depends on the shared voltage, so the
+    column line's transfer bows; after the gain/offset trim the bow is left as error. Its
+    size relative to the full scale goes with the switch gate capacitance over the
+    top-plate capacitance, and it grew with the column length in the calibration columns
+    (x N/64, an empirical factor). ``n_analog``: the rest of the charge-sharing error that
+    is neither smooth in the MAC value nor capacitor mismatch (read-port and switch charge
+    sharing that depends on which local arrays fire), same scaling. ``n_cmp_decision``: the
+    transistor comparator's decisions against an ideal comparator on the same voltages
+    (kickback and input loading left after the reference's matching), in squared MAC steps
+    (FS/N): in the calibration columns it did not follow the LSB.
+    """
+    shape = fs ** 2 * (p.c_sw_g / caps["c_s"]) ** 2 * n / 64.0
+    return {"n_bow": p.k_bow * shape, "n_analog": p.k_analog * shape,
+            "n_cmp_decision": p.k_cmp * (fs / n) ** 2}
+
+
+def _rounding_mse(s: np.ndarray) -> np.ndarray:
+    """E[(round(x) - x0)²] for x = x0 + N(0, s²) on an integer x0 (unit step): 0 without
+    noise, below s² while s is small (rounding removes noise below half a step), s² + 1/12
+    once s exceeds about half a step."""
+    from scipy.special import ndtr
+
+    s = np.asarray(s, float)
+    sc = np.clip(s, 1e-9, 3.0)
+    k = np.arange(-20, 21, dtype=float).reshape((-1,) + (1,) * sc.ndim)
+    r = np.sum(k ** 2 * (ndtr((k + 0.5) / sc) - ndtr((k - 0.5) / sc)), axis=0)
+    return np.where(s >= 3.0, s ** 2 + 1.0 / 12.0, r)
+
+
+def quantized_error(lsb, grid, sigma2) -> np.ndarray:
+    """Error power after quantizing a signal on levels ``grid`` apart that carries analog noise
+    of power ``sigma2``, with a quantizer of step ``lsb`` (same units; never below 0).
+
+    Noiseless: (lsb² - grid²)/12 (0 when every level has its own code); with noise the levels
+    are dithered and the error tends to noise + lsb²/12. Exact for one level per code
+    (:func:`_rounding_mse`); on a finer grid the same dithering is applied to the grid step."""
+    lsb, grid, sigma2 = (np.asarray(x, float) for x in (lsb, grid, sigma2))
+    g = np.minimum(grid, lsb)
+    return (lsb ** 2 - g ** 2) / 12.0 + g ** 2 * _rounding_mse(np.sqrt(np.maximum(sigma2, 0.0)) / g)
+
+
+def quantization_noise(lsb, grid, sigma2) -> np.ndarray:
+    """What quantization adds to analog noise ``sigma2`` (:func:`quantized_error` minus it);
+    negative while the noise is small, because the quantizer then removes part of it."""
+    return quantized_error(lsb, grid, sigma2) - np.asarray(sigma2, float)
+
+
 def noise(v: Mapping[str, np.ndarray], p: ModelParams, caps: Mapping[str, np.ndarray], n: np.ndarray) -> dict[str, np.ndarray]:
     """Signal and noise powers (V²) at the column line; SNR and SQNR in dB."""
     B = np.asarray(v["B_ADC"], float)
@@ -348,16 +413,19 @@ def noise(v: Mapping[str, np.ndarray], p: ModelParams, caps: Mapping[str, np.nda
     p_sig = fs ** 2 / 12.0
     levels = n * (2.0 ** bin_ - 1.0)  # MAC output steps across the full scale
     lsb = fs / 2.0 ** B
-    q = np.maximum(lsb ** 2 - (fs / levels) ** 2, 0.0) / 12.0
     thermal = p.n_ktc * K_BOLTZMANN * p.temperature_k / (c_t * 1e-15)
     comparator = np.full_like(fs, p.cmp_noise_v ** 2)
     sigma_u = p.match_pct / 100.0 / np.sqrt(cu)  # relative sigma of one compute capacitor
     mismatch = p.k_mismatch * fs ** 2 * sigma_u ** 2 / n
     injection = n * (p.inj_mismatch * p.q_inj_fc / c_t) ** 2  # random part, one sample switch per LA
     pwm = np.where(bin_ > 1, (p.pwm_sigma_lsb * fs / (2.0 ** bin_ - 1.0)) ** 2 / n, 0.0)
-    total = q + thermal + comparator + mismatch + injection + pwm
+    cal = calibration_noise(v, p, caps, n, fs)
+    analog = thermal + comparator + mismatch + injection + pwm + cal["n_bow"] + cal["n_analog"] + cal["n_cmp_decision"]
+    # the analog noise dithers the MAC levels; SNR capped at 120 dB like the SQNR
+    total = np.maximum(quantized_error(lsb, fs / levels, analog), p_sig * 1e-12)
+    q = total - analog
     return {"fs_v": fs, "p_signal": p_sig, "n_quant": q, "n_thermal": thermal, "n_comparator": comparator,
-            "n_mismatch": mismatch, "n_injection": injection, "n_pwm": pwm,
+            "n_mismatch": mismatch, "n_injection": injection, "n_pwm": pwm, **cal,
             "snr_db": 10.0 * np.log10(p_sig / total), "sqnr_db": 10.0 * np.log10(p_sig / np.maximum(q, p_sig * 1e-12))}  # capped at 120 dB
 
 
@@ -371,15 +439,17 @@ def timing(v: Mapping[str, np.ndarray], p: ModelParams, caps: Mapping[str, np.nd
     pitch = column_pitch(v, p)  # drawn column pitch (cell + routing channel; MIM minimum)
     flash = np.asarray(v.get("adc_type", 0)) == 1
     rwl_tau = p.r_drv * (W * p.c_rwl + W * pitch * p.wire_cap_ff_per_um) * 1e-3
-    t_discharge = p.read_ps_per_ff * c_s
+    t_discharge = p.k_t_read * p.read_ps_per_ff * c_s
     t_compute = p.t_drv + 2.2 * rwl_tau + np.where(bin_ > 1, (2.0 ** bin_ - 1.0) * np.maximum(p.pwm_unit_ps, t_discharge / (2.0 ** bin_ - 1.0) * 1.5), 3.0 * t_discharge)
-    t_share = p.t_sw + 5.0 * p.r_sw * c_s * 1e-3
+    t_share = p.k_t_share * (p.t_sw + 5.0 * p.r_sw * c_s * 1e-3)
     t_dac = p.r_sw * (caps["cu"] + p.c_bot_par) * 1e-3 * np.log(2.0 ** (B + 1))
-    t_bit = p.t_cmp + p.t_sar + t_dac
+    t_cmp = p.k_t_cmp * p.t_cmp
+    t_bit = t_cmp + p.t_sar + t_dac
     # flash: all comparators decide at once, then the outputs are latched (one SAR-slice delay)
     t_convert = np.where(flash, p.t_cmp + p.t_sar, B * t_bit)
     t_cycle = t_pre + t_compute + t_share + t_convert + p.t_ctrl
     return {"t_precharge_ps": t_pre, "t_compute_ps": t_compute, "t_share_ps": t_share, "t_bit_ps": t_bit,
+            "t_read_ps": 3.0 * t_discharge, "t_cmp_ps": t_cmp,
             "t_convert_ps": t_convert, "t_cycle_ps": t_cycle}
 
 
@@ -400,7 +470,8 @@ def energy(v: Mapping[str, np.ndarray], p: ModelParams, problem: Problem, caps: 
     flash = np.asarray(v.get("adc_type", 0)) == 1
     m = 2.0 ** B - 1.0  # flash comparators per column
     c_dac = n * caps["cu"]
-    c_bot = n * np.asarray(v["cap_mult"], float) * p.c_bot_par * (1.0 - 2.0 ** -B)  # each group raised once
+    # each group raised once; the drivers' own capacitance per unit from the calibration
+    c_bot = n * (np.asarray(v["cap_mult"], float) * p.c_bot_par + p.c_drv_par) * (1.0 - 2.0 ** -B)
     # a flash ADC leaves the bottom plates at VSS: no CDAC switching; instead m comparators
     # fire once and the bank's reference ladder burns VDD²/R through the cycle
     e_cdac = np.where(flash, 0.0, (cdac_energy(v["B_ADC"], caps["c_t"] / c_dac) * c_dac + c_bot) * W * vdd2)

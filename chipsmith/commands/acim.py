@@ -113,29 +113,42 @@ def pick_cmd(
 @app.command("calibrate")
 def calibrate_cmd(
     cells: Optional[Path] = _CELLS,
-    seed: int = typer.Option(0, "--seed", help="Seed of the capacitor-mismatch draws and MAC patterns."),
-    patterns: int = typer.Option(24, "--patterns", help="MAC patterns per configuration."),
+    seed: SeedOpt = 0,
+    patterns: int = typer.Option(24, "--patterns", help="MAC patterns per configuration and mismatch draw."),
+    draws: Optional[int] = typer.Option(None, "--draws", help="Capacitor-mismatch draws per configuration "
+                                        "(default 2; 3 for --size small)."),
     quick: bool = typer.Option(False, "--quick", help="One small configuration only (same as --size quick)."),
-    size: str = typer.Option("large", "--size", help="Configuration set: quick (N=8, 2 bits), small (8-32 cells, "
-                             "2-4 bits), large (64-128 cells, 6-7 bits; the shipped default model), full (+256 cells, 8 bits)."),
+    size: str = typer.Option("default", "--size", help="Configuration set: quick (N=8, 2 bits), small (8-32 cells, "
+                             "2-4 bits), large (64-128 cells, 6-7 bits), default (16-128 cells, 3-7 bits: the "
+                             "shipped model), full (large + 256 cells, 8 bits)."),
+    pdk: str = typer.Option("generic", "--pdk", help="Transistors of the columns: generic (the cell library's own "
+                            "cards) or sky130 (SkyWater 130 nm devices, 1.8 V)."),
+    corners: Optional[str] = typer.Option(None, "--corners", help="Process corners, e.g. tt,ff,ss,fs,sf (default tt); "
+                                          "each gets its own fit and residuals."),
     out: OutOpt = ...,
     as_json: JsonOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
-    """Simulate one column (local arrays, compute caps, charge sharing, CDAC) in ngspice and compare the
-    analytical SNR and energy models; writes calibration.json (usable as `explore --calibration`)."""
+    """Simulate columns (local arrays, compute caps, charge sharing, closed SAR loop with a transistor comparator)
+    in ngspice, take the error apart, fit each model term and report the residual per figure, fitted and held
+    out; writes calibration.json (usable as `explore --calibration`)."""
     from chipsmith.layout.calibrate import run_calibrate
 
     summary = run_calibrate(cells=cells, seed=seed, patterns=patterns, quick=quick, size=size, out=out,
-                            quiet=quiet or as_json)
+                            quiet=quiet or as_json, draws=draws, pdk=pdk, corners=corners)
     lines = []
-    for c in summary["configs"]:
-        lines.append(f"  N={c['n_la']:>3} L={c['L']} B={c['B_ADC']} cap={c['cap_mult']}x: SNR spice {c['snr_spice_db']:.2f} dB "
-                     f"vs model {c['snr_model_db']:.2f} dB; energy spice {c['energy_spice_fj']:.1f} fJ vs model "
-                     f"{c['energy_model_fj']:.1f} fJ ({100 * c['energy_rel_error']:+.1f} %)")
-    e = summary["error"]
-    lines.append(f"model error vs ngspice: SNR max |{e['snr_max_abs_db']:.2f}| dB, energy max "
-                 f"|{100 * e['energy_max_rel']:.1f}| %; k_mismatch fit {summary['fitted']['k_mismatch']:.3f}")
+    for corner, res in summary["corners"].items():
+        lines.append(f"{summary['pdk']} {corner}:")
+        for c in res["configs"]:
+            r = c.get("residual_heldout") or c["residual_fitted"]
+            d = r["delay_rel_max_abs"]
+            lines.append(f"  {c['label']}: SNR spice {c['snr_spice_db']:.2f} dB, model {r['model']['snr_db']:.2f} dB "
+                         f"({r['snr_db']:+.2f}); energy {c['energy_spice_fj']:.1f} fJ ({100 * r['energy_rel']:+.1f} %)"
+                         + (f"; delay max |{100 * d:.0f}| %" if d is not None else ""))
+        e = res["residuals"]
+        lines.append(f"  residual ({e['basis'].split(' (')[0]}): SNR max |{e['snr_db_max_abs']:.2f}| dB, energy max "
+                     f"|{100 * e['energy_rel_max_abs']:.1f}| %"
+                     + (f", delay max |{100 * e['delay_rel_max_abs']:.0f}| %" if e["delay_rel_max_abs"] is not None else ""))
     lines.append(f"wrote {out}/calibration.json, summary.json")
     _emit(summary, as_json, lines)
 
