@@ -24,7 +24,6 @@ def _set(tmp_path, *problems):
     return path
 
 
-@pytest.mark.slow
 def test_bench_on_sky130_scores_at_every_corner(cli, ngspice_bin, tmp_path):
     out = tmp_path / "b"
     r = cli("bench", "topology", "--set", _set(tmp_path, PROBLEM), "--pdk", "sky130", "--corners", "tt,ss",
