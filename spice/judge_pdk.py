@@ -5,14 +5,12 @@ with the PDK's own models loaded into every testbench (never the generic level-1
 and collects a per-corner table of each requirement's measured figure and margin. The
 design passes only if every requirement passes at every requested point.
 
-Why a core-device library (:func:`core_model_file`): sky130's combined library parses
-every device of the process (about 3 s of CPU per ngspice run) while a judged amplifier
-only uses the 1.8 V core MOSFETs. For each corner we write, once per machine, a file with
-exactly the cards that corner's ``.lib`` section gives those two devices: the section's
-``.param`` switches, its ``parameters_*`` files, ``models_global.spice`` and the two
-``.subckt`` bodies copied verbatim from ``models_fet.spice``. ngspice loads it in about
-50 ms; :func:`tests/agents/test_synth_pdk.py` checks the currents it gives against the
-full library. Nothing of the PDK is edited: the cards are byte copies.
+Why a core-device library (:func:`chipsmith.spice.pdk_core.core_pdk_for`): sky130's combined
+library parses every device of the process (about 3 s of CPU per ngspice run) while a judged
+amplifier only uses the 1.8 V core MOSFETs, so testbenches load the cut-down copy of the
+library that the sizer uses too (the two ``.subckt`` bodies copied verbatim; every corner
+section, parameter file and global switch unchanged). tests/agents/test_synth_pdk.py checks
+the currents it gives against the full library.
 
 Structure (:func:`structure_view`): a PDK device is a subcircuit instance
 (``XM1 d g s b sky130_fd_pr__nfet_01v8``); the structural checks read it back as the
@@ -20,71 +18,13 @@ NMOS/PMOS it is, so a cascode or a mirror is recognised on sky130 as on generic 
 """
 from __future__ import annotations
 
-import hashlib
 import math
-import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Sequence
 
-from chipsmith.errors import InputError
 from chipsmith.spice.pdk import Pdk
 
-_CORE_PARAMS = re.compile(r"^\s*\.param\s", re.IGNORECASE)
-_INCLUDE = re.compile(r'^\s*\.include\s+"?([^"\s]+)"?', re.IGNORECASE)
-
-
-def _section(lib_text: str, corner: str) -> list[str]:
-    lines = lib_text.splitlines()
-    start = next((i for i, ln in enumerate(lines) if ln.strip().lower() == f".lib {corner}"), None)
-    if start is None:
-        raise InputError(f"the PDK library has no section {corner!r}")
-    end = next(i for i in range(start + 1, len(lines)) if lines[i].strip().lower().startswith(".endl"))
-    return lines[start + 1:end]
-
-
-def _subckt_body(text: str, name: str) -> str:
-    match = re.search(rf"^\.subckt\s+{re.escape(name)}\s.*?^\.ends\s+{re.escape(name)}\s*$", text,
-                      re.IGNORECASE | re.MULTILINE | re.DOTALL)
-    if match is None:
-        raise InputError(f"the PDK's models_fet.spice has no subcircuit {name}")
-    return match.group(0)
-
-
-def core_model_text(pdk: Pdk, corner: str) -> str:
-    """The core-MOSFET cards of ``pdk`` at ``corner`` (see the module text)."""
-    pdk.check_corner(corner)
-    root = pdk.model_file.parent
-    keep: list[str] = [f"* chipsmith: {pdk.name} core MOSFETs ({pdk.nmos.name}, {pdk.pmos.name}) at corner "
-                       f"{corner}, copied from {pdk.model_file.name} (Apache-2.0)", ".option scale=1.0u"]
-    for line in _section(pdk.model_file.read_text(), corner):
-        if _CORE_PARAMS.match(line):
-            keep.append(line)
-            continue
-        inc = _INCLUDE.match(line)
-        if inc is None:
-            continue
-        rel = inc.group(1)
-        name = Path(rel).name
-        if name.startswith("parameters_") or name == "models_global.spice":
-            keep.append((root / rel).read_text())
-        elif name == "models_fet.spice":
-            fets = (root / rel).read_text()
-            keep += [_subckt_body(fets, pdk.nmos.name), _subckt_body(fets, pdk.pmos.name)]
-    return "\n".join(keep) + "\n"
-
-
-def core_model_file(pdk: Pdk, corner: str) -> Path:
-    """A cached file with :func:`core_model_text` (written once per machine and library)."""
-    from chipsmith.artifacts import atomic_write_text
-    from chipsmith.data import user_cache
-
-    stamp = hashlib.sha256(f"{pdk.model_file}:{pdk.model_file.stat().st_mtime_ns}".encode()).hexdigest()[:12]
-    path = user_cache() / "pdk" / f"{pdk.name}-{stamp}" / f"core_{corner}.spice"
-    if not path.is_file():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write_text(path, core_model_text(pdk, corner))
-    return path
 
 
 @dataclass(frozen=True)
@@ -103,8 +43,10 @@ def models_for(pdk: Pdk, corner: str = "tt", temp_c: float | None = None, *, cor
     """How a judge testbench loads ``pdk`` at ``corner``/``temp_c`` (core library for sky130)."""
     pdk.check_corner(corner)
     if core and pdk.section_per_corner:
-        path = core_model_file(pdk, corner)
-        return Models(f'.include "{path}"\n', (path.parent,), corner, temp_c, pdk.name,
+        from chipsmith.spice.pdk_core import core_pdk_for
+
+        cut = core_pdk_for(pdk, (pdk.nmos.name, pdk.pmos.name))
+        return Models(cut.model_lines(corner), cut.model_dirs, corner, temp_c, pdk.name,
                       tuple(pdk_device_names(pdk).items()))
     return Models(pdk.model_lines(corner), pdk.model_dirs, corner, temp_c, pdk.name,
                   tuple(pdk_device_names(pdk).items()))

@@ -99,12 +99,17 @@ def build_core_library(pdk: Pdk, devices: Iterable[str], folder: Path | None = N
     return out_lib
 
 
+def core_pdk_for(pdk: Pdk, devices: Iterable[str]) -> Pdk:
+    """``pdk`` pointing at the cut-down library of ``devices`` (raises where it cannot be cut)."""
+    path = build_core_library(pdk, devices)
+    return dataclasses.replace(pdk, model_file=path, description=f"{pdk.description}, core MOSFETs only")
+
+
 def core_pdk(pdk: Pdk, netlist: str) -> Pdk:
     """``pdk`` loading only the core MOSFETs when ``netlist`` needs nothing else; else ``pdk``."""
     if pdk.name != "sky130" or not pdk.section_per_corner or not uses_only(netlist, pdk):
         return pdk
     try:
-        path = build_core_library(pdk, (pdk.nmos.name, pdk.pmos.name))
+        return core_pdk_for(pdk, (pdk.nmos.name, pdk.pmos.name))
     except (OSError, StopIteration, ValueError):  # an installed library laid out differently: load it whole
         return pdk
-    return dataclasses.replace(pdk, model_file=path, description=f"{pdk.description}, core MOSFETs only")

@@ -78,7 +78,7 @@ def test_flatten_keeps_ratios_and_sizing_clamps_to_the_pdk():
 
 def test_core_library_gives_the_full_librarys_currents(ngspice_bin, tmp_path):
     """The fast core-device library is a byte copy of what the corner's section gives the two devices."""
-    from chipsmith.spice.judge_pdk import core_model_file
+    from chipsmith.spice.judge_pdk import models_for
     from chipsmith.spice.pdk import get_pdk
 
     pdk = get_pdk("sky130")
@@ -86,7 +86,9 @@ def test_core_library_gives_the_full_librarys_currents(ngspice_bin, tmp_path):
             "xp dp gp vdd vdd sky130_fd_pr__pfet_01v8 w=3 l=0.35\nvdd vdd 0 1.8\nvg g 0 0.8\nvgp gp 0 0.7\n"
             "vd dn 0 0.9\nvdp dp 0 0.9\n.temp 85\n.control\nop\nprint i(vd) i(vdp)\n.endc\n.end\n")
     got = {}
-    for tag, models in (("core", f'.include "{core_model_file(pdk, "ss")}"'),
+    core = models_for(pdk, "ss").lines
+    assert "core" in core and str(pdk.model_file) not in core
+    for tag, models in (("core", core),
                         ("full", f'.lib "{pdk.model_file}" ss')):
         path = tmp_path / f"{tag}.cir"
         path.write_text(deck.format(models=models))
@@ -112,8 +114,8 @@ def test_judge_loads_sky130_models_and_corners_change_the_figures(ngspice_bin, m
     decks.clear()
     cv = judge_corners(SKY_CS, req, get_pdk("sky130"), ("ff", "ss"))
     assert cv.success, [v.summary_line() for v in cv.verdicts]
-    assert decks and all("sky130-" in d and "core_" in d and "level=1" not in d.lower() for d in decks)
-    assert any("core_ff.spice" in d for d in decks) and any("core_ss.spice" in d for d in decks)
+    assert decks and all("sky130-" in d and "core.lib.spice" in d and "level=1" not in d.lower() for d in decks)
+    assert any("core.lib.spice\" ff" in d for d in decks) and any("core.lib.spice\" ss" in d for d in decks)
     gain = next(r for r in cv.table() if r["kind"] == "target")
     ff, ss = gain["corners"]["ff/27C"]["figure"], gain["corners"]["ss/27C"]["figure"]
     assert ff > 20 and ss > 20 and abs(ff - ss) > 0.02  # one set of generic cards: identical figures
