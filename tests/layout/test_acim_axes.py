@@ -12,23 +12,12 @@ import pytest
 
 from chipsmith.errors import InputError, LibraryError
 from chipsmith.layout.architecture import ADC_TYPES, BITCELLS, CAP_TYPES, TYPE_VARIABLES, VARIABLES, Problem, Space
-from chipsmith.layout.cells import DEFAULT_CELLS, OPTIONAL, load_cells, parse_cells
+from chipsmith.layout.cells import DEFAULT_CELLS, OPTIONAL, parse_cells
 from chipsmith.layout.connectivity import check
 from chipsmith.layout.drc import run_drc
 from chipsmith.layout.leafcells import Template, draw_cell
 from chipsmith.layout.macro import MacroSpec, bank_geometry, build_layout, netlist, terminals
 from chipsmith.layout.models import ModelParams, evaluate, mim_unit_ff
-from chipsmith.layout.rules import load_rules
-
-
-@pytest.fixture(scope="module")
-def lib():
-    return load_cells()
-
-
-@pytest.fixture(scope="module")
-def deck():
-    return load_rules()
 
 
 @pytest.fixture(scope="module")

@@ -11,27 +11,11 @@ from chipsmith.layout.connectivity import leaf_cells_lvs
 from chipsmith.layout.device_draw import parse_subckt
 from chipsmith.layout.device_lvs import lvs_gds
 from chipsmith.layout.drc import run_drc
-from chipsmith.layout.leafcells import DEVICE_LEVEL, draw_library
-from chipsmith.layout.rules import load_rules
+from chipsmith.layout.leafcells import DEVICE_LEVEL
 
 # role in draw_library -> library kind, for every device-level cell
 ROLES = {"sram8t": "sram8t", "precharge": "precharge", "sample": "sample_switch", "share": "sample_switch",
          "wl_driver": "wl_driver", "comparator": "comparator", "sar_logic": "sar_logic"}
-
-
-@pytest.fixture(scope="module")
-def lib():
-    return load_cells()
-
-
-@pytest.fixture(scope="module")
-def deck():
-    return load_rules()
-
-
-@pytest.fixture(scope="module")
-def drawn(lib, deck):
-    return draw_library(lib, deck)
 
 
 def _write(cell, path, deck, name=None):

@@ -2,7 +2,6 @@
 caught at the right place, the GDS read back with klayout.db, and the area model equal to the layout."""
 from __future__ import annotations
 
-import json
 
 import gdstk
 import klayout.db as db
@@ -14,28 +13,13 @@ from chipsmith.layout.architecture import Problem
 from chipsmith.layout.cells import load_cells
 from chipsmith.layout.connectivity import check
 from chipsmith.layout.drc import run_drc
-from chipsmith.layout.leafcells import Template, draw_library
+from chipsmith.layout.leafcells import Template
 from chipsmith.layout.macro import MacroSpec, bank_geometry, build_layout, netlist, terminals
 from chipsmith.layout.models import ModelParams, evaluate
 from chipsmith.layout.rules import load_rules
 
 ROLES = ("sram8t", "precharge", "sample", "share", "compute_cap", "comparator", "sar_logic", "wl_driver",
          "timing_ctrl")
-
-
-@pytest.fixture(scope="module")
-def lib():
-    return load_cells()
-
-
-@pytest.fixture(scope="module")
-def deck():
-    return load_rules()
-
-
-@pytest.fixture(scope="module")
-def drawn(lib, deck):
-    return draw_library(lib, deck)
 
 
 def _write(cells, path, deck):
