@@ -253,6 +253,17 @@ def user_cell(kind: str, cell: Cell, deck: RuleDeck) -> Drawn:
     return Drawn(gc.name, kind, cell.width, cell.height, gc, pins)
 
 
+def bitcell_frame(p: Painter, t: Template, w: float, h: float, pins: dict, rows: dict[str, float]) -> None:
+    """What every bitcell shares: rails, the write and read bit lines, the column feed, its word lines."""
+    _rails(p, t, w, h, pins)
+    _vpin(p, t, pins, "WBL", TRK_WBL, 0, h)
+    _vpin(p, t, pins, "WBLB", TRK_WBLB, 0, h)
+    _vpin(p, t, pins, "RBL", TRK_LBL, 0, h)
+    _feed(p, t, h, TRK_CL)
+    for n, y in rows.items():
+        _hpin(p, t, pins, n, y, 0, w)
+
+
 def draw_cell(kind: str, cell: Cell, t: Template, *, variant: str = "", width: float | None = None) -> Drawn:
     """Draw one leaf cell (``variant`` "share" for the share switch, ``width`` for a wider WL driver);
     a cell whose library entry names a GDS file is read from it instead (except the share variant
@@ -266,13 +277,7 @@ def draw_cell(kind: str, cell: Cell, t: Template, *, variant: str = "", width: f
     pins: dict[str, tuple[str, float, float]] = {}
     device_box = (0.0, 0.0, w, h)
     if kind == "sram8t":
-        _rails(p, t, w, h, pins)
-        _vpin(p, t, pins, "WBL", TRK_WBL, 0, h)
-        _vpin(p, t, pins, "WBLB", TRK_WBLB, 0, h)
-        _vpin(p, t, pins, "RBL", TRK_LBL, 0, h)
-        _feed(p, t, h, TRK_CL)
-        for n, y in Y[kind].items():
-            _hpin(p, t, pins, n, y, 0, w)
+        bitcell_frame(p, t, w, h, pins, Y[kind])
     elif kind == "precharge":
         _rails(p, t, w, h, pins, vss=True)
         pins.pop("VSS")

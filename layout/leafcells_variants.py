@@ -18,8 +18,8 @@
 from __future__ import annotations
 
 from chipsmith.errors import LibraryError
-from chipsmith.layout.leafcells import (TRK_CL, TRK_CMP, TRK_LBL, TRK_TOP, TRK_WBL, TRK_WBLB, Y, Painter, Template,
-                                        _feed, _hpin, _rails, _vpin, snap)
+from chipsmith.layout.leafcells import (TRK_CL, TRK_CMP, TRK_TOP, TRK_WBL, TRK_WBLB, Y, Painter, Template,
+                                        _feed, _hpin, _rails, _vpin, bitcell_frame, snap)
 from chipsmith.layout.rules import RuleDeck
 
 VARIANTS = ("sram10t", "mim_cap", "flash_comparator")
@@ -68,13 +68,7 @@ def _devices(p: Painter, t: Template, cell, w: float, h: float, pins: dict):
 def draw_variant(kind: str, p: Painter, t: Template, w: float, h: float, pins: dict, cell=None):
     """Draw a variant cell into ``p``; returns the box to fill with device placeholders (or None)."""
     if kind == "sram10t":
-        _rails(p, t, w, h, pins)
-        _vpin(p, t, pins, "WBL", TRK_WBL, 0, h)
-        _vpin(p, t, pins, "WBLB", TRK_WBLB, 0, h)
-        _vpin(p, t, pins, "RBL", TRK_LBL, 0, h)
-        _feed(p, t, h, TRK_CL)
-        for n, y in VY[kind].items():
-            _hpin(p, t, pins, n, y, 0, w)
+        bitcell_frame(p, t, w, h, pins, VY[kind])
         return _devices(p, t, cell, w, h, pins)
     if kind == "mim_cap":
         cw, s, e = mim_rules(t.deck)
