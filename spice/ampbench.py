@@ -10,7 +10,19 @@ One deck holds four copies of the design, so one ngspice run (one model load) me
 - ``ps``: inputs AC-grounded, the AC source on its own supply: supply gain → PSRR.
 - ``sr``: a unity-gain follower with a 2·``step`` input step: slew rate (10-90 %).
 
-Noise is not measured (the runner has no ``.noise`` analysis yet).
+Two more copies, simulated in their own ngspice run by the sizer only when a target needs
+them (:func:`chipsmith.spice.sizing.evaluate`; the runner's analyses have no ``.noise``):
+
+- ``nz``: dm's open-loop bench, ``.noise v(nz_out) vnzin``: input-referred voltage noise
+  density at ``noise_freq`` (nV/√Hz) and its rms over ``noise_band`` (µV). The feedback
+  inductor and capacitors are noiseless, so the noise is the design's own.
+- ``sw``: an inverting amplifier of closed-loop gain ``swing_gain`` (1 GΩ feedback, so it
+  barely loads the output), its input swept so the ideal output covers 0..supply: the
+  output swing is the contiguous output range over which the small-signal gain
+  |dVout/dVin| stays at or above ``swing_fraction`` (50 %) of its peak
+  (:func:`chipsmith.spice.measure.output_swing`). Closed-loop gain falls to half when the
+  open-loop gain falls to about ``swing_gain + 1``, so this is the range where the op-amp
+  still has that much gain.
 """
 from __future__ import annotations
 
@@ -26,7 +38,10 @@ from chipsmith.spice.runner import Ac, Op, SimResult, Tran
 
 #: The figures :func:`figures` returns, with their units.
 FIGURES = {"gain_db": "dB", "gbw_hz": "Hz", "pm_deg": "deg", "f3db_hz": "Hz", "power_w": "W", "cmrr_db": "dB",
-           "psrr_db": "dB", "slew_v_per_us": "V/us"}
+           "psrr_db": "dB", "slew_v_per_us": "V/us", "noise_nv_rthz": "nV/rtHz", "noise_uv_rms": "uV",
+           "swing_v": "V"}
+#: figures measured by the ``nz``/``sw`` copies (not in :meth:`AmpBench.deck`)
+EXTRA_FIGURES = ("noise_nv_rthz", "noise_uv_rms", "swing_v")
 
 
 @dataclass(frozen=True)
@@ -53,6 +68,10 @@ class AmpBench:
     bias_is_voltage: Mapping[str, bool] = field(default_factory=dict)
     step: float = 0.2  # half the follower's input step (V)
     tran_stop: float = 2e-6
+    noise_freq: float = 1e3                           # spot-noise frequency (Hz)
+    noise_band: tuple[float, float] | None = None     # integration band of noise_uv_rms (Hz)
+    swing_gain: float = 10.0                          # closed-loop gain of the swing bench
+    swing_fraction: float = 0.5                       # of the peak gain, bounding the swing
 
     def __post_init__(self) -> None:
         named = {self.inp, self.inn, self.out, self.vdd, self.gnd, *self.bias}
@@ -104,6 +123,39 @@ class AmpBench:
         lines += self._copy("sr", False, "0", False, True)
         return "\n".join(lines) + "\n"
 
+    def noise_copy(self) -> list[str]:
+        """``nz``: dm's bench; its input source ``vnzin`` is the ``.noise`` reference."""
+        return self._copy("nz", True, "0", False, False)
+
+    def swing_copy(self) -> list[str]:
+        """``sw``: inverting amplifier of gain ``swing_gain`` around vcm, input source ``vswin``."""
+        n = lambda node: f"sw_{node}"  # noqa: E731
+        nodes = {self.inp: n("inp"), self.inn: n("inn"), self.out: n("out"), self.vdd: n("vdd"), self.gnd: "0"}
+        lines = [f"Vswdd {n('vdd')} 0 DC {self.supply_v!r}", f"Vswcm {n('inp')} 0 DC {self.vcm!r}",
+                 f"Vswin {n('in')} 0 DC {self.vcm!r}", f"Rswin {n('in')} {n('inn')} {1e9 / self.swing_gain!r}",
+                 f"Rswfb {n('out')} {n('inn')} 1e9", f"Cswload {n('out')} 0 {self.cload!r}"]
+        for port, value in self.bias.items():
+            nodes[port] = n(port)
+            if self.bias_is_voltage.get(port):
+                lines.append(f"Vsw_{port} {n(port)} 0 DC {value!r}")
+            else:
+                lines.append(f"Isw_{port} {n('vdd')} {n(port)} DC {value!r}")
+        lines.append(self._instance("sw", nodes))
+        return lines
+
+    def swing_sweep(self, points: int = 200) -> tuple[float, float, float]:
+        """(start, stop, step) of vswin: the ideal output vcm - gain·(vin - vcm) spans the
+        supply with 10 % to spare on each side."""
+        lo = self.vcm - 1.1 * (self.supply_v - self.vcm) / self.swing_gain
+        hi = self.vcm + 1.1 * self.vcm / self.swing_gain
+        return lo, hi, (hi - lo) / points
+
+    def noise_sweep(self) -> tuple[float, float]:
+        """(fstart, fstop) of the ``.noise`` sweep: the band and the spot frequency, or a
+        decade either side of the spot frequency."""
+        lo, hi = self.noise_band or (self.noise_freq / 10, self.noise_freq * 10)
+        return min(lo, self.noise_freq), max(hi, self.noise_freq)
+
     def analyses(self, fstop: float = 10e9) -> list:
         return [Op(), Ac(1.0, fstop, 20), Tran(self.tran_stop / 1000, self.tran_stop)]
 
@@ -125,12 +177,13 @@ def figures(bench: AmpBench, result: SimResult) -> dict[str, float | None]:
     if ac is None or op is None:
         raise SimulationError("the op-amp bench needs op and ac results (and tran for the slew rate)")
     out = {"dm": "v(dm_out)", "cm": "v(cm_out)", "ps": "v(ps_out)"}
-    figs: dict[str, float | None] = {
+    figs: dict[str, float | None] = dict.fromkeys(FIGURES)
+    figs.update({
         "gain_db": measure.dc_gain_db(ac, out["dm"]),
         "gbw_hz": _safe(measure.unity_gain_frequency, ac, out["dm"]),
         "pm_deg": _safe(measure.phase_margin, ac, out["dm"]),
         "f3db_hz": _safe(measure.bandwidth_3db, ac, out["dm"]),
-    }
+    })
     # dm's supply delivers the design's quiescent current (its bias sources are fed from it too)
     figs["power_w"] = abs(op.i("vdmdd")) * bench.supply_v
     figs["cmrr_db"] = figs["gain_db"] - measure.dc_gain_db(ac, out["cm"])

@@ -117,7 +117,7 @@ def load_spec(data: Mapping[str, Any], design: str, path: Path | None = None) ->
         raise InputError("the spec is not a mapping", where=str(path) if path else None,
                          fix="write YAML keys: ports, targets, variables, ...")
     known = {"design", "pdk", "corners", "temps", "ports", "bias", "bias_voltage", "supply", "vcm", "load_cap",
-             "targets", "variables"}
+             "targets", "variables", "noise_freq", "noise_band"}
     unknown = sorted(set(data) - known)
     if unknown:
         raise InputError(f"unknown spec key(s) {', '.join(unknown)}", where=str(path) if path else None,
@@ -135,11 +135,13 @@ def load_spec(data: Mapping[str, Any], design: str, path: Path | None = None) ->
     bias = {str(k).lower(): q(v, f"bias.{k}") for k, v in (data.get("bias") or {}).items()}
     bias_v = {str(k).lower(): q(v, f"bias_voltage.{k}") for k, v in (data.get("bias_voltage") or {}).items()}
     pdk = get_pdk(str(data.get("pdk", "sky130")))
+    noise_freq, noise_band = _noise_settings(data, q, path)
     bench = AmpBench(
         name, ports, roles.get("inp", "inp"), roles.get("inn", "inn"), roles.get("out", "out"),
         roles.get("vdd", "vdd"), roles.get("gnd", "gnd"), supply_v=q(data.get("supply", pdk.supply_v), "supply"),
         vcm=q(data.get("vcm", pdk.supply_v / 2), "vcm"), cload=q(data.get("load_cap", "1pF"), "load_cap"),
-        bias={**bias, **bias_v}, bias_is_voltage={k: True for k in bias_v})
+        bias={**bias, **bias_v}, bias_is_voltage={k: True for k in bias_v}, noise_freq=noise_freq,
+        noise_band=noise_band)
     targets = []
     for figure, text in (data.get("targets") or {}).items():
         if figure not in FIGURES:
@@ -150,6 +152,7 @@ def load_spec(data: Mapping[str, Any], design: str, path: Path | None = None) ->
         if op is None:
             raise InputError(f"target {figure}: {text!r} needs a comparison", fix=f'write e.g. "{figure}: >= 60"')
         targets.append(Target(figure, op, q(text[len(op):], f"targets.{figure}")))
+        _check_extra_target(targets[-1], bench, path)
     if not targets:
         raise InputError("the spec has no targets", fix="add e.g. targets: {gain_db: '>= 60'}")
     declared = declared_params(design)
@@ -182,6 +185,48 @@ def load_spec(data: Mapping[str, Any], design: str, path: Path | None = None) ->
     corners = parse_corners(",".join(map(str, data.get("corners") or ["tt"])), pdk)
     temps = parse_temps(",".join(map(str, data.get("temps") or [27])))
     return SizingSpec(bench, tuple(targets), tuple(variables), pdk.name, corners, temps)
+
+
+#: the comparison a noise or swing target must use (less noise, more swing is better)
+_EXTRA_OP = {"noise_nv_rthz": "<=", "noise_uv_rms": "<=", "swing_v": ">="}
+
+
+def _noise_settings(data: Mapping[str, Any], q, path: Path | None) -> tuple[float, tuple[float, float] | None]:
+    """The spec's ``noise_freq`` (default 1 kHz) and ``noise_band`` ([low, high] or None), checked."""
+    where = str(path) if path else None
+    freq = q(data.get("noise_freq", 1e3), "noise_freq")
+    if not (math.isfinite(freq) and freq > 0):
+        raise InputError(f"noise_freq must be a positive frequency, got {freq:g}", where=where,
+                         fix="write e.g. noise_freq: 1kHz")
+    band = data.get("noise_band")
+    if band is None:
+        return freq, None
+    if not isinstance(band, (list, tuple)) or len(band) != 2:
+        raise InputError("noise_band must be [low, high]", where=where, fix="write e.g. noise_band: [1Hz, 1MHz]")
+    lo, hi = q(band[0], "noise_band[0]"), q(band[1], "noise_band[1]")
+    if not (math.isfinite(lo) and math.isfinite(hi) and 0 < lo < hi):
+        raise InputError(f"noise_band needs 0 < low < high, got {lo:g}..{hi:g} Hz", where=where,
+                         fix="write e.g. noise_band: [1Hz, 1MHz]")
+    return freq, (lo, hi)
+
+
+def _check_extra_target(target: Target, bench: AmpBench, path: Path | None) -> None:
+    """A noise or swing target: positive, compared the useful way, with the band it needs."""
+    if target.figure not in _EXTRA_OP:
+        return
+    where = str(path) if path else None
+    op = _EXTRA_OP[target.figure]
+    if target.op != op:
+        raise InputError(f"target {target.figure} must be '{op} value' (got {target.op})", where=where,
+                         fix=f'write e.g. "{target.figure}: {op} {target.value:g}"')
+    if not (math.isfinite(target.value) and target.value > 0):
+        raise InputError(f"target {target.figure} must be a positive number, got {target.value:g}", where=where)
+    if target.figure == "noise_uv_rms" and bench.noise_band is None:
+        raise InputError("target noise_uv_rms needs the band to integrate over", where=where,
+                         fix="add noise_band: [1Hz, 1MHz] to the spec")
+    if target.figure == "swing_v" and target.value >= bench.supply_v:
+        raise InputError(f"target swing_v {target.value:g} V is not below the supply {bench.supply_v:g} V",
+                         where=where, fix="ask for less swing than the supply")
 
 
 @dataclass(frozen=True)
@@ -222,7 +267,10 @@ def _cost(spec: SizingSpec, figs: Mapping[str, float | None]) -> float:
 #: ``dm`` measures gain, GBW, PM, -3 dB and power; the others one figure each
 _COPIES = {"dm": (True, "0", False, False), "cm": (True, "cm_inp", False, False), "ps": (False, "0", True, False),
            "sr": (False, "0", False, True)}
-_COPY_OF = {"cmrr_db": "cm", "psrr_db": "ps", "slew_v_per_us": "sr"}
+_COPY_OF = {"cmrr_db": "cm", "psrr_db": "ps", "slew_v_per_us": "sr", "noise_nv_rthz": "nz", "noise_uv_rms": "nz",
+            "swing_v": "sw"}
+#: copies simulated in a second ngspice run of their own (.noise and a DC sweep), only on demand
+_EXTRA_COPIES = ("nz", "sw")
 
 
 def bench_copies(spec: SizingSpec) -> tuple[str, ...]:
@@ -230,6 +278,75 @@ def bench_copies(spec: SizingSpec) -> tuple[str, ...]:
     the unused ones changes no figure and cuts the matrix (and the .op/.ac time) up to 4x."""
     need = {_COPY_OF.get(t.figure, "dm") for t in spec.targets}
     return tuple(c for c in _COPIES if c == "dm" or c in need)
+
+
+def extra_copies(spec: SizingSpec) -> tuple[str, ...]:
+    """The noise/swing copies the targets need (none: no second ngspice run)."""
+    need = {_COPY_OF.get(t.figure) for t in spec.targets}
+    return tuple(c for c in _EXTRA_COPIES if c in need)
+
+
+def _extra_batch(deck: str, bench: AmpBench, copies: Sequence[str], batch: Sequence[Mapping[str, float]],
+                 timeout: float, include_dirs: Sequence[Path], source: str) -> list[dict | str]:
+    """Noise and swing figures of each candidate, from one ngspice run of the ``nz``/``sw``
+    copies (the runner's analyses have no .noise, so this writes its own control block, in
+    the manner of :func:`~chipsmith.spice.variants.simulate_variants`)."""
+    import tempfile
+
+    from chipsmith.spice import measure
+    from chipsmith.spice.results import plot_to_waveform, read_rawfile
+    from chipsmith.spice.runner import (build_deck, ngspice_errors, prepare_circuit, resolve_includes,
+                                        run_ngspice_batch)
+    from chipsmith.spice.variants import declared_params
+
+    body = resolve_includes(prepare_circuit(deck, source), include_dirs)
+    defaults = declared_params(body)
+    touched = sorted({name.lower() for variant in batch for name in variant})
+    f1, f2 = bench.noise_sweep()
+    lo, hi, step = bench.swing_sweep()
+    commands = ["set filetype=binary"]
+    for k, variant in enumerate(batch):
+        values = {name: defaults[name] for name in touched} | {n.lower(): repr(float(v)) for n, v in variant.items()}
+        commands += ["destroy all", *(f"alterparam {n}={v}" for n, v in values.items()), "reset"]
+        if "sw" in copies:
+            commands += [f"dc vswin {lo!r} {hi!r} {step!r}", f"write v{k}/dc.raw v(sw_out)"]
+        if "nz" in copies:  # after `destroy all` the spectrum plot is noise1 again
+            commands += [f"noise v(nz_out) vnzin dec 20 {f1!r} {f2!r}", "setplot noise1",
+                         f"write v{k}/noise.raw inoise_spectrum"]
+    out: list[dict | str] = []
+    with tempfile.TemporaryDirectory(prefix="chipsmith-noise-") as tmp:
+        outdir = Path(tmp)
+        for k in range(len(batch)):
+            (outdir / f"v{k}").mkdir()
+        (outdir / "deck.cir").write_text(build_deck(body, commands))
+        try:
+            log, _ = run_ngspice_batch(outdir, timeout, f"the {len(batch)}-candidate noise/swing batch")
+        except SimulationError as exc:
+            return [exc.one_line()] * len(batch)
+        for k in range(len(batch)):
+            figs: dict[str, float | None] = {}
+            try:
+                if "sw" in copies:
+                    dc = _read_wave(outdir / f"v{k}" / "dc.raw", "dc", log, read_rawfile, plot_to_waveform)
+                    swing_lo, swing_hi = measure.output_swing(dc, "v(sw_out)", bench.swing_fraction)
+                    figs["swing_v"] = swing_hi - swing_lo
+                if "nz" in copies:
+                    nz = _read_wave(outdir / f"v{k}" / "noise.raw", "noise", log, read_rawfile, plot_to_waveform)
+                    density = np.asarray(nz.get("inoise_spectrum")).real
+                    figs["noise_nv_rthz"] = measure.noise_density_at(nz.x, density, bench.noise_freq) * 1e9
+                    if bench.noise_band is not None:
+                        figs["noise_uv_rms"] = measure.integrated_noise(nz.x, density, *bench.noise_band) * 1e6
+            except SimulationError as exc:
+                out.append(exc.one_line() if not ngspice_errors(log) else f"{exc.message}: {ngspice_errors(log)}")
+                continue
+            out.append(figs)
+    return out
+
+
+def _read_wave(path: Path, kind: str, log: str, read_rawfile, plot_to_waveform):
+    if not path.exists():
+        raise SimulationError(f"ngspice {kind} analysis wrote no results")
+    return plot_to_waveform(read_rawfile(path.read_bytes(), source=path.name))
 
 
 def _bench_deck(bench: AmpBench, design: str, copies: Sequence[str]) -> str:
@@ -282,13 +399,26 @@ def _corner_task(args: tuple) -> list[dict | str]:
     deck = with_models(_bench_deck(bench, design, copies), pdk.model_lines(corner, temp))
     results = simulate_variants(deck, analyses, batch, timeout_s=timeout, trusted=True, include_dirs=pdk.model_dirs,
                                 source=f"sizing {corner} {temp:g}C")
+    extra = extra_copies(spec)
+    if extra:
+        lines = ["* chipsmith noise/swing bench", design.strip()]
+        lines += bench.noise_copy() if "nz" in extra else []
+        lines += bench.swing_copy() if "sw" in extra else []
+        extra_deck = with_models("\n".join(lines) + "\n", pdk.model_lines(corner, temp))
+        extras = _extra_batch(extra_deck, bench, extra, batch, timeout, pdk.model_dirs,
+                              f"sizing noise/swing {corner} {temp:g}C")
+    else:
+        extras = [{} for _ in batch]
     out: list[dict | str] = []
-    for r in results:
+    for r, x in zip(results, extras):
         if isinstance(r, SimulationError):
             out.append(r.one_line())
             continue
+        if isinstance(x, str):
+            out.append(x)
+            continue
         try:
-            out.append(_figures(bench, r, copies))
+            out.append({**_figures(bench, r, copies), **x})
         except SimulationError as exc:
             out.append(exc.one_line())
     return out
