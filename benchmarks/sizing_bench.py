@@ -11,7 +11,9 @@ The judge is independent of the sizer: every claimed success is re-simulated by
 :func:`confirm` with the FULL PDK library (not the cut-down one the sizer loads), the full
 four-copy bench of :mod:`chipsmith.spice.ampbench`, one plain ngspice run per corner (no
 ``alterparam`` batching) and its own comparison of the figures against the spec's numbers.
-A success it does not confirm is a false success.
+A success it does not confirm is a false success. Noise and swing targets are judged by
+:func:`judge_noise_swing`: its own deck text, its own ngspice control block (ASCII
+``wrdata``), its own parsing and arithmetic -- nothing of the sizer's measurement code.
 
 The whole set's runs are independent, so ``--workers`` fans them out over dask processes
 (each run simulates in-process).
@@ -89,9 +91,101 @@ def confirm(design: str, spec, params: dict, timeout_s: float = 900.0) -> dict:
             except SimulationError as exc:  # the sized design does not simulate: refuted
                 failures.append(f"{corner}/{temp:g}C: {exc.one_line()}")
                 continue
+            if any(t.figure in _JUDGED_APART for t in spec.targets):
+                try:
+                    figs.update(judge_noise_swing(sized, spec, pdk.model_lines(corner, temp), timeout_s))
+                except SimulationTimeout as exc:
+                    errors.append(f"{corner}/{temp:g}C: {exc.one_line()}")
+                    continue
+                except SimulationError as exc:
+                    failures.append(f"{corner}/{temp:g}C: {exc.one_line()}")
+                    continue
             failures += [f"{corner}/{temp:g}C: {t.figure}={figs.get(t.figure)!r} not {t.op} {t.value:g}"
                          for t in spec.targets if not _meets(t.op, t.value, figs.get(t.figure))]
     return {"confirmed": not failures and not errors, "failures": failures, "errors": errors}
+
+
+_JUDGED_APART = ("noise_nv_rthz", "noise_uv_rms", "swing_v")
+
+
+def judge_noise_swing(sized: str, spec, model_lines: str, timeout_s: float = 900.0) -> dict:
+    """Noise density (nV/rtHz at the spec's noise_freq), rms noise over its noise_band (uV) and
+    output swing (V) of the sized design, measured independently of the sizer's code.
+
+    Noise: the op-amp open loop, DC-servoed by an ideal-ish L/C loop (noiseless), ``.noise``
+    referred to its input source; density interpolated linearly in log-log, the rms by the
+    trapezoid rule on a 100-points-per-decade sweep of the band. Swing: an inverting
+    amplifier of the spec's swing gain (1 GOhm feedback), its input swept over 600 points;
+    the output range of the contiguous run, around the steepest point, where the slope
+    stays at or above the spec's fraction of its peak."""
+    import shutil
+    import subprocess
+    import tempfile
+
+    import numpy as np
+
+    from chipsmith.errors import SimulationError, SimulationTimeout
+
+    b = spec.bench
+    wanted = {t.figure for t in spec.targets}
+    pins = {b.inp: "jp", b.inn: "jn", b.out: "jo", b.vdd: "jvdd", b.gnd: "0"}
+    feeds = [f"Vjdd jvdd 0 {b.supply_v!r}"]
+    for port, value in b.bias.items():
+        pins[port] = f"jb_{port}"
+        feeds.append(f"Vjb_{port} jb_{port} 0 {value!r}" if b.bias_is_voltage.get(port)
+                     else f"Ijb_{port} jvdd jb_{port} {value!r}")
+    dut = "Xjudge " + " ".join(pins[p] for p in b.ports) + f" {b.subckt}"
+    f_lo, f_hi = (b.noise_band or (b.noise_freq, b.noise_freq))
+    f_lo, f_hi = min(f_lo, b.noise_freq) / 1.5, max(f_hi, b.noise_freq) * 1.5
+    k = b.swing_gain
+    v_lo, v_hi = b.vcm - 1.15 * (b.supply_v - b.vcm) / k, b.vcm + 1.15 * b.vcm / k
+    figs: dict = {}
+    with tempfile.TemporaryDirectory(prefix="judge-noise-") as tmp:
+        tmp_path = Path(tmp)
+        runs = []
+        if wanted & {"noise_nv_rthz", "noise_uv_rms"}:
+            runs.append(("noise", [f"Vjin jp 0 DC {b.vcm!r} AC 1", "Ljfb jo jn 1e9", "Cjfb jn 0 1",
+                                   f"Cjl jo 0 {b.cload!r}"],
+                         [f"noise v(jo) vjin dec 100 {f_lo!r} {f_hi!r}", "setplot noise1",
+                          "wrdata noise.txt inoise_spectrum"]))
+        if "swing_v" in wanted:
+            runs.append(("swing", [f"Vjcm jp 0 DC {b.vcm!r}", f"Vjin ji 0 DC {b.vcm!r}", f"Rji ji jn {1e9 / k!r}",
+                                   "Rjf jo jn 1e9", f"Cjl jo 0 {b.cload!r}"],
+                         [f"dc vjin {v_lo!r} {v_hi!r} {(v_hi - v_lo) / 600!r}", "wrdata swing.txt v(jo)"]))
+        for name, bench, control in runs:
+            deck = "\n".join(["* judge " + name, model_lines.strip(), sized.strip(), *feeds, *bench, dut,
+                               ".control", *control, ".endc", ".end"]) + "\n"
+            (tmp_path / f"{name}.cir").write_text(deck)
+            try:
+                proc = subprocess.run([shutil.which("ngspice") or "ngspice", "-b", f"{name}.cir"], cwd=tmp,
+                                      capture_output=True, text=True, timeout=timeout_s)
+            except subprocess.TimeoutExpired:
+                raise SimulationTimeout(f"judge {name} run past {timeout_s:g} s") from None
+            data_file = tmp_path / f"{name}.txt"
+            if not data_file.exists():
+                raise SimulationError(f"judge {name} run wrote nothing: {proc.stdout[-200:]}{proc.stderr[-200:]}")
+            table = np.loadtxt(data_file, ndmin=2)
+            x, y = table[:, 0], table[:, 1]
+            if name == "noise":
+                lf, ld = np.log(x), np.log(np.abs(y))
+                figs["noise_nv_rthz"] = float(np.exp(np.interp(math.log(b.noise_freq), lf, ld))) * 1e9
+                if b.noise_band is not None:
+                    inside = (x >= b.noise_band[0]) & (x <= b.noise_band[1])
+                    fx = np.concatenate([[b.noise_band[0]], x[inside], [b.noise_band[1]]])
+                    dx = np.exp(np.interp(np.log(fx), lf, ld))
+                    figs["noise_uv_rms"] = float(math.sqrt(np.trapezoid(dx ** 2, fx))) * 1e6
+            else:
+                slope = np.abs(np.diff(y) / np.diff(x))
+                top = int(np.argmax(slope))
+                ok = slope >= b.swing_fraction * slope[top]
+                first, last = top, top
+                while first > 0 and ok[first - 1]:
+                    first -= 1
+                while last < slope.size - 1 and ok[last + 1]:
+                    last += 1
+                run = y[first:last + 2]
+                figs["swing_v"] = float(run.max() - run.min())
+    return figs
 
 
 def _cpu_seconds() -> float:
