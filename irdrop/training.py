@@ -122,6 +122,20 @@ def _loss(pred, batch, scale: float, hotspot_weight: float = 0.0):
     return err.sum() / mask.sum().clamp(min=1)
 
 
+def _backward(net, model, batch, opt, cfg: "TrainConfig", scale: float, device: str, aug_gen):
+    """One step's gradients (clipped) on ``batch``; ``net`` may be the DDP wrapper of ``model``."""
+    import torch
+
+    batch = batch.to(device)  # augmenting after the copy keeps the flips off the CPU
+    if cfg.augment:
+        batch = augment(batch, aug_gen)
+    opt.zero_grad()
+    loss = _loss(net(batch), batch, scale, cfg.hotspot_weight)
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+    return loss
+
+
 def augment(batch, gen):
     """Random flips in x and y and an x/y transpose of a whole batch: maps, targets and the
     graph's grid pixels and position features move together (IR drop has these symmetries)."""
@@ -277,13 +291,7 @@ def fit(dataset, splits: dict[str, list[int]], cfg: TrainConfig, *, device: str 
         net.train()
         tot, nb = 0.0, 0
         for batch in loader:
-            batch = batch.to(device)  # augmenting after the copy keeps the flips off the CPU
-            if cfg.augment:
-                batch = augment(batch, aug_gen)
-            opt.zero_grad()
-            loss = _loss(net(batch), batch, scale, cfg.hotspot_weight)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            loss = _backward(net, model, batch, opt, cfg, scale, device, aug_gen)
             # warm-up then cosine decay over the run: progress is the larger of the step and the
             # time-budget fractions, so a time-limited run still ends at a small learning rate
             frac = step / steps
@@ -362,13 +370,7 @@ def _finetune(model, dataset, splits, cfg: TrainConfig, scale: float, device: st
         model.train()
         tot, nb = 0.0, 0
         for batch in loader:
-            batch = batch.to(device)
-            if cfg.augment:
-                batch = augment(batch, aug_gen)
-            opt.zero_grad()
-            loss = _loss(model(batch), batch, scale, cfg.hotspot_weight)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            loss = _backward(model, model, batch, opt, cfg, scale, device, aug_gen)
             frac = step / steps if not budget2 else (time.perf_counter() - t1) / budget2
             # cosine from finetune_lr down to 2 % of it
             for group in opt.param_groups:

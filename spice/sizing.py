@@ -291,13 +291,10 @@ def _extra_batch(deck: str, bench: AmpBench, copies: Sequence[str], batch: Seque
     """Noise and swing figures of each candidate, from one ngspice run of the ``nz``/``sw``
     copies (the runner's analyses have no .noise, so this writes its own control block, in
     the manner of :func:`~chipsmith.spice.variants.simulate_variants`)."""
-    import tempfile
-
     from chipsmith.spice import measure
     from chipsmith.spice.results import plot_to_waveform, read_rawfile
-    from chipsmith.spice.runner import (build_deck, ngspice_errors, prepare_circuit, resolve_includes,
-                                        run_ngspice_batch)
-    from chipsmith.spice.variants import declared_params
+    from chipsmith.spice.runner import ngspice_errors, prepare_circuit, resolve_includes
+    from chipsmith.spice.variants import declared_params, run_batch
 
     body = resolve_includes(prepare_circuit(deck, source), include_dirs)
     defaults = declared_params(body)
@@ -313,34 +310,26 @@ def _extra_batch(deck: str, bench: AmpBench, copies: Sequence[str], batch: Seque
         if "nz" in copies:  # after `destroy all` the spectrum plot is noise1 again
             commands += [f"noise v(nz_out) vnzin dec 20 {f1!r} {f2!r}", "setplot noise1",
                          f"write v{k}/noise.raw inoise_spectrum"]
-    out: list[dict | str] = []
-    with tempfile.TemporaryDirectory(prefix="chipsmith-noise-") as tmp:
-        outdir = Path(tmp)
-        for k in range(len(batch)):
-            (outdir / f"v{k}").mkdir()
-        (outdir / "deck.cir").write_text(build_deck(body, commands))
+    def read(folder: Path, log: str, _seconds: float) -> dict | str:
+        figs: dict[str, float | None] = {}
         try:
-            log, _ = run_ngspice_batch(outdir, timeout, f"the {len(batch)}-candidate noise/swing batch")
+            if "sw" in copies:
+                dc = _read_wave(folder / "dc.raw", "dc", log, read_rawfile, plot_to_waveform)
+                swing_lo, swing_hi = measure.output_swing(dc, "v(sw_out)", bench.swing_fraction)
+                figs["swing_v"] = swing_hi - swing_lo
+            if "nz" in copies:
+                nz = _read_wave(folder / "noise.raw", "noise", log, read_rawfile, plot_to_waveform)
+                density = np.asarray(nz.get("inoise_spectrum")).real
+                figs["noise_nv_rthz"] = measure.noise_density_at(nz.x, density, bench.noise_freq) * 1e9
+                if bench.noise_band is not None:
+                    figs["noise_uv_rms"] = measure.integrated_noise(nz.x, density, *bench.noise_band) * 1e6
         except SimulationError as exc:
-            return [exc.one_line()] * len(batch)
-        for k in range(len(batch)):
-            figs: dict[str, float | None] = {}
-            try:
-                if "sw" in copies:
-                    dc = _read_wave(outdir / f"v{k}" / "dc.raw", "dc", log, read_rawfile, plot_to_waveform)
-                    swing_lo, swing_hi = measure.output_swing(dc, "v(sw_out)", bench.swing_fraction)
-                    figs["swing_v"] = swing_hi - swing_lo
-                if "nz" in copies:
-                    nz = _read_wave(outdir / f"v{k}" / "noise.raw", "noise", log, read_rawfile, plot_to_waveform)
-                    density = np.asarray(nz.get("inoise_spectrum")).real
-                    figs["noise_nv_rthz"] = measure.noise_density_at(nz.x, density, bench.noise_freq) * 1e9
-                    if bench.noise_band is not None:
-                        figs["noise_uv_rms"] = measure.integrated_noise(nz.x, density, *bench.noise_band) * 1e6
-            except SimulationError as exc:
-                out.append(exc.one_line() if not ngspice_errors(log) else f"{exc.message}: {ngspice_errors(log)}")
-                continue
-            out.append(figs)
-    return out
+            return exc.one_line() if not ngspice_errors(log) else f"{exc.message}: {ngspice_errors(log)}"
+        return figs
+
+    results = run_batch(body, commands, len(batch), timeout, f"the {len(batch)}-candidate noise/swing batch", read,
+                        prefix="chipsmith-noise-")
+    return [r.one_line() if isinstance(r, SimulationError) else r for r in results]
 
 
 def _read_wave(path: Path, kind: str, log: str, read_rawfile, plot_to_waveform):

@@ -14,11 +14,13 @@ import math
 import re
 import tempfile
 from pathlib import Path
-from typing import Mapping, Sequence
+from typing import Callable, Mapping, Sequence, TypeVar
 
 from chipsmith.errors import InputError, SimulationError
 from chipsmith.spice.runner import (Analysis, SimResult, build_deck, check_save, collect, control_commands,
                                     prepare_circuit, resolve_includes, run_ngspice_batch, validate_analyses)
+
+T = TypeVar("T")
 
 _PARAM_NAME = re.compile(r"^[a-z_][a-z0-9_]*$", re.IGNORECASE)
 _PARAM_CARD = re.compile(r"^\s*\.param\s+(.*)$", re.IGNORECASE | re.MULTILINE)
@@ -79,20 +81,28 @@ def simulate_variants(circuit: str, analyses: Sequence[Analysis], variants: Sequ
         commands.append("reset")
         commands += [c for c in control_commands(analyses, save, f"v{k}") if c != "set filetype=binary"]
     commands.insert(0, "set filetype=binary")
-    with tempfile.TemporaryDirectory(prefix="chipsmith-variants-") as tmp:
+    return run_batch(body, commands, len(variants), timeout_s, f"the {len(variants)}-variant batch",
+                     lambda folder, log, seconds: collect(folder, analyses, body, log, seconds, "subprocess", save))
+
+
+def run_batch(body: str, commands: Sequence[str], count: int, timeout_s: float, what: str,
+              read: Callable[[Path, str, float], T], prefix: str = "chipsmith-variants-") -> list[T | SimulationError]:
+    """Run one deck whose control block writes variant k's output into ``v{k}/``, then
+    ``read(folder, log, seconds_per_variant)`` each variant. A timeout or crash of the run is
+    every variant's error; a :class:`SimulationError` from ``read`` is that variant's alone."""
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
         outdir = Path(tmp)
-        for k in range(len(variants)):
+        for k in range(count):
             (outdir / f"v{k}").mkdir()
         (outdir / "deck.cir").write_text(build_deck(body, commands))
         try:
-            log, seconds = run_ngspice_batch(outdir, timeout_s, f"the {len(variants)}-variant batch")
+            log, seconds = run_ngspice_batch(outdir, timeout_s, what)
         except SimulationError as exc:  # a timeout or a crash takes the whole batch
-            return [exc] * len(variants)
-        seconds /= len(variants)
-        results: list[SimResult | SimulationError] = []
-        for k in range(len(variants)):
+            return [exc] * count
+        results: list[T | SimulationError] = []
+        for k in range(count):
             try:
-                results.append(collect(outdir / f"v{k}", analyses, body, log, seconds, "subprocess", save))
+                results.append(read(outdir / f"v{k}", log, seconds / count))
             except SimulationError as exc:
                 results.append(exc)
         return results
