@@ -1,4 +1,5 @@
-"""`chipsmith bench sizing`: TPE (with its gm/Id start) against random search at equal evaluations.
+"""`chipsmith bench sizing`: a sizing method (CMA-ES from the gm/Id start by default) against random
+search at equal evaluations.
 
 For each problem (a design + spec under ``benchmarks/sizing/``), method and seed, one sizing
 run gets the same budget of candidates. Both methods use the same evaluation (tt screening
@@ -247,21 +248,44 @@ def _summarise(rows: list[dict], names: Sequence[str], methods: Sequence[str], b
                 "median_wall_s": statistics.median(r["wall_s"] for r in mine),
                 "median_cpu_s": statistics.median(r.get("cpu_s", math.nan) for r in mine)}
     ratios = {}
+    main = main_method(methods)
     for name in names:
-        t, r = per.get(f"{name}/tpe"), per.get(f"{name}/random")
-        if t and r:
+        t, r = per.get(f"{name}/{main}"), per.get(f"{name}/random")
+        if t and r and main != "random":
             ratio = r["median_evaluations"] / t["median_evaluations"]
-            # censored random median: the ratio is a lower bound; censored TPE: not a ratio at all
-            ratios[name] = {"random_over_tpe_median_evaluations": None if t["median_censored"] else ratio,
-                            "lower_bound": bool(r["median_censored"]) and not t["median_censored"],
-                            "random_over_tpe_median_wall": r["median_wall_s"] / t["median_wall_s"]}
+            # censored random median: the ratio is a lower bound; censored method: not a ratio at all
+            ratios[name] = {"method": main, "random_over_method_median_evaluations": None if t["median_censored"]
+                            else ratio, "lower_bound": bool(r["median_censored"]) and not t["median_censored"],
+                            "random_over_method_median_wall": r["median_wall_s"] / t["median_wall_s"]}
     return per, ratios
 
 
+def main_method(methods: Sequence[str]) -> str:
+    """The method compared against random search: the first one named that is not random."""
+    return next((m for m in methods if m != "random"), "random")
+
+
+def pooled(rows: list[dict], method: str, budget: int) -> dict | None:
+    """Evaluations summed over every (problem, seed) that both ``method`` and random search ran,
+    a failed run counted as its whole budget (so a pooled ratio with failed random runs is a
+    lower bound)."""
+    mine = {(r["problem"], r["seed"]): r for r in rows if r["method"] == method}
+    base = {(r["problem"], r["seed"]): r for r in rows if r["method"] == "random"}
+    both = sorted(set(mine) & set(base))
+    if not both or method == "random":
+        return None
+    m = sum(mine[k]["evaluations_to_success"] or budget for k in both)
+    b = sum(base[k]["evaluations_to_success"] or budget for k in both)
+    return {"runs": len(both), "method_evaluations": m, "random_evaluations": b, "random_over_method": b / m,
+            "lower_bound": any(not base[k]["success"] for k in both),
+            "method_failures": sum(not mine[k]["success"] for k in both)}
+
+
 def run(problem_set: str = "generic", seeds: int = 4, budget: int = 96, batch: int = 8,
-        methods: Sequence[str] = ("tpe", "random"), client=None, on_run=None,
-        problems: Sequence[str] | None = None) -> dict:
-    """Every problem of the set x method x seed; runs fan out over ``client`` when given."""
+        methods: Sequence[str] = ("cmaes", "random"), client=None, on_run=None,
+        problems: Sequence[str] | None = None, first_seed: int = 0) -> dict:
+    """Every problem of the set x method x seed (``first_seed`` .. ``first_seed + seeds - 1``);
+    runs fan out over ``client`` when given."""
     from chipsmith.errors import InputError
 
     if problem_set not in SETS:
@@ -272,7 +296,7 @@ def run(problem_set: str = "generic", seeds: int = 4, budget: int = 96, batch: i
         raise InputError(f"no problem(s) {', '.join(unknown)} in set {problem_set}",
                          fix=f"choose from: {', '.join(SETS[problem_set])}")
     jobs = [(name, problem_set, method, seed, budget, batch) for name in names for method in methods
-            for seed in range(seeds)]
+            for seed in range(first_seed, first_seed + seeds)]
     start = time.perf_counter()
     if client is None:
         rows = []
@@ -285,7 +309,8 @@ def run(problem_set: str = "generic", seeds: int = 4, budget: int = 96, batch: i
 
         rows = map_unordered(run_one, jobs, client,
                              on_result=(lambda _i, row: on_run(row)) if on_run is not None else None)
-    return summarise(rows, problem_set, seeds, budget, batch, names, methods, time.perf_counter() - start)
+    summary = summarise(rows, problem_set, seeds, budget, batch, names, methods, time.perf_counter() - start)
+    return {**summary, "first_seed": first_seed}
 
 
 def summarise(rows: list[dict], problem_set: str, seeds: int, budget: int, batch: int, names: Sequence[str],
@@ -293,14 +318,15 @@ def summarise(rows: list[dict], problem_set: str, seeds: int, budget: int, batch
     """The benchmark's summary from its runs (also from the ``.runs.jsonl`` of a run stopped early)."""
     names = [n for n in names if any(r["problem"] == n for r in rows)]
     per, ratios = _summarise(rows, names, methods, budget)
-    runs = [r for r in rows if r["method"] == "tpe"] or rows
+    main = main_method(methods)
+    runs = [r for r in rows if r["method"] == main] or rows
     return {"set": problem_set, "seeds": seeds, "budget": budget, "batch": batch, "problems": list(names),
-            "per_problem": per, "ratios": ratios, "runs": rows,
-            "tpe_success_rate": sum(r["success"] for r in runs) / len(runs),
-            "tpe_confirmed_rate": sum(r["confirmed"] for r in runs) / len(runs),
+            "method": main, "per_problem": per, "ratios": ratios, "pooled": pooled(rows, main, budget), "runs": rows,
+            "success_rate": sum(r["success"] for r in runs) / len(runs),
+            "confirmed_rate": sum(r["confirmed"] for r in runs) / len(runs),
             "false_successes": sum(r["false_success"] for r in rows),
-            "median_tpe_wall_s": statistics.median(r["wall_s"] for r in runs),
-            "median_tpe_cpu_s": statistics.median(r.get("cpu_s", math.nan) for r in runs),
+            "median_wall_s": statistics.median(r["wall_s"] for r in runs),
+            "median_cpu_s": statistics.median(r.get("cpu_s", math.nan) for r in runs),
             "wall_s": wall_s,
             "caveat": ("evaluations = candidates proposed (both methods screen at tt the same way); a run that "
                        "never succeeds counts as its whole budget (censored: the median is then '>= budget' "
@@ -309,18 +335,18 @@ def summarise(rows: list[dict], problem_set: str, seeds: int, budget: int, batch
 
 def run_with_workers(problem_set: str, seeds: int, budget: int, batch: int, *, workers: int | None = None,
                      scheduler: str | None = None, on_run=None, problems: Sequence[str] | None = None,
-                     methods: Sequence[str] = ("tpe", "random")) -> dict:
+                     methods: Sequence[str] = ("cmaes", "random"), first_seed: int = 0) -> dict:
     """:func:`run` with its runs fanned out over dask (``--workers``, default all cores; 1 = in-process)."""
     from chipsmith.options import resolve_workers
     from chipsmith.parallel import ClusterConfig, get_client
 
     n_workers = resolve_workers(workers, scheduler)
     if n_workers == 1:
-        return {**run(problem_set, seeds, budget, batch, methods=methods, on_run=on_run, problems=problems),
-                "workers": 1}
+        return {**run(problem_set, seeds, budget, batch, methods=methods, on_run=on_run, problems=problems,
+                      first_seed=first_seed), "workers": 1}
     with get_client(ClusterConfig.from_env(scheduler=scheduler, workers=n_workers)) as client:
         summary = run(problem_set, seeds, budget, batch, methods=methods, client=client, on_run=on_run,
-                      problems=problems)
+                      problems=problems, first_seed=first_seed)
     return {**summary, "workers": n_workers}
 
 
@@ -330,11 +356,11 @@ def _minutes(seconds) -> str:
 
 def table(summary: dict) -> list[str]:
     """The per-problem table `bench sizing` prints."""
-    budget = summary["budget"]
-    lines = [f"{'problem':<16} {'TPE met':>8} {'TPE med':>8} {'rand met':>9} {'rand med':>9} {'ratio':>7} "
-             f"{'TPE wall':>9} {'TPE cpu':>8} {'false':>6}"]
+    budget, main = summary["budget"], summary.get("method", "tpe")
+    lines = [f"{'problem':<16} {main + ' met':>9} {main + ' med':>9} {'rand met':>9} {'rand med':>9} {'ratio':>7} "
+             f"{main + ' wall':>10} {main + ' cpu':>9} {'false':>6}"]
     for name in summary["problems"]:
-        t, r = summary["per_problem"].get(f"{name}/tpe"), summary["per_problem"].get(f"{name}/random")
+        t, r = summary["per_problem"].get(f"{name}/{main}"), summary["per_problem"].get(f"{name}/random")
         if t is None:
             continue
 
@@ -344,10 +370,10 @@ def table(summary: dict) -> list[str]:
             return f">={budget}" if row["median_censored"] else f"{row['median_evaluations']:g}"
 
         ratio = summary["ratios"].get(name)
-        ratio_text = "-" if not ratio or ratio["random_over_tpe_median_evaluations"] is None else (
-            (">=" if ratio["lower_bound"] else "") + f"{ratio['random_over_tpe_median_evaluations']:.1f}x")
+        ratio_text = "-" if not ratio or ratio["random_over_method_median_evaluations"] is None else (
+            (">=" if ratio["lower_bound"] else "") + f"{ratio['random_over_method_median_evaluations']:.1f}x")
         false = t["false_successes"] + (r["false_successes"] if r else 0)
-        lines.append(f"{LABELS.get(name, name):<16} {t['successes']:>4}/{t['runs']:<3} {med(t):>8} "
+        lines.append(f"{LABELS.get(name, name):<16} {t['successes']:>5}/{t['runs']:<3} {med(t):>9} "
                      f"{(str(r['successes']) + '/' + str(r['runs'])) if r else '-':>9} {med(r):>9} {ratio_text:>7} "
-                     f"{t['median_wall_s'] / 60:>7.1f}m {_minutes(t.get('median_cpu_s')):>8} {false:>6}")
+                     f"{t['median_wall_s'] / 60:>9.1f}m {_minutes(t.get('median_cpu_s')):>9} {false:>6}")
     return lines

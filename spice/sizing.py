@@ -477,8 +477,7 @@ def gmid_start(spec: SizingSpec) -> dict[str, float] | None:
 
     pdk = get_pdk(spec.pdk)
     pdk = core_pdk(pdk, f"{pdk.nmos.name} {pdk.pmos.name}")  # the table needs only the core MOSFETs
-    start = {v.name: (v.design_value if v.design_value is not None
-                      else math.sqrt(v.low * v.high) if v.log else (v.low + v.high) / 2) for v in spec.variables}
+    start = default_start(spec)
     tables: dict[tuple[str, float], Any] = {}
     for v in hinted:
         h = v.gmid
@@ -523,7 +522,7 @@ class SizingResult:
         return None if first is None else first.index + 1
 
 
-METHODS = ("tpe", "random")
+METHODS = ("cmaes", "tpe", "random")
 
 
 def _sampler(method: str, seed: int, budget: int, multivariate: bool):
@@ -542,7 +541,31 @@ def startup_trials(budget: int) -> int:
     return 16 if budget >= 64 else max(1, budget // 4)
 
 
-def size(design: str, spec: SizingSpec, *, budget: int = 64, batch: int = 8, method: str = "tpe", seed: int = 0,
+def default_start(spec: SizingSpec) -> dict[str, float]:
+    """The design's own .param values where usable, else mid-range (geometric for log variables)."""
+    start = {v.name: (v.design_value if v.design_value is not None
+                      else math.sqrt(v.low * v.high) if v.log else (v.low + v.high) / 2) for v in spec.variables}
+    return {k: (float(round(x)) if v.integer else x) for (k, x), v in zip(start.items(), spec.variables)}
+
+
+class _OptunaProposer:
+    """Optuna's ask/tell behind the interface :class:`~chipsmith.spice.sizing_cmaes.CmaSearch` has."""
+
+    def __init__(self, spec: SizingSpec, study) -> None:
+        self.spec, self.study, self.trials = spec, study, []
+
+    def ask(self, n: int) -> list[dict[str, float]]:
+        self.trials = [self.study.ask() for _ in range(n)]
+        return [{v.name: (float(t.suggest_int(v.name, int(math.ceil(v.low)), int(math.floor(v.high))))
+                          if v.integer else t.suggest_float(v.name, v.low, v.high, log=v.log))
+                 for v in self.spec.variables} for t in self.trials]
+
+    def tell(self, objectives: Sequence[float]) -> None:
+        for trial, y in zip(self.trials, objectives):
+            self.study.tell(trial, y)
+
+
+def size(design: str, spec: SizingSpec, *, budget: int = 64, batch: int = 8, method: str = "cmaes", seed: int = 0,
          client=None, use_gmid: bool = True, stop_at_success: bool = True, screen: bool = True,
          multivariate: bool = True, lean: bool = True, on_batch=None) -> SizingResult:
     """Search the spec's variables for a candidate that meets every target at every corner."""
@@ -551,36 +574,36 @@ def size(design: str, spec: SizingSpec, *, budget: int = 64, batch: int = 8, met
     import optuna
 
     if method not in METHODS:
-        raise InputError(f"unknown sizing method {method!r}", fix="use tpe or random")
+        raise InputError(f"unknown sizing method {method!r}", fix=f"use one of: {', '.join(METHODS)}")
     if budget < 1 or batch < 1:
         raise InputError("budget and batch must be >= 1")
+    result = SizingResult(method, seed)
+    if use_gmid and method != "random":
+        result.start = gmid_start(spec)
+    if method == "cmaes":
+        from chipsmith.spice.sizing_cmaes import CmaSearch
+
+        proposer = CmaSearch(spec.variables, result.start or default_start(spec), seed, batch)
+        return _search(design, spec, proposer, result, budget=budget, batch=batch, client=client,
+                       stop_at_success=stop_at_success, screen=screen, lean=lean, on_batch=on_batch)
     optuna.logging.set_verbosity(logging.WARNING)
     with warnings.catch_warnings():  # multivariate TPE and constant_liar are marked experimental in Optuna
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
         study = optuna.create_study(direction="minimize", sampler=_sampler(method, seed, budget, multivariate))
-        return _search(design, spec, study, budget=budget, batch=batch, method=method, seed=seed, client=client,
-                       use_gmid=use_gmid, stop_at_success=stop_at_success, screen=screen, lean=lean,
-                       on_batch=on_batch)
-
-
-def _search(design: str, spec: SizingSpec, study, *, budget: int, batch: int, method: str, seed: int, client,
-            use_gmid: bool, stop_at_success: bool, screen: bool, lean: bool, on_batch) -> SizingResult:
-    result = SizingResult(method, seed)
-    start_time = time.perf_counter()
-    if use_gmid and method == "tpe":
-        result.start = gmid_start(spec)
         if result.start is not None:
             study.enqueue_trial(result.start)
+        return _search(design, spec, _OptunaProposer(spec, study), result, budget=budget, batch=batch, client=client,
+                       stop_at_success=stop_at_success, screen=screen, lean=lean, on_batch=on_batch)
+
+
+def _search(design: str, spec: SizingSpec, proposer, result: SizingResult, *, budget: int, batch: int, client,
+            stop_at_success: bool, screen: bool, lean: bool, on_batch) -> SizingResult:
+    start_time = time.perf_counter()
     while len(result.evaluations) < budget:
-        n = min(batch, budget - len(result.evaluations))
-        trials = [study.ask() for _ in range(n)]
-        candidates = [{v.name: (float(t.suggest_int(v.name, int(math.ceil(v.low)), int(math.floor(v.high))))
-                                if v.integer else t.suggest_float(v.name, v.low, v.high, log=v.log))
-                       for v in spec.variables} for t in trials]
+        candidates = proposer.ask(min(batch, budget - len(result.evaluations)))
         evals = evaluate(design, spec, candidates, client=client, start_index=len(result.evaluations), screen=screen,
                          lean=lean)
-        for trial, ev in zip(trials, evals):
-            study.tell(trial, ev.objective)
+        proposer.tell([ev.objective for ev in evals])
         result.evaluations.extend(evals)
         if on_batch is not None:
             on_batch(len(result.evaluations), result)
@@ -653,7 +676,7 @@ def plot_convergence(summary: dict, path: Path) -> None:
 
 
 def size_flow(design_path: Path, spec_path: Path, out: Path, *, pdk: str | None = None, corners: str | None = None,
-              temps: str | None = None, budget: int = 64, batch: int = 8, method: str = "tpe", seed: int = 0,
+              temps: str | None = None, budget: int = 64, batch: int = 8, method: str = "cmaes", seed: int = 0,
               workers: int | None = None, scheduler: str | None = None, quiet: bool = False) -> dict:
     """Read the design and spec, size, and write summary.json, sized.cir and convergence.png into ``out``."""
     import yaml

@@ -18,7 +18,8 @@ def size(
     temps: Optional[str] = typer.Option(None, "--temps", help="Temperatures in C, e.g. -40,27,125."),
     budget: int = typer.Option(64, "--budget", min=1, help="Most candidates to simulate."),
     batch: int = typer.Option(8, "--batch", min=1, help="Candidates per ngspice process (models load once)."),
-    method: str = typer.Option("tpe", "--method", help="tpe (Optuna TPE, gm/Id start) or random (baseline)."),
+    method: str = typer.Option("cmaes", "--method", help="cmaes (CMA-ES from the gm/Id start), tpe (Optuna TPE, "
+                               "gm/Id start first) or random (baseline)."),
     seed: SeedOpt = 0,
     workers: WorkersOpt = None,
     scheduler: SchedulerOpt = None,

@@ -114,7 +114,7 @@ def test_bench_sizing_compares_methods_at_equal_budget(cli, tmp_path, ngspice_bi
     assert res.code == 0, res.stderr
     summary = json.loads(res.stdout)
     assert json.loads(results.read_text())["per_problem"] == summary["per_problem"]
-    tpe, rnd = summary["per_problem"]["generic_two_stage/tpe"], summary["per_problem"]["generic_two_stage/random"]
+    tpe, rnd = summary["per_problem"]["generic_two_stage/cmaes"], summary["per_problem"]["generic_two_stage/random"]
     assert tpe["runs"] == rnd["runs"] == 1
     assert all(r["evaluations"] <= 40 for r in summary["runs"])
     for row in (tpe, rnd):  # every claimed success survives a fresh re-simulation
