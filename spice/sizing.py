@@ -560,15 +560,16 @@ class _OptunaProposer:
                           if v.integer else t.suggest_float(v.name, v.low, v.high, log=v.log))
                  for v in self.spec.variables} for t in self.trials]
 
-    def tell(self, objectives: Sequence[float]) -> None:
+    def tell(self, objectives: Sequence[float], evaluations: Sequence | None = None) -> None:
         for trial, y in zip(self.trials, objectives):
             self.study.tell(trial, y)
 
 
 def size(design: str, spec: SizingSpec, *, budget: int = 64, batch: int = 8, method: str = "cmaes", seed: int = 0,
          client=None, use_gmid: bool = True, stop_at_success: bool = True, screen: bool = True,
-         multivariate: bool = True, lean: bool = True, on_batch=None) -> SizingResult:
-    """Search the spec's variables for a candidate that meets every target at every corner."""
+         multivariate: bool = True, lean: bool = True, surrogate: bool = True, on_batch=None) -> SizingResult:
+    """Search the spec's variables for a candidate that meets every target at every corner.
+    ``surrogate``: CMA-ES pre-selects its candidates with per-target margin models."""
     import logging
 
     import optuna
@@ -583,7 +584,8 @@ def size(design: str, spec: SizingSpec, *, budget: int = 64, batch: int = 8, met
     if method == "cmaes":
         from chipsmith.spice.sizing_cmaes import CmaSearch
 
-        proposer = CmaSearch(spec.variables, result.start or default_start(spec), seed, batch)
+        proposer = CmaSearch(spec.variables, result.start or default_start(spec), seed, batch,
+                             targets=spec.targets, surrogate=surrogate)
         return _search(design, spec, proposer, result, budget=budget, batch=batch, client=client,
                        stop_at_success=stop_at_success, screen=screen, lean=lean, on_batch=on_batch)
     optuna.logging.set_verbosity(logging.WARNING)
@@ -603,7 +605,7 @@ def _search(design: str, spec: SizingSpec, proposer, result: SizingResult, *, bu
         candidates = proposer.ask(min(batch, budget - len(result.evaluations)))
         evals = evaluate(design, spec, candidates, client=client, start_index=len(result.evaluations), screen=screen,
                          lean=lean)
-        proposer.tell([ev.objective for ev in evals])
+        proposer.tell([ev.objective for ev in evals], evals)
         result.evaluations.extend(evals)
         if on_batch is not None:
             on_batch(len(result.evaluations), result)

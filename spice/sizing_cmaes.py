@@ -6,6 +6,14 @@ and the gm/Id start point is already close to a working design. CMA-ES (the main
 ``cmaes`` package, the one Optuna's CmaEsSampler wraps) samples a Gaussian around a mean
 that starts there and learns the coupled directions from the ranks of each generation.
 
+Candidate pre-selection (``surrogate=True``, "use the cost shape"): the cost is a sum of
+per-target violations, and each target's margin is close to linear in the log-sizes over a
+CMA-ES step. Once a generation has been simulated, each target's worst-corner margin gets a
+least-squares linear model over the recent candidates; each generation then draws
+``POOL`` x its population from CMA-ES and simulates the population whose predicted summed
+violation is lowest (as lmm-CMA pre-screens with a local model). Only the ranking uses the
+model; every candidate is simulated and told with its real objective.
+
 The search space: each variable is mapped to [0, 1] (log-scaled variables in log space,
 integers over [low - 0.5, high + 0.5] so that rounding gives each value an equal share);
 the Gaussian lives there and proposals are decoded back, integers rounded. The first
@@ -24,6 +32,8 @@ import numpy as np
 #: initial step, as a fraction of each variable's (log) range: a start from gm/Id tables is
 #: right to within a factor of about two on a 1..40 um width (0.2 x ln 40 = 0.74, e^0.74 = 2.1)
 SIGMA0 = 0.2
+#: candidates drawn per candidate simulated when the margin model pre-selects
+POOL = 5
 
 
 def _span(v) -> tuple[float, float]:
@@ -60,6 +70,31 @@ def decode(variables: Sequence, z: np.ndarray) -> dict[str, float]:
     return out
 
 
+def margins(targets: Sequence, evaluation) -> np.ndarray | None:
+    """Each target's worst signed margin over the simulated corners (> 0: met), in units that
+    move about linearly with log-sizes: dB and degrees relative to the target's magnitude,
+    other figures as a log ratio. A missing figure counts as a -1 margin; None for a
+    candidate that failed to simulate."""
+    from chipsmith.spice.ampbench import FIGURES
+
+    if evaluation.error is not None or not evaluation.per_corner:
+        return None
+    out = []
+    for t in targets:
+        sign, worst = (1.0 if t.op == ">=" else -1.0), math.inf
+        for figs in evaluation.per_corner.values():
+            m = figs.get(t.figure)
+            if m is None or not math.isfinite(m):
+                s = -1.0
+            elif FIGURES[t.figure] in ("dB", "deg") or t.value <= 0 or m <= 0:
+                s = sign * (m - t.value) / (abs(t.value) or 1.0)
+            else:
+                s = sign * math.log(m / t.value)
+            worst = min(worst, max(s, -2.0))   # a far miss should not dominate the least squares
+        out.append(worst)
+    return np.array(out)
+
+
 def population_size(dim: int, batch: int) -> int:
     """CMA-ES's default population (4 + 3 ln d), rounded up to a multiple of the batch."""
     default = 4 + int(3 * math.log(max(dim, 1)))
@@ -75,11 +110,14 @@ class CmaSearch:
     seed: int
     batch: int
     sigma0: float = SIGMA0
+    targets: Sequence = ()                              # the spec's targets (for the margin model)
+    surrogate: bool = True
     restarts: int = 0
     _pending: list = field(default_factory=list)      # encoded points of this generation not yet asked
     _asked: list = field(default_factory=list)        # encoded points asked, waiting for their objective
     _told: list = field(default_factory=list)         # (encoded point, objective) of this generation
     _best: tuple | None = None                        # (objective, encoded point) of the incumbent
+    _data: list = field(default_factory=list)         # (encoded point, per-target margins) simulated
 
     def __post_init__(self) -> None:
         self._x0 = encode(self.variables, self.start)
@@ -97,7 +135,15 @@ class CmaSearch:
                    population_size=population_size(dim, self.batch))
 
     def _generation(self) -> None:
-        self._pending = [self._cma.ask() for _ in range(self._cma.population_size)]
+        pop = self._cma.population_size
+        model = self._margin_model() if self.surrogate else None
+        if model is None:
+            self._pending = [self._cma.ask() for _ in range(pop)]
+        else:
+            pool = np.array([self._cma.ask() for _ in range(POOL * pop)])
+            pred = np.column_stack([np.ones(len(pool)), pool]) @ model          # (pool, targets) margins
+            score = np.maximum(0.0, -pred).sum(axis=1) - 1e-3 * pred.min(axis=1)  # violation, then room
+            self._pending = [pool[k] for k in np.argsort(score, kind="stable")[:pop]]
         if self._inject:
             self._pending[0] = np.clip(self._x0, 0.0, 1.0)
             self._inject = False
@@ -109,9 +155,25 @@ class CmaSearch:
         self._asked += take
         return [decode(self.variables, z) for z in take]
 
-    def tell(self, objectives: Sequence[float]) -> None:
-        """Objectives of the candidates of the last ``ask``, in order (lower is better)."""
+    def _margin_model(self) -> np.ndarray | None:
+        """Least-squares linear models (intercept + slope per variable, one column per target) of
+        the margins over the most recent candidates; None before a generation is in."""
+        if not self.targets or len(self._data) < self._cma.population_size:
+            return None
+        recent = self._data[-max(2 * (len(self.variables) + 1), 2 * self._cma.population_size):]
+        x = np.column_stack([np.ones(len(recent)), np.array([z for z, _ in recent])])
+        y = np.array([m for _, m in recent])
+        coef, *_ = np.linalg.lstsq(x, y, rcond=None)
+        return coef
+
+    def tell(self, objectives: Sequence[float], evaluations: Sequence | None = None) -> None:
+        """Objectives of the candidates of the last ``ask``, in order (lower is better), and
+        optionally their :class:`~chipsmith.spice.sizing.Evaluation` (for the margin model)."""
         done, self._asked = self._asked[:len(objectives)], self._asked[len(objectives):]
+        for k, z in enumerate(done):
+            m = margins(self.targets, evaluations[k]) if evaluations is not None and self.targets else None
+            if m is not None:
+                self._data.append((z, m))
         for z, y in zip(done, objectives):
             y = float(y) if math.isfinite(y) else 1e9
             self._told.append((z, y))

@@ -96,3 +96,48 @@ def test_cmaes_sizes_the_generic_two_stage_and_starts_at_the_designs_values(ngsp
     assert result.success and result.evaluations_to_success <= 64
     again = size(design, spec, budget=8, batch=4, method="cmaes", seed=0)
     assert [e.params for e in again.evaluations] == [e.params for e in result.evaluations[:len(again.evaluations)]]
+
+
+def _toy_figures(c):
+    """An amplifier-shaped toy: gain from w/l, bandwidth from m/l, power from w*m."""
+    return {"gain_db": 20 * np.log10(c["w"] / c["l"]) + 20, "gbw_hz": 1e6 * c["m"] / c["l"],
+            "power_w": 1e-5 * c["w"] * c["m"], "pm_deg": 90 - 20 * abs(c["v"])}
+
+
+def _toy_run(seed, surrogate, budget=160):
+    from chipsmith.spice.sizing import Evaluation, Target
+
+    targets = (Target("gain_db", ">=", 60.0), Target("gbw_hz", ">=", 20e6), Target("power_w", "<=", 2e-3),
+               Target("pm_deg", ">=", 75.0))
+    search, used = CmaSearch(VARS, START, seed=seed, batch=4, targets=targets, surrogate=surrogate), 0
+    while used < budget:
+        cands = search.ask(4)
+        evals = []
+        for c in cands:
+            figs = _toy_figures(c)
+            cost = sum(t.violation(figs[t.figure]) for t in targets)
+            evals.append(Evaluation(used, c, {"tt/27C": figs}, cost, "tt/27C"))
+            used += 1
+            if cost == 0:
+                return used
+        search.tell([e.objective for e in evals], evals)
+    return budget
+
+
+def test_margins_are_worst_corner_signed_and_log_for_hz_and_watts():
+    from chipsmith.spice.sizing import Evaluation, Target
+    from chipsmith.spice.sizing_cmaes import margins
+
+    targets = (Target("gain_db", ">=", 60.0), Target("gbw_hz", ">=", 10e6), Target("power_w", "<=", 1e-3))
+    ev = Evaluation(0, {}, {"tt": {"gain_db": 66.0, "gbw_hz": 20e6, "power_w": 0.5e-3},
+                            "ss": {"gain_db": 57.0, "gbw_hz": 5e6, "power_w": 0.25e-3}}, 1.0, "ss")
+    m = margins(targets, ev)
+    assert m == pytest.approx([-0.05, np.log(0.5), np.log(2.0)])
+    assert margins(targets, Evaluation(1, {}, {}, 30.0, "", error="no convergence")) is None
+
+
+def test_the_margin_model_cuts_the_evaluations_to_success_on_an_amplifier_shaped_toy():
+    plain = [_toy_run(seed, False) for seed in range(4)]
+    model = [_toy_run(seed, True) for seed in range(4)]
+    assert all(n < 160 for n in model), model
+    assert sum(model) < sum(plain), (model, plain)
