@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from chipsmith.errors import LibraryError
 from chipsmith.layout.rules import RuleDeck
@@ -161,6 +161,7 @@ class Band:
     rail_side: bool  # the band next to its rail: rail-net source/drains go straight to the rail
     tracks: list[str] = field(default_factory=list)  # the band's nets (routed on its channel)
     track_of: dict[str, int] = field(default_factory=dict)  # net -> channel track (nets may share one)
+    chains: list[list[Mos]] = field(default_factory=list)  # devices on shared diffusion, left to right
     y0: float = 0.0  # global bottom
     height: float = 0.0
     ya0: float = 0.0  # local active bottom
@@ -174,6 +175,7 @@ class Plan:
     columns: dict[str, float]  # "device.term" -> x
     pitch: float
     height_needed: float
+    internal: set[str] = field(default_factory=set)  # shared-diffusion-only nets: no contact
 
 
 RAIL = {"n": "VSS", "p": "VDD"}
@@ -204,30 +206,37 @@ def plan(devs: list[Mos], width: float, deck: RuleDeck, pins: dict, blocked: lis
                                fix=f"connect the {'NMOS' if d.polarity == 'n' else 'PMOS'} bulk to {RAIL[d.polarity]}")
     P = R.pitch(max((d.l for d in devs), default=R.poly_w))
     usable = width - 2 * R.margin_x
-    cap = int((usable / P + 1 + 1e-9) // 3)
-    if cap < 1:
+    ncol = int(usable / P + 1e-9) + 1  # source/drain and gate columns a band holds
+    if ncol < 3:
         raise LibraryError(f"cell width {width:g} um holds no device column", fix="widen the footprint")
     bands: list[Band] = []
     for pol in ("n", "p"):
         group = sorted((d for d in devs if d.polarity == pol), key=lambda d: -d.w)
-        chunks = [group[i:i + cap] for i in range(0, len(group), cap)]
-        for i, chunk in enumerate(chunks):
-            outer = i == 0 if pol == "n" else i == len(chunks) - 1
-            bands.append(Band(pol, chunk, mirrored=pol == "n", rail_side=outer))
+        rows = _fill(chains(group), ncol)
+        for i, row in enumerate(rows):
+            outer = i == 0 if pol == "n" else i == len(rows) - 1
+            bands.append(Band(pol, [d for ch in row for d in ch], mirrored=pol == "n", rail_side=outer, chains=row))
     if any(b.polarity == "p" for b in bands):  # PMOS bands bottom-up: the rail-side one last
         n_b = [b for b in bands if b.polarity == "n"]
         bands = n_b + [b for b in bands if b.polarity == "p"]
     columns: dict[str, float] = {}
     where: dict[str, set[int]] = {}
     mean_x: dict[str, list[float]] = {}
+    for band in bands:
+        i = 0
+        for ch in band.chains:  # a chain: s0 g0 s1 g1 ... on one diffusion, neighbours share a column
+            for j, dev in enumerate(ch):
+                for k, (term, net) in enumerate(_terms(dev)):
+                    x = snap(R.margin_x + (i + 2 * j + k) * P)
+                    columns[f"{dev.name}.{term}"] = x
+                    mean_x.setdefault(net, []).append(x)
+            i += 2 * len(ch) + 1
+    inner = _internal(devs, columns, pins)
     for bi, band in enumerate(bands):
         nets = []
-        for j, dev in enumerate(band.devices):
-            for k, (term, net) in enumerate(_terms(dev)):
-                x = snap(R.margin_x + (3 * j + k) * P)
-                columns[f"{dev.name}.{term}"] = x
-                mean_x.setdefault(net, []).append(x)
-                if not _direct(band, term, net) and net not in nets:
+        for dev in band.devices:
+            for term, net in _terms(dev):
+                if not _direct(band, term, net) and net not in nets and net not in inner:
                     nets.append(net)
         band.tracks = sorted(nets)
         band.track_of = {n: i for i, n in enumerate(band.tracks)}
@@ -253,7 +262,70 @@ def plan(devs: list[Mos], width: float, deck: RuleDeck, pins: dict, blocked: lis
         _stack(bands, R)
         spines = _place_spines(bands, spine_nets, pins, rails, blocked, mean_x, width, R)
     need = snap_up(bands[-1].y0 + bands[-1].height + ZONE_TOP) if bands else 0.0
-    return Plan(bands, spines, columns, P, need)
+    return Plan(bands, spines, columns, P, need, inner)
+
+
+def chains(devs: list[Mos]) -> list[list[Mos]]:
+    """Devices of one polarity ordered into diffusion chains (a greedy Euler-path cover of the
+    source/drain graph): each next device shares a source/drain net with the previous one and
+    is turned (source and drain swapped: a MOSFET is symmetric) so that the shared net is
+    between them, where the two abut on one contact column."""
+    left = list(devs)
+    out: list[list[Mos]] = []
+    while left:
+        chain = [left.pop(0)]
+        grown = True
+        while grown:
+            grown = False
+            for end in ("right", "left"):
+                net = chain[-1].d if end == "right" else chain[0].s
+                k = next((i for i, d in enumerate(left) if net in (d.s, d.d)), None)
+                if k is None:
+                    continue
+                d = left.pop(k)
+                if end == "right":
+                    chain.append(d if d.s == net else replace(d, s=d.d, d=d.s))
+                else:
+                    chain.insert(0, d if d.d == net else replace(d, s=d.d, d=d.s))
+                grown = True
+                break
+        out.append(chain)
+    return out
+
+
+def _fill(chs: list[list[Mos]], ncol: int) -> list[list[list[Mos]]]:
+    """Chains into bands of ``ncol`` columns (a chain of k devices takes 2k+1), first fit in
+    order; a chain longer than a band is cut."""
+    per = (ncol - 1) // 2
+    pieces = [ch[i:i + per] for ch in chs for i in range(0, len(ch), per)]
+    rows: list[list[list[Mos]]] = []
+    used: list[int] = []
+    for pc in pieces:
+        need = 2 * len(pc) + 1
+        k = next((i for i, u in enumerate(used) if u + need <= ncol), None)
+        if k is None:
+            rows.append([])
+            used.append(0)
+            k = len(rows) - 1
+        rows[k].append(pc)
+        used[k] += need
+    return rows
+
+
+def _internal(devs: list[Mos], columns: dict[str, float], pins: dict) -> set[str]:
+    """Nets that are only the shared diffusion of two chained devices (a series stack's middle
+    node): no contact, no track."""
+    terms: dict[str, list[tuple[str, str]]] = {}
+    for d in devs:
+        for term, net in _terms(d):
+            terms.setdefault(net, []).append((d.name, term))
+    out = set()
+    for net, ts in terms.items():
+        if net in pins or net in RAIL.values() or len(ts) != 2 or any(t == "g" for _n, t in ts):
+            continue
+        if abs(columns[f"{ts[0][0]}.{ts[0][1]}"] - columns[f"{ts[1][0]}.{ts[1][1]}"]) < 1e-9:
+            out.add(net)
+    return out
 
 
 def _n_tracks(band: Band) -> int:
@@ -328,7 +400,7 @@ def _pack(band: Band, columns: dict[str, float], spines: dict[str, float], R: De
     xs: dict[str, list[float]] = {}
     for dev in band.devices:
         for term, net in _terms(dev):
-            if not _direct(band, term, net):
+            if not _direct(band, term, net) and net in band.tracks:
                 xs.setdefault(net, []).append(columns[f"{dev.name}.{term}"])
     for net in xs:
         if net in spines:
@@ -378,6 +450,7 @@ def draw(p, t, cell, w: float, h: float, pins: dict, column_cell: bool) -> Plan:
     track_y: dict[str, list[float]] = {}
     for band in pl.bands:
         xs_by_net: dict[str, list[float]] = {}
+        done: set[float] = set()  # shared source/drain columns are drawn once
         for dev in band.devices:
             xc = [pl.columns[f"{dev.name}.{k}"] for k in ("s", "g", "d")]
             # diffusion island and gate
@@ -392,6 +465,9 @@ def draw(p, t, cell, w: float, h: float, pins: dict, column_cell: bool) -> Plan:
                     _contact_on_poly(p, R, x, _gy(band, yt))
                     xs_by_net.setdefault(net, []).append(x)
                     continue
+                if net in pl.internal or x in done:
+                    continue
+                done.add(x)
                 ysd = snap(a0 + R.ca + R.cw / 2)
                 _square(p, "contact", x, _gy(band, ysd), R.cw)
                 if _direct(band, term, net):

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 
 from chipsmith.errors import LibraryError
 from chipsmith.layout.cells import Cell, CellLibrary
+from chipsmith.layout.leafcells_packed import draw_sram8t, draw_wl_driver, packed_kind
 from chipsmith.layout.rules import RuleDeck
 
 # Device-placeholder rules (FreePDK45 manual names; drawn, width/space checked by the deck):
@@ -221,6 +222,10 @@ Y = {
 # per-cell LVS (chipsmith.layout.device_lvs) checks against the cell's SPICE. Other kinds keep
 # placeholder devices and are black boxes (macro-level connectivity only).
 DEVICE_LEVEL = ("sram8t", "precharge", "sample_switch", "wl_driver", "comparator", "sar_logic")
+# Kinds drawn in the packed arrangement of chipsmith.layout.leafcells_packed when their netlist
+# has the topology it draws (else by the generic drawer): the bitcell and the WL driver that
+# shares its row height set the array's area.
+PACKED = {"sram8t": draw_sram8t, "wl_driver": draw_wl_driver}
 CAP_EXIT_FINGER = 1  # the BOT finger that runs out of the right edge into the channel
 
 
@@ -329,7 +334,9 @@ def draw_cell(kind: str, cell: Cell, t: Template, *, variant: str = "", width: f
         from chipsmith.layout.leafcells_variants import draw_variant
 
         device_box = draw_variant(kind, p, t, w, h, pins, cell)
-    if kind in DEVICE_LEVEL:  # wired transistors, LVS-checked against the cell's SPICE
+    if kind in PACKED and packed_kind(kind, cell.spice):  # compact arrangement (leafcells_packed)
+        PACKED[kind](p, t, cell, w, h, pins)
+    elif kind in DEVICE_LEVEL:  # wired transistors, LVS-checked against the cell's SPICE
         from chipsmith.layout.device_draw import draw as draw_wired
 
         draw_wired(p, t, cell, w, h, pins, column_cell=kind != "wl_driver")
