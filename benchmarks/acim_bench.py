@@ -98,6 +98,9 @@ def run_exploration(rows: int, cols: int, pop: int, gens: int, workers: int, see
         "mean_nsga2_over_random": mean("nsga2_hv") / mean("random_hv"),
         "mean_nsga2_over_nsga3": mean("nsga2_hv") / mean("nsga3_hv"),
         "front_size": summary["front_size"], "front_ranges": summary["front_ranges"],
+        "front_col_mux": summary["front_col_mux"],
+        "front_col_mux_share_k_gt_1": (sum(n for k, n in summary["front_col_mux"].items() if int(k) > 1)
+                                       / max(1, summary["front_size"])),
     }
 
 
@@ -199,6 +202,52 @@ def run_type_axes(rows: int = 256, cols: int = 256, pop: int = 100, gens: int = 
             "with_types_wins": sum(a["hypervolume"] > b["hypervolume"] for a, b in zip(runs[::2], runs[1::2]))}
 
 
+def run_mux_axis(rows: int = 256, cols: int = 256, pop: int = 100, gens: int = 50, seeds: int = 3,
+                 min_snr: float | None = None) -> dict:
+    """What the column-mux gene brings: NSGA-II at the same budget and seeds on the space with
+    k in {1, 2, 4, 8} and on the same space with k = 1 only, hypervolume against the same fixed
+    reference (as :func:`run_type_axes`); the share of each k on the fronts found with the gene,
+    and what the muxed front designs give up in throughput (TOPS is not an objective)."""
+    import collections
+    from dataclasses import replace
+
+    from chipsmith.layout.architecture import Problem, Space
+    from chipsmith.layout.cells import load_cells
+    from chipsmith.layout.explore import Evaluator, ExploreConfig, explore
+    from chipsmith.layout.flow import default_calibration, load_calibration
+    from chipsmith.layout.models import ModelParams, evaluate
+    from chipsmith.layout.pareto import Requirements
+
+    lib = load_cells()
+    params = ModelParams.from_library(lib, **load_calibration(default_calibration(None)))
+    problem = Problem(rows, cols)
+    req = Requirements(min_snr_db=min_snr)
+    full = Space.for_problem(problem, lib)
+    spaces = {"with_mux": full, "k1_only": replace(full, col_mux=(1,))}
+    runs = []
+    for seed in range(seeds):
+        for name, space in spaces.items():
+            res = explore(ExploreConfig(problem, req, pop=pop, gens=gens, seed=seed), params,
+                          Evaluator(params, problem, space))
+            row = {"seed": seed, "space": name, "hypervolume": res.hv_history[-1], "front_size": len(res.front),
+                   "evaluations": res.evaluations, "seconds": res.seconds}
+            if name == "with_mux":
+                genes = np.array([g for g, _m in res.front])
+                ks = space.decode(genes)["col_mux"]
+                row["front_col_mux"] = {str(k): int(n) for k, n in sorted(collections.Counter(ks.tolist()).items())}
+                row["front_share_k_gt_1"] = float(np.mean(ks > 1))
+                m = evaluate(space.decode(genes), params, problem)
+                row["front_tops_median"] = {str(k): float(np.median(m["tops"][ks == k])) for k in sorted(set(ks.tolist()))}
+            runs.append(row)
+    mean = {n: float(np.mean([r["hypervolume"] for r in runs if r["space"] == n])) for n in spaces}
+    with_mux = [r for r in runs if r["space"] == "with_mux"]
+    return {"rows": rows, "cols": cols, "pop": pop, "gens": gens, "seeds": seeds, "min_snr": min_snr,
+            "space_size": {n: s.size() for n, s in spaces.items()}, "runs": runs, "mean_hypervolume": mean,
+            "with_mux_over_k1": mean["with_mux"] / mean["k1_only"],
+            "with_mux_wins": sum(a["hypervolume"] > b["hypervolume"] for a, b in zip(runs[::2], runs[1::2])),
+            "mean_front_share_k_gt_1": float(np.mean([r["front_share_k_gt_1"] for r in with_mux]))}
+
+
 def run(*, rows: int = 256, cols: int = 256, pop: int = 100, gens: int = 50, workers: int = 2, seeds: int = 3,
         min_snr: float | None = None, calibration: str = "full", quiet: bool = True,
         layout_sizes: tuple[int, ...] = (64, 128, 256)) -> dict:
@@ -209,6 +258,7 @@ def run(*, rows: int = 256, cols: int = 256, pop: int = 100, gens: int = 50, wor
     out["exploration"] = run_exploration(rows, cols, pop, gens, workers, seeds, None, quiet)
     if min_snr is not None:
         out["exploration_min_snr"] = run_exploration(rows, cols, pop, gens, workers, 1, min_snr, quiet)
+    out["mux_axis"] = run_mux_axis(rows, cols, pop, gens, seeds=min(seeds, 3))
     if calibration != "none":
         out["calibration"] = run_calibration(calibration == "quick", quiet)
     if layout_sizes:

@@ -64,9 +64,14 @@ BITCELLS = ("sram8t", "sram10t")  # 8T decoupled read / 10T read buffer (low LBL
 CAP_TYPES = ("compute_cap", "mim_cap")  # MOM finger / MIM plate
 ADC_TYPES = ("sar", "flash")  # SAR on the compute-cap CDAC / flash (2**B - 1 comparators)
 TYPE_VARIABLES = ("bitcell", "cap_type", "adc_type")
-VARIABLES = GEOMETRY_VARIABLES + ELECTRICAL_VARIABLES + TYPE_VARIABLES
+# Column muxing (issue 13): k adjacent columns share one SAR ADC through a col_mux cell; the
+# gene holds k itself (not an index). Appended after the type genes for the same reason.
+COL_MUX = (1, 2, 4, 8)
+MUX_VARIABLES = ("col_mux",)
+MUX_BRIDGE_H = 0.30  # the bridge row under the mux row (chipsmith.layout.macro.MUX_BRIDGE_H)
+VARIABLES = GEOMETRY_VARIABLES + ELECTRICAL_VARIABLES + TYPE_VARIABLES + MUX_VARIABLES
 DEFAULTS = {"vdd_mv": 1000, "cmp_size": 2, "sw_size": 2, "drv_size": 2, "read_vt": 0,
-            "bitcell": 0, "cap_type": 0, "adc_type": 0}
+            "bitcell": 0, "cap_type": 0, "adc_type": 0, "col_mux": 1}
 FLASH_MAX_BITS = 4  # 15 comparators per column; beyond that a flash column is taller than its array
 TYPE_KINDS = {"bitcell": BITCELLS, "cap_type": CAP_TYPES, "adc_type": ("comparator", "flash_comparator")}
 
@@ -126,6 +131,7 @@ class Space:
     bitcell: tuple[int, ...] = (0, 1)
     cap_type: tuple[int, ...] = (0, 1)
     adc_type: tuple[int, ...] = (0, 1)
+    col_mux: tuple[int, ...] = COL_MUX
 
     @classmethod
     def for_problem(cls, problem: Problem, lib=None) -> "Space":
@@ -139,7 +145,9 @@ class Space:
         types = {}
         if lib is not None:
             types = {var: tuple(i for i, kind in enumerate(kinds) if lib.has(kind)) for var, kinds in TYPE_KINDS.items()}
-        return cls(H=hs, W=ws, **types)
+        # a library without the col_mux cell, or a fixed-shape bank too narrow, offers k = 1 only
+        muxes = tuple(k for k in COL_MUX if k <= max(ws) and (k == 1 or lib is None or lib.has("col_mux")))
+        return cls(H=hs, W=ws, **types, col_mux=muxes)
 
     @property
     def choices(self) -> tuple[tuple[int, ...], ...]:
@@ -175,7 +183,10 @@ def structural_violation(v: Mapping[str, np.ndarray]) -> np.ndarray:
     flash = np.asarray(v.get("adc_type", 0)) == 1
     adc = np.where(flash, np.maximum(0.0, v["B_ADC"] - FLASH_MAX_BITS),
                    np.maximum(0.0, v["B_ADC"] - np.log2(np.maximum(n_la, 1e-9))))
-    return adc + np.maximum(0.0, np.log2(v["L"]) - np.log2(v["H"]) + 1.0)
+    # column mux: k must divide the bank's W columns (powers of two: k <= W), SAR ADC only
+    k = np.asarray(v.get("col_mux", 1), float)
+    mux = np.maximum(0.0, np.log2(k) - np.log2(np.asarray(v["W"], float))) + np.where(flash & (k > 1), 1.0, 0.0)
+    return adc + mux + np.maximum(0.0, np.log2(v["L"]) - np.log2(v["H"]) + 1.0)
 
 
 @dataclass(frozen=True)
@@ -196,6 +207,7 @@ class Design:
     bitcell: int = DEFAULTS["bitcell"]
     cap_type: int = DEFAULTS["cap_type"]
     adc_type: int = DEFAULTS["adc_type"]
+    col_mux: int = DEFAULTS["col_mux"]
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -242,7 +254,11 @@ def geometry(v: Mapping[str, np.ndarray], p: "ModelParams", problem: Problem) ->
     array_h = n_la * la_h
     array_w = W * pitch
     drv_w = p.drv_w + np.where(bin_ > 1, bin_ * p.pwm_width_per_bit, 0.0)
-    bottom_h = np.where(flash, (2.0 ** B - 1.0) * p.fcmp_h, p.cmp_h + B * p.sar_h)
+    k = np.broadcast_to(np.asarray(v.get("col_mux", 1), float), H.shape)
+    # a muxed ADC is folded over its k columns: ceil(B/k) SAR rows, the comparator, bridge and mux rows
+    bottom_h = np.where(flash, (2.0 ** B - 1.0) * p.fcmp_h,
+                        np.where(k > 1, np.ceil(B / k) * p.sar_h + p.cmp_h + MUX_BRIDGE_H + p.mux_h,
+                                 p.cmp_h + B * p.sar_h))
     left = np.maximum(p.spine_w + drv_w, p.ctrl_w)  # control spine + WL drivers (timing block in the corner)
     bank_w = left + array_w + p.strap_w
     bank_h = bottom_h + array_h
@@ -265,6 +281,8 @@ def floorplan(design: Design, p: "ModelParams", problem: Problem) -> dict:  # no
     bitcell, cap = BITCELLS[design.bitcell], CAP_TYPES[design.cap_type]
     flash = ADC_TYPES[design.adc_type] == "flash"
     cell_h = g["cell_h"]
+    k = design.col_mux
+    sar_rows = -(-design.B_ADC // k)
     units_per_lsb = n_la // (2 ** design.B_ADC) if n_la >= 2 ** design.B_ADC else 0
     groups = [units_per_lsb * 2 ** (design.B_ADC - 1 - j) for j in range(design.B_ADC)] + [units_per_lsb]
     bank_rows, bank_cols = problem.rows // design.H, problem.cols // design.W
@@ -287,6 +305,8 @@ def floorplan(design: Design, p: "ModelParams", problem: Problem) -> dict:  # no
         "column_pitch": g["col_pitch"],
         "local_array": {"cells": design.L, "height": g["la_h"], "per_column": n_la, "stack": la_stack},
         "types": {"bitcell": bitcell, "cap_type": cap, "adc_type": ADC_TYPES[design.adc_type]},
+        "col_mux": {"columns_per_adc": k, "adcs_per_bank": design.W // k, "sar_rows": sar_rows,
+                    "conversions_per_adc_per_cycle": k},
         "cdac": ({"unit_caps": n_la, "cap_mult": design.cap_mult, "units_per_lsb": units_per_lsb,
                   "groups_msb_first_plus_dummy": groups} if not flash else None),
         "blocks": [
@@ -298,11 +318,17 @@ def floorplan(design: Design, p: "ModelParams", problem: Problem) -> dict:  # no
             *([{"name": "flash_comparators", "cell": "flash_comparator", "x": x0, "y": 0.0, "width": g["array_w"],
                 "height": g["bottom_h"], "count": design.W * (2 ** design.B_ADC - 1),
                 "placement": "2**B_ADC - 1 stacked per column, one ladder tap each"}] if flash else
-              [{"name": "comparators", "cell": "comparator", "x": x0, "y": p.sar_h * design.B_ADC,
-                "width": g["array_w"], "height": p.cmp_h, "count": design.W, "placement": "one per column"},
+              [{"name": "comparators", "cell": "comparator", "x": x0, "y": p.sar_h * sar_rows,
+                "width": g["array_w"], "height": p.cmp_h, "count": design.W // k,
+                "placement": "one per column" if k == 1 else f"one per group of {k} columns, under its first"},
                {"name": "sar_logic", "cell": "sar_logic", "x": x0, "y": 0.0, "width": g["array_w"],
-                "height": p.sar_h * design.B_ADC, "count": design.W * design.B_ADC,
-                "placement": "B_ADC stacked bits per column"}]),
+                "height": p.sar_h * sar_rows, "count": design.W // k * design.B_ADC,
+                "placement": "B_ADC stacked bits per column" if k == 1 else
+                f"B_ADC bits per group folded into {sar_rows} rows (bit j under column j % {k})"}]),
+            *([{"name": "col_mux", "cell": "col_mux", "x": x0, "y": g["bottom_h"] - p.mux_h, "width": g["array_w"],
+                "height": p.mux_h, "count": design.W,
+                "placement": f"one per column; {2 * k} one-hot select row lines; outputs joined per group on a bridge-row bus"}]
+              if k > 1 else []),
             {"name": "timing", "cell": "timing_ctrl", "x": 0.0, "y": 0.0, "width": p.ctrl_w, "height": p.ctrl_h,
              "count": 1, "placement": "bank corner under the word-line drivers"},
         ],

@@ -42,7 +42,7 @@ def spec_from_front(source: str) -> tuple[MacroSpec, dict]:
     pr = doc["problem"]
     return MacroSpec(int(pr["rows"]), int(pr["cols"]), int(v["H"]), int(v["W"]), int(v["L"]), int(v["B_ADC"]),
                      int(v["cap_mult"]), int(v["input_bits_per_cycle"]), int(v.get("bitcell", 0)),
-                     int(v.get("cap_type", 0)), int(v.get("adc_type", 0))), designs[index]
+                     int(v.get("cap_type", 0)), int(v.get("adc_type", 0)), int(v.get("col_mux", 1))), designs[index]
 
 
 def type_index(name: str, value: str | int | None, choices: tuple[str, ...], aliases: dict[str, int]) -> int:
@@ -68,15 +68,16 @@ def run_build(*, source: str | None = None, rows: int | None = None, cols: int |
               bank_rows: int | None = None, bank_cols: int | None = None, local: int | None = None,
               adc_bits: int | None = None, cap_mult: int = 1, input_bits_per_cycle: int = 1,
               bitcell: str | int | None = None, cap_type: str | int | None = None, adc_type: str | int | None = None,
-              cells: Path | None = None, rules: Path | None = None, checks: bool = True, out: Path,
+              col_mux: int | None = None, cells: Path | None = None, rules: Path | None = None, checks: bool = True, out: Path,
               quiet: bool = False) -> dict[str, Any]:
     from chipsmith.artifacts import atomic_write_text, staged_output, write_json
 
     record = None
     if source is not None:
-        if any(x is not None for x in (rows, cols, bank_rows, bank_cols, local, adc_bits, bitcell, cap_type, adc_type)):
+        if any(x is not None for x in (rows, cols, bank_rows, bank_cols, local, adc_bits, bitcell, cap_type, adc_type,
+                                       col_mux)):
             raise InputError("give either DIR#INDEX or --rows/--cols/--local/--adc-bits (and the types), not both",
-                             fix="the front's design already fixes its bitcell, capacitor and ADC type")
+                             fix="the front's design already fixes its bitcell, capacitor, ADC type and column mux")
         spec, record = spec_from_front(source)
     else:
         missing = [n for n, v in (("--rows", rows), ("--cols", cols), ("--local", local), ("--adc-bits", adc_bits))
@@ -88,10 +89,10 @@ def run_build(*, source: str | None = None, rows: int | None = None, cols: int |
         spec = MacroSpec(rows, cols, bank_rows or rows, bank_cols or cols, local, adc_bits, cap_mult,
                          input_bits_per_cycle, type_index("bitcell", bitcell, BITCELLS, BITCELL_NAMES),
                          type_index("cap-type", cap_type, CAP_TYPES, CAP_NAMES),
-                         type_index("adc-type", adc_type, ADC_TYPES, ADC_NAMES))
+                         type_index("adc-type", adc_type, ADC_TYPES, ADC_NAMES), 1 if col_mux is None else col_mux)
     lib = load_cells(cells)
     needed = [k for k in (spec.bitcell_kind, spec.cap_kind, "flash_comparator" if spec.flash else "comparator")
-              if not lib.has(k)]
+              + (("col_mux",) if spec.col_mux > 1 else ()) if not lib.has(k)]
     if needed:
         raise InputError(f"the cell library has no {needed[0]} cell for this design", where=lib.source,
                          fix=f"add a cell of kind {needed[0]} (see layout/cells/default.yaml) or pick another type")
@@ -121,14 +122,17 @@ def run_build(*, source: str | None = None, rows: int | None = None, cols: int |
 
         preview(gds_path, stage / "macro.png", deck, title=f"ACIM {spec.rows}x{spec.cols} H={spec.H} W={spec.W} "
                 f"L={spec.L} B={spec.B_ADC} cap={spec.cap_mult}x {spec.bitcell_kind} {spec.cap_kind} "
-                f"{ADC_TYPES[spec.adc_type]}")
+                f"{ADC_TYPES[spec.adc_type]}" + (f" mux {spec.col_mux}:1" if spec.col_mux > 1 else ""))
         kind_of = {"sram8t": spec.bitcell_kind, "compute_cap": spec.cap_kind}  # roles -> the chosen cell kinds
-        counts = Counter(kind_of.get(role, role) for _p, role, _x, _y in leaf_placements(spec, geo))
+        counts = Counter(kind_of.get(role, "col_mux" if role.startswith("col_mux_") else role)
+                         for _p, role, _x, _y in leaf_placements(spec, geo))
         area = width * height
         f2 = (lib.process.feature_nm * 1e-3) ** 2
         summary = {
             "command": "acim build", "spec": spec.to_dict(),
             "types": {"bitcell": spec.bitcell_kind, "cap_type": spec.cap_kind, "adc_type": ADC_TYPES[spec.adc_type]},
+            "col_mux": {"columns_per_adc": spec.col_mux, "adcs_per_bank": spec.adc_groups,
+                        "sar_rows": spec.sar_rows if not spec.flash else None},
             "source": source, "cells": lib.describe(),
             "rules": deck.describe(),
             "width_um": width, "height_um": height, "area_um2": area, "aspect": width / height,

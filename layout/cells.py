@@ -57,7 +57,13 @@ OPTIONAL: dict[str, dict[str, tuple[str, ...]]] = {
     "flash_comparator": {"pins": ("INP", "INN", "CLK", "OUTP", "OUTN", "VDD", "VSS"), "capacitance_ff": ("input",),
                          "energy_fj": ("compare",), "params": ("noise_uv_rms", "offset_mv_sigma", "ladder_ohm")},
 }
-KINDS = {**REQUIRED, **OPTIONAL}
+# Column multiplexer (issue 13): k columns share one ADC through it (chipsmith.layout.leafcells_mux);
+# a library without it offers only k = 1.
+MUX: dict[str, dict[str, tuple[str, ...]]] = {
+    "col_mux": {"pins": ("A", "B", "EN", "ENB", "VDD", "VSS"), "capacitance_ff": ("junction", "gate"),
+                "energy_fj": (), "params": ("ron_ohm", "channel_charge_fc", "injection_mismatch")},
+}
+KINDS = {**REQUIRED, **OPTIONAL, **MUX}
 
 PROCESS_FIELDS = ("name", "feature_nm", "vdd", "temperature_k", "rule_source", "origin",
                   "wire_cap_ff_per_um", "spice_models")

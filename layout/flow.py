@@ -64,8 +64,11 @@ def run_explore(*, rows: int, cols: int, cells: Path | None = None, min_snr: flo
                 max_f2_bit: float | None = None, fixed_shape: bool = False, input_bits: int = 4, weight_bits: int = 4,
                 pop: int = 100, gens: int = 50, seed: int = 0, calibration: Path | None = None,
                 scheduler: str | None = None, workers: int | None = None, serial: bool = False,
-                out: Path, quiet: bool = False) -> dict[str, Any]:
-    """Explore, then write pareto.json, pareto.csv, pareto.png and summary.json into ``out``."""
+                col_mux: str | None = None, out: Path, quiet: bool = False) -> dict[str, Any]:
+    """Explore, then write pareto.json, pareto.csv, pareto.png and summary.json into ``out``.
+
+    ``col_mux``: the columns-per-ADC choices the search may use ("1,2,4,8", "1" = no muxing,
+    "4" = always 4); default: every choice the library (col_mux cell) and the width allow."""
     from chipsmith.artifacts import atomic_write_text, staged_output, write_json
     from chipsmith.progress import progress_bar
 
@@ -79,6 +82,8 @@ def run_explore(*, rows: int, cols: int, cells: Path | None = None, min_snr: flo
     calibration = calibration if calibration is not None else default_calibration(cells)
     params = ModelParams.from_library(lib, **load_calibration(calibration))
     space = Space.for_problem(problem, lib)  # type axes: the variants this library has cells for
+    if col_mux is not None:
+        space = restrict_col_mux(space, col_mux)
     start = time.perf_counter()
     with staged_output(out) as stage:
         with progress_bar("acim explore", gens + 1, quiet=quiet) as advance:
@@ -104,7 +109,8 @@ def run_explore(*, rows: int, cols: int, cells: Path | None = None, min_snr: flo
                    for g, _m in result.front]
         run_info = {"algorithm": "NSGA-II (deap), constrained domination", "seed": seed, "pop": pop, "gens": gens,
                     "evaluations": result.evaluations, "unique_evaluations": result.unique_evaluations,
-                    "space_size": space.size(), "hypervolume": result.hv_history[-1]}
+                    "space_size": space.size(), "col_mux_choices": list(space.col_mux),
+                    "hypervolume": result.hv_history[-1]}
         doc = pareto_document(designs, params, problem, lib, req.to_dict(), run_info)
         write_json(stage / "pareto.json", doc)
         atomic_write_text(stage / "pareto.csv", pareto_csv(doc["designs"]))
@@ -118,7 +124,9 @@ def run_explore(*, rows: int, cols: int, cells: Path | None = None, min_snr: flo
             "command": "acim explore", "rows": rows, "cols": cols, "cells": lib.describe(), "constraints": req.to_dict(),
             "fixed_shape": fixed_shape, "seed": seed, "pop": pop, "gens": gens, "backend": backend,
             "evaluations": result.evaluations, "unique_evaluations": result.unique_evaluations,
-            "space_size": space.size(), "feasible_evaluated": result.feasible_seen,
+            "space_size": space.size(), "col_mux_choices": list(space.col_mux),
+            "front_col_mux": {str(k): sum(1 for d in designs if d.col_mux == k) for k in space.col_mux},
+            "feasible_evaluated": result.feasible_seen,
             "front_size": len(doc["designs"]), "hypervolume": result.hv_history[-1],
             "population_hypervolume": result.population_hv, "hv_history": result.hv_history,
             "front_ranges": ranges(doc["designs"]), "calibration": calibration_info(calibration),
@@ -126,6 +134,27 @@ def run_explore(*, rows: int, cols: int, cells: Path | None = None, min_snr: flo
         }
         write_json(stage / "summary.json", summary)
     return summary
+
+
+def restrict_col_mux(space: Space, text: str) -> Space:
+    """The space with the col_mux gene limited to the comma-separated choices in ``text``."""
+    from dataclasses import replace
+
+    from chipsmith.layout.architecture import COL_MUX
+
+    try:
+        ks = tuple(sorted({int(x) for x in str(text).split(",") if x.strip()}))
+    except ValueError:
+        ks = ()
+    if not ks or any(k not in COL_MUX for k in ks):
+        raise InputError(f"--col-mux {text!r} is not a list of columns per ADC",
+                         fix=f"use values from {', '.join(map(str, COL_MUX))}, e.g. --col-mux 1,2,4")
+    missing = [k for k in ks if k not in space.col_mux]
+    if missing:
+        raise InputError(f"--col-mux {missing[0]} is not possible here", fix=f"this space offers "
+                         f"{', '.join(map(str, space.col_mux))} (a library without a col_mux cell, or a "
+                         "narrower macro, offers fewer)")
+    return replace(space, col_mux=ks)
 
 
 def load_front(front_dir: Path) -> dict:

@@ -31,10 +31,15 @@ from chipsmith.layout.architecture import ADC_TYPES, BITCELLS, CAP_TYPES, FLASH_
 from chipsmith.layout.cells import CellLibrary
 from chipsmith.layout.leafcells import (SARCLK_X, SARRST_X, SPINE, Drawn, Painter, Template, cap_exit_y, draw_cell,
                                         draw_library, snap, spine_width, spine_x, Y)
+from chipsmith.layout.leafcells_mux import MUX_CHOICES, draw_muxes, select_names, select_y
 from chipsmith.layout.leafcells_variants import FLASH_OUTP_STUB, VY, mim_exit_y, mim_min_pitch
 from chipsmith.layout.rules import RuleDeck
 
 STRAP_W, STRAP_REGION = 0.30, 0.90
+# column mux (k > 1): the bridge row between the comparator row and the mux row holds the m3
+# bus of the group's ADC input; the folded SAR rows hold their m3 buses above the slices' pins
+MUX_BRIDGE_H = 0.30
+BUS_Y0, BUS_PITCH = 2.35, 0.15  # in a SAR row: comparator-output bus, then one DAC bus per column
 
 
 @dataclass(frozen=True)
@@ -50,9 +55,10 @@ class MacroSpec:
     bitcell: int = 0  # index into architecture.BITCELLS
     cap_type: int = 0  # index into architecture.CAP_TYPES
     adc_type: int = 0  # index into architecture.ADC_TYPES
+    col_mux: int = 1  # columns per ADC (1 = an ADC per column; k > 1: k columns through a col_mux)
 
     def __post_init__(self) -> None:
-        for name in ("rows", "cols", "H", "W", "L", "B_ADC", "cap_mult", "input_bits_per_cycle"):
+        for name in ("rows", "cols", "H", "W", "L", "B_ADC", "cap_mult", "input_bits_per_cycle", "col_mux"):
             v = getattr(self, name)
             if not isinstance(v, int) or v < 1:
                 raise InputError(f"--{name.lower().replace('_', '-')} {v!r} must be a positive integer")
@@ -68,6 +74,14 @@ class MacroSpec:
             raise InputError(f"--local {self.L} must divide H={self.H} with at least two local arrays per column",
                              fix="use a smaller --local")
         n = self.H // self.L
+        if self.col_mux not in MUX_CHOICES:
+            raise InputError(f"--col-mux {self.col_mux} is not a choice", fix=f"use one of {MUX_CHOICES}")
+        if self.col_mux > 1 and self.W % self.col_mux:
+            raise InputError(f"--col-mux {self.col_mux} does not divide the bank's W={self.W} columns",
+                             fix="use a --col-mux that divides the bank width")
+        if self.col_mux > 1 and self.flash:
+            raise InputError("--col-mux > 1 needs the SAR ADC (a flash ADC is not muxed)",
+                             fix="use --adc-type sar or --col-mux 1")
         if self.flash:
             if self.B_ADC > FLASH_MAX_BITS:
                 raise InputError(f"--adc-bits {self.B_ADC} is too many for a flash ADC ({2 ** self.B_ADC - 1} "
@@ -107,6 +121,16 @@ class MacroSpec:
         return self.H // self.L
 
     @property
+    def sar_rows(self) -> int:
+        """Rows of SAR slices under a column: B stacked, or folded over the k muxed columns."""
+        return -(-self.B_ADC // self.col_mux)
+
+    @property
+    def adc_groups(self) -> int:
+        """ADCs per bank (W / k)."""
+        return self.W // self.col_mux
+
+    @property
     def banks(self) -> tuple[int, int]:
         return self.rows // self.H, self.cols // self.W
 
@@ -135,6 +159,9 @@ class BankGeometry:
     x_strap: float
     bank_w: float
     bank_h: float
+    mux_h: float = 0.0  # column-mux row (k > 1), with the bridge row under it
+    y_cmp: float = 0.0  # comparator row
+    y_mux: float = 0.0  # mux row (k > 1)
 
 
 def bank_geometry(spec: MacroSpec, lib: CellLibrary, t: Template) -> BankGeometry:
@@ -152,11 +179,17 @@ def bank_geometry(spec: MacroSpec, lib: CellLibrary, t: Template) -> BankGeometr
         pitch = max(pitch, mim_min_pitch(t.deck))
     la_h = snap(spec.L * cell_h + pre_h + 2 * sw_h + spec.cap_mult * cap_h)
     bottom_h = snap(spec.adc_outputs * cmp_h if spec.flash else cmp_h + spec.B_ADC * sar_h)
+    mux_h = y_mux = 0.0
+    y_cmp = snap(spec.sar_rows * sar_h)
+    if spec.col_mux > 1:  # ADC folded over k columns: ceil(B/k) SAR rows, comparator, bridge, mux
+        mux_h = g("col_mux").height
+        y_mux = snap(y_cmp + cmp_h + MUX_BRIDGE_H)
+        bottom_h = snap(y_mux + mux_h)
     x0 = snap(max(spine_w + drv_w, g("timing_ctrl").width))
     x_strap = snap(x0 + spec.W * pitch)
     return BankGeometry(cell_w, cell_h, pre_h, sw_h, cap_h, cmp_h, sar_h, spine_w, drv_w, g("timing_ctrl").width,
                         pitch, la_h, bottom_h, x0, x_strap, snap(x_strap + STRAP_REGION),
-                        snap(bottom_h + spec.n_la * la_h))
+                        snap(bottom_h + spec.n_la * la_h), mux_h, y_cmp, y_mux)
 
 
 def cdac_group_of(spec: MacroSpec) -> list[int]:
@@ -208,7 +241,9 @@ def build_layout(spec: MacroSpec, lib: CellLibrary, deck: RuleDeck, name: str = 
     t = Template.from_deck(deck, lib.get("sram8t").width)
     geo = bank_geometry(spec, lib, t)
     cells = variant_cells(spec, lib, t, geo, draw_library(lib, deck, drv_w=geo.drv_w))
-    B, N, W, L = spec.B_ADC, spec.n_la, spec.W, spec.L
+    if spec.col_mux > 1:
+        cells.update({f"col_mux_{j}": d for j, d in enumerate(draw_muxes(lib.get("col_mux"), t, spec.col_mux))})
+    B, N, L = spec.B_ADC, spec.n_la, spec.L
     K = spec.adc_outputs
     groups = cdac_group_of(spec)
     rr = t.reach
@@ -227,54 +262,58 @@ def build_layout(spec: MacroSpec, lib: CellLibrary, deck: RuleDeck, name: str = 
     chan = Painter("acim_chan_la", deck)
     for role, y in la_rows(spec, geo):
         _continue(chan, t, cells[role], geo.cell_w, geo.pitch, y)
-    # column: ADC, N local arrays, channel tracks and stubs
-    col = Painter("acim_column", deck)
-    if spec.flash:
-        fc = cells["flash_comparator"]
-        for k in range(K):
-            yk = k * geo.cmp_h
-            col.cell.add(_ref(fc.cell, (0, yk)))
-            _continue(col, t, fc, geo.cell_w, geo.pitch, yk)
-            if k:  # the column line (INP) starts half a space above each comparator's bottom: bridge the gap
-                col.vline("m2", t.trk(TRK_CL_), yk - rr, yk + t.s2 + rr, t.w2)
-            y_o, x = snap(yk + FLASH_OUTP_STUB), t.chan_x(k)  # thermometer bit k down the channel
-            col.via("via2", t.trk(TRK_CMP_), y_o, t.via)
-            col.hline("m3", y_o, t.trk(TRK_CMP_) - rr, x + rr, t.w3)
-            col.via("via2", x, y_o, t.via)
-            col.vline("m2", x, 0, y_o + rr, t.w2)
-        y_cmp = (K - 1) * geo.cmp_h  # the top comparator: the VSS tie track starts on its rail
-    else:
-        for j in range(B):
-            col.cell.add(_ref(cells["sar_logic"].cell, (0, j * geo.sar_h)))
-            _continue(col, t, cells["sar_logic"], geo.cell_w, geo.pitch, j * geo.sar_h)
-        y_cmp = B * geo.sar_h
-        col.cell.add(_ref(cells["comparator"].cell, (0, y_cmp)))
-        _continue(col, t, cells["comparator"], geo.cell_w, geo.pitch, y_cmp)
-    col.cell.add(_ref(la.cell, (0, geo.bottom_h), rows=N, spacing=(0, geo.la_h)))
-    col.cell.add(_ref(chan.cell, (0, geo.bottom_h), rows=N, spacing=(0, geo.la_h)))
     sy = Y["sar_logic"]
-    cap_rows = [y for role, y in la_rows(spec, geo) if role == "compute_cap"]
-    exit_y = mim_exit_y(geo.cap_h) if spec.mim else cap_exit_y(t, geo.cap_h)
-    top_stub = [0.0] * (spec.tie_track + 1)
-    for i, g in enumerate(groups):
-        for yc in cap_rows:
-            y = snap(geo.bottom_h + i * geo.la_h + yc + exit_y)
-            x = t.chan_x(g)
-            col.hline("m3", y, geo.cell_w, x + rr, t.w3)
-            col.via("via2", x, y, t.via)
-            top_stub[g] = max(top_stub[g], y)
-    for j in range(0 if spec.flash else B):
-        x = t.chan_x(j)
-        y_d, y_dac = j * geo.sar_h + sy["D"], j * geo.sar_h + sy["DAC"]
-        for y in (y_d, y_dac):
-            col.hline("m3", y, geo.cell_w, x + rr, t.w3)
-            col.via("via2", x, y, t.via)
-        col.vline("m2", x, 0, y_d + rr, t.w2)  # data bit down to the bank's bottom edge
-        col.vline("m2", x, y_dac - rr, top_stub[j] + rr, t.w2)
-    vss_y = y_cmp + t.rail_y(geo.cmp_h)[0]
-    tie = spec.tie_track
-    col.via("via1", t.chan_x(tie), vss_y, t.via)
-    col.vline("m2", t.chan_x(tie), vss_y - rr, top_stub[tie] + rr, t.w2)
+    if spec.col_mux > 1:  # k columns share one folded ADC through the column mux
+        col = _mux_group(spec, t, geo, cells, la, chan, deck)
+    else:
+        # column: ADC, N local arrays, channel tracks and stubs
+        col = Painter("acim_column", deck)
+        if spec.flash:
+            fc = cells["flash_comparator"]
+            for k in range(K):
+                yk = k * geo.cmp_h
+                col.cell.add(_ref(fc.cell, (0, yk)))
+                _continue(col, t, fc, geo.cell_w, geo.pitch, yk)
+                if k:  # the column line (INP) starts half a space above each comparator's bottom: bridge the gap
+                    col.vline("m2", t.trk(TRK_CL_), yk - rr, yk + t.s2 + rr, t.w2)
+                y_o, x = snap(yk + FLASH_OUTP_STUB), t.chan_x(k)  # thermometer bit k down the channel
+                col.via("via2", t.trk(TRK_CMP_), y_o, t.via)
+                col.hline("m3", y_o, t.trk(TRK_CMP_) - rr, x + rr, t.w3)
+                col.via("via2", x, y_o, t.via)
+                col.vline("m2", x, 0, y_o + rr, t.w2)
+            y_cmp = (K - 1) * geo.cmp_h  # the top comparator: the VSS tie track starts on its rail
+        else:
+            for j in range(B):
+                col.cell.add(_ref(cells["sar_logic"].cell, (0, j * geo.sar_h)))
+                _continue(col, t, cells["sar_logic"], geo.cell_w, geo.pitch, j * geo.sar_h)
+            y_cmp = B * geo.sar_h
+            col.cell.add(_ref(cells["comparator"].cell, (0, y_cmp)))
+            _continue(col, t, cells["comparator"], geo.cell_w, geo.pitch, y_cmp)
+        col.cell.add(_ref(la.cell, (0, geo.bottom_h), rows=N, spacing=(0, geo.la_h)))
+        col.cell.add(_ref(chan.cell, (0, geo.bottom_h), rows=N, spacing=(0, geo.la_h)))
+        sy = Y["sar_logic"]
+        cap_rows = [y for role, y in la_rows(spec, geo) if role == "compute_cap"]
+        exit_y = mim_exit_y(geo.cap_h) if spec.mim else cap_exit_y(t, geo.cap_h)
+        top_stub = [0.0] * (spec.tie_track + 1)
+        for i, g in enumerate(groups):
+            for yc in cap_rows:
+                y = snap(geo.bottom_h + i * geo.la_h + yc + exit_y)
+                x = t.chan_x(g)
+                col.hline("m3", y, geo.cell_w, x + rr, t.w3)
+                col.via("via2", x, y, t.via)
+                top_stub[g] = max(top_stub[g], y)
+        for j in range(0 if spec.flash else B):
+            x = t.chan_x(j)
+            y_d, y_dac = j * geo.sar_h + sy["D"], j * geo.sar_h + sy["DAC"]
+            for y in (y_d, y_dac):
+                col.hline("m3", y, geo.cell_w, x + rr, t.w3)
+                col.via("via2", x, y, t.via)
+            col.vline("m2", x, 0, y_d + rr, t.w2)  # data bit down to the bank's bottom edge
+            col.vline("m2", x, y_dac - rr, top_stub[j] + rr, t.w2)
+        vss_y = y_cmp + t.rail_y(geo.cmp_h)[0]
+        tie = spec.tie_track
+        col.via("via1", t.chan_x(tie), vss_y, t.via)
+        col.vline("m2", t.chan_x(tie), vss_y - rr, top_stub[tie] + rr, t.w2)
     # WL drivers of one local array + row-line extensions to the spine (left of the columns)
     drv = Painter("acim_drv_la", deck)
     dy = Y["wl_driver"]
@@ -306,7 +345,7 @@ def build_layout(spec: MacroSpec, lib: CellLibrary, deck: RuleDeck, name: str = 
                 drv.via("via2", sx[signal], yy, t.via)
     # bank
     bank = Painter("acim_bank", deck)
-    bank.cell.add(_ref(col.cell, (geo.x0, 0), columns=W, spacing=(geo.pitch, 0)))
+    bank.cell.add(_ref(col.cell, (geo.x0, 0), columns=spec.adc_groups, spacing=(spec.col_mux * geo.pitch, 0)))
     bank.cell.add(_ref(drv.cell, (0, geo.bottom_h), rows=N, spacing=(0, geo.la_h)))
     bank.cell.add(_ref(cells["timing_ctrl"].cell, (0, 0)))
     top = snap(geo.bank_h - 0.05)
@@ -346,19 +385,22 @@ def build_layout(spec: MacroSpec, lib: CellLibrary, deck: RuleDeck, name: str = 
     else:
         # SAR clock / reset risers and the ADC rows above slice 0
         cy = Y["comparator"]
-        y_cmpclk = B * geo.sar_h + cy["CLK"]
+        y_cmpclk = geo.y_cmp + cy["CLK"]
         bank.vline("m2", SARCLK_X, ctrl_h, y_cmpclk + rr, t.w2)
-        if B > 1:
-            bank.vline("m2", SARRST_X, ctrl_h, (B - 1) * geo.sar_h + sy["RST"] + rr, t.w2)
-        for j in range(1, B):
+        S = spec.sar_rows
+        if S > 1:
+            bank.vline("m2", SARRST_X, ctrl_h, (S - 1) * geo.sar_h + sy["RST"] + rr, t.w2)
+        for j in range(1, S):
             for pin, x in (("CLK", SARCLK_X), ("RST", SARRST_X)):
                 yy = j * geo.sar_h + sy[pin]
                 bank.hline("m3", yy, x - rr, geo.x0, t.w3)
                 bank.via("via2", x, yy, t.via)
         bank.hline("m3", y_cmpclk, SARCLK_X - rr, geo.x0, t.w3)
         bank.via("via2", SARCLK_X, y_cmpclk, t.via)
-        y_vref = B * geo.sar_h + cy["INN"]
+        y_vref = geo.y_cmp + cy["INN"]
         bank.hline("m3", y_vref, 0, geo.x0, t.w3)
+        for i in range(2 * spec.col_mux if spec.col_mux > 1 else 0):  # mux selects in from the left edge
+            bank.hline("m3", geo.y_mux + select_y(i), 0, geo.x0, t.w3)
         if geo.x0 > geo.ctrl_w:  # slice 0 row: bridge the timing block to the first column
             _bridge(bank, t, cells["sar_logic"], geo.ctrl_w, geo.x0, 0.0)
     # straps and rail ends
@@ -402,6 +444,101 @@ def build_layout(spec: MacroSpec, lib: CellLibrary, deck: RuleDeck, name: str = 
     return BuiltLayout(lib_out, macro.cell, geo, cells, mpins)
 
 
+def _mux_group(spec: MacroSpec, t: Template, geo: BankGeometry, cells: dict[str, Drawn], la, chan,
+               deck: RuleDeck) -> Painter:
+    """k columns sharing one SAR ADC (``acim_group``): the group's local arrays, a col_mux under
+    each column, a bridge row whose m3 bus joins the muxes' outputs (TOP track) and the
+    comparator's input (CL track of the first column), the comparator under the first column,
+    and the B SAR slices folded into ceil(B/k) rows (bit j under column j % k). The slices
+    drive the CDAC groups of all k columns at once: each bit's DAC line reaches its channel
+    track in every column of the group on an m3 bus in its SAR row, so the unselected columns'
+    bottom plates switch too (their column lines float, charge is kept; the models count the
+    energy). The slices' comparator inputs (CMP track) are joined on a bus in SAR row 0."""
+    k, B, N, P = spec.col_mux, spec.B_ADC, spec.n_la, geo.pitch
+    rr = t.reach
+    groups = cdac_group_of(spec)
+    sar, cmp_ = cells["sar_logic"], cells["comparator"]
+    sy = Y["sar_logic"]
+    g = Painter("acim_group", deck)
+    for row in range(spec.sar_rows):  # folded SAR slices; an empty slot keeps the rails and row lines
+        for c in range(k):
+            x, y = c * P, row * geo.sar_h
+            if row * k + c < B:
+                g.cell.add(_ref(sar.cell, (x, y)))
+                _continue(g, t, sar, x + geo.cell_w, x + P, y)
+            else:
+                _continue(g, t, sar, x, x + P, y)
+    g.cell.add(_ref(cmp_.cell, (0, geo.y_cmp)))
+    _continue(g, t, cmp_, geo.cell_w, P, geo.y_cmp)
+    for c in range(1, k):
+        _continue(g, t, cmp_, c * P, (c + 1) * P, geo.y_cmp)
+    # bridge row: the ADC input bus
+    y_br = snap(geo.y_cmp + geo.cmp_h)
+    yb = snap(y_br + MUX_BRIDGE_H / 2)
+    x_cl, x_top = t.trk(TRK_CL_), t.trk(TRK_TOP_)
+    g.hline("m3", yb, min(x_cl, x_top) - rr, max(x_cl, (k - 1) * P + x_top) + rr, t.w3)
+    g.vline("m2", x_cl, y_br, yb + rr, t.w2)
+    g.via("via2", x_cl, yb, t.via)
+    for c in range(k):
+        g.via("via2", c * P + x_top, yb, t.via)
+        g.vline("m2", c * P + x_top, yb - rr, geo.y_mux, t.w2)
+    # mux row: one TG per column, the select lines and rails across the channels
+    mux_h = geo.mux_h
+    yv, yd = t.rail_y(mux_h)
+    for c in range(k):
+        g.cell.add(_ref(cells[f"col_mux_{c}"].cell, (c * P, geo.y_mux)))
+        x0, x1 = c * P + geo.cell_w, (c + 1) * P
+        g.hline("m1", geo.y_mux + yv, x0, x1, t.rail_w)
+        g.hline("m1", geo.y_mux + yd, x0, x1, t.rail_w)
+        for i in range(2 * k):
+            g.hline("m3", geo.y_mux + select_y(i), x0, x1, t.w3)
+    # the columns' local arrays and their channel pieces; bottom plates to the CDAC tracks
+    cap_rows = [y for role, y in la_rows(spec, geo) if role == "compute_cap"]
+    exit_y = mim_exit_y(geo.cap_h) if spec.mim else cap_exit_y(t, geo.cap_h)
+    top_stub = [0.0] * (spec.tie_track + 1)
+    for c in range(k):
+        g.cell.add(_ref(la.cell, (c * P, geo.bottom_h), rows=N, spacing=(0, geo.la_h)))
+        g.cell.add(_ref(chan.cell, (c * P, geo.bottom_h), rows=N, spacing=(0, geo.la_h)))
+        for i, grp in enumerate(groups):
+            for yc in cap_rows:
+                y = snap(geo.bottom_h + i * geo.la_h + yc + exit_y)
+                x = c * P + t.chan_x(grp)
+                g.hline("m3", y, c * P + geo.cell_w, x + rr, t.w3)
+                g.via("via2", x, y, t.via)
+                top_stub[grp] = max(top_stub[grp], y)
+    # SAR outputs: data bit down to the bank edge, DAC up to the group track of every column
+    for j in range(B):
+        row, c = divmod(j, k)
+        xj = t.chan_x(j)
+        y_d, y_dac = row * geo.sar_h + sy["D"], row * geo.sar_h + sy["DAC"]
+        for y in (y_d, y_dac):
+            g.hline("m3", y, c * P + geo.cell_w, c * P + xj + rr, t.w3)
+            g.via("via2", c * P + xj, y, t.via)
+        g.vline("m2", c * P + xj, 0, y_d + rr, t.w2)
+        g.vline("m2", c * P + xj, y_dac - rr, top_stub[j] + rr, t.w2)
+        y_bus = snap(row * geo.sar_h + BUS_Y0 + (1 + c) * BUS_PITCH)
+        g.hline("m3", y_bus, xj - rr, (k - 1) * P + xj + rr, t.w3)
+        for c2 in range(k):
+            g.via("via2", c2 * P + xj, y_bus, t.via)
+            if c2 != c:
+                g.vline("m2", c2 * P + xj, y_bus - rr, top_stub[j] + rr, t.w2)
+    # comparator output to the slices of the other columns (their CMP tracks run through their stacks)
+    held = min(k, B)
+    if held > 1:
+        x_cmp = t.trk(TRK_CMP_)
+        g.hline("m3", BUS_Y0, x_cmp - rr, (held - 1) * P + x_cmp + rr, t.w3)
+        for c in range(held):
+            g.via("via2", c * P + x_cmp, BUS_Y0, t.via)
+    # dummy CDAC group tied to VSS on the comparator row's rail, in every column
+    vss_y = geo.y_cmp + t.rail_y(geo.cmp_h)[0]
+    tie = spec.tie_track
+    for c in range(k):
+        x = c * P + t.chan_x(tie)
+        g.via("via1", x, vss_y, t.via)
+        g.vline("m2", x, vss_y - rr, top_stub[tie] + rr, t.w2)
+    return g
+
+
 def _continue(p: Painter, t: Template, drawn: Drawn, x0: float, x1: float, y: float) -> None:
     """Continue a cell row's rails and full-width m3 row lines across the channel [x0, x1]."""
     yb, yt = t.rail_y(drawn.height)
@@ -417,7 +554,7 @@ def _continue(p: Painter, t: Template, drawn: Drawn, x0: float, x1: float, y: fl
 FULL_WIDTH = {"sram8t": ("RWL", "WWL"), "sram10t": ("RWL", "WWL"), "precharge": ("PREB",),
               "sample_switch": ("EN", "ENB"), "comparator": ("CLK", "INN"), "flash_comparator": ("CLK", "INN"),
               "sar_logic": ("RST", "CLK")}
-TRK_CL_, TRK_CMP_ = 4, 5  # column tracks (leafcells.TRK_CL, TRK_CMP)
+TRK_TOP_, TRK_CL_, TRK_CMP_ = 3, 4, 5  # column tracks (leafcells.TRK_TOP, TRK_CL, TRK_CMP)
 
 
 def _free_column(drawn: Drawn, deck: RuleDeck, t: Template, y0: float, y1: float) -> float:
@@ -461,9 +598,11 @@ def _rail_rows(spec: MacroSpec, geo: BankGeometry, cells: dict[str, Drawn]) -> I
         for k in range(spec.adc_outputs):
             yield k * geo.cmp_h, cells["flash_comparator"]
     else:
-        for j in range(spec.B_ADC):
+        for j in range(spec.sar_rows):
             yield j * geo.sar_h, cells["sar_logic"]
-        yield spec.B_ADC * geo.sar_h, cells["comparator"]
+        yield geo.y_cmp, cells["comparator"]
+        if spec.col_mux > 1:
+            yield geo.y_mux, cells["col_mux_0"]
     for i in range(spec.n_la):
         for role, y in la_rows(spec, geo):
             if role != "compute_cap":
@@ -484,13 +623,21 @@ def bank_pins(spec: MacroSpec, geo: BankGeometry, t: Template, cells: dict[str, 
         for k in range(spec.adc_outputs):
             out.append((f"VREF{k}", "m3", 0.05, snap(k * geo.cmp_h + VY["flash_comparator"]["INN"])))
     else:
-        out.append(("VREF", "m3", 0.05, snap(spec.B_ADC * geo.sar_h + Y["comparator"]["INN"])))
+        out.append(("VREF", "m3", 0.05, snap(geo.y_cmp + Y["comparator"]["INN"])))
+    k = spec.col_mux
     for c in range(spec.W):
         xc = geo.x0 + c * geo.pitch
         out.append((f"WBL{c}", "m2", snap(xc + t.trk(0)), snap(geo.bank_h - 0.05)))
         out.append((f"WBLB{c}", "m2", snap(xc + t.trk(1)), snap(geo.bank_h - 0.05)))
-        for j in range(spec.adc_outputs):
-            out.append((f"D{c}_{j}", "m2", snap(xc + t.chan_x(j)), 0.05))
+        if k == 1:
+            for j in range(spec.adc_outputs):
+                out.append((f"D{c}_{j}", "m2", snap(xc + t.chan_x(j)), 0.05))
+    if k > 1:  # data bits per ADC: bit j leaves from column j % k of its group
+        for g in range(spec.adc_groups):
+            for j in range(spec.B_ADC):
+                out.append((f"D{g}_{j}", "m2", snap(geo.x0 + (g * k + j % k) * geo.pitch + t.chan_x(j)), 0.05))
+        for i, name in enumerate(select_names(k)):
+            out.append((name, "m3", 0.05, snap(geo.y_mux + select_y(i))))
     for n in ("CLK", "START", "DONE"):
         layer, x, _y = cells["timing_ctrl"].pins[n]
         out.append((n, layer, x, 0.05))
@@ -554,15 +701,25 @@ def netlist(spec: MacroSpec, lib: CellLibrary, name: str = "acim_macro") -> str:
         for j in range(B):
             out.append(f"xsar{j} outp SARCLK SARRST D{j} dac{j} VDD VSS sar_logic")
     out.append(".ends")
+    if spec.col_mux > 1:
+        start = next(i for i, line in enumerate(out) if line.startswith(".subckt acim_column "))
+        out = out[:start]  # the muxed group replaces the per-column subcircuit
+        out += _group_netlist(spec, lib, groups)
     bank_ports = bank_port_names(spec)
     out.append(f".subckt acim_bank {' '.join(bank_ports)}")
     for r in range(H):
         out.append(f"xdrv{r} IN{r} en rwl{r} VDD VSS wl_driver")
     rwl = " ".join(f"rwl{r}" for r in range(H))
-    for c in range(W):
+    for c in range(W if spec.col_mux == 1 else 0):
         d = " ".join(f"D{c}_{j}" for j in range(K))
         refs = " ".join(f"VREF{k}" for k in range(K)) if spec.flash else "sarrst VREF"
         out.append(f"xcol{c} {rwl} {wwc} WBL{c} WBLB{c} preb smp smpb shr shrb sarclk {refs} {d} VDD VSS acim_column")
+    k = spec.col_mux
+    sels = " ".join(select_names(k)) if k > 1 else ""
+    for grp in range(spec.adc_groups if k > 1 else 0):
+        wb = " ".join(f"WBL{grp * k + c}" for c in range(k)) + " " + " ".join(f"WBLB{grp * k + c}" for c in range(k))
+        d = " ".join(f"D{grp}_{j}" for j in range(B))
+        out.append(f"xgrp{grp} {rwl} {wwc} {wb} preb smp smpb shr shrb sarclk sarrst VREF {sels} {d} VDD VSS acim_group")
     out.append("xctrl CLK START preb en smp smpb shr shrb sarclk sarrst DONE VDD VSS timing_ctrl")
     out.append(".ends")
     br, bc = spec.banks
@@ -584,9 +741,38 @@ def netlist(spec: MacroSpec, lib: CellLibrary, name: str = "acim_macro") -> str:
     return "\n".join(out) + "\n"
 
 
+def _group_netlist(spec: MacroSpec, lib: CellLibrary, groups: list[int]) -> list[str]:
+    """``acim_group``: k columns' local arrays, their muxes onto the shared ADC input, one comparator
+    and B SAR slices whose DAC lines drive the bottom plates of all k columns."""
+    k, B, N, L, H = spec.col_mux, spec.B_ADC, spec.n_la, spec.L, spec.H
+    rwc = " ".join(f"RWL{r}" for r in range(H))
+    wwc = " ".join(f"WWL{r}" for r in range(H))
+    wb = " ".join(f"WBL{c}" for c in range(k)) + " " + " ".join(f"WBLB{c}" for c in range(k))
+    ds = " ".join(f"D{j}" for j in range(B))
+    out = [lib.get("col_mux").spice.strip(),
+           f".subckt acim_group {rwc} {wwc} {wb} PREB SMP SMPB SHR SHRB SARCLK SARRST VREF "
+           f"{' '.join(select_names(k))} {ds} VDD VSS"]
+    mux = lib.get("col_mux").name
+    for c in range(k):
+        for i in range(N):
+            rows = " ".join(f"RWL{i * L + r}" for r in range(L))
+            wrows = " ".join(f"WWL{i * L + r}" for r in range(L))
+            bot = "VSS" if groups[i] == spec.tie_track else f"dac{groups[i]}"
+            out.append(f"xla{c}_{i} {rows} {wrows} WBL{c} WBLB{c} PREB SMP SMPB SHR SHRB {bot} cl{c} VDD VSS acim_la")
+        out.append(f"xmux{c} cl{c} adc SEL{c} SELB{c} VDD VSS {mux}")
+    out.append("xcmp adc VREF SARCLK outp outn VDD VSS comparator")
+    for j in range(B):
+        out.append(f"xsar{j} outp SARCLK SARRST D{j} dac{j} VDD VSS sar_logic")
+    out.append(".ends")
+    return out
+
+
 def bank_port_names(spec: MacroSpec) -> list[str]:
     ports = [f"IN{r}" for r in range(spec.H)] + [f"WWL{r}" for r in range(spec.H)]
     ports += [f"WBL{c}" for c in range(spec.W)] + [f"WBLB{c}" for c in range(spec.W)]
+    if spec.col_mux > 1:
+        ports += [f"D{g}_{j}" for g in range(spec.adc_groups) for j in range(spec.B_ADC)]
+        return ports + ["VREF"] + select_names(spec.col_mux) + ["CLK", "START", "DONE", "VDD", "VSS"]
     ports += [f"D{c}_{j}" for c in range(spec.W) for j in range(spec.adc_outputs)]
     refs = [f"VREF{k}" for k in range(spec.adc_outputs)] if spec.flash else ["VREF"]
     return ports + refs + ["CLK", "START", "DONE", "VDD", "VSS"]
@@ -605,10 +791,19 @@ def leaf_placements(spec: MacroSpec, geo: BankGeometry) -> Iterator[tuple[str, s
             for r in range(spec.H):
                 i, k = divmod(r, spec.L)
                 yield f"{b}.xdrv{r}", "wl_driver", bx + geo.spine_w, by + geo.bottom_h + i * geo.la_h + k * geo.cell_h
+            km = spec.col_mux
             for c in range(spec.W):
                 cx = bx + geo.x0 + c * geo.pitch
                 col = f"{b}.xcol{c}"
-                if spec.flash:
+                grp, pos = divmod(c, km)
+                if km > 1:  # muxed group: the ADC is placed once, with the group's first column
+                    col = f"{b}.xgrp{grp}"
+                    yield f"{col}.xmux{pos}", f"col_mux_{pos}", cx, by + geo.y_mux
+                    if pos == 0:
+                        for j in range(spec.B_ADC):
+                            yield f"{col}.xsar{j}", "sar_logic", cx + (j % km) * geo.pitch, by + (j // km) * geo.sar_h
+                        yield f"{col}.xcmp", "comparator", cx, by + geo.y_cmp
+                elif spec.flash:
                     for k in range(spec.adc_outputs):
                         yield f"{col}.xfc{k}", "flash_comparator", cx, by + k * geo.cmp_h
                 else:
@@ -617,6 +812,7 @@ def leaf_placements(spec: MacroSpec, geo: BankGeometry) -> Iterator[tuple[str, s
                     yield f"{col}.xcmp", "comparator", cx, by + spec.B_ADC * geo.sar_h
                 for i in range(spec.n_la):
                     ly = by + geo.bottom_h + i * geo.la_h
+                    la_name = f"xla{pos}_{i}" if km > 1 else f"xla{i}"
                     k = u = 0
                     for role, y in rows:
                         if role == "sram8t":
@@ -627,7 +823,7 @@ def leaf_placements(spec: MacroSpec, geo: BankGeometry) -> Iterator[tuple[str, s
                             u += 1
                         else:
                             name = inst[role]
-                        yield f"{col}.xla{i}.{name}", role, cx, ly + y
+                        yield f"{col}.{la_name}.{name}", role, cx, ly + y
 
 
 def terminals(spec: MacroSpec, built: BuiltLayout) -> Iterator[tuple[str, str, str, float, float]]:

@@ -120,6 +120,15 @@ class ModelParams:
     fcmp_offset_v: float = 6e-3
     ladder_ohm: float = 20000.0
     leak_fcmp: float = 0.05
+    # column mux (issue 13; from the library's col_mux cell): one TG per column onto the ADC
+    # input that k columns share
+    mux_h: float = 2.5
+    c_mux_j: float = 0.45
+    c_mux_g: float = 0.12
+    r_mux: float = 4000.0
+    q_mux_fc: float = 0.06
+    mux_inj_mismatch: float = 0.2
+    t_mux: float = 20.0
     # fitted
     k_mismatch: float = 1.0 / 3.0
     n_ktc: float = 2.0
@@ -191,6 +200,11 @@ def _variants(lib: CellLibrary) -> dict[str, float]:
                    t_fcmp=c.delay_ps, fcmp_noise_v=c.params["noise_uv_rms"] * 1e-6,
                    fcmp_offset_v=c.params["offset_mv_sigma"] * 1e-3, ladder_ohm=c.params["ladder_ohm"],
                    leak_fcmp=c.leakage_nw)
+    if lib.has("col_mux"):
+        c = lib.get("col_mux")
+        out.update(mux_h=c.height, c_mux_j=c.capacitance_ff["junction"], c_mux_g=c.capacitance_ff["gate"],
+                   r_mux=c.params["ron_ohm"], q_mux_fc=c.params["channel_charge_fc"],
+                   mux_inj_mismatch=c.params["injection_mismatch"], t_mux=c.delay_ps)
     return out
 
 
@@ -243,6 +257,26 @@ def type_noise(v: Mapping[str, np.ndarray], p: ModelParams, problem: Problem, ca
     flash = np.asarray(v.get("adc_type", 0)) == 1
     offset = np.where(flash, p.fcmp_offset_v ** 2 / (np.asarray(v.get("cmp_size", 2), float) / 2.0), 0.0)
     return {"n_leak": leak, "n_offset": offset}
+
+
+def mux_noise(v: Mapping[str, np.ndarray], p: ModelParams, caps: Mapping[str, np.ndarray],
+              lsb: np.ndarray) -> dict[str, np.ndarray]:
+    """Noise powers (V², at the converted node) that the column mux adds (k > 1).
+
+    ``n_mux_injection``: the mux TG of the selected column closes onto the held column line;
+    the mean of its channel charge is a fixed offset (trimmed), its random part (the library's
+    injection mismatch, as for the sample switch) is noise: (mismatch x q_mux / C_t)².
+    ``n_mux_crosstalk``: the bus keeps the previous column's last SAR level (within half an LSB of
+    the threshold, uniformly) and shares it with the next column: (C_bus / C_t)² LSB²/12.
+    Not modelled: kT/C (closing a switch between two floating nodes samples nothing new), the
+    droop of the columns that wait up to k-1 conversions (junction leakage; not in the library),
+    the bus attenuation C_t/(C_t + C_bus) (a gain, trimmed like the others).
+    """
+    k = np.asarray(v.get("col_mux", 1), float)
+    c_t = caps["c_t"]
+    inj = np.where(k > 1, (p.mux_inj_mismatch * p.q_mux_fc / c_t) ** 2, 0.0)
+    xtalk = np.where(k > 1, (caps["c_bus"] / c_t) ** 2 * lsb ** 2 / 12.0, 0.0)
+    return {"n_mux_injection": inj, "n_mux_crosstalk": xtalk}
 
 
 def _template(lib: CellLibrary) -> dict[str, float]:
@@ -342,9 +376,14 @@ def capacitances(v: Mapping[str, np.ndarray], p: ModelParams, geo: Mapping[str, 
     c_s = cu + cm * p.c_top_par + 2.0 * p.c_sw_j
     c_lbl = L * p.c_rbl + p.c_pre_j + p.c_sw_j
     n = geo["n_la"]
-    c_cl = geo["array_h"] * p.wire_cap_ff_per_um + n * p.c_sw_j + p.c_cmp_in
+    # column mux (k > 1): the comparator input moves onto the group's bus, which the selected
+    # column line joins through its mux: k mux junctions, the bus wire across k pitches
+    k = np.broadcast_to(np.asarray(v.get("col_mux", 1), float), np.shape(n))
+    c_bus = np.where(k > 1, k * p.c_mux_j + k * geo["col_pitch"] * p.wire_cap_ff_per_um + p.c_cmp_in, 0.0)
+    c_cl = geo["array_h"] * p.wire_cap_ff_per_um + n * p.c_sw_j + np.where(k > 1, p.c_mux_j + c_bus, p.c_cmp_in)
     c_t = n * c_s + c_cl
-    return {"cu": cu, "c_lbl": c_lbl, "c_cl": c_cl, "c_s": c_s, "c_t": c_t, "v_pre": p.vdd * cu / c_s}
+    return {"cu": cu, "c_lbl": c_lbl, "c_cl": c_cl, "c_bus": c_bus, "c_s": c_s, "c_t": c_t,
+            "v_pre": p.vdd * cu / c_s}
 
 
 CALIBRATED = ("k_mismatch", "k_bow", "k_analog", "k_cmp", "c_drv_par", "k_t_read", "k_t_share", "k_t_cmp")
@@ -447,9 +486,14 @@ def timing(v: Mapping[str, np.ndarray], p: ModelParams, caps: Mapping[str, np.nd
     t_bit = t_cmp + p.t_sar + t_dac
     # flash: all comparators decide at once, then the outputs are latched (one SAR-slice delay)
     t_convert = np.where(flash, p.t_cmp + p.t_sar, B * t_bit)
+    # column mux: the k columns of a group are converted one after the other, each after its
+    # mux settles the bus (R_mux x C_bus) and the bottom plates are reset (one DAC settling)
+    k = np.asarray(v.get("col_mux", 1), float)
+    t_mux = np.where(k > 1, p.t_mux + 5.0 * p.r_mux * caps["c_bus"] * 1e-3 + t_dac, 0.0)
+    t_convert = k * (t_convert + t_mux)
     t_cycle = t_pre + t_compute + t_share + t_convert + p.t_ctrl
     return {"t_precharge_ps": t_pre, "t_compute_ps": t_compute, "t_share_ps": t_share, "t_bit_ps": t_bit,
-            "t_read_ps": 3.0 * t_discharge, "t_cmp_ps": t_cmp,
+            "t_read_ps": 3.0 * t_discharge, "t_cmp_ps": t_cmp, "t_mux_ps": t_mux,
             "t_convert_ps": t_convert, "t_cycle_ps": t_cycle}
 
 
@@ -474,18 +518,25 @@ def energy(v: Mapping[str, np.ndarray], p: ModelParams, problem: Problem, caps: 
     c_bot = n * (np.asarray(v["cap_mult"], float) * p.c_bot_par + p.c_drv_par) * (1.0 - 2.0 ** -B)
     # a flash ADC leaves the bottom plates at VSS: no CDAC switching; instead m comparators
     # fire once and the bank's reference ladder burns VDD²/R through the cycle
-    e_cdac = np.where(flash, 0.0, (cdac_energy(v["B_ADC"], caps["c_t"] / c_dac) * c_dac + c_bot) * W * vdd2)
+    # column mux: the SAR slices drive the CDAC groups of all k columns of their group, so every
+    # conversion switches k CDACs (the unselected columns' lines float: charge kept, energy drawn)
+    k = np.asarray(v.get("col_mux", 1), float)
+    e_cdac = np.where(flash, 0.0, (cdac_energy(v["B_ADC"], caps["c_t"] / c_dac) * c_dac + c_bot) * W * k * vdd2)
     e_ladder = np.where(flash, vdd2 / p.ladder_ohm * t_cycle_ps * 1e3, 0.0)  # V²/Ω * ps -> fJ
     e_adc = np.where(flash, W * m * p.e_cmp, W * B * (p.e_cmp + p.e_sar_bit)) + e_ladder
     pitch = column_pitch(v, p)
-    clock_rows = np.where(flash, m, B)  # comparator clock rows (flash) or SAR clock rows
+    # comparator clock rows (flash) or SAR clock rows; muxed: ceil(B/k) rows clocked k times
+    clock_rows = np.where(flash, m, np.where(k > 1, np.ceil(B / k) * k, B))
+    # the k one-hot select pairs each switch once per cycle: W/k mux gates and a bank-wide wire each
+    e_mux = np.where(k > 1, k * 2.0 * (W / k * p.c_mux_g + W * pitch * p.wire_cap_ff_per_um) * vdd2, 0.0)
     rwl_c = W * (p.c_rwl + pitch * p.wire_cap_ff_per_um) + p.c_drv_in
     e_drv = n * (p.e_drv + problem.input_activity * rwl_c * vdd2 + np.where(bin_ > 1, bin_ * p.e_pwm_bit, 0.0))
-    leak_nw = H * W * p.leak_cell + H * p.leak_drv + W * (p.leak_col + np.where(flash, 0.0, B) * p.leak_sar) + p.leak_ctrl
+    leak_nw = (H * W * p.leak_cell + H * p.leak_drv + W / k * (p.leak_col + np.where(flash, 0.0, B) * p.leak_sar)
+               + p.leak_ctrl)
     e_leak = leak_nw * t_cycle_ps * 1e-6
     e_ctrl = np.full_like(H, p.e_ctrl) + W * clock_rows * pitch * p.wire_cap_ff_per_um * vdd2  # ADC clock wires
-    total = e_mac + e_switch + e_cdac + e_adc + e_drv + e_leak + e_ctrl
-    return {"e_mac_fj": e_mac, "e_switch_fj": e_switch, "e_cdac_fj": e_cdac, "e_adc_logic_fj": e_adc,
+    total = e_mac + e_switch + e_cdac + e_adc + e_drv + e_leak + e_ctrl + e_mux
+    return {"e_mac_fj": e_mac, "e_switch_fj": e_switch, "e_cdac_fj": e_cdac, "e_adc_logic_fj": e_adc, "e_mux_fj": e_mux,
             "e_drivers_fj": e_drv, "e_leak_fj": e_leak, "e_ctrl_fj": e_ctrl, "e_cycle_fj": total}
 
 
@@ -519,7 +570,8 @@ def electrical(v: Mapping[str, np.ndarray], p: ModelParams) -> ModelParams:
         c_sw_j=p.c_sw_j * ss, c_sw_g=p.c_sw_g * ss, q_inj_fc=p.q_inj_fc * ss / over, c_drv_in=p.c_drv_in * ds,
         read_ps_per_ff=p.read_ps_per_ff * t_k * np.where(lvt > 0, LVT_READ_SPEEDUP, 1.0),
         leak_cell=p.leak_cell * l_k * np.where(lvt > 0, LVT_LEAK, 1.0), leak_drv=p.leak_drv * l_k * ds,
-        leak_col=p.leak_col * l_k * cs, leak_sar=p.leak_sar * l_k, leak_ctrl=p.leak_ctrl * l_k)
+        leak_col=p.leak_col * l_k * cs, leak_sar=p.leak_sar * l_k, leak_ctrl=p.leak_ctrl * l_k,
+        r_mux=p.r_mux * r_k, t_mux=p.t_mux * t_k, q_mux_fc=p.q_mux_fc / over)  # the mux: drawn at library size
 
 
 def evaluate(v: Mapping[str, np.ndarray], p: ModelParams, problem: Problem) -> dict[str, np.ndarray]:
@@ -540,7 +592,8 @@ def evaluate(v: Mapping[str, np.ndarray], p: ModelParams, problem: Problem) -> d
     tm = timing(v, p, caps)
     # the type axes' own noise terms, added to the base noise budget
     extra = type_noise(v, p, problem, caps, n, tm["t_compute_ps"])
-    total = sum(val for k, val in nz.items() if k.startswith("n_")) + extra["n_leak"] + extra["n_offset"]
+    extra.update(mux_noise(v, p, caps, nz["fs_v"] / 2.0 ** np.asarray(v["B_ADC"], float)))
+    total = sum(val for k, val in nz.items() if k.startswith("n_")) + sum(extra.values())
     total = np.maximum(total, nz["p_signal"] * 1e-12)  # SNR capped at 120 dB, as the SQNR
     nz = {**nz, **extra, "snr_db": 10.0 * np.log10(nz["p_signal"] / total)}
     en = energy(v, p, problem, caps, n, tm["t_cycle_ps"])
@@ -550,7 +603,7 @@ def evaluate(v: Mapping[str, np.ndarray], p: ModelParams, problem: Problem) -> d
     tops_w = ops_cycle_bank / (en["e_cycle_fj"] * 1e-15) / 1e12
     area = geo["macro_area"]
     conversions_per_dot = v["L"] * np.ceil(problem.input_bits / bin_)
-    clocks = v["B_ADC"] + 3.0  # precharge, compute, share, B_ADC SAR bits
+    clocks = v["B_ADC"] * v["col_mux"] + 3.0  # precharge, compute, share, B_ADC SAR bits per muxed column
     out = {
         **{k: val.astype(float) for k, val in v.items()}, **geo, **caps, **nz, **tm, **en,
         "ops_per_cycle_bank": ops_cycle_bank, "tops": tops,

@@ -21,11 +21,12 @@ SCHEMA = "chipsmith.acim.pareto/1"
 OBJECTIVES = {"snr_db": "max", "tops_w": "max", "f2_per_bit": "min"}
 METRIC_KEYS = ("tops", "tops_precision", "tops_mm2", "area_um2", "um2_per_bit", "sqnr_db", "cycles_per_mac",
                "conversions_per_dot", "ops_per_cycle_bank")
-NOISE_KEYS = ("fs_v", "p_signal", "n_quant", "n_thermal", "n_comparator", "n_mismatch", "n_injection", "n_pwm")
+NOISE_KEYS = ("fs_v", "p_signal", "n_quant", "n_thermal", "n_comparator", "n_mismatch", "n_injection", "n_pwm",
+              "n_mux_injection", "n_mux_crosstalk")
 ENERGY_KEYS = ("e_mac_fj", "e_switch_fj", "e_cdac_fj", "e_adc_logic_fj", "e_drivers_fj", "e_leak_fj", "e_ctrl_fj",
-               "e_cycle_fj")
-TIMING_KEYS = ("t_precharge_ps", "t_compute_ps", "t_share_ps", "t_bit_ps", "t_cycle_ps")
-CAP_KEYS = ("cu", "c_lbl", "c_cl", "c_s", "c_t")
+               "e_mux_fj", "e_cycle_fj")
+TIMING_KEYS = ("t_precharge_ps", "t_compute_ps", "t_share_ps", "t_bit_ps", "t_mux_ps", "t_convert_ps", "t_cycle_ps")
+CAP_KEYS = ("cu", "c_lbl", "c_cl", "c_bus", "c_s", "c_t")
 
 
 def design_record(index: int, design: Design, params: ModelParams, problem: Problem) -> dict:
@@ -70,7 +71,7 @@ def pareto_csv(designs: Sequence[Mapping]) -> str:
     header = ["id", *VARIABLES, *OBJECTIVES, *METRIC_KEYS, "t_cycle_ns", "e_cycle_pj", "banks"]
     w.writerow(header)
     for d in designs:
-        w.writerow([d["id"], *(d["variables"][k] for k in VARIABLES), *(_fmt(d["objectives"][k]) for k in OBJECTIVES),
+        w.writerow([d["id"], *(Design.from_dict(d["variables"]).to_dict()[k] for k in VARIABLES), *(_fmt(d["objectives"][k]) for k in OBJECTIVES),
                     *(_fmt(d["metrics"][k]) for k in METRIC_KEYS), _fmt(d["metrics"]["t_cycle_ns"]),
                     _fmt(d["metrics"]["e_cycle_pj"]), d["derived"]["banks"]["count"]])
     return buf.getvalue()

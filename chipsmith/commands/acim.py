@@ -50,13 +50,16 @@ def explore_cmd(
     seed: SeedOpt = 0,
     calibration: Optional[Path] = typer.Option(None, "--calibration",
                                                help="calibration.json from `acim calibrate` (fitted coefficients)."),
+    col_mux: Optional[str] = typer.Option(None, "--col-mux", help="Columns per ADC the search may use, comma-"
+                                          "separated from 1,2,4,8 (default: all; 1 = an ADC per column)."),
     scheduler: SchedulerOpt = None,
     workers: WorkersOpt = None,
     out: OutOpt = ...,
     as_json: JsonOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
-    """Explore H, W, L, B_ADC, input bits per cycle and cap size for a rows x cols macro with NSGA-II.
+    """Explore H, W, L, B_ADC, input bits per cycle, cap size, device sizes, circuit types and column muxing
+    (columns per ADC) for a rows x cols macro with NSGA-II.
 
     Writes pareto.json (each front design's variables, objectives, metrics and derived
     floorplan), pareto.csv, pareto.png and summary.json into --out.
@@ -68,7 +71,7 @@ def explore_cmd(
                           min_tops_w=min_tops_w, min_tops=min_tops, max_f2_bit=max_f2_bit, fixed_shape=fixed_shape,
                           input_bits=input_bits, weight_bits=weight_bits, pop=pop, gens=gens, seed=seed,
                           calibration=calibration, scheduler=scheduler, workers=n_workers, serial=n_workers == 1,
-                          out=out,
+                          col_mux=col_mux, out=out,
                           quiet=quiet or as_json)
     r = summary["front_ranges"]
     _emit(summary, as_json, [
@@ -76,6 +79,7 @@ def explore_cmd(
         f"({summary['unique_evaluations']} unique) in {summary['seconds']:.2f} s",
         f"  SNR {r['snr_db'][0]:.1f}..{r['snr_db'][1]:.1f} dB, TOPS/W {r['tops_w'][0]:.0f}..{r['tops_w'][1]:.0f}, "
         f"F²/bit {r['f2_per_bit'][0]:.0f}..{r['f2_per_bit'][1]:.0f}, hypervolume {summary['hypervolume']:.4f}",
+        "  columns per ADC on the front: " + ", ".join(f"{k}: {n}" for k, n in summary["front_col_mux"].items()),
         f"wrote {out}/pareto.json, pareto.csv, pareto.png, summary.json",
     ])
 
@@ -104,7 +108,8 @@ def pick_cmd(
     for d in summary["designs"][:10]:
         v, o = d["variables"], d["objectives"]
         lines.append(f"  #{d['id']}: H={v['H']} W={v['W']} L={v['L']} B_ADC={v['B_ADC']} "
-                     f"in/cycle={v['input_bits_per_cycle']} cap={v['cap_mult']}x -> SNR {o['snr_db']:.1f} dB, "
+                     f"in/cycle={v['input_bits_per_cycle']} cap={v['cap_mult']}x"
+                     + (f" mux={v['col_mux']}" if v.get("col_mux", 1) > 1 else "") + f" -> SNR {o['snr_db']:.1f} dB, "
                      f"{o['tops_w']:.0f} TOPS/W, {o['f2_per_bit']:.0f} F²/bit, {d['area_um2']:.0f} µm²")
     lines.append(f"wrote {out}/picked.json, picked.csv, summary.json")
     _emit(summary, as_json, lines)
@@ -169,6 +174,8 @@ def build_cmd(
     cap_type: Optional[str] = typer.Option(None, "--cap-type", help="Compute capacitor: mom (default) or mim."),
     adc_type: Optional[str] = typer.Option(None, "--adc-type", help="ADC: sar (default) or flash (2**B - 1 "
                                            "comparators per column, B <= 4)."),
+    col_mux: Optional[int] = typer.Option(None, "--col-mux", help="Columns per ADC: 1 (default), 2, 4 or 8 "
+                                          "(k columns share one SAR ADC through a column mux)."),
     cells: Optional[Path] = _CELLS,
     rules: Optional[Path] = typer.Option(None, "--rules", help="Rule deck YAML (default: the FreePDK45 subset)."),
     checks: bool = typer.Option(True, "--checks/--no-checks", help="Run the rule and connectivity checks."),
@@ -182,11 +189,12 @@ def build_cmd(
 
     s = run_build(source=design, rows=rows, cols=cols, bank_rows=bank_rows, bank_cols=bank_cols, local=local,
                   adc_bits=adc_bits, cap_mult=cap_mult, input_bits_per_cycle=input_bits_per_cycle, bitcell=bitcell,
-                  cap_type=cap_type, adc_type=adc_type, cells=cells, rules=rules, checks=checks, out=out,
+                  cap_type=cap_type, adc_type=adc_type, col_mux=col_mux, cells=cells, rules=rules, checks=checks, out=out,
                   quiet=quiet or as_json)
     sp = s["spec"]
     lines = [f"macro {sp['rows']}x{sp['cols']} (banks {s['banks']['rows']}x{s['banks']['cols']} of H={sp['H']} "
-             f"W={sp['W']}, L={sp['L']}, B_ADC={sp['B_ADC']}, cap {sp['cap_mult']}x): {s['width_um']:.1f} x "
+             f"W={sp['W']}, L={sp['L']}, B_ADC={sp['B_ADC']}, cap {sp['cap_mult']}x"
+             + (f", {sp['col_mux']} columns per ADC" if sp.get("col_mux", 1) > 1 else "") + f"): {s['width_um']:.1f} x "
              f"{s['height_um']:.1f} um, {s['area_um2']:.0f} um2, {s['f2_per_bit']:.0f} F2/bit, "
              f"{s['leaf_instance_total']} leaf cells in {s['gds_cells']} GDS cells ({s['gds_bytes']} bytes), "
              f"built in {s['seconds']['build']:.2f} s"]

@@ -54,7 +54,7 @@ def test_pareto_json_is_complete_for_the_layout_generator(tmp_path):
     assert doc["schema"] == "chipsmith.acim.pareto/1" and doc["cells"]["sha256"]
     d = doc["designs"][0]
     assert set(d["variables"]) == {"H", "W", "L", "B_ADC", "input_bits_per_cycle", "cap_mult", "vdd_mv", "cmp_size",
-                                   "sw_size", "drv_size", "read_vt", "bitcell", "cap_type", "adc_type"}
+                                   "sw_size", "drv_size", "read_vt", "bitcell", "cap_type", "adc_type", "col_mux"}
     fp = d["derived"]
     assert fp["banks"]["count"] == (128 // d["variables"]["H"]) * (64 // d["variables"]["W"])
     assert fp["macro"]["area_um2"] == pytest.approx(d["metrics"]["area_um2"])
