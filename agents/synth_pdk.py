@@ -36,7 +36,8 @@ from chipsmith.spice.pdk import Pdk
 KNOBS = {  # name: (low, high), all searched on a log scale; 1 = the generic design's own sizing
     "sn": (0.25, 8.0),   # NMOS widths
     "sp": (0.25, 16.0),  # PMOS widths
-    "si": (0.25, 8.0),   # input devices' widths again (gates on a signal input port): gm against the loads
+    "si": (0.25, 16.0),  # input devices' widths again (gates on a signal input port): gm against the loads;
+                         # up to 16: a PMOS pair on sky130 at a mid-rail input needs weak inversion (fingers)
     "kl": (0.5, 8.0),    # every channel length
     "kr": (0.2, 5.0),    # every resistor
     "kc": (0.25, 4.0),   # every capacitor
@@ -47,6 +48,53 @@ PDK_TIMEOUT_S = 120.0
 # designer's first moves on sky130 (after the generic sizing itself): stronger PMOS, longer
 # channels for output resistance, both
 SEEDS = ({}, {"sp": 3.0}, {"si": 3.0}, {"sp": 2.0, "kl": 2.0})
+
+
+# what a designer changes first when a figure falls short on the PDK (after the generic
+# sizing and SEEDS): each a multiplier on the best candidate's knobs so far. Why these:
+# speed (GBW/UGB/bandwidth/slew) wants gm per capacitance: wider, shorter input devices and
+# more current; gain wants output resistance: longer channels; phase margin wants the
+# nulling resistor's left-half-plane zero and a larger Miller cap (or a faster output
+# stage: shorter channels); a power ceiling wants less current (narrower current sources).
+MOVES: dict[str, tuple[dict[str, float], ...]] = {
+    "speed": ({"si": 4.0, "kl": 0.5}, {"sn": 2.0, "sp": 2.0, "si": 2.0, "kl": 0.5}),
+    "gain": ({"kl": 2.5}, {"kl": 2.5, "si": 2.0}),
+    "pm": ({"kr": 3.0}, {"kr": 3.0, "kc": 1.5, "kl": 0.6}),
+    "power": ({"sn": 0.5, "sp": 0.5},),
+}
+_MOVE_OF = {"gbw_hz": "speed", "ugb_hz": "speed", "f3db_hz": "speed", "slew_vps": "speed", "settling_s": "speed",
+            "gain_db": "gain", "gain_vv": "gain", "pm_deg": "pm", "power_w": "power", "supply_current_a": "power"}
+
+
+def moves_for(request, verdict, knobs: dict[str, float], names: Sequence[str]) -> list[dict[str, float]]:
+    """The designer's moves for what ``verdict`` (the best candidate's, at its failing
+    point) failed: :data:`MOVES` applied to ``knobs``, only over the knobs ``names`` the design
+    has, clamped to :data:`KNOBS`. A low open-loop gain found by the family check counts as gain."""
+    if verdict is None:
+        return []
+    reqs = {r.id: r for r in request.requirements}
+    wanted: list[str] = []
+    for res in verdict.failures:
+        req = reqs.get(res.id)
+        kind = None
+        if req is not None and req.kind == "target":
+            kind = _MOVE_OF.get(req.params["figure"])
+            if kind in ("speed", "gain") and req.params["op"] not in (">=", ">") and req.params["figure"] != "settling_s":
+                kind = None  # an upper bound or a ~ target: the direction is not "more"
+        elif res.kind == "family" and "gain" in (res.detail or "").lower():
+            kind = "gain"
+        if kind and kind not in wanted:
+            wanted.append(kind)
+    out = []
+    for kind in wanted:
+        for move in MOVES[kind]:
+            point = {k: knobs.get(k, 1.0) for k in names}
+            for k, factor in move.items():
+                if k in point:
+                    point[k] = _clamp(point[k] * factor, *KNOBS[k])
+            if point != {k: knobs.get(k, 1.0) for k in names}:
+                out.append(point)
+    return out
 
 
 # --- flattening ----------------------------------------------------------------------------
@@ -179,6 +227,20 @@ def _clamp(v: float, lo: float, hi: float) -> float:
     return min(max(v, lo), hi)
 
 
+#: most parallel fingers one device is split into (a 100 um finger x 64: 6.4 mm of gate)
+MAX_FINGERS = 64
+
+
+def _fingers(total_w: float, m: int, dev) -> tuple[float, int]:
+    """(W per finger in um, fingers) for a device of ``total_w`` um of gate width drawn as at
+    least ``m`` fingers. A width past the PDK's per-finger limit becomes more fingers rather
+    than being clipped: the planner's wide output and mirror devices (hundreds of um on
+    level-1 cards) keep their current ratios and gm on the PDK."""
+    m = max(1, m)
+    m = min(MAX_FINGERS, max(m, math.ceil(total_w / dev.w_max - 1e-9)))
+    return _clamp(total_w / m, dev.w_min, dev.w_max), m
+
+
 def sized_text(flat: Netlist, pdk: Pdk, knobs: dict[str, float], title: str = "design",
                inputs: Sequence[str] = ()) -> str:
     """The flat design scaled by ``knobs``, clamped to the PDK's limits and moved onto its devices."""
@@ -195,9 +257,15 @@ def sized_text(flat: Netlist, pdk: Pdk, knobs: dict[str, float], title: str = "d
             scale_w = knobs.get("sn" if dev.polarity == "nmos" else "sp", 1.0)
             if e.nodes[1].lower() in {i.lower() for i in inputs}:
                 scale_w *= knobs.get("si", 1.0)
-            w = _clamp(float(params["w"]) * 1e6 * scale_w, dev.w_min, dev.w_max) * 1e-6
+            m = max(1, int(round(float(params.get("m", 1) or 1))))  # W is per finger: m x W of gate in all
+            w, m = _fingers(float(params["w"]) * 1e6 * scale_w * m, m, dev)
             l = _clamp(float(params["l"]) * 1e6 * knobs.get("kl", 1.0), dev.l_min, dev.l_max) * 1e-6
-            elements.append(replace(e, params={**params, "w": w, "l": l}))
+            params = {**params, "w": w * 1e-6, "l": l}
+            if m > 1:
+                params["m"] = m
+            else:
+                params.pop("m", None)
+            elements.append(replace(e, params=params))
         elif e.kind == "R" and isinstance(e.value, float):
             elements.append(replace(e, value=e.value * knobs.get("kr", 1.0)))
         elif e.kind == "C" and isinstance(e.value, float):
@@ -301,7 +369,20 @@ def size_on_pdk(design_text: str, request, pdk: Pdk, corners: Sequence[str], tem
         if key not in seen:
             seen.add(key)
             study.enqueue_trial(point)
+    moved = False
     while len(result.candidates) < max(1, budget):
+        if not moved and len(result.candidates) >= min(len(SEEDS), budget - 1) and result.best is not None:
+            # the seeds are spent: the designer's moves for what the best one still fails
+            moved = True
+            best = result.best
+            worst = None
+            if best.verdict is not None and best.verdict.verdicts:
+                worst = best.verdict.verdicts[-1]
+            for point in moves_for(request, worst, best.knobs, names):
+                key = tuple(sorted(point.items()))
+                if key not in seen:
+                    seen.add(key)
+                    study.enqueue_trial(point)
         trial = study.ask()
         knobs = {k: trial.suggest_float(k, *KNOBS[k], log=True) for k in names}
         cand = _evaluate(flat, pdk, request, corners, temps, knobs, len(result.candidates), title, timeout, inputs)
@@ -438,19 +519,39 @@ def run_pdk(outcome, request, pdk: Pdk, corners: Sequence[str], temps: Sequence[
         data["reason"] = reason or outcome.reason or "no design passed at every corner"
     design_text = (result.text if result is not None and result.text else outcome.text
                    or "* chipsmith synth: no netlist was produced\n")
-    header = (f"* chipsmith synth --pdk {pdk.name}: {title[:70]}\n"
-              f"* devices: {pdk.nmos.name}, {pdk.pmos.name}; load the models first, e.g.\n"
-              f"* {pdk.model_lines(corners[0]).strip()}\n")
+    body = design_text.split("\n", 1)[1] if design_text.startswith("*") else design_text
+    # a sized PDK design loads its own models from models/ (a copy of the PDK's cut-down
+    # library, relative includes), so `.include design.cir` simulates with plain ngspice
+    export = bool(result is not None and result.text and pdk.section_per_corner)
+    header = f"* chipsmith synth --pdk {pdk.name}: {title[:70]}\n"
+    if export:
+        from chipsmith.spice.pdk_core import EXPORT_CORNER
+
+        lib = f"models/{EXPORT_CORNER.format(pdk=pdk.name, corner=corners[0])}"
+        header += (f"* devices: {pdk.nmos.name}, {pdk.pmos.name}; models: the PDK's own, copied into models/, "
+                   f"corner {corners[0]}\n* another corner: include models/{pdk.name}_<corner>.spice "
+                   f"({', '.join(pdk.corners)}) instead\n.include \"{lib}\"\n")
+    else:
+        header += (f"* devices: {pdk.nmos.name}, {pdk.pmos.name}; load the models first, e.g.\n"
+                   f"* {pdk.model_lines(corners[0]).strip()}\n")
     with staged_output(out) as stage:
-        atomic_write_text(stage / "design.cir", header + design_text.split("\n", 1)[1]
-                          if design_text.startswith("*") else header + design_text)
+        atomic_write_text(stage / "design.cir", header + body)
+        files = ["design.cir", "summary.json", "transcript.md"]
+        if export:
+            from chipsmith.spice.pdk_core import export_core_library
+
+            export_core_library(pdk, (pdk.nmos.name, pdk.pmos.name), stage / "models")
+            files.append("models/")
+            data["pdk"]["design_models"] = lib
         tb = outcome.proof.testbench if outcome.proof is not None else None
         if tb is not None and result is not None and result.text:
             body = tb.file_text(f"testbench for {title[:70]} on {pdk.name} at corner {corners[0]}")
             first, rest = body.split("\n", 1)
-            atomic_write_text(stage / "testbench.cir", f"{first}\n{pdk.model_lines(corners[0], temps[0])}{rest}")
-        data["files"] = ["design.cir", "summary.json", "transcript.md"] + (
-            ["testbench.cir"] if tb is not None and result is not None and result.text else [])
+            # design.cir loads the models itself when exported: the testbench only sets the temperature
+            models = pdk.model_lines(corners[0], temps[0]) if not export else f".temp {temps[0]:g}\n"
+            atomic_write_text(stage / "testbench.cir", f"{first}\n{models}{rest}")
+            files.append("testbench.cir")
+        data["files"] = files
         atomic_write_text(stage / "transcript.md", "# chipsmith synth transcript\n\n" + "\n".join(outcome.transcript)
                           + "\n" + "\n".join(log) + "\n")
         write_json(stage / "summary.json", data)

@@ -67,6 +67,45 @@ def _write_atomic(path: Path, text: str) -> None:
     os.replace(tmp, path)  # concurrent writers (dask workers) write the same bytes; last one wins
 
 
+def _section(pdk: Pdk, lib_lines: list[str], corner: str, fets: str, kept: dict[str, str]) -> list[str]:
+    """The inside of ``corner``'s section with the FET include pointing at ``fets`` and each
+    kept include at ``kept[target]`` (absolute paths in the cache, relative in an export)."""
+    section = lib_lines[lib_lines.index(f".lib {corner}") + 1:lib_lines.index(f".endl {corner}")]
+    out = []
+    for line in section:
+        if line.startswith(".include"):
+            target = line.split()[1].strip("\"'")
+            if _KEEP.match(target):
+                out.append(f'.include "{kept[target]}"')
+            elif target == _FET_FILE:
+                out.append(f'.include "{fets}"')
+        elif line.strip() and not line.startswith("*"):
+            out.append(line)  # the section's switch parameters
+    return out
+
+
+def _library_text(pdk: Pdk, fets: str, kept: dict[str, str], head: str) -> str:
+    """Every corner section of ``pdk``'s library, cut (:func:`_section`)."""
+    lib_lines = pdk.model_file.read_text(encoding="utf-8", errors="replace").split("\n")
+    out = [head]
+    for corner in pdk.corners:
+        out += [f".lib {corner}", *_section(pdk, lib_lines, corner, fets, kept), f".endl {corner}"]
+    return "\n".join(out) + "\n"
+
+
+def _fet_text(pdk: Pdk, names: list[str], source: str | None = None) -> str:
+    fet_path = pdk.model_file.parent / _FET_FILE
+    fet_lines = fet_path.read_text(encoding="utf-8", errors="replace").split("\n")
+    blocks = [line for name in names for line in _subckt_block(fet_lines, name)]
+    return f"* {', '.join(names)} copied verbatim from {source or fet_path}\n" + "\n".join(blocks) + "\n"
+
+
+def _kept_includes(pdk: Pdk) -> list[str]:
+    """The process-parameter and global-switch files the corner sections include."""
+    text = pdk.model_file.read_text(encoding="utf-8", errors="replace")
+    return sorted({t for t in re.findall(r'^\.include\s+"?([^"\s]+)"?', text, re.MULTILINE) if _KEEP.match(t)})
+
+
 def build_core_library(pdk: Pdk, devices: Iterable[str], folder: Path | None = None) -> Path:
     """Write (or reuse) the cut-down ``.lib`` holding only ``devices``; returns its path."""
     lib = pdk.model_file
@@ -78,25 +117,47 @@ def build_core_library(pdk: Pdk, devices: Iterable[str], folder: Path | None = N
     out_lib = folder / "core.lib.spice"
     if out_lib.is_file():
         return out_lib
-    fet_lines = fet_path.read_text(encoding="utf-8", errors="replace").split("\n")
-    blocks = [line for name in names for line in _subckt_block(fet_lines, name)]
     fets = folder / "core_fets.spice"
-    _write_atomic(fets, f"* {', '.join(names)} copied verbatim from {fet_path}\n" + "\n".join(blocks) + "\n")
-    lib_lines = lib.read_text(encoding="utf-8", errors="replace").split("\n")
-    out = [f"* {pdk.name} corner sections of {lib}, cut to {', '.join(names)} by chipsmith.spice.pdk_core"]
-    for corner in pdk.corners:
-        section = lib_lines[lib_lines.index(f".lib {corner}"):lib_lines.index(f".endl {corner}") + 1]
-        for line in section:
-            if line.startswith(".include"):
-                target = line.split()[1].strip("\"'")
-                if _KEEP.match(target):
-                    out.append(f'.include "{root / target}"')
-                elif target == _FET_FILE:
-                    out.append(f'.include "{fets}"')
-            elif line.strip() and not line.startswith("*"):
-                out.append(line)  # .lib/.endl and the section's switch parameters
-    _write_atomic(out_lib, "\n".join(out) + "\n")
+    _write_atomic(fets, _fet_text(pdk, names))
+    kept = {t: str(root / t) for t in _kept_includes(pdk)}
+    head = f"* {pdk.name} corner sections of {lib}, cut to {', '.join(names)} by chipsmith.spice.pdk_core"
+    _write_atomic(out_lib, _library_text(pdk, str(fets), kept, head))
     return out_lib
+
+
+#: the files of an exported library (:func:`export_core_library`)
+EXPORT_LIB = "{pdk}_core.lib.spice"
+EXPORT_CORNER = "{pdk}_{corner}.spice"
+
+
+def export_core_library(pdk: Pdk, devices: Iterable[str], folder: Path) -> Path:
+    """Copy the cut-down library of ``devices`` into ``folder`` with relative includes only, so
+    a design folder simulates with plain ngspice on a machine without the PDK installed.
+
+    Besides the ``.lib`` file, each corner gets a plain include file (``sky130_tt.spice``: the
+    section's body) because ngspice resolves a relative ``.include`` against the including
+    file's folder but a relative ``.lib`` against the top deck's, so only ``.include`` lets a
+    design file load its models wherever the deck that includes it lives. The files are the
+    PDK's own text (Apache-2.0, licence header kept)."""
+    root = pdk.model_file.parent
+    names = sorted({d.lower() for d in devices})
+    folder.mkdir(parents=True, exist_ok=True)
+    _write_atomic(folder / "core_fets.spice", _fet_text(pdk, names, f"the {pdk.name} library's {_FET_FILE}"))
+    kept = {}
+    for target in _kept_includes(pdk):
+        name = Path(target).name
+        _write_atomic(folder / name, (root / target).read_text(encoding="utf-8", errors="replace"))
+        kept[target] = name
+    lib_lines = pdk.model_file.read_text(encoding="utf-8", errors="replace").split("\n")
+    licence = "\n".join(line for line in lib_lines[:14] if line.startswith("*"))
+    what = f"{pdk.name} cut to {', '.join(names)} by chipsmith.spice.pdk_core (device models copied verbatim)"
+    for corner in pdk.corners:
+        _write_atomic(folder / EXPORT_CORNER.format(pdk=pdk.name, corner=corner),
+                      "\n".join([licence, f"* {what}: corner {corner}",
+                                 *_section(pdk, lib_lines, corner, "core_fets.spice", kept)]) + "\n")
+    out = folder / EXPORT_LIB.format(pdk=pdk.name)
+    _write_atomic(out, _library_text(pdk, "core_fets.spice", kept, f"{licence}\n* {what}; every corner section"))
+    return out
 
 
 def core_pdk_for(pdk: Pdk, devices: Iterable[str]) -> Pdk:

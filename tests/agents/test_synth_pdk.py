@@ -157,7 +157,36 @@ def test_cs_amplifier_on_sky130_end_to_end(cli, ngspice_bin, tmp_path):
     assert gain["passed"] and gain["corners"]["tt/27C"]["margin"] > 0
     design = (out / "design.cir").read_text()
     assert "sky130_fd_pr__nfet_01v8" in design and ".model" not in design.lower()
-    assert ".lib" in (out / "testbench.cir").read_text()
+    assert '.include "models/sky130_tt.spice"' in design and "design.cir" in (out / "testbench.cir").read_text()
+    assert "models/" in s["files"] and (out / "models" / "sky130_core.lib.spice").is_file()
+    _design_cir_simulates_with_plain_ngspice(out, tmp_path, ngspice_bin)
+
+
+def _design_cir_simulates_with_plain_ngspice(out, tmp_path, ngspice_bin):
+    """design.cir loads its models itself, from the copied cut-down library (no path into the
+    installed package): moved elsewhere, `.include design.cir` runs in plain `ngspice -b` and
+    gives the operating point the PDK's full library gives."""
+    import shutil
+
+    from chipsmith.spice.pdk import get_pdk
+
+    moved = tmp_path / "moved" / "somewhere"
+    shutil.copytree(out, moved)
+    for f in [moved / "design.cir", *(moved / "models").iterdir()]:
+        assert "site-packages" not in f.read_text(), f
+    full = moved / "design_full_lib.cir"
+    full.write_text((moved / "design.cir").read_text().replace(
+        '.include "models/sky130_tt.spice"', f'.lib "{get_pdk("sky130").model_file}" tt'))
+    volts = {}
+    for tag, design in (("copied", moved / "design.cir"), ("full", full)):
+        deck = tmp_path / f"{tag}.cir"
+        deck.write_text(f"* user deck\n.include \"{design}\"\nX1 in out vdd 0 design\nVdd vdd 0 1.8\n"
+                        "Vin in 0 0.6\n.control\nop\nprint v(out) i(vdd)\n.endc\n.end\n")
+        r = subprocess.run([ngspice_bin, "-b", str(deck)], capture_output=True, text=True, timeout=120,
+                           cwd=tmp_path)  # not the design's folder: includes resolve against the file
+        volts[tag] = [float(v) for v in re.findall(r"^(?:v\(out\)|i\(vdd\))\s*=\s*(\S+)", r.stdout, re.MULTILINE)]
+    assert len(volts["copied"]) == 2 and volts["copied"] == pytest.approx(volts["full"], rel=1e-9)
+    assert 0.0 < volts["copied"][0] < 1.8 and volts["copied"][1] < -1e-7  # a biased stage drawing current
 
 
 def test_unreachable_spec_on_sky130_is_refused_never_claimed(cli, ngspice_bin, tmp_path):
@@ -203,3 +232,55 @@ def test_a_device_without_a_pdk_counterpart_is_refused_not_simulated_on_generic_
             "m1 out out gnd gnd nch w=2u l=1u\n.model dbg d (is=1e-17)\n.model nch nmos (level=1)\n.ends design\n")
     with pytest.raises(Unmappable, match=r"model\(s\) dbg that have no sky130 device"):
         sized_text(flatten(parse_design(text)), get_pdk("sky130"), {})
+
+
+WIDE_TWO_STAGE = """* two-stage output devices wider than a sky130 finger
+.subckt design inp out vdd gnd
+M6 out inp vdd vdd pch W=542.5u L=1u
+M7 out inp gnd gnd nch W=40u L=0.5u m=2
+M8 out inp gnd gnd nch W=0.1u L=0.5u
+.ends design
+"""
+
+
+def test_a_device_wider_than_a_finger_becomes_fingers_not_clipped():
+    """On level-1 cards the planner draws output devices of hundreds of um; on sky130 a finger
+    stops at 100 um. Clipping it would cut gm and break mirror ratios: the total width stays."""
+    from chipsmith.agents.synth_pdk import flatten, parse_design, sized_text
+    from chipsmith.spice.pdk import get_pdk
+
+    text = sized_text(flatten(parse_design(WIDE_TWO_STAGE)), get_pdk("sky130"), {"sp": 2.0})
+    dev = {ln.split()[0]: dict(t.split("=") for t in ln.split()[6:]) for ln in text.splitlines() if ln.startswith("x")}
+    assert dev["xm6"]["m"] == "11" and float(dev["xm6"]["w"]) * 11 == pytest.approx(1085, abs=0.05)
+    assert float(dev["xm6"]["w"]) <= 100
+    assert dev["xm7"] == {"w": "40", "l": "500m", "m": "2"}  # fits: the planner's own fingers kept
+    assert dev["xm8"] == {"w": "420m", "l": "500m"}  # below the minimum width: clamped up, one finger
+
+
+def test_designer_moves_follow_what_failed():
+    """After the seeds, the best candidate's failures pick the moves: phase margin -> nulling
+    resistor and Miller cap up; GBW -> wider, shorter input devices; a gain ceiling -> nothing."""
+    from chipsmith.agents.synth_pdk import moves_for
+    from chipsmith.spice.judge import RequirementResult, Verdict
+
+    req = _request("two-stage op-amp, phase margin at least 65 degrees, GBW at least 20 MHz, gain at most 60 dB",
+                   "INP:diff_in_p,INN:diff_in_n,OUT:out,IBIAS:bias_i")
+    ids = {r.params["figure"]: r.id for r in req.requirements if r.kind == "target"}
+    assert {"pm_deg", "gbw_hz", "gain_db"} <= set(ids)
+    names = ["sn", "sp", "si", "kl", "kr", "kc"]
+    best = {"sn": 1.0, "sp": 3.0, "si": 1.0, "kl": 1.0, "kr": 1.0, "kc": 1.0}
+
+    def verdict(*failing):
+        return Verdict(tuple(RequirementResult(i, "target", "fail" if f in failing else "pass", 1.0)
+                             for f, i in ids.items()))
+
+    pm = moves_for(req, verdict("pm_deg"), best, names)
+    assert pm and all(m["kr"] > 1 for m in pm) and any(m["kc"] > 1 for m in pm)
+    assert all(m["sp"] == 3.0 for m in pm)  # moves start from the best candidate's knobs
+    speed = moves_for(req, verdict("gbw_hz"), best, names)
+    assert speed and all(m["si"] > 1 and m["kl"] < 1 for m in speed)
+    assert moves_for(req, verdict("gain_db"), best, names) == []  # a ceiling: longer channels would not help
+    assert moves_for(req, verdict(), best, names) == [] and moves_for(req, None, best, names) == []
+    # knobs the design does not have are never moved; ranges are respected
+    assert all(set(m) == {"sn", "sp", "si", "kl"} for m in moves_for(req, verdict("gbw_hz"), best,
+                                                                     ["sn", "sp", "si", "kl"]))
