@@ -122,3 +122,35 @@ def test_sky130_limits_are_inside_the_model_bins(ngspice_bin):
     result = simulate("* bins\n" + "\n".join(lines) + "\n", Op(), trusted=True, include_dirs=pdk.model_dirs,
                       timeout_s=120)
     assert result.op is not None
+
+
+@pytest.mark.parametrize("corner", ["ss", "fs"])
+def test_exported_core_library_is_self_contained_and_gives_the_full_librarys_currents(ngspice_bin, tmp_path,
+                                                                                       corner):
+    """`synth --pdk` copies the cut-down library into the design folder: relative includes
+    only, loadable as `.include sky130_<corner>.spice` or `.lib sky130_core.lib.spice <corner>`,
+    and the currents are the installed full library's."""
+    import re
+    import subprocess
+
+    from chipsmith.spice.pdk_core import export_core_library
+
+    pdk = get_pdk("sky130")
+    lib = export_core_library(pdk, (pdk.nmos.name, pdk.pmos.name), tmp_path / "models")
+    for f in (tmp_path / "models").iterdir():
+        body = [ln for ln in f.read_text().splitlines() if not ln.startswith("*")]
+        assert not any("/" in ln for ln in body if ln.startswith(".include")), f
+    assert "Apache License" in lib.read_text() and (tmp_path / "models" / f"sky130_{corner}.spice").is_file()
+    deck = ("* i\n{models}\nxn dn g 0 0 sky130_fd_pr__nfet_01v8 w=2 l=0.5\n"
+            "xp dp gp vdd vdd sky130_fd_pr__pfet_01v8 w=3 l=0.35 m=2\nvdd vdd 0 1.8\nvg g 0 0.8\nvgp gp 0 0.7\n"
+            "vd dn 0 0.9\nvdp dp 0 0.9\n.control\nop\nprint i(vd) i(vdp)\n.endc\n.end\n")
+    got = {}
+    for tag, models in (("include", f'.include "{tmp_path}/models/sky130_{corner}.spice"'),
+                        ("lib", f'.lib "{lib}" {corner}'), ("full", f'.lib "{pdk.model_file}" {corner}')):
+        path = tmp_path / f"{tag}.cir"
+        path.write_text(deck.format(models=models))
+        log = subprocess.run([ngspice_bin, "-b", str(path)], capture_output=True, text=True, timeout=120,
+                             cwd="/").stdout
+        got[tag] = [float(v) for v in re.findall(r"^i\(vdp?\)\s*=\s*(\S+)", log, re.MULTILINE)]
+    assert len(got["full"]) == 2 and abs(got["full"][0]) > 1e-6
+    assert got["include"] == pytest.approx(got["full"], rel=1e-9) and got["lib"] == pytest.approx(got["full"], rel=1e-9)
