@@ -193,10 +193,8 @@ def _direct(band: Band, term: str, net: str) -> bool:
     return band.rail_side and term != "g" and net == RAIL[band.polarity]
 
 
-def plan(devs: list[Mos], width: float, deck: RuleDeck, pins: dict, blocked: list[tuple[float, float, float, float]],
-         rails: tuple[float, float] | None = None) -> Plan:
-    """Place devices in bands, assign tracks and spines; raise if the width cannot hold them."""
-    R = DevRules.from_deck(deck)
+def check_devices(devs: list[Mos], R: DevRules) -> None:
+    """Refuse what no drawer can draw: a W under the deck's minimum active width, a bulk not on its rail."""
     for d in devs:
         if d.w < R.active_w:
             raise LibraryError(f"device {d.name}: W={d.w:g} um is below the deck's minimum active width "
@@ -204,6 +202,13 @@ def plan(devs: list[Mos], width: float, deck: RuleDeck, pins: dict, blocked: lis
         if d.b != RAIL[d.polarity]:
             raise LibraryError(f"device {d.name}: bulk {d.b} is not {RAIL[d.polarity]} (wells tie to the rails)",
                                fix=f"connect the {'NMOS' if d.polarity == 'n' else 'PMOS'} bulk to {RAIL[d.polarity]}")
+
+
+def plan(devs: list[Mos], width: float, deck: RuleDeck, pins: dict, blocked: list[tuple[float, float, float, float]],
+         rails: tuple[float, float] | None = None) -> Plan:
+    """Place devices in bands, assign tracks and spines; raise if the width cannot hold them."""
+    R = DevRules.from_deck(deck)
+    check_devices(devs, R)
     P = R.pitch(max((d.l for d in devs), default=R.poly_w))
     usable = width - 2 * R.margin_x
     ncol = int(usable / P + 1e-9) + 1  # source/drain and gate columns a band holds

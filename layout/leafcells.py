@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 
 from chipsmith.errors import LibraryError
 from chipsmith.layout.cells import Cell, CellLibrary
-from chipsmith.layout.leafcells_packed import draw_sram8t, draw_wl_driver, packed_kind
+from chipsmith.layout.leafcells_packed import draw_precharge, draw_sram8t, draw_switch, draw_wl_driver, packed_kind
 from chipsmith.layout.rules import RuleDeck
 
 # Device-placeholder rules (FreePDK45 manual names; drawn, width/space checked by the deck):
@@ -213,7 +213,7 @@ Y = {
     "sram8t": {"RWL": 0.25, "WWL": 0.65},
     "wl_driver": {"EN": 0.105, "RWL": 0.25, "IN": 0.45, "WWL": 0.65},
     "precharge": {"PREB": 0.225},
-    "sample_switch": {"EN": 0.15, "ENB": 0.30},
+    "sample_switch": {"EN": 0.15, "ENB": 0.655},  # ENB on the packed PMOS gate pad (leafcells_packed)
     "comparator": {"CLK": 1.50, "INN": 4.50},
     "sar_logic": {"RST": 0.25, "D": 0.60, "CLK": 1.25, "DAC": 2.00},
     "compute_cap": {"BOT": None},
@@ -224,8 +224,10 @@ Y = {
 DEVICE_LEVEL = ("sram8t", "precharge", "sample_switch", "wl_driver", "comparator", "sar_logic")
 # Kinds drawn in the packed arrangement of chipsmith.layout.leafcells_packed when their netlist
 # has the topology it draws (else by the generic drawer): the bitcell and the WL driver that
-# shares its row height set the array's area.
-PACKED = {"sram8t": draw_sram8t, "wl_driver": draw_wl_driver}
+# shares its row height set the array's area, the precharge and the two switches the local
+# array's overhead.
+PACKED = {"sram8t": draw_sram8t, "wl_driver": draw_wl_driver, "sample_switch": draw_switch,
+          "precharge": draw_precharge}
 CAP_EXIT_FINGER = 1  # the BOT finger that runs out of the right edge into the channel
 
 

@@ -30,7 +30,7 @@ import math
 from dataclasses import dataclass
 
 from chipsmith.errors import LibraryError
-from chipsmith.layout.device_draw import TAP_Y0, DevRules, Mos, parse_subckt, snap, snap_up
+from chipsmith.layout.device_draw import TAP_Y0, DevRules, Mos, check_devices, parse_subckt, snap, snap_up
 from chipsmith.layout.rules import RuleDeck
 
 
@@ -137,6 +137,10 @@ def packed_kind(kind: str, spice: str) -> bool:
         return match_8t(devs, ports) is not None
     if kind == "wl_driver":
         return match_driver(devs, ports) is not None
+    if kind == "sample_switch":
+        return match_tg(devs, ports) is not None
+    if kind == "precharge":
+        return match_precharge(devs, ports) is not None
     return False
 
 
@@ -234,6 +238,7 @@ def draw_sram8t(p, t, cell, w: float, h: float, pins: dict) -> float:
 
 def _sram8t(p, deck: RuleDeck, spice: str, w: float, h: float | None, pins: dict, t) -> float:
     _name, ports, devs = parse_subckt(spice)
+    check_devices(devs, DevRules.from_deck(deck))
     m = match_8t(devs, ports)
     if m is None:
         raise LibraryError("the sram8t netlist is not the 8T topology the packed bitcell draws",
@@ -344,6 +349,7 @@ def driver_size(deck: RuleDeck, spice: str, h: float) -> float:
 
 def _driver(p, deck: RuleDeck, spice: str, w: float, h: float, pins: dict, t) -> float:
     _name, ports, devs = parse_subckt(spice)
+    check_devices(devs, DevRules.from_deck(deck))
     m = match_driver(devs, ports)
     if m is None:
         raise LibraryError("the wl_driver netlist is not the NAND2 + inverter the packed driver draws",
@@ -452,3 +458,153 @@ def _driver(p, deck: RuleDeck, spice: str, w: float, h: float, pins: dict, t) ->
     _rect(p, "nwell", nw_x0, inset, nw_x1, snap(h - inset))
     _rect(p, "pwell", inset, inset, nw_x0, snap(h - inset))
     return need_w
+
+
+# --- the local array's switches: transmission gate and precharge -------------------------------
+
+def match_tg(devs: list[Mos], ports: tuple[str, ...]) -> dict[str, Mos] | None:
+    """A transmission gate A-B: one NMOS (gate EN) and one PMOS (gate ENB) between the same nets."""
+    if len(devs) != 2 or not {"A", "B", "EN", "ENB"} <= set(ports):
+        return None
+    n = [d for d in devs if d.polarity == "n"]
+    pp = [d for d in devs if d.polarity == "p"]
+    if len(n) != 1 or len(pp) != 1 or _sd(n[0]) != {"A", "B"} or _sd(pp[0]) != {"A", "B"}:
+        return None
+    if n[0].g != "EN" or pp[0].g != "ENB":
+        return None
+    return {"n": n[0], "p": pp[0]}
+
+
+def match_precharge(devs: list[Mos], ports: tuple[str, ...]) -> dict[str, Mos] | None:
+    """One PMOS from VDD to LBL gated by PREB."""
+    if len(devs) != 1 or devs[0].polarity != "p" or _sd(devs[0]) != {"LBL", "VDD"} or devs[0].g != "PREB":
+        return None
+    return {"p": devs[0]}
+
+
+def draw_switch(p, t, cell, w: float, h: float, pins: dict) -> float:
+    """Transmission gate on two template tracks: the NMOS on the VSS side, the PMOS on the VDD
+    side, both with their source/drain columns under the A and B tracks (A reached by a via1 in
+    the lower half, B in the upper half, where the sample variant's tracks are), one gate
+    column between them; EN/ENB up or down a metal2 stub to their metal3 rows."""
+    return _switch(p, p.deck, cell.spice, w, h, pins, t)
+
+
+def switch_height(deck: RuleDeck, spice: str) -> float:
+    return _switch(None, deck, spice, 2.4, 0.0, {}, None)
+
+
+def _switch(p, deck: RuleDeck, spice: str, w: float, h: float, pins: dict, t) -> float:
+    _name, ports, devs = parse_subckt(spice)
+    check_devices(devs, DevRules.from_deck(deck))
+    m = match_tg(devs, ports)
+    if m is None:
+        raise LibraryError("the switch netlist is not a transmission gate", fix="use the generic drawer")
+    K = Kit.from_deck(deck, max(d.l for d in devs))
+    R, e = K.R, K.sd_off
+    yc_n = snap_up(K.rail_top + R.s1 + K.tall)
+    yn0 = snap(yc_n - e)
+    y_n = snap_up(yn0 + m["n"].w + R.pad / 2 + R.ca)  # NMOS gate pad over its strip
+    # PMOS gate pad: metal1 pads and the two gates' metal2 stubs (same column) apart
+    y_p = snap_up(y_n + max(2 * K.tall + R.s1, 2 * K.reach + R.s2, R.pad + R.poly_s))
+    yp0 = snap_up(y_p + R.pad / 2 + R.ca)
+    yc_p = snap(yp0 + e)
+    yp1 = snap(yp0 + m["p"].w)
+    inset = snap(R.well_s / 2)
+    # A's via at the NMOS contact must be in the lower half, B's (on the PMOS column) in the upper
+    need = snap_up(max(yp1 + R.well_enc + inset, yc_p + K.tall + R.s1 + K.rail_top, 2 * (yc_n + K.reach)))
+    if p is None:
+        return need
+    if h + 1e-9 < need:
+        raise LibraryError(f"packed sample_switch needs a {w:g} x {need:g} um footprint (given height {h:g})",
+                           fix=f"set the sample_switch footprint height to {need:g}")
+    y_vb = snap_up(max(yc_p, h / 2 + K.reach))
+    if y_vb + K.tall + R.s1 > h - K.rail_top + 1e-9:
+        raise LibraryError(f"packed sample_switch: no room for the B via in the upper half of a {h:g} um cell",
+                           fix="make the footprint lower")
+    xa, xb = pins["A"][1], pins["B"][1]
+    xg = snap((xa + xb) / 2)
+    rows = {n: y for n, (layer, _x, y) in pins.items() if layer == "m3"}
+    if abs(xb - xa) < 2 * (m["n"].l / 2 + R.cg + R.cw / 2) - 1e-9:
+        raise LibraryError("switch tracks too close for a gate between them", fix="widen the column")
+    yb_rail, yt_rail = t.rail_y(h)
+    cols = [min(xa, xb), xg, max(xa, xb)]
+    _strip(p, K, cols, [m["n"].w], yn0, True, "n")
+    _strip(p, K, cols, [m["p"].w], yp0, True, "p")
+    _gate(p, K, xg, snap(yn0 - R.poly_ext), y_n, m["n"].l)
+    _gate(p, K, xg, y_p, snap(yp1 + R.poly_ext), m["p"].l)
+    for x in (xa, xb):
+        _sd_contact(p, K, x, yc_n)
+        _sd_contact(p, K, x, yc_p)
+        _rect(p, "m1", x - R.w1 / 2, yc_n, x + R.w1 / 2, yc_p)
+    _sq(p, "via1", xa, yc_n, R.via)
+    _rect(p, "m1", xb - R.w1 / 2, yc_p, xb + R.w1 / 2, y_vb + K.tall)
+    _sq(p, "via1", xb, y_vb, R.via)
+    n_lo, n_hi = min(rows["EN"], y_n), max(rows["EN"], y_n)
+    p_lo, p_hi = min(rows["ENB"], y_p), max(rows["ENB"], y_p)
+    if not (p_lo - K.reach >= n_hi + K.reach + R.s2 - 1e-9 or n_lo - K.reach >= p_hi + K.reach + R.s2 - 1e-9):
+        raise LibraryError("the EN and ENB rows make the two gate stubs overlap", fix="put ENB above the PMOS gate pad")
+    for y, row in ((y_n, rows["EN"]), (y_p, rows["ENB"])):
+        _poly_contact(p, K, xg, y)
+        _via_stub(p, K, xg, y, row)
+    # taps at the left (under the WBL/WBLB feeds: metal2 only there), wells
+    xt = snap_up(inset + R.active_w / 2 + 0.055)
+    _tap(p, K, "p", xt, TAP_Y0, yb_rail)
+    nt0 = snap(h - inset - R.well_enc - R.active_w)
+    _tap(p, K, "n", xt, nt0, yt_rail)
+    nw0 = snap(yp0 - R.well_enc)
+    _rect(p, "nwell", inset, nw0, max(cols) + e + R.well_enc, snap(h - inset))
+    _rect(p, "pwell", inset, 0.02, w - inset, nw0)
+    return need
+
+
+def draw_precharge(p, t, cell, w: float, h: float, pins: dict) -> float:
+    """The precharge PMOS: LBL contact under the LBL track, VDD contact up to the rail, the gate
+    pad under the strip on the PREB row."""
+    return _precharge(p, p.deck, cell.spice, w, h, pins, t)
+
+
+def precharge_height(deck: RuleDeck, spice: str, preb_y: float) -> float:
+    return _precharge(None, deck, spice, 2.4, 0.0, {"PREB": ("m3", 0.0, preb_y)}, None)
+
+
+def _precharge(p, deck: RuleDeck, spice: str, w: float, h: float, pins: dict, t) -> float:
+    _name, ports, devs = parse_subckt(spice)
+    check_devices(devs, DevRules.from_deck(deck))
+    m = match_precharge(devs, ports)
+    if m is None:
+        raise LibraryError("the precharge netlist is not one PMOS from VDD to LBL", fix="use the generic drawer")
+    K = Kit.from_deck(deck, m["p"].l)
+    R, e = K.R, K.sd_off
+    yg = pins["PREB"][2]  # the gate pad sits on the PREB row: via1 + via2 stacked
+    # the pad's metal1 encloses it left and right (the VSS rail runs under it), the LBL contact's
+    # metal1 clears it
+    ya0 = snap_up(max(yg + R.pad / 2 + R.ca, yg + R.w1 / 2 + R.s1 + K.tall - e))
+    yc = snap(ya0 + e)
+    ya1 = snap(ya0 + m["p"].w)
+    inset = snap(R.well_s / 2)
+    need = snap_up(max(ya1 + R.well_enc + inset, yc + K.tall + R.s1 + K.rail_top, ya1 + R.poly_ext + R.poly_s / 2))
+    if p is None:
+        return need
+    if h + 1e-9 < need:
+        raise LibraryError(f"packed precharge needs a {w:g} x {need:g} um footprint (given height {h:g})",
+                           fix=f"set the precharge footprint height to {need:g}")
+    x_l = pins["LBL"][1]
+    xg = snap(x_l + K.pitch)
+    x_v = snap(xg + K.pitch)
+    _strip(p, K, [x_l, xg, x_v], [m["p"].w], ya0, True, "p")
+    _gate(p, K, xg, yg, snap(ya1 + R.poly_ext), m["p"].l)
+    _poly_contact(p, K, xg, yg, tall=False)
+    _rect(p, "m1", xg - K.tall, yg - R.w1 / 2, xg + K.tall, yg + R.w1 / 2)
+    _sq(p, "via1", xg, yg, R.via)
+    _rect(p, "m2", xg - K.m2w / 2, yg - K.reach, xg + K.m2w / 2, yg + K.reach)
+    _sq(p, "via2", xg, yg, R.via)
+    _sd_contact(p, K, x_l, yc)
+    _sq(p, "via1", x_l, yc, R.via)
+    _sd_contact(p, K, x_v, yc)
+    yt_rail = t.rail_y(h)[1]
+    _rect(p, "m1", x_v - R.w1 / 2, yc, x_v + R.w1 / 2, yt_rail)
+    xt = snap_up(inset + R.active_w / 2 + 0.055)
+    _tap(p, K, "n", xt, snap(h - inset - R.well_enc - R.active_w), yt_rail)
+    _rect(p, "nwell", inset, inset, w - inset, snap(h - inset))
+    return need

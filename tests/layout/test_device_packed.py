@@ -38,8 +38,8 @@ def _devices(spice):
 
 
 def test_packed_cells_are_the_bitcell_and_driver_of_the_library(lib):
-    assert set(PACKED) == {"sram8t", "wl_driver"}
-    assert packed_kind("sram8t", lib.get("sram8t").spice) and packed_kind("wl_driver", lib.get("wl_driver").spice)
+    assert set(PACKED) == {"sram8t", "wl_driver", "sample_switch", "precharge"}
+    assert all(packed_kind(k, lib.get(k).spice) for k in PACKED)
     # the 10T is another topology: it stays with the generic drawer
     assert not packed_kind("sram8t", lib.get("sram10t").spice)
 
@@ -118,3 +118,17 @@ def test_topology_matchers_reject_other_netlists(lib):
     assert match_8t(broken, ports) is None
     _n, ports, devs = parse_subckt(lib.get("wl_driver").spice)
     assert match_driver(devs, ports) is not None and match_driver(devs[:-1], ports) is None
+
+
+def test_local_array_overhead_cells_are_packed_and_smaller_than_generic(drawn, lib, deck):
+    """Precharge and the two transmission-gate switches: the packed cells against the generic
+    drawer's height for the same netlist, width and pins (same process)."""
+    t = Template.from_deck(deck, lib.get("sram8t").width)
+    total_packed = total_generic = 0.0
+    for role, kind in (("precharge", "precharge"), ("sample", "sample_switch"), ("share", "sample_switch")):
+        d = drawn[role]
+        generic = plan(_devices(lib.get(kind).spice), d.width, deck, d.pins, [], t.rail_y(10.0)).height_needed
+        total_packed += d.height
+        total_generic += generic
+        assert d.height < generic
+    assert total_generic / total_packed > 1.5  # 3.225 um against about 6.2 um per local array
