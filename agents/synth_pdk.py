@@ -158,13 +158,15 @@ def _scope(sub: Subckt, inst: dict[str, Any], parent: dict[str, float], where: s
 
 def flatten(netlist: Netlist, top: str = "design") -> Netlist:
     """``netlist`` with its ``top`` subcircuit's X instances of local subcircuits expanded,
-    every size and value a number. Nested names are ``<name>_<instance path>`` (top-level
-    names, which a request may name, stay as written); generic models move into ``top``."""
+    every size and value a number. Nested names are ``<name>_<instance path>``, or the
+    bare ``<name>`` where no other element has it (top-level names, which a request may
+    name, stay as written); generic models move into ``top``."""
     design = netlist.subckt(top)
     if design is None:
         raise InputError(f"the design has no .subckt {top}")
     models = dict(netlist.models)
     out: list[Element] = []
+    originals: list[Element] = []  # each flat element's element as written in its block
 
     def expand(sub: Subckt, netmap: dict[str, str], prefix: str, env: dict[str, float], depth: int) -> None:
         models.update(sub.models)
@@ -184,10 +186,20 @@ def flatten(netlist: Netlist, top: str = "design") -> Netlist:
                       for k, v in e.params.items()}
             name = f"{e.name}_{prefix}" if prefix else e.name
             out.append(replace(e, name=name, nodes=nodes, value=value, params=params))
+            originals.append(e)
 
     expand(design, {p: p for p in design.ports}, "", _scope(design, {}, {k.lower(): _eval(v, {}, "param")
                                                                          for k, v in netlist.params.items()},
                                                                  "design"), 0)
+    # a block's element whose own name is unique in the whole design keeps it: a request
+    # that names a component ("Miller capacitor named Cc") finds the block's `cc` in the
+    # hierarchy on generic cards, and must find it in the flat PDK design too
+    counts: dict[str, int] = {}
+    for b in originals:
+        counts[b.name.lower()] = counts.get(b.name.lower(), 0) + 1
+    taken = {e.name.lower() for e in out}
+    out = [replace(e, name=b.name) if e.name != b.name and counts[b.name.lower()] == 1
+           and b.name.lower() not in taken else e for e, b in zip(out, originals)]
     flat = Subckt(design.name, design.ports, tuple(out), models)
     return Netlist(netlist.title, (), {design.name: flat}, {}, {}, ())
 

@@ -284,3 +284,16 @@ def test_designer_moves_follow_what_failed():
     # knobs the design does not have are never moved; ranges are respected
     assert all(set(m) == {"sn", "sp", "si", "kl"} for m in moves_for(req, verdict("gbw_hz"), best,
                                                                      ["sn", "sp", "si", "kl"]))
+
+
+def test_a_uniquely_named_block_element_keeps_its_name_for_named_component_requests():
+    """"Miller capacitor named Cc": on generic cards the judge finds the block's `cc` in the
+    hierarchy (x5/cc); flattened for the PDK it must still be `cc`, not `cc_x5`. Names that
+    occur in several blocks (m1, m2) keep the instance suffix, so nothing collides."""
+    from chipsmith.agents.synth_pdk import flatten, parse_design
+
+    text = GENERIC_OTA.replace("Cc out gnd 1p\n", "X5 d1__ out design_miller_c c=2p\n") + (
+        ".subckt design_miller_c a b params: c=1p\ncc a b {c}\n.ends design_miller_c\n")
+    elements = {e.name: e for e in flatten(parse_design(text)).subckt("design").elements}
+    assert set(elements) == {"m1", "m1_x1", "m1_x2", "m2_x2", "m1_x3", "m2_x3", "cc"}
+    assert elements["cc"].nodes == ("d1__", "out") and elements["cc"].value == pytest.approx(2e-12)
