@@ -16,9 +16,11 @@ Problem, algorithm and termination apart (as pymoo does it):
   necessary for success, so screening never loses a success; a screened-out candidate's
   cost is its tt violation (a lower bound of its worst corner's) and it ranks behind every
   candidate simulated at all points (:attr:`Evaluation.objective`).
-- Algorithm: Optuna's TPE sampler (``method="tpe"``) or its random sampler (``"random"``,
-  the baseline), asked for ``batch`` candidates at a time; an optional first candidate from
-  gm/Id tables (variables with a ``gmid`` hint get W from the PDK's own lookup table).
+- Algorithm: CMA-ES started at the gm/Id point, its candidates pre-selected by per-target
+  margin models (``method="cmaes"``, the default; :mod:`chipsmith.spice.sizing_cmaes`),
+  Optuna's TPE sampler (``"tpe"``) or its random sampler (``"random"``, the baseline), asked
+  for ``batch`` candidates at a time; the start point comes from gm/Id tables (variables with
+  a ``gmid`` hint get W from the PDK's own lookup table) and the design's own values.
 - Termination: the first candidate that meets every target at every corner, or the budget.
 """
 from __future__ import annotations
