@@ -39,6 +39,9 @@ KNOBS = {  # name: (low, high), all searched on a log scale; 1 = the generic des
     "si": (0.25, 16.0),  # input devices' widths again (gates on a signal input port): gm against the loads;
                          # up to 16: a PMOS pair on sky130 at a mid-rail input needs weak inversion (fingers)
     "kl": (0.5, 8.0),    # every channel length
+    "lp": (0.15, 4.0),   # PMOS lengths again: sky130's pfet_01v8 threshold rolls off at short L (at
+                         # |Vgs| 0.9 V, 0.12 uA at L=1 vs 41 uA at L=0.15 for W=7), so a PMOS source
+                         # biased mid-rail, starved at the planner's L, conducts when shortened
     "kr": (0.2, 5.0),    # every resistor
     "kc": (0.25, 4.0),   # every capacitor
 }
@@ -55,10 +58,13 @@ SEEDS = ({}, {"sp": 3.0}, {"si": 3.0}, {"sp": 2.0, "kl": 2.0})
 # speed (GBW/UGB/bandwidth/slew) wants gm per capacitance: wider, shorter input devices and
 # more current; gain wants output resistance: longer channels; phase margin wants the
 # nulling resistor's left-half-plane zero and a larger Miller cap (or a faster output
-# stage: shorter channels); a power ceiling wants less current (narrower current sources).
+# stage: shorter channels); a power ceiling wants less current (narrower current sources);
+# a circuit that does not work as its family at all (the family check fails) is first
+# suspected of a starved PMOS source (shorter PMOS: see "lp").
 MOVES: dict[str, tuple[dict[str, float], ...]] = {
     "speed": ({"si": 4.0, "kl": 0.5}, {"sn": 2.0, "sp": 2.0, "si": 2.0, "kl": 0.5}),
     "gain": ({"kl": 2.5}, {"kl": 2.5, "si": 2.0}),
+    "bias": ({"lp": 0.2},),
     "pm": ({"kr": 3.0}, {"kr": 3.0, "kc": 1.5, "kl": 0.6}),
     "power": ({"sn": 0.5, "sp": 0.5},),
 }
@@ -81,10 +87,12 @@ def moves_for(request, verdict, knobs: dict[str, float], names: Sequence[str]) -
             kind = _MOVE_OF.get(req.params["figure"])
             if kind in ("speed", "gain") and req.params["op"] not in (">=", ">") and req.params["figure"] != "settling_s":
                 kind = None  # an upper bound or a ~ target: the direction is not "more"
-        elif res.kind == "family" and "gain" in (res.detail or "").lower():
-            kind = "gain"
+        elif res.kind == "family":
+            kind = "bias"
+            if "gain" in (res.detail or "").lower() and "gain" not in wanted:
+                wanted.append("gain")
         if kind and kind not in wanted:
-            wanted.append(kind)
+            wanted.insert(0 if kind == "bias" else len(wanted), kind)
     out = []
     for kind in wanted:
         for move in MOVES[kind]:
@@ -228,6 +236,8 @@ def knobs_for(flat: Netlist, inputs: Sequence[str] = ()) -> list[str]:
         names.append("si")
     if any(e.kind == "M" for e in elements):
         names.append("kl")
+    if "pmos" in kinds:
+        names.append("lp")
     if any(e.kind == "R" for e in elements):
         names.append("kr")
     if any(e.kind == "C" for e in elements):
@@ -271,7 +281,8 @@ def sized_text(flat: Netlist, pdk: Pdk, knobs: dict[str, float], title: str = "d
                 scale_w *= knobs.get("si", 1.0)
             m = max(1, int(round(float(params.get("m", 1) or 1))))  # W is per finger: m x W of gate in all
             w, m = _fingers(float(params["w"]) * 1e6 * scale_w * m, m, dev)
-            l = _clamp(float(params["l"]) * 1e6 * knobs.get("kl", 1.0), dev.l_min, dev.l_max) * 1e-6
+            scale_l = knobs.get("kl", 1.0) * (knobs.get("lp", 1.0) if dev.polarity == "pmos" else 1.0)
+            l = _clamp(float(params["l"]) * 1e6 * scale_l, dev.l_min, dev.l_max) * 1e-6
             params = {**params, "w": w * 1e-6, "l": l}
             if m > 1:
                 params["m"] = m

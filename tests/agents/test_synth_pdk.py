@@ -60,7 +60,7 @@ def test_flatten_keeps_ratios_and_sizing_clamps_to_the_pdk():
     assert set(names) == {"m1", "m1_x1", "m1_x2", "m2_x2", "m1_x3", "m2_x3", "cc"}
     assert names["m1_x3"].params["w"] == pytest.approx(8e-6) and names["m1_x3"].params["l"] == pytest.approx(1e-6)
     assert names["m1_x2"].nodes == ("d1__", "inp", "tail__", "gnd")
-    assert knobs_for(flat) == ["sn", "sp", "kl", "kc"]
+    assert knobs_for(flat) == ["sn", "sp", "kl", "lp", "kc"]
     pdk = get_pdk("sky130")
     text = sized_text(flat, pdk, {"sn": 0.05, "sp": 2.0, "kl": 1.0, "kc": 3.0})
     devices = {ln.split()[0]: ln for ln in text.splitlines() if ln.lower().startswith("x")}
@@ -69,7 +69,11 @@ def test_flatten_keeps_ratios_and_sizing_clamps_to_the_pdk():
     assert "sky130_fd_pr__pfet_01v8 w=16 l=1" in devices["xm1_x3"]
     assert re.search(r"^cc out gnd 3p$", text, re.MULTILINE | re.IGNORECASE)
     # the input pair gets its own knob on top of NMOS width; the pair stays matched
-    assert knobs_for(flat, ["INP", "INN"]) == ["sn", "sp", "si", "kl", "kc"]
+    assert knobs_for(flat, ["INP", "INN"]) == ["sn", "sp", "si", "kl", "lp", "kc"]
+    # lp shortens the PMOS only (sky130's PMOS threshold rolls off at short L), never below 0.15 um
+    text = sized_text(flat, pdk, {"kl": 2.0, "lp": 0.05})
+    lengths = {ln.split()[0]: ln.split()[7] for ln in text.splitlines() if ln.startswith("x")}
+    assert lengths["xm1_x3"] == "l=150m" and lengths["xm1_x2"] == "l=600m" and lengths["xm1"] == "l=2"
     text = sized_text(flat, pdk, {"si": 2.0}, inputs=["INP", "INN"])
     widths = {ln.split()[0]: ln.split()[6] for ln in text.splitlines() if ln.startswith("x")}
     assert widths["xm1_x2"] == widths["xm2_x2"] == "w=12" and widths["xm1_x1"] == "w=12" and widths["xm1"] == "w=6"
@@ -281,6 +285,10 @@ def test_designer_moves_follow_what_failed():
     assert speed and all(m["si"] > 1 and m["kl"] < 1 for m in speed)
     assert moves_for(req, verdict("gain_db"), best, names) == []  # a ceiling: longer channels would not help
     assert moves_for(req, verdict(), best, names) == [] and moves_for(req, None, best, names) == []
+    # the family check fails (the circuit does not amplify): a starved PMOS source first, then gain
+    family = Verdict((RequirementResult("family", "family", "fail", 8.6, "open-loop gain 8.6 dB from Vinp"),))
+    moves = moves_for(req, family, best, names + ["lp"])
+    assert moves[0]["lp"] == pytest.approx(0.2) and moves[1]["kl"] == pytest.approx(2.5)
     # knobs the design does not have are never moved; ranges are respected
     assert all(set(m) == {"sn", "sp", "si", "kl"} for m in moves_for(req, verdict("gbw_hz"), best,
                                                                      ["sn", "sp", "si", "kl"]))
