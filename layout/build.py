@@ -180,9 +180,11 @@ COLORS = {"active": "#4caf50", "poly": "#e53935", "m1": "#1e88e5", "m2": "#d81b6
           "via1": "#000000", "via2": "#5d4037", "capm": "#ff9800"}
 
 
-def preview(gds: Path, png: Path, deck, title: str = "", max_polygons: int = 400_000) -> None:
+def preview(gds: Path, png: Path, deck, title: str = "", max_polygons: int = 400_000,
+            window: tuple[float, float, float, float] | None = None) -> None:
     """PNG of the flattened layout (layers coloured); above ``max_polygons`` only the metals
-    and cell outlines of the first hierarchy levels are drawn."""
+    and cell outlines of the first hierarchy levels are drawn. ``window`` (x0, y0, x1, y1, µm)
+    crops to a region (e.g. the folded ADC of a muxed group)."""
     import gdstk
     import matplotlib
 
@@ -193,6 +195,8 @@ def preview(gds: Path, png: Path, deck, title: str = "", max_polygons: int = 400
     lib = gdstk.read_gds(str(gds))
     top = lib.top_level()[0]
     bb = top.bounding_box()
+    if window is not None:
+        bb = ((window[0], window[1]), (window[2], window[3]))
     w, h = bb[1][0] - bb[0][0], bb[1][1] - bb[0][1]
     scale = min(12.0 / max(w, 1e-9), 12.0 / max(h, 1e-9))
     fig, ax = plt.subplots(figsize=(max(3.0, w * scale), max(3.0, h * scale) + 0.4))
