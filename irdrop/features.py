@@ -105,6 +105,7 @@ class CaseFeatures:
     total_current: float  # A, DC
     width_um: float
     height_um: float
+    prior: np.ndarray | None = None  # (nx, ny) physics-prior drop map in V (:mod:`prior`), if asked for
 
     @property
     def shape(self) -> tuple[int, int]:

@@ -217,7 +217,7 @@ def _cache_root(cache: Path | None) -> Path:
 
 
 def load_dataset(data: list[str], *, size: int, n_slices: int, cache: Path | None = None, limit: int | None = None,
-                 workers: int | None = None, quiet: bool = False):
+                 workers: int | None = None, quiet: bool = False, prior_iters: int = 0):
     """Find the labelled cases under every ``data`` entry and build (or reuse) their processed cache."""
     from chipsmith.irdrop.graph_dataset import IRDropDataset, data_version, find_cases
     from chipsmith.progress import progress_bar
@@ -229,10 +229,11 @@ def load_dataset(data: list[str], *, size: int, n_slices: int, cache: Path | Non
         refs.extend(find_cases(d))
     if limit is not None:
         refs = refs[:limit]
-    version = data_version(refs, size, n_slices) if refs else "empty"
+    version = data_version(refs, size, n_slices, prior_iters) if refs else "empty"
     root = _cache_root(cache) / version
     with progress_bar("featurise cases", len(refs), quiet=quiet) as advance:
-        ds = IRDropDataset(root, refs, size, n_slices, workers=workers or os.cpu_count() or 1, progress=advance)
+        ds = IRDropDataset(root, refs, size, n_slices, workers=workers or os.cpu_count() or 1, progress=advance,
+                           prior_iters=prior_iters)
     return ds
 
 
@@ -240,12 +241,14 @@ def train(data: list[str], out: Path, *, model: str = "pdnnet", preset: str = "c
           size: int | None = None, batch_size: int | None = None, lr: float | None = None, seed: int = 0,
           test_cases: tuple[str, ...] | None = None, time_budget_s: float | None = None, cache: Path | None = None,
           limit: int | None = None, workers: int | None = None, device: str | None = "auto", evaluate_test: bool = True,
-          quiet: bool = False, init: str | Path | None = None, finetune_fraction: float | None = None) -> dict:
+          quiet: bool = False, init: str | Path | None = None, finetune_fraction: float | None = None,
+          prior_iters: int | None = None) -> dict:
     """Train a model; writes ``model.pt``, ``history.csv``, ``summary.json`` (and test metrics).
 
     ``init``: start from this checkpoint (a path or a shipped model name); its architecture
     (model, size, widths) is kept and the preset supplies the training settings.
-    ``finetune_fraction``: override the preset's (1 = fine-tune the whole run)."""
+    ``finetune_fraction``: override the preset's (1 = fine-tune the whole run).
+    ``prior_iters``: override the preset's physics prior (CG steps; 0 = none)."""
     _require_ml()
     from chipsmith.artifacts import atomic_write_text, staged_output, write_json
     from chipsmith.irdrop.graph_dataset import split_cases
@@ -254,7 +257,7 @@ def train(data: list[str], out: Path, *, model: str = "pdnnet", preset: str = "c
 
     cfg = make_config(preset, model=model, epochs=epochs, size=size, batch_size=batch_size, lr=lr, seed=seed,
                       test_cases=tuple(test_cases) if test_cases is not None else None, time_budget_s=time_budget_s,
-                      finetune_fraction=finetune_fraction)
+                      finetune_fraction=finetune_fraction, prior_iters=prior_iters)
     start = None
     if init is not None:
         import dataclasses
@@ -262,11 +265,12 @@ def train(data: list[str], out: Path, *, model: str = "pdnnet", preset: str = "c
         from chipsmith.irdrop.training import load_checkpoint
 
         start = load_checkpoint(resolve_model(init), expect_model=model)
-        arch = ("size", "hidden", "gnn_layers", "n_slices", "base", "depth")
+        arch = ("size", "hidden", "gnn_layers", "n_slices", "base", "depth", "prior_iters")
         cfg = dataclasses.replace(cfg, **{k: getattr(start.config, k) for k in arch})
     t0 = time.perf_counter()
     ddp = _start_ddp(device)  # (rank, world size, device) under torchrun, else None
-    load = dict(size=cfg.size, n_slices=cfg.n_slices, cache=cache, limit=limit, workers=workers, quiet=quiet)
+    load = dict(size=cfg.size, n_slices=cfg.n_slices, cache=cache, limit=limit, workers=workers, quiet=quiet,
+                prior_iters=cfg.prior_iters)
     if ddp is None:
         # featurise before touching CUDA (the cache is built in worker processes)
         ds = load_dataset(data, **load)
@@ -372,6 +376,7 @@ def _evaluate_indices(loaded, ds, indices: list[int], *, device: str, exact_timi
     from chipsmith.progress import progress_bar
 
     rows = []
+    prior_iters = int(getattr(loaded.config, "prior_iters", 0))
     if indices:
         warm_up(loaded, ds[indices[0]], device)
     with progress_bar("evaluate", len(indices), quiet=quiet) as advance:
@@ -379,12 +384,17 @@ def _evaluate_indices(loaded, ds, indices: list[int], *, device: str, exact_timi
             ref = ds.refs[i]
             golden = read_map(ref.ir_drop)
             t0 = time.perf_counter()
-            item = build_item(ref, loaded.config.size, loaded.config.n_slices, shape=golden.shape)
+            item, feats = build_item(ref, loaded.config.size, loaded.config.n_slices, shape=golden.shape,
+                                     with_features=True, prior_iters=prior_iters)
             feat_s = time.perf_counter() - t0
-            pred = predict_item(loaded, item, device=device)
+            pred = predict_item(loaded, item, device=device, prior_native=feats.prior)
             row = {"case": ref.name, "group": ref.group, "shape": list(golden.shape),
                    "nodes": int(item["node"].num_nodes), **map_metrics(pred.static, golden),
                    "forward_seconds": pred.forward_seconds, "predict_seconds": feat_s + pred.forward_seconds}
+            if feats.prior is not None:
+                # the prior alone (no model) on the same case: what the model had to improve on
+                row.update({f"prior_{k}": v for k, v in map_metrics(feats.prior, golden).items()
+                            if k in ("mae_V", "max_error_V", "hotspot_f1", "corr")})
             if exact_timing:
                 exact = _exact_static_seconds(ref, golden.shape)
                 row.update(exact_seconds=exact, exact_over_forward=exact / max(pred.forward_seconds, 1e-9),
@@ -407,7 +417,7 @@ def summarize(rows: list[dict]) -> dict:
     def agg(rs: list[dict]) -> dict:
         out = {"cases": len(rs)}
         for k in ("mae_V", "max_error_V", "hotspot_f1", "corr", "dynamic_mae_V", "dynamic_hotspot_f1",
-                  "dynamic_max_error_V"):
+                  "dynamic_max_error_V", "prior_mae_V", "prior_hotspot_f1", "prior_corr"):
             vals = [r[k] for r in rs if r.get(k) is not None]
             if vals:
                 out[f"mean_{k}"] = float(np.mean(vals))
@@ -460,7 +470,7 @@ def evaluate(model: str | Path, data: list[str], out: Path, *, split: str = "tes
         raise InputError(f"--split '{split}' is not test, val, train or all", fix="pass --split test")
     loaded = load_checkpoint(resolve_model(model), device="cpu")
     ds = load_dataset(data, size=loaded.config.size, n_slices=loaded.config.n_slices, cache=cache, workers=workers,
-                      quiet=quiet)
+                      quiet=quiet, prior_iters=loaded.config.prior_iters)
     dev = _device(device)  # after featurising, which starts worker processes
     loaded.model.to(dev)
     if split == "all":
@@ -522,18 +532,24 @@ def predict(model: str | Path, source: Path, out: Path, *, device: str | None = 
         if loaded.config.model != "unet":
             raise InputError(f"a '{loaded.name}' model needs the netlist (its graph branch reads the PDN), not maps",
                              where=str(source), fix="pass the netlist, or --model unet for feature maps")
+        if loaded.config.prior_iters > 0:
+            raise InputError("this checkpoint uses the physics prior, which is solved from the netlist; feature maps "
+                             "alone cannot give it", where=str(source),
+                             fix="pass the netlist, or a checkpoint trained without the prior")
         item = maps_item(source, loaded.config.size)
         native = None
     else:
         map_shape = parse_shape(shape, like) if (shape or like) else None
-        item, native = build_item(ref, loaded.config.size, loaded.config.n_slices, shape=map_shape, with_features=True)
+        item, native = build_item(ref, loaded.config.size, loaded.config.n_slices, shape=map_shape, with_features=True,
+                                  prior_iters=loaded.config.prior_iters)
     feat_s = time.perf_counter() - t0
-    pred = predict_item(loaded, item, device=dev)
+    pred = predict_item(loaded, item, device=dev, prior_native=native.prior if native is not None else None)
     wx, wy = worst_pixel(pred.static)
     summary = {"input": str(source), "model": loaded.name, "checkpoint": loaded.path, "device": dev,
                "map_shape": list(pred.static.shape), "orientation": orientation,
                "max_drop_V": float(pred.static.max()), "mean_drop_V": float(pred.static.mean()),
                "worst_pixel_xy_um": [wx, wy], "featurise_seconds": feat_s, "forward_seconds": pred.forward_seconds,
+               "prior_iters": int(loaded.config.prior_iters),
                "nodes": int(item["node"].num_nodes) if ref is not None else None,
                "currents": "feature maps" if ref is None else "tile waveforms" if ref.currents else "DC (static)"}
     with staged_output(out) as stage:

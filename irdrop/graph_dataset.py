@@ -121,13 +121,15 @@ def read_map(path: str | Path) -> np.ndarray:
 
 
 def build_item(ref: CaseRef, size: int, n_slices: int, shape: tuple[int, int] | None = None, *,
-               with_features: bool = False):
+               with_features: bool = False, prior_iters: int = 0):
     """Parse, featurise and label one case: the HeteroData the models consume.
 
     Graph-level attributes: ``maps`` (1, C, S, S) model input; ``target`` (1, 2, S, S)
     static and dynamic drop / total current (V/A); ``has_target`` (1, 2);
-    ``total_current`` (1,); ``native_shape`` (1, 2). ``with_features`` also returns the
-    native :class:`features.CaseFeatures`.
+    ``total_current`` (1,); ``native_shape`` (1, 2); with ``prior_iters`` > 0 also
+    ``prior`` (1, 1, S, S): the physics prior (:mod:`prior`, that many CG steps) as drop /
+    total current (V/A), the target's units. ``with_features`` also returns the native
+    :class:`features.CaseFeatures` (its ``prior`` holds the 1 µm prior map in V).
     """
     import torch
 
@@ -148,6 +150,12 @@ def build_item(ref: CaseRef, size: int, n_slices: int, shape: tuple[int, int] | 
                          where=ref.ir_drop or ref.netlist, fix="pass the map that belongs to this netlist ([x][y], 1 um)")
     tiles = TileCurrents.load(ref.currents) if ref.currents else None
     feats = case_features(pdn, shape, tiles)
+    if prior_iters > 0:
+        import dataclasses
+
+        from chipsmith.irdrop.prior import prior_map
+
+        feats = dataclasses.replace(feats, prior=prior_map(pdn, shape, prior_iters)[0])
     data = build_pdn_graph(pdn, shape_um=shape, tiles=tiles, n_slices=n_slices, grid_size=size)
     data.maps = torch.from_numpy(normalized_maps(feats, size))[None]
     target = np.zeros((2, size, size), np.float32)
@@ -167,13 +175,18 @@ def build_item(ref: CaseRef, size: int, n_slices: int, shape: tuple[int, int] | 
     data.has_target = torch.from_numpy(has)[None]
     data.total_current = torch.tensor([feats.total_current], dtype=torch.float64)
     data.native_shape = torch.tensor([list(shape)], dtype=torch.long)
+    if feats.prior is not None:
+        data.prior = torch.from_numpy((downsample(feats.prior, size) / total).astype(np.float32))[None, None]
     return (data, feats) if with_features else data
 
 
-def data_version(refs: list[CaseRef], size: int, n_slices: int) -> str:
+def data_version(refs: list[CaseRef], size: int, n_slices: int, prior_iters: int = 0) -> str:
     """Hash of what a processed cache depends on (case names, raw sizes, feature settings)."""
     h = hashlib.sha256()
-    h.update(json.dumps({"feature_version": FEATURE_VERSION, "size": size, "n_slices": n_slices}).encode())
+    settings = {"feature_version": FEATURE_VERSION, "size": size, "n_slices": n_slices}
+    if prior_iters:  # only then: caches without a prior keep their version
+        settings["prior_iters"] = int(prior_iters)
+    h.update(json.dumps(settings).encode())
     for r in refs:
         h.update(r.name.encode())
         for f in r.files():
@@ -182,10 +195,10 @@ def data_version(refs: list[CaseRef], size: int, n_slices: int) -> str:
 
 
 def _process_one(args):
-    ref, size, n_slices, path = args
+    ref, size, n_slices, path, prior_iters = args
     import torch
 
-    torch.save(build_item(ref, size, n_slices), path)
+    torch.save(build_item(ref, size, n_slices, prior_iters=prior_iters), path)
     return ref.name
 
 
@@ -199,11 +212,12 @@ class IRDropDataset(_dataset_base()):
     """Cases → processed PDNGraphs (one ``.pt`` each) under ``root/processed``.
 
     ``refs``: the cases (see :func:`find_cases`); ``size``: model grid S; ``workers``:
-    processes used to build the cache (1 = in-process).
+    processes used to build the cache (1 = in-process); ``prior_iters``: > 0 adds the
+    physics prior (:mod:`prior`) to every item.
     """
 
     def __init__(self, root: str | Path, refs: list[CaseRef], size: int, n_slices: int = 8, *,
-                 workers: int = 1, progress=None) -> None:
+                 workers: int = 1, progress=None, prior_iters: int = 0) -> None:
         if not refs:
             raise DataError("no labelled cases with a netlist found", where=str(root),
                             fix="pass --data a directory of cases (netlist.sp + ir_drop_map.csv), e.g. the output "
@@ -212,9 +226,10 @@ class IRDropDataset(_dataset_base()):
         self.size = int(size)
         self.n_slices = int(n_slices)
         self.workers = max(1, int(workers))
+        self.prior_iters = int(prior_iters)
         self._progress = progress
         self._memory: dict[int, object] = {}  # processed items kept after the first read
-        self.version = data_version(self.refs, self.size, self.n_slices)
+        self.version = data_version(self.refs, self.size, self.n_slices, self.prior_iters)
         meta = Path(root) / "processed" / "meta.json"
         if meta.is_file() and json.loads(meta.read_text()).get("data_version") != self.version:
             shutil.rmtree(meta.parent)  # stale cache: other cases or other feature settings
@@ -241,7 +256,8 @@ class IRDropDataset(_dataset_base()):
         from chipsmith.artifacts import write_json
 
         out = Path(self.processed_dir)
-        jobs = [(r, self.size, self.n_slices, str(out / f"case{i:05d}.pt")) for i, r in enumerate(self.refs)]
+        jobs = [(r, self.size, self.n_slices, str(out / f"case{i:05d}.pt"), self.prior_iters)
+                for i, r in enumerate(self.refs)]
         advance = self._progress or (lambda k=1: None)
         if self.workers > 1 and len(jobs) > 1:
             import multiprocessing as mp
@@ -257,7 +273,7 @@ class IRDropDataset(_dataset_base()):
                 _process_one(job)
                 advance(1)
         write_json(out / "meta.json", {"data_version": self.version, "feature_version": FEATURE_VERSION,
-                                       "size": self.size, "n_slices": self.n_slices,
+                                       "size": self.size, "n_slices": self.n_slices, "prior_iters": self.prior_iters,
                                        "cases": [asdict(r) for r in self.refs]})
 
     def len(self) -> int:

@@ -52,11 +52,15 @@ def _sync(device: str) -> None:
         torch.cuda.synchronize()
 
 
-def predict_item(loaded, item, *, device: str = "cpu", tta: bool | None = None) -> Prediction:
+def predict_item(loaded, item, *, device: str = "cpu", tta: bool | None = None,
+                 prior_native: np.ndarray | None = None) -> Prediction:
     """Run the model on one processed case (a HeteroData from :func:`graph_dataset.build_item`).
 
     ``tta``: average over the 8 flips/transposes of the input (default: the checkpoint's
-    ``config.tta``); the forward time then covers the 8-copy batch, transforms included."""
+    ``config.tta``); the forward time then covers the 8-copy batch, transforms included.
+    ``prior_native``: for a model with the physics prior, the prior's 1 µm map (V): the
+    model's correction (output - prior, on the S×S grid) is upsampled and added to it, so
+    the prior's detail is not lost to the coarser model grid."""
     import torch
     from torch_geometric.data import Batch
 
@@ -81,8 +85,13 @@ def predict_item(loaded, item, *, device: str = "cpu", tta: bool | None = None) 
         fwd = time.perf_counter() - t0
     total = float(item.total_current[0])
     shape = tuple(int(v) for v in item.native_shape[0])
-    maps = (out[0].double().cpu() * loaded.target_scale * total).clamp(min=0)
-    native = upsample(maps.numpy(), shape)
+    maps = out[0].double().cpu() * loaded.target_scale * total
+    if prior_native is not None and getattr(item, "prior", None) is not None:
+        coarse = item.prior[0].double().cpu() * total  # (1, S, S) V, what the model saw
+        native = upsample((maps - coarse).numpy(), shape) + np.asarray(prior_native)[None]
+        native = np.maximum(native, 0.0)
+    else:
+        native = upsample(maps.clamp(min=0).numpy(), shape)
     dyn = native[1] if native.shape[0] > 1 else None
     return Prediction(static=native[0], dynamic=dyn, forward_seconds=fwd)
 

@@ -20,7 +20,7 @@ from torch_geometric.nn import MessagePassing
 from torch_geometric.utils import scatter
 
 from chipsmith.irdrop.graph import NODE_FEATURES
-from chipsmith.irdrop.model_unet import ConvBlock, UNet
+from chipsmith.irdrop.model_unet import ConvBlock, PriorInput, UNet
 
 
 class ConductanceConv(MessagePassing):
@@ -59,15 +59,18 @@ class PDNNet(nn.Module):
     uses_graph = True
 
     def __init__(self, map_channels: int = 6, hidden: int = 32, gnn_layers: int = 6, n_slices: int = 8,
-                 base: int = 16, depth: int = 4) -> None:
+                 base: int = 16, depth: int = 4, prior: bool = False) -> None:
         super().__init__()
         self.hidden = hidden
+        # physics prior (:mod:`prior`): one more map-branch channel, and both outputs are
+        # prior + correction (the worst-case dynamic drop is at least of the static's order)
+        self.prior = PriorInput() if prior else None
         self.node_in = nn.Sequential(nn.Linear(NODE_FEATURES + n_slices + 1, hidden), nn.GELU(),
                                      nn.Linear(hidden, hidden))
         self.pad_in = nn.Linear(1, hidden)
         self.wire = nn.ModuleList([ConductanceConv(hidden) for _ in range(gnn_layers)])
         self.via = nn.ModuleList([ConductanceConv(hidden) for _ in range(gnn_layers)])
-        self.map_branch = ConvBlock(map_channels, hidden)
+        self.map_branch = ConvBlock(map_channels + (1 if prior else 0), hidden)
         self.fuse = UNet(2 * hidden + 1, len(self.outputs), base=base, depth=depth)
         self.reset_parameters()
 
@@ -79,6 +82,9 @@ class PDNNet(nn.Module):
             conv.reset_parameters()
         self.map_branch.reset_parameters()
         self.fuse.reset_parameters()
+        if self.prior is not None:  # start from "prediction = prior" (see UNetBaseline)
+            nn.init.zeros_(self.fuse.head.weight)
+            nn.init.zeros_(self.fuse.head.bias)
 
     def node_embeddings(self, batch) -> torch.Tensor:
         node = batch["node"]
@@ -112,4 +118,8 @@ class PDNNet(nn.Module):
         maps = batch.maps
         B, _, S, _ = maps.shape
         h = self.node_embeddings(batch)
-        return self.fuse(torch.cat([self.grid(batch, h, B, S), self.map_branch(maps)], dim=1))
+        if self.prior is None:
+            return self.fuse(torch.cat([self.grid(batch, h, B, S), self.map_branch(maps)], dim=1))
+        p = self.prior(batch)
+        fused = torch.cat([self.grid(batch, h, B, S), self.map_branch(torch.cat([maps, p], dim=1))], dim=1)
+        return p + self.fuse(fused)

@@ -64,20 +64,55 @@ class UNet(nn.Module):
         return self.head(h)
 
 
+class PriorInput(nn.Module):
+    """The physics prior (:mod:`prior`) as an extra input channel and as the base of the output.
+
+    ``batch.prior`` (B, 1, S, S) is in V/A; ``scale`` (a buffer, the training set's target
+    scale, set by :func:`training.fit`) brings it to the output's units, so a model with a
+    prior predicts ``prior + correction``."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.register_buffer("inv_scale", torch.ones(1, dtype=torch.float64))
+
+    def set_scale(self, target_scale: float) -> None:
+        self.inv_scale.fill_(1.0 / float(target_scale))
+
+    def forward(self, batch) -> torch.Tensor:
+        prior = getattr(batch, "prior", None)
+        if prior is None:
+            raise ValueError("this model needs the physics prior (batch.prior): build items with prior_iters > 0")
+        return prior * self.inv_scale.to(prior.dtype)
+
+
 class UNetBaseline(nn.Module):
-    """The baseline predictor: a U-Net over the feature maps of a batch (static output only)."""
+    """The baseline predictor: a U-Net over the feature maps of a batch (static output only);
+    with ``prior``, over the maps plus the physics prior, predicting prior + correction."""
 
     name = "unet"
     outputs = ("static",)
     uses_graph = False
 
-    def __init__(self, map_channels: int = 6, base: int = 16, depth: int = 4) -> None:
+    def __init__(self, map_channels: int = 6, base: int = 16, depth: int = 4, prior: bool = False) -> None:
         super().__init__()
-        self.net = UNet(map_channels, len(self.outputs), base=base, depth=depth)
+        self.prior = PriorInput() if prior else None
+        self.net = UNet(map_channels + (1 if prior else 0), len(self.outputs), base=base, depth=depth)
+        self._zero_head()
+
+    def _zero_head(self) -> None:
+        # with a prior, training starts from "prediction = prior" (zero correction) rather
+        # than from the prior plus a random map
+        if self.prior is not None:
+            nn.init.zeros_(self.net.head.weight)
+            nn.init.zeros_(self.net.head.bias)
 
     def reset_parameters(self) -> None:
         self.net.reset_parameters()
+        self._zero_head()
 
     def forward(self, batch) -> torch.Tensor:
-        """``batch.maps`` (B, C, S, S) → (B, 1, S, S)."""
-        return self.net(batch.maps)
+        """``batch.maps`` (B, C, S, S) (and ``batch.prior`` (B, 1, S, S)) → (B, 1, S, S)."""
+        if self.prior is None:
+            return self.net(batch.maps)
+        p = self.prior(batch)
+        return p + self.net(torch.cat([batch.maps, p], dim=1))

@@ -66,6 +66,9 @@ class TrainConfig:
     finetune_lr: float = 3e-4
     finetune_generated: float = 0.3
     contest_val: int = 0
+    # physics prior (:mod:`prior`): > 0 gives the model that many truncated-CG steps' drop
+    # map as an input channel and makes it predict prior + correction; 0 = no prior
+    prior_iters: int = 0
 
     def __post_init__(self) -> None:
         if self.model not in MODELS:
@@ -87,6 +90,10 @@ PRESETS: dict[str, dict] = {
                    hotspot_weight=1.0, contest_weight=4.0, tta=False, loader_workers=3, val_fraction=0.05,
                    test_fraction=0.05, finetune_fraction=0.25, finetune_lr=3e-4, finetune_generated=0.3,
                    contest_val=4),
+    # the gpu preset plus the physics prior (64 truncated-CG steps, :mod:`prior`)
+    "gpu-prior": dict(size=256, epochs=400, batch_size=8, hidden=32, gnn_layers=6, base=16, depth=4, lr=2e-3,
+                      hotspot_weight=1.0, contest_weight=4.0, tta=False, loader_workers=3, val_fraction=0.05,
+                      test_fraction=0.05, prior_iters=64),
 }
 
 
@@ -103,10 +110,10 @@ def build_model(cfg: TrainConfig):
         from chipsmith.irdrop.model_pdnnet import PDNNet
 
         return PDNNet(len(MAP_CHANNELS), hidden=cfg.hidden, gnn_layers=cfg.gnn_layers, n_slices=cfg.n_slices,
-                      base=cfg.base, depth=cfg.depth)
+                      base=cfg.base, depth=cfg.depth, prior=cfg.prior_iters > 0)
     from chipsmith.irdrop.model_unet import UNetBaseline
 
-    return UNetBaseline(len(MAP_CHANNELS), base=cfg.base, depth=cfg.depth)
+    return UNetBaseline(len(MAP_CHANNELS), base=cfg.base, depth=cfg.depth, prior=cfg.prior_iters > 0)
 
 
 def _loss(pred, batch, scale: float, hotspot_weight: float = 0.0):
@@ -162,9 +169,12 @@ def transform(batch, flip_x: bool, flip_y: bool, swap: bool):
         px, py = pix // S, pix % S
         x = node.x.clone()
     has_target = getattr(batch, "target", None) is not None
+    has_prior = getattr(batch, "prior", None) is not None
     for on, dim, col in ((flip_x, -2, 4), (flip_y, -1, 5)):
         if on:
             batch.maps = batch.maps.flip(dim)
+            if has_prior:
+                batch.prior = batch.prior.flip(dim)
             if has_target:
                 batch.target = batch.target.flip(dim)
             if node is not None and hasattr(node, "pix"):
@@ -175,6 +185,8 @@ def transform(batch, flip_x: bool, flip_y: bool, swap: bool):
                 x[:, col] = 1.0 - x[:, col]
     if swap:
         batch.maps = batch.maps.transpose(-1, -2)[:, [0, 1, 2, 3, 5, 4]]
+        if has_prior:
+            batch.prior = batch.prior.transpose(-1, -2)
         if has_target:
             batch.target = batch.target.transpose(-1, -2)
         if node is not None and hasattr(node, "pix"):
@@ -249,6 +261,8 @@ def fit(dataset, splits: dict[str, list[int]], cfg: TrainConfig, *, device: str 
     net = model
     # a checkpoint's outputs are calibrated to its own scale, so fine-tuning keeps it
     scale = init.target_scale if init is not None else target_scale(dataset, splits["train"])
+    if getattr(model, "prior", None) is not None:
+        model.prior.set_scale(scale)
     train_set = dataset.index_select(splits["train"])
     val_set = dataset.index_select(splits["val"]) if splits["val"] else None
     sampler = None
@@ -441,8 +455,9 @@ def save_checkpoint(path: Path, result: TrainResult, *, data_version: str, split
 
     # weights stored in float16 (half the size; loading casts back to float32), so metrics
     # computed after reloading describe exactly what ships
-    state = {k: (v.detach().cpu().half() if v.is_floating_point() else v.detach().cpu())
-             for k, v in result.model.state_dict().items()}
+    # (the prior's scale buffer stays float64: it multiplies the prior, not a learned weight)
+    state = {k: (v.detach().cpu().half() if v.is_floating_point() and not k.endswith("inv_scale")
+                 else v.detach().cpu()) for k, v in result.model.state_dict().items()}
     ckpt = {"format": CHECKPOINT_FORMAT, "version": CHECKPOINT_VERSION, "model": result.config.model,
             "config": dataclasses.asdict(result.config), "data_version": data_version,
             "feature_version": FEATURE_VERSION, "target_scale": result.target_scale, "state_dict": state,
