@@ -71,7 +71,8 @@ def pareto_csv(designs: Sequence[Mapping]) -> str:
     header = ["id", *VARIABLES, *OBJECTIVES, *METRIC_KEYS, "t_cycle_ns", "e_cycle_pj", "banks"]
     w.writerow(header)
     for d in designs:
-        w.writerow([d["id"], *(Design.from_dict(d["variables"]).to_dict()[k] for k in VARIABLES), *(_fmt(d["objectives"][k]) for k in OBJECTIVES),
+        v = Design.from_dict(d["variables"]).to_dict()  # an older front lacks the later genes: their defaults
+        w.writerow([d["id"], *(v[k] for k in VARIABLES), *(_fmt(d["objectives"][k]) for k in OBJECTIVES),
                     *(_fmt(d["metrics"][k]) for k in METRIC_KEYS), _fmt(d["metrics"]["t_cycle_ns"]),
                     _fmt(d["metrics"]["e_cycle_pj"]), d["derived"]["banks"]["count"]])
     return buf.getvalue()

@@ -205,3 +205,23 @@ def test_cli_explore_col_mux_choices(tmp_path, cli):
     assert sum(s["front_col_mux"].values()) == s["front_size"]
     bad = cli("acim", "explore", "--rows", "32", "--cols", "32", "--col-mux", "5", "--out", tmp_path / "y")
     assert bad.code == 2 and "col-mux" in bad.stderr
+
+
+def test_a_front_without_the_gene_reads_as_k1(lib, tmp_path):
+    """pareto.json files written before the gene existed: k = 1 in the CSV, the pick and the build spec."""
+    from chipsmith.layout.build import spec_from_front
+    from chipsmith.layout.report import pareto_csv, pareto_document
+
+    problem = Problem(64, 64)
+    p = ModelParams.from_library(lib)
+    doc = pareto_document([Design(H=64, W=64, L=2, B_ADC=4, input_bits_per_cycle=1, cap_mult=1, col_mux=2)], p,
+                          problem, lib, {}, {})
+    assert doc["designs"][0]["variables"]["col_mux"] == 2
+    assert doc["designs"][0]["derived"]["col_mux"]["adcs_per_bank"] == 32
+    (tmp_path / "pareto.json").write_text(json.dumps(doc))
+    assert spec_from_front(f"{tmp_path}#0")[0].col_mux == 2
+    del doc["designs"][0]["variables"]["col_mux"]
+    (tmp_path / "pareto.json").write_text(json.dumps(doc))
+    assert spec_from_front(f"{tmp_path}#0")[0].col_mux == 1
+    header, row = pareto_csv(doc["designs"]).splitlines()
+    assert dict(zip(header.split(","), row.split(",")))["col_mux"] == "1"
