@@ -225,3 +225,17 @@ def test_a_front_without_the_gene_reads_as_k1(lib, tmp_path):
     assert spec_from_front(f"{tmp_path}#0")[0].col_mux == 1
     header, row = pareto_csv(doc["designs"]).splitlines()
     assert dict(zip(header.split(","), row.split(",")))["col_mux"] == "1"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("spec", [MacroSpec(32, 32, 16, 16, 2, 3, 1, 2, bitcell=1, cap_type=1, col_mux=4),
+                                  MacroSpec(32, 32, 32, 16, 2, 4, 2, 1, col_mux=2)], ids=["2x2banks-10t-mim-pwm-k4", "b4-k2"])
+def test_muxed_macro_with_the_other_axes_and_banks(spec, lib, deck, tmp_path):
+    """Muxing with the 10T cell, the MIM capacitor, PWM drivers and 2x2 banks (bank pins suffixed),
+    and B > k (two full SAR rows): rule-clean, connectivity-matching."""
+    path = tmp_path / "m.gds"
+    built = _build(spec, lib, deck, path)
+    assert run_drc(path, deck)["clean"]
+    lvs = check(path, netlist(spec, lib), "acim_macro", terminals(spec, built), deck,
+                [c.name for c in lib.cells.values()], device_lvs=False)
+    assert lvs["connectivity_match"], (lvs["open_nets"][:2], lvs["short_nets"][:2])
