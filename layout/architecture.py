@@ -37,6 +37,12 @@ Floorplan of a bank (µm, origin lower-left)::
      +---------+--------------------------------------+  0
 
 Banks are tiled by abutment on a (rows/H) x (cols/W) grid.
+
+Column muxing (gene ``col_mux`` = k in 1, 2, 4, 8): k adjacent columns share one SAR ADC
+through a ``col_mux`` transmission gate under each column; the group's comparator sits under
+its first column and its B SAR slices are folded into ceil(B/k) rows across the k columns, so
+the bottom region is ceil(B/k) SAR rows + comparator + bridge + mux row instead of comparator +
+B SAR rows. The k columns are converted one after the other in each cycle.
 """
 from __future__ import annotations
 
