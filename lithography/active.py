@@ -28,9 +28,12 @@ def k_center(emb: np.ndarray, candidates: np.ndarray, anchors: np.ndarray, k: in
     if len(anchors):
         a = emb[anchors].astype(np.float64) / scale
         dist = np.full(len(cand), np.inf)
+        c2 = (cand ** 2).sum(-1)
         for i in range(0, len(a), 512):
-            d = ((cand[:, None, :] - a[None, i:i + 512, :]) ** 2).sum(-1).min(1)
-            dist = np.minimum(dist, d)
+            # |c - a|^2 = |c|^2 + |a|^2 - 2 c.a: a (candidates x 512) matrix, not a third axis of dims.
+            ai = a[i:i + 512]
+            d = c2[:, None] + (ai ** 2).sum(-1)[None, :] - 2.0 * cand @ ai.T
+            dist = np.minimum(dist, np.maximum(d, 0.0).min(1))
     else:
         dist = ((cand - cand.mean(0)) ** 2).sum(-1)  # start from the most atypical one
     picked = []
@@ -55,5 +58,6 @@ def select(strategy: str, k: int, labelled: np.ndarray, pool_size: int, rng: np.
     if strategy == "random" or uncertainty is None or embeddings is None:
         return rng.choice(free, size=k, replace=False)
     order = free[np.argsort(-uncertainty[free], kind="stable")]
-    candidates = order[:max(k, oversample * k)]
+    # oversample 0: every free sample is a candidate (pure diversity, k-center / core-set).
+    candidates = order if oversample <= 0 else order[:max(k, oversample * k)]
     return k_center(embeddings, candidates, np.asarray(labelled, dtype=np.int64), k)

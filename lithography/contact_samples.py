@@ -10,7 +10,10 @@ Per clip (the fully convolutional model): the whole aerial and mask image, the r
 image and the index of its contacts.
 
 Both presets sample contacts at nearly the same number of pixels (new: 65 nm at 8 nm,
-old: 110 nm at 12 nm), so a patch means the same thing to a network in both nodes.
+old: 110 nm at 12 nm) and resolve about the same number of pixels (lambda/NA: 18.9 px old,
+17.9 px new), so a patch covers the same optical neighbourhood in both nodes. Intensities
+are not on one scale (clear field = 1: an isolated contact peaks at 0.32 old, 0.21 new);
+:func:`reference_intensity` gives each node's sizing threshold to express them in.
 """
 from __future__ import annotations
 
@@ -45,6 +48,7 @@ class ContactSamples:
     mask: np.ndarray         # (B, H, W) float32
     resist: np.ndarray       # (B, H, W) float32 development depth / thickness (prints >= 1)
     kind: np.ndarray         # (B,) clip kind index (dataset.KINDS)
+    i_ref: float = 1.0       # the node's reference intensity (reference_intensity)
 
     def __len__(self) -> int:
         return int(len(self.threshold))
@@ -56,6 +60,23 @@ class ContactSamples:
     def meta(self) -> dict:
         return {"node": self.node, "pixel_nm": self.pixel_nm, "grid": self.grid, "patch": int(self.patches.shape[-1]),
                 "contact_nm": self.contact_nm}
+
+
+def reference_intensity(preset) -> float:
+    """The node's sizing threshold from its optics alone (no labels): the nominal-focus aerial
+    intensity at the drawn edges of one isolated contact, the level a constant-threshold
+    resist dosed to size would print it at. Film ground truth: 0.962 (old) and 0.982 (new)
+    of it on average, so in these units both nodes' thresholds sit near 1."""
+    from chipsmith.lithography.aerial import aerial_image
+    from chipsmith.lithography.contours import sample
+    from chipsmith.lithography.layout_io import rasterize, rect
+
+    mid, h = preset.clip_nm / 2, preset.contact_nm / 2
+    win = (0.0, 0.0, preset.clip_nm, preset.clip_nm)
+    mask = rasterize([rect(mid - h, mid - h, mid + h, mid + h)], win, preset.pixel_nm)
+    img = aerial_image(mask, preset.kernels(), preset.pixel_nm, device="cpu").cpu().numpy()
+    xs, ys = np.array([mid + h, mid - h, mid, mid]), np.array([mid, mid, mid + h, mid - h])
+    return float(sample(img, xs, ys, win, preset.pixel_nm).mean())
 
 
 def _bilinear(img: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
@@ -128,7 +149,14 @@ def load(root, *, patch: int = PATCH, limit: int | None = None) -> ContactSample
         cd=np.asarray(parts["cd"], np.float32), epe=np.asarray(parts["epe"], np.float32),
         profiles=np.asarray(parts["profiles"], np.float32), step_nm=step,
         clip_of=np.asarray(parts["clip_of"], np.int64), aerial=np.concatenate(aer_all), mask=np.concatenate(mask_all),
-        resist=np.concatenate(res_all), kind=np.concatenate(kind_all))
+        resist=np.concatenate(res_all), kind=np.concatenate(kind_all),
+        i_ref=_reference_of(idx))
+
+
+def _reference_of(index: dict) -> float:
+    from chipsmith.lithography.presets import preset_from_dict
+
+    return reference_intensity(preset_from_dict(index["preset"], where="index.json preset"))
 
 
 def slice_cd(profiles: np.ndarray, threshold: np.ndarray, step_nm: float) -> tuple[np.ndarray, np.ndarray]:

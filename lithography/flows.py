@@ -281,7 +281,7 @@ def train(target: Path, out: Path, *, source: Path | None = None, test: Path | N
             pre = None
             if src is not None:
                 pre = F.fit(F.ResistFCN(cfg.width, cfg.dropout), F.inputs(src.aerial, src.mask), src.resist, cfg,
-                            seed=seed + 1000, device=device, steps=pretrain_steps)
+                            seed=seed + 1000, device=device, steps=pretrain_steps, i_ref=src.i_ref)
             advance(1)
             labelled, m = _fcn_learn(pool, x_pool, budget, select, cfg, pre, rounds, seed, device)
             if tst is not None:
@@ -290,7 +290,9 @@ def train(target: Path, out: Path, *, source: Path | None = None, test: Path | N
                 rest = np.setdiff1d(np.arange(pool.clips), labelled)
                 pred, truth, where = F.predict(m, x_pool[rest], device=device), pool.resist[rest], "unlabelled pool clips"
             ious = F.iou(pred, truth) if len(truth) else np.zeros(0)
-            metrics = {"iou_mean": float(ious.mean()) if len(ious) else None,
+            sub = F.iou_subpixel(pred, truth) if len(truth) else np.zeros(0)
+            metrics = {"iou_subpixel_mean": float(sub.mean()) if len(sub) else None,
+                       "iou_mean": float(ious.mean()) if len(ious) else None,
                        "iou_min": float(ious.min()) if len(ious) else None, "clips": int(len(ious)), "held_out": where}
             blob = F.save(m, cfg, meta)
         advance(1)
@@ -334,7 +336,8 @@ def _fcn_learn(pool, x_pool, budget, select, cfg, pre, rounds, seed, device):
 
     def fit(idx, s):
         base = copy.deepcopy(pre) if pre is not None else F.ResistFCN(cfg.width, cfg.dropout)
-        return F.fit(base, x_pool[idx], pool.resist[idx], cfg, seed=s, device=device, finetune=pre is not None)
+        return F.fit(base, x_pool[idx], pool.resist[idx], cfg, seed=s, device=device, finetune=pre is not None,
+                     i_ref=pool.i_ref)
 
     for r, k in enumerate(sizes):
         unc = emb = None
@@ -647,7 +650,9 @@ def model_table(s: dict) -> str:
               + ", ".join(f"{k} {f(v, 1)}" for k, v in s["budget_to_reach"].items())
               + f"; data reduction {f(s['data_reduction_factor'], 1)}x"
               + (" (lower bound)" if s.get("data_reduction_is_lower_bound") else ""),
-              "FCN IoU: " + ", ".join(f"{k} {f(v['iou_mean'])} (StdContact {f(v['iou_stdcontact_mean'])})"
+              "FCN IoU: " + ", ".join(f"{k} {f(v['iou_mean'])} (StdContact {f(v['iou_stdcontact_mean'])}; sub-pixel "
+                                      f"{f(v.get('iou_subpixel_mean'))}, StdContact "
+                                      f"{f(v.get('iou_subpixel_stdcontact_mean'))})"
                                       for k, v in s["fcn"].items()),
               f"speed vs the {s.get('resist', 'lumped')} resist simulation ({s['speed']['device']}): threshold CNN {f(s['speed']['speedup_threshold_cnn'], 1)}x, "
               f"FCN {f(s['speed']['speedup_fcn'], 1)}x",

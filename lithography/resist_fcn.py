@@ -11,6 +11,13 @@ the value does not matter) plus a weighted term on the band ``0.5 < depth < 1.5`
 the contour, where the printed edge is decided. Dropout in the bottleneck serves MC-dropout
 uncertainty for active selection; ``freeze='early'`` keeps the first encoder block when
 fine-tuning on a new node, ``'encoder'`` the whole encoder.
+
+``normalize`` (default off: not yet measured for this model) divides the aerial channel by the node's reference intensity
+(see :mod:`~chipsmith.lithography.threshold_cnn`), so both nodes' inputs are in units of
+their sizing threshold. :func:`iou_subpixel` scores contours at sub-pixel resolution: both
+images are bilinearly upsampled (the interpolant whose level-1 isoline the marching-squares
+contour follows) before thresholding, so a contour that moves a tenth of a pixel costs a
+tenth of a pixel row, not a whole one or nothing.
 """
 from __future__ import annotations
 
@@ -37,6 +44,7 @@ class FcnConfig:
     weight_decay: float = 1e-4
     freeze: str = "early"
     band_weight: float = 4.0
+    normalize: bool = False  # not yet measured for the FCN (see docs/lithography.md)
 
 
 def _conv(cin: int, cout: int) -> nn.Sequential:
@@ -54,8 +62,10 @@ class ResistFCN(nn.Module):
         self.up1, self.dec1 = nn.ConvTranspose2d(2 * w, w, 2, stride=2), _conv(2 * w, w)
         self.out = nn.Conv2d(w, 1, 1)
         self.pool = nn.AvgPool2d(2)
+        self.register_buffer("in_scale", torch.ones(()))  # the node's reference intensity (1: none)
 
     def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        x = torch.cat([x[:, :1] / self.in_scale, x[:, 1:]], dim=1)
         e1 = self.enc1(x)
         e2 = self.enc2(self.pool(e1))
         return e1, e2, self.mid(self.pool(e2))
@@ -97,12 +107,13 @@ def _loss(pred: torch.Tensor, target: torch.Tensor, band_weight: float) -> torch
 
 
 def fit(model: ResistFCN, x: np.ndarray, y: np.ndarray, cfg: FcnConfig, *, seed: int, device: str = "cpu",
-        finetune: bool = False, steps: int | None = None) -> ResistFCN:
+        finetune: bool = False, steps: int | None = None, i_ref: float | None = None) -> ResistFCN:
     """Train on clips ``x`` ``(B, 2, H, W)`` and resist images ``y`` ``(B, H, W)``; random 90° turns
     and flips augment (the optics of both presets are symmetric under them)."""
     gen = torch.Generator().manual_seed(seed)
     torch.manual_seed(seed)
     model.to(device)
+    model.in_scale.fill_(float(i_ref) if (cfg.normalize and i_ref) else 1.0)
     freeze(model, cfg.freeze if finetune else "none")
     xt = torch.as_tensor(x, dtype=torch.float32).to(device)
     yt = torch.as_tensor(y, dtype=torch.float32).to(device)
@@ -152,14 +163,27 @@ def iou(pred: np.ndarray, truth: np.ndarray, level: float = 1.0) -> np.ndarray:
     return np.where(union > 0, inter / np.maximum(union, 1), 1.0)
 
 
+def iou_subpixel(pred: np.ndarray, truth: np.ndarray, level: float = 1.0, factor: int = 4,
+                 batch: int = 32) -> np.ndarray:
+    """Per-clip IoU of the regions ``>= level`` of both images upsampled ``factor`` times
+    (bilinear, pixel centres kept); 1 where both are empty."""
+    out = []
+    for i in range(0, len(pred), batch):
+        p, t = (torch.nn.functional.interpolate(torch.as_tensor(a[i:i + batch], dtype=torch.float32)[:, None],
+                                                scale_factor=factor, mode="bilinear", align_corners=False)[:, 0]
+                for a in (pred, truth))
+        out.append(iou(p.numpy(), t.numpy(), level))
+    return np.concatenate(out) if out else np.zeros(0)
+
+
 def save(model: ResistFCN, cfg: FcnConfig, meta: dict) -> dict:
     return {"kind": "resist-fcn", "config": asdict(cfg), "meta": meta,
             "state": {k: v.detach().cpu() for k, v in model.state_dict().items()}}
 
 
 def load(blob: dict) -> tuple[ResistFCN, FcnConfig]:
-    cfg = FcnConfig(**blob["config"])
+    cfg = FcnConfig(**{"normalize": False, **blob["config"]})  # older checkpoints: no normalisation
     model = ResistFCN(cfg.width, cfg.dropout)
-    model.load_state_dict(blob["state"])
+    model.load_state_dict({"in_scale": torch.ones(()), **blob["state"]})
     model.eval()
     return model, cfg

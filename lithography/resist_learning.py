@@ -6,6 +6,11 @@ random from scratch; actively already when a pretrained model can rank the pool)
 each round trains on what is labelled (from the source weights when transferring) and
 selects the next batch with :func:`chipsmith.lithography.active.select`. The final model
 is trained on the whole budget.
+
+``warmup`` (a share of the budget) is labelled at random first, also when transferring: a
+pretrained model's uncertainty on a new node is not yet calibrated, and a random share
+keeps the labelled set representative of the pool. ``oversample``: candidates per pick for
+k-center (0: every unlabelled sample, i.e. pure diversity on the model's embedding).
 """
 from __future__ import annotations
 
@@ -31,12 +36,13 @@ class Learned:
 def pretrain(source: ContactSamples, cfg: T.ThresholdConfig, *, seed: int, device: str = "cpu",
              steps: int | None = None) -> T.ThresholdCNN:
     model = T.ThresholdCNN(cfg.width, cfg.dropout, cfg.outputs)
-    return T.fit(model, source.patches, targets(source, cfg), cfg, seed=seed, device=device, steps=steps)
+    return T.fit(model, source.patches, targets(source, cfg), cfg, seed=seed, device=device, steps=steps,
+                 i_ref=source.i_ref)
 
 
 def learn(pool: ContactSamples, budget: int, select: str, cfg: T.ThresholdConfig, *, seed: int,
           pretrained: T.ThresholdCNN | None = None, rounds: int = 4, device: str = "cpu",
-          steps: int | None = None) -> Learned:
+          steps: int | None = None, warmup: float = 0.5, oversample: int = 4) -> Learned:
     if budget < 1:
         raise InputError(f"budget must be >= 1 labelled sample, got {budget}", fix="pass --budget N with N >= 1")
     if budget > len(pool):
@@ -45,15 +51,22 @@ def learn(pool: ContactSamples, budget: int, select: str, cfg: T.ThresholdConfig
     if select not in active.STRATEGIES:
         raise InputError(f"unknown selection {select!r}", fix="use --select active or --select random")
     rng = np.random.default_rng(seed)
+    if not 0.0 <= warmup <= 1.0:
+        raise InputError(f"warm-up share {warmup} is not in [0, 1]", fix="pass a fraction such as 0.25")
     rounds = max(1, min(rounds, budget))
-    sizes = np.diff(np.linspace(0, budget, rounds + 1).round().astype(int))
+    n_warm = int(round(warmup * budget)) if select == "active" else 0
+    sizes = np.diff(np.linspace(0, budget - n_warm, rounds + 1).round().astype(int))
+    if n_warm:
+        sizes = np.concatenate([[n_warm], sizes[sizes > 0]])
     labelled = np.zeros(0, dtype=np.int64)
     current = pretrained
+    rounds = len(sizes)
     for r, k in enumerate(sizes):
         unc = emb = None
-        if select == "active" and current is not None:
+        if select == "active" and current is not None and not (n_warm and r == 0):
             unc, emb = T.mc_dropout(current, pool.patches, device=device)
-        picked = active.select(select, int(k), labelled, len(pool), rng, uncertainty=unc, embeddings=emb)
+        picked = active.select(select, int(k), labelled, len(pool), rng, uncertainty=unc, embeddings=emb,
+                               oversample=oversample)
         labelled = np.concatenate([labelled, picked])
         if select == "active" and r < rounds - 1:
             current = _train(pool, labelled, cfg, seed + r + 1, pretrained, device, steps)
@@ -66,9 +79,9 @@ def _train(pool: ContactSamples, idx: np.ndarray, cfg: T.ThresholdConfig, seed: 
     y = targets(pool, cfg)[idx]
     if pretrained is not None:
         return T.fit(copy.deepcopy(pretrained), pool.patches[idx], y, cfg, seed=seed, device=device, finetune=True,
-                     steps=steps)
+                     steps=steps, i_ref=pool.i_ref)
     return T.fit(T.ThresholdCNN(cfg.width, cfg.dropout, cfg.outputs), pool.patches[idx], y, cfg, seed=seed,
-                 device=device, steps=steps)
+                 device=device, steps=steps, i_ref=pool.i_ref)
 
 
 def targets(samples: ContactSamples, cfg: T.ThresholdConfig) -> np.ndarray:

@@ -13,13 +13,27 @@ Layers: ``features`` (three conv blocks → global average → embedding) and ``
 with dropout, kept active for MC-dropout uncertainty). Transfer learning freezes a named
 part while fine-tuning (``FREEZE``):
 
-* ``none``     — every layer re-learns (fine-tuning from the source weights);
+* ``none``     — every layer re-learns (fine-tuning from the source weights); the default
+                 (best on a validation set of the newer node, ahead of ``early`` and ``staged``);
 * ``early``    — the first conv block is frozen (low-level optical features are shared),
-                 the rest re-learns; the default;
+                 the rest re-learns;
 * ``features`` — all conv blocks frozen, only the head re-learns.
+
+* ``staged``   — first only the head re-learns (few parameters, so few labels suffice),
+                 then every block but the first re-learns at the fine-tuning rate.
+
+Intensity normalisation (``normalize``, default on): the aerial channel is divided by the
+node's *reference intensity* ``i_ref`` (:func:`contact_samples.reference_intensity`: the
+aerial intensity at the drawn edge of an isolated contact, i.e. the threshold that prints
+it to size), and the threshold is learned in the same units. Clear-field-normalised
+intensities are not one physical quantity across nodes (contact centres 0.32 old vs 0.21
+new); in units of the node's sizing threshold they are (edges near 1, centres 1.6-1.7), so
+the features learned on the older node see the same numbers on the newer one.
 
 The target is standardised by a per-model ``(offset, scale)`` fitted on the training
 labels, so a network pretrained on the older node starts from the same output range.
+``schedule='scaled'`` trains ``epochs`` passes over the labels (between ``min_steps`` and
+``steps``), so a 50-label fine-tune does not take 800 steps of a 64-sample batch.
 """
 from __future__ import annotations
 
@@ -31,7 +45,8 @@ from torch import nn
 
 from chipsmith.lithography.minibatch import predict_batched, train_steps
 
-FREEZE = ("none", "early", "features")
+FREEZE = ("none", "early", "features", "staged")
+SCHEDULES = ("fixed", "scaled")
 
 
 @dataclass
@@ -43,9 +58,13 @@ class ThresholdConfig:
     batch: int = 64
     lr: float = 2e-3
     weight_decay: float = 1e-4
-    freeze: str = "early"
+    freeze: str = "none"
     finetune_lr: float = 1e-3
     outputs: int = 4
+    normalize: bool = True
+    schedule: str = "fixed"
+    epochs: int = 100
+    min_steps: int = 150
 
 
 class ThresholdCNN(nn.Module):
@@ -63,8 +82,11 @@ class ThresholdCNN(nn.Module):
         # Intensity scale: aerial images are ~0..1 of clear field; centre them for the convs.
         self.register_buffer("out_offset", torch.zeros(outputs))
         self.register_buffer("out_scale", torch.ones(outputs))
+        # Reference intensity of the node (1 = clear field, i.e. no normalisation).
+        self.register_buffer("in_scale", torch.ones(()))
 
     def embed(self, x: torch.Tensor) -> torch.Tensor:
+        x = torch.cat([x[:, :1] / self.in_scale, x[:, 1:]], dim=1)
         f = self.features(x)
         # Mean and centre value: the centre keeps where the contact is, the mean its surroundings.
         c = f.shape[-1] // 2
@@ -72,7 +94,7 @@ class ThresholdCNN(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """``(B,)`` thresholds for ``outputs=1``, else ``(B, outputs)``."""
-        out = self.head(self.embed(x)) * self.out_scale + self.out_offset
+        out = (self.head(self.embed(x)) * self.out_scale + self.out_offset) * self.in_scale
         return out[:, 0] if self.outputs == 1 else out
 
 
@@ -83,33 +105,60 @@ def freeze(model: ThresholdCNN, how: str) -> None:
         raise InputError(f"unknown freeze option {how!r}", fix=f"use one of: {', '.join(FREEZE)}")
     for p in model.parameters():
         p.requires_grad_(True)
-    frozen = {"none": [], "early": [model.features[0]], "features": [model.features]}[how]
+    frozen = {"none": [], "early": [model.features[0]], "features": [model.features], "staged": [model.features]}[how]
     for mod in frozen:
         for p in mod.parameters():
             p.requires_grad_(False)
 
 
+def train_steps_for(n: int, cfg: ThresholdConfig, steps: int | None = None) -> int:
+    """Steps for ``n`` labels: ``steps``/``cfg.steps`` (``fixed``), or ``cfg.epochs`` passes of
+    ``cfg.batch`` over the labels clamped to ``[cfg.min_steps, steps or cfg.steps]`` (``scaled``)."""
+    cap = steps or cfg.steps
+    if cfg.schedule not in SCHEDULES:
+        from chipsmith.errors import InputError
+
+        raise InputError(f"unknown schedule {cfg.schedule!r}", fix=f"use one of: {', '.join(SCHEDULES)}")
+    if cfg.schedule == "fixed":
+        return cap
+    return int(min(cap, max(cfg.min_steps, -(-cfg.epochs * n // cfg.batch))))
+
+
 def fit(model: ThresholdCNN, x: np.ndarray, y: np.ndarray, cfg: ThresholdConfig, *, seed: int, device: str = "cpu",
-        finetune: bool = False, steps: int | None = None) -> ThresholdCNN:
+        finetune: bool = False, steps: int | None = None, i_ref: float | None = None) -> ThresholdCNN:
     """Train (or fine-tune with ``cfg.freeze``) on patches ``x`` and thresholds ``y``; MSE on the
-    standardised threshold, Adam, a fixed number of steps (small sets repeat, large ones sample)."""
+    standardised threshold, AdamW, a fixed number of steps (small sets repeat, large ones sample).
+    ``i_ref``: the node's reference intensity (used when ``cfg.normalize``)."""
     gen = torch.Generator().manual_seed(seed)
     torch.manual_seed(seed)
     model.to(device)
     y_t = torch.as_tensor(y, dtype=torch.float32)
-    freeze(model, cfg.freeze if finetune else "none")
+    model.in_scale.fill_(float(i_ref) if (cfg.normalize and i_ref) else 1.0)
+    y_n = y_t / float(model.in_scale)
     # Re-fit the output standardisation on these labels (a new node has a new threshold level);
     # one offset/scale over all outputs keeps the edges' relative levels in the network.
-    model.out_offset.fill_(float(y_t.mean()))
-    model.out_scale.fill_(max(float(y_t.std(unbiased=False)), 1e-4) if y_t.numel() > 1 else 0.01)
+    model.out_offset.fill_(float(y_n.mean()))
+    model.out_scale.fill_(max(float(y_n.std(unbiased=False)), 1e-4) if y_n.numel() > 1 else 0.01)
     xt = torch.as_tensor(x, dtype=torch.float32).to(device)
     yt = y_t.to(device)
 
     def batch_loss(idx: torch.Tensor) -> torch.Tensor:
-        return (((model(xt[idx]) - yt[idx]) / model.out_scale) ** 2).mean()
+        return (((model(xt[idx]) - yt[idx]) / (model.out_scale * model.in_scale)) ** 2).mean()
 
+    total = train_steps_for(len(xt), cfg, steps)
+    how = cfg.freeze if finetune else "none"
+    if how == "staged":
+        # Head first (its few parameters fit from few labels), then the deeper blocks follow.
+        freeze(model, "features")
+        train_steps(model, batch_loss, n=len(xt), lr=cfg.finetune_lr, weight_decay=cfg.weight_decay,
+                    steps=max(1, total // 2), batch=cfg.batch, gen=gen, device=device)
+        freeze(model, "early")
+        train_steps(model, batch_loss, n=len(xt), lr=cfg.finetune_lr / 2, weight_decay=cfg.weight_decay,
+                    steps=max(1, total - total // 2), batch=cfg.batch, gen=gen, device=device)
+        return model
+    freeze(model, how)
     train_steps(model, batch_loss, n=len(xt), lr=cfg.finetune_lr if finetune else cfg.lr,
-                weight_decay=cfg.weight_decay, steps=steps or cfg.steps, batch=cfg.batch, gen=gen, device=device)
+                weight_decay=cfg.weight_decay, steps=total, batch=cfg.batch, gen=gen, device=device)
     return model
 
 
@@ -141,8 +190,9 @@ def save(model: ThresholdCNN, cfg: ThresholdConfig, meta: dict) -> dict:
 
 
 def load(blob: dict) -> tuple[ThresholdCNN, ThresholdConfig]:
-    cfg = ThresholdConfig(**blob["config"])
+    # Checkpoints made before intensity normalisation carry neither the flag nor ``in_scale``.
+    cfg = ThresholdConfig(**{"normalize": False, **blob["config"]})
     model = ThresholdCNN(cfg.width, cfg.dropout, cfg.outputs)
-    model.load_state_dict(blob["state"])
+    model.load_state_dict({"in_scale": torch.ones(()), **blob["state"]})
     model.eval()
     return model, cfg

@@ -105,12 +105,13 @@ def train(
                                           "(transfer learning); without it the model trains from scratch."),
     budget: int = typer.Option(200, "--budget", help="Labelled target samples: contacts (threshold "
                                "model) or clips (fcn)."),
-    select: str = typer.Option("active", "--select", help="active (MC-dropout uncertainty + k-center "
-                               "diversity) or random."),
+    select: str = typer.Option("active", "--select", help="active (half the budget at random, then "
+                               "MC-dropout uncertainty + k-center diversity) or random."),
     model: str = typer.Option("threshold", "--model", help="threshold (CNN: per-edge slicing thresholds "
                               "around each contact) or fcn (fully convolutional resist image)."),
     freeze: Optional[str] = typer.Option(None, "--freeze", help="Layers kept from the source when fine-tuning: "
-                                         "threshold: none|early|features (default early); fcn: none|early|encoder."),
+                                         "threshold: none|early|features|staged (default none); "
+                                         "fcn: none|early|encoder (default early)."),
     test: Optional[Path] = typer.Option(None, "--test", help="Held-out newer-node dataset to score on "
                                         "(default: the pool's unlabelled samples)."),
     steps: Optional[int] = typer.Option(None, "--steps", min=1, help="Training steps per model."),

@@ -140,3 +140,73 @@ def test_shipped_checkpoint_predicts_a_stdcontact_clip(cli, iccad13_dir, tmp_pat
     s = json.loads(res.stdout)
     assert s["kind"] == "threshold-cnn" and s["node"] == "new" and s["model"].endswith("threshold-new.pt")
     assert s["cd_rmse_vs_sim_nm"] < 1.5 and s["iou_vs_sim"] > 0.85
+
+
+def test_reference_intensity_puts_both_nodes_on_one_scale(tiny_sets):
+    """Clear-field intensities differ by node; in units of each node's sizing threshold (the
+    aerial at an isolated contact's drawn edge, from the optics alone) the thresholds sit near 1."""
+    new, old = CS.load(tiny_sets / "new"), CS.load(tiny_sets / "old")
+    assert 0.10 < new.i_ref < 0.16 and old.i_ref > 1.2 * new.i_ref
+    assert 0.9 < float(new.threshold.mean()) / new.i_ref < 1.05
+
+
+def test_threshold_cnn_normalisation_and_fine_tune_options(tiny_sets):
+    import torch
+
+    from chipsmith.errors import InputError
+    from chipsmith.lithography import threshold_cnn as T
+
+    s = CS.load(tiny_sets / "new")
+    cfg = T.ThresholdConfig(steps=3)
+    m = T.fit(T.ThresholdCNN(), s.patches, s.edge_threshold, cfg, seed=0, i_ref=s.i_ref)
+    assert float(m.in_scale) == pytest.approx(s.i_ref)
+    # Intensity units are the node's: the same patches in units twice as bright give twice the threshold.
+    x = torch.as_tensor(s.patches[:5])
+    with torch.no_grad():
+        y1 = m(x)
+        m.in_scale.mul_(2)
+        x2 = torch.cat([x[:, :1] * 2, x[:, 1:]], 1)
+        assert torch.allclose(m(x2), 2 * y1, rtol=1e-5, atol=1e-6)
+    # staged fine-tuning: the first block never moves; the head and the deeper blocks do.
+    pre = T.ThresholdCNN()
+    before = {k: v.clone() for k, v in pre.state_dict().items()}
+    T.fit(pre, s.patches, s.edge_threshold, T.ThresholdConfig(steps=4, freeze="staged"), seed=0, finetune=True,
+          i_ref=s.i_ref)
+    after = pre.state_dict()
+    assert torch.equal(before["features.0.0.weight"], after["features.0.0.weight"])
+    assert not torch.equal(before["features.2.0.weight"], after["features.2.0.weight"])
+    assert not torch.equal(before["head.3.weight"], after["head.3.weight"])
+    # The label-scaled schedule: epochs over the labels, clamped.
+    sc = T.ThresholdConfig(steps=800, schedule="scaled", epochs=100, min_steps=150, batch=64)
+    assert T.train_steps_for(50, sc) == 150 and T.train_steps_for(320, sc) == 500 and T.train_steps_for(5000, sc) == 800
+    with pytest.raises(InputError):
+        T.train_steps_for(10, T.ThresholdConfig(schedule="sometimes"))
+    with pytest.raises(InputError):
+        RL.learn(s, 5, "active", cfg, seed=0, warmup=1.5)
+
+
+def test_active_warmup_share_is_random_then_selected(tiny_sets):
+    from chipsmith.lithography import threshold_cnn as T
+
+    s = CS.load(tiny_sets / "new")
+    cfg = T.ThresholdConfig(steps=2)
+    got = RL.learn(s, 12, "active", cfg, seed=3, rounds=2, warmup=0.5)
+    rng_pick = np.random.default_rng(3).choice(len(s), size=6, replace=False)
+    assert list(got.labelled[:6]) == list(rng_pick) and len(set(got.labelled)) == 12
+    # oversample 0: every unlabelled sample is a k-center candidate (pure diversity).
+    emb = np.array([[0.0, 0], [0.1, 0], [10, 0], [0, 10]])
+    unc = np.array([0.0, 1.0, 0.0, 0.0])
+    assert set(active.select("active", 2, np.array([0]), 4, np.random.default_rng(0), uncertainty=unc,
+                             embeddings=emb, oversample=0)) == {2, 3}
+
+
+def test_subpixel_iou_sees_a_sub_pixel_edge_shift():
+    from chipsmith.lithography import resist_fcn as F
+
+    # A printed half-plane whose edge sits at x = 10.1 px (truth) or 10.4 px (prediction): the
+    # same pixels print (pixel IoU 1), the sub-pixel contours differ by 0.3 px.
+    x = np.arange(32, dtype=np.float32)[None, None, :].repeat(32, 1)
+    truth, pred = 1 + (10.1 - x) * 0.2, 1 + (10.4 - x) * 0.2
+    assert F.iou(pred, truth)[0] == 1.0
+    sub = F.iou_subpixel(pred, truth, factor=8)[0]
+    assert (10.6 - 0.15) / (10.9 + 0.15) < sub < (10.6 + 0.15) / (10.9 - 0.15) and sub < 0.99
