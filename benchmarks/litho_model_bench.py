@@ -441,13 +441,16 @@ def device_run(out: Path, *, stage: str = "diag", count: int = 800, source_count
                budgets: str = "50,200,800", seeds: int = 2, steps: int = 800, pretrain_steps: int = 1500,
                rounds: int = 4, fcn_clips: int = 128, device: str = "cuda", resist: str = "film",
                workers: int = 12, checkpoint_budget: int = 800, arms: str = "", data: str = "",
-               checkpoint_select: str = "random", fcn_steps: int = 400, val: int = 1) -> dict:
+               checkpoint_select: str = "random", fcn_steps: int = 400, val: int = 1,
+               speed_clips: int = 32) -> dict:
     """The GPU session: generate the datasets (old source ``source_count`` clips, new pool
     ``count``, new test ``count // 2``, new validation ``count // 4``; seeds 11/12/13/14) with
     ``resist`` ground truth on ``device``, then
 
     * ``stage=diag``: the ablation arms ``DIAG_ARMS`` (validation and test CD RMSE) and the FCN
       variants ``DIAG_FCN``, into ``diag.json``;
+    * ``stage=extras``: what the final stage's time limit cut off: the FCN variants ``DIAG_FCN``
+      (pixel and sub-pixel IoU), the threshold checkpoint and the speed, into extras.json;
     * ``stage=final``: the four arms of the protocol (``arms``: JSON of :class:`Arm` fields
       shared by every arm, else the defaults), ``seeds`` seeds, the data reduction, baselines,
       FCN, speed and the transfer+active checkpoint at ``checkpoint_budget`` (``flows.train``),
@@ -481,6 +484,10 @@ def device_run(out: Path, *, stage: str = "diag", count: int = 800, source_count
         diag["seconds"] = round(time.perf_counter() - t0, 1)
         write_json(out / "diag.json", diag)
         return diag
+    if stage == "extras":
+        return _extras(out, data, common, fcn_clips=fcn_clips, fcn_steps=fcn_steps, pretrain_steps=pretrain_steps, steps=steps,
+                       device=device, resist=resist, checkpoint_budget=checkpoint_budget,
+                       checkpoint_select=checkpoint_select, speed_clips=speed_clips)
     shared = json.loads(arms) if arms else {}
     arm_set = {f"{a}+{b}": Arm(a, b, **shared) for a, b in CONFIGS}
     res = curves(arm_set, budgets=blist, seeds=seeds, steps=steps, pretrain_steps=pretrain_steps, rounds=rounds,
@@ -527,6 +534,33 @@ def device_run(out: Path, *, stage: str = "diag", count: int = 800, source_count
     return summary
 
 
+def _extras(out: Path, data: Path, common: dict, *, fcn_clips: int, fcn_steps: int, pretrain_steps: int, steps: int, device: str,
+            resist: str, checkpoint_budget: int, checkpoint_select: str, speed_clips: int) -> dict:
+    from chipsmith.artifacts import write_json
+    from chipsmith.lithography import flows
+    from chipsmith.lithography.presets import get_preset
+
+    t0 = time.perf_counter()
+    # fcn_steps is the short schedule (400 in DIAG_FCN); the long one keeps its 1500 / 400 ratio.
+    variants = {k: {**v, "steps": max(1, v["steps"] * fcn_steps // 400), "keep": k == "transfer/norm/1500"}
+                for k, v in DIAG_FCN.items()}
+    res = {**common, "fcn": fcn_compare(variants, clips=fcn_clips, pretrain_steps=pretrain_steps, device=device,
+                                        workers=len(variants), quiet=False)}
+    fmodel = F.ResistFCN(F.FcnConfig().width, F.FcnConfig().dropout)
+    fmodel.load_state_dict(res["fcn"]["transfer/norm/1500"].pop("state"))
+    write_json(out / "extras.json", res)
+    res["checkpoint"] = flows.train(data / "target", out / "model", source=data / "source", test=data / "test",
+                                    budget=checkpoint_budget, select=checkpoint_select, seed=0, steps=steps,
+                                    pretrain_steps=pretrain_steps, device=device, quiet=True)
+    write_json(out / "extras.json", res)
+    tmodel, _ = T.load(torch.load(out / "model" / flows.MODEL_FILE, weights_only=False))
+    tst = _DATA["test"]
+    res["speed"] = speed(tst, get_preset(tst.node), tmodel, fmodel, device=device, resist=resist, clips=speed_clips)
+    res["seconds_extras"] = round(time.perf_counter() - t0, 1)
+    write_json(out / "extras.json", res)
+    return res
+
+
 def _gen_main(argv: list[str]) -> None:
     import json
 
@@ -548,5 +582,6 @@ if __name__ == "__main__":  # python -m chipsmith.benchmarks.litho_model_bench O
         sys.exit(0)
     kw = dict(a.split("=", 1) for a in sys.argv[2:])
     conv = {"count": int, "source_count": int, "seeds": int, "steps": int, "pretrain_steps": int, "rounds": int,
-            "fcn_clips": int, "workers": int, "checkpoint_budget": int, "fcn_steps": int, "val": int}
+            "fcn_clips": int, "workers": int, "checkpoint_budget": int, "fcn_steps": int, "val": int,
+            "speed_clips": int}
     device_run(Path(sys.argv[1]), **{k: conv.get(k, str)(v) for k, v in kw.items()})
