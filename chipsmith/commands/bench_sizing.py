@@ -85,3 +85,8 @@ def sizing(
         typer.echo(f"pooled over {pool['runs']} (problem, seed) pairs: random {pool['random_evaluations']} / {main} "
                    f"{pool['method_evaluations']} evaluations = {'>=' if pool['lower_bound'] else ''}"
                    f"{pool['random_over_method']:.1f}x (a failed run counts as its budget)")
+    exp = summary.get("expected")
+    if exp is not None:
+        typer.echo(f"expected evaluations to success, summed over problems: random {exp['random']:.0f} / {main} "
+                   f"{exp['method']:.0f} = {exp['random_over_method']:.1f}x (bootstrap 5th percentile "
+                   f"{exp['bootstrap_p05']:.1f}x; random's failed runs count as draws, geometric MLE)")

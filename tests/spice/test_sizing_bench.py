@@ -45,3 +45,27 @@ def test_a_summary_from_the_runs_of_a_benchmark_stopped_early_lists_only_the_pro
     summary = summarise(rows, "sky130", 1, 100, 4, ["a", "b"], ["tpe", "random"])
     assert summary["problems"] == ["a"] and summary["success_rate"] == 1.0
     assert summary["ratios"]["a"]["lower_bound"] and summary["false_successes"] == 0
+
+
+def test_expected_evaluations_uses_the_draws_of_failed_random_runs():
+    """Random search: 2 successes after 10 and 30 draws plus two failed runs of 100 draws ->
+    p = 2 / 240, E = 120; the method: mean of 5, 7, 9 and a failure at 100 -> 30.25."""
+    from chipsmith.benchmarks.sizing_bench import expected_evaluations
+
+    def row(method, seed, ets, ok):
+        return {"problem": "amp", "method": method, "seed": seed, "evaluations_to_success": ets if ok else None,
+                "success": ok}
+
+    rows = [row("random", 0, 10, True), row("random", 1, 30, True), row("random", 2, 0, False),
+            row("random", 3, 0, False), row("cmaes", 0, 5, True), row("cmaes", 1, 7, True), row("cmaes", 2, 9, True),
+            row("cmaes", 3, 0, False)]
+    exp = expected_evaluations(rows, "cmaes", budget=100, resamples=200)
+    amp = exp["per_problem"]["amp"]
+    assert amp["random"] == 120.0 and amp["method"] == 30.25 and not amp["random_lower_bound"]
+    assert exp["random_over_method"] == 120.0 / 30.25
+    assert 0 < exp["bootstrap_p05"] <= exp["bootstrap_median"]
+    # no random success at all: the draws themselves are the (lower-bound) estimate
+    never = [r for r in rows if r["method"] == "cmaes"] + [row("random", s, 0, False) for s in range(4)]
+    assert expected_evaluations(never, "cmaes", budget=100, resamples=50)["per_problem"]["amp"] == {
+        "random": 400.0, "method": 30.25, "random_over_method": 400.0 / 30.25, "random_lower_bound": True}
+    assert expected_evaluations(rows, "random", budget=100) is None
