@@ -171,12 +171,12 @@ def test_shipped_calibration_meets_its_stated_bounds():
 
     cal = json.loads(SHIPPED_CALIBRATION.read_text())
     res = cal["residuals"]["heldout"]
-    # held out: energy within 10 %, delays within 25 %, SNR without a systematic sign (mean within
-    # 1 dB) and within 1.5 dB on all columns but the one with rare MSB decision errors (< 5 dB)
+    # held out: energy within 10 %, delays within 25 %; SNR within 4 dB on every column and never
+    # optimistic by more than 1.5 dB (an explorer that over-promises SNR picks designs that fail)
     assert res["energy_rel_max_abs"] <= 0.10 and res["delay_rel_max_abs"] <= 0.25
-    assert abs(res["snr_db_mean"]) <= 1.0 and res["snr_db_max_abs"] < 5.0
+    assert res["snr_db_max_abs"] < 4.0 and abs(res["snr_db_mean"]) <= 2.0
     snr = [r["residual_heldout"]["snr_db"] for r in cal["configs"]]
-    assert sum(abs(x) <= 1.5 for x in snr) >= len(snr) - 1, snr
+    assert all(-4.0 < x <= 1.5 for x in snr), snr
     assert all(r["B_ADC"] >= 3 for r in cal["configs"]) and any(r["n_la"] * r["L"] >= 128 for r in cal["configs"])
     assert any(r["B_ADC"] >= 7 for r in cal["configs"])
 
