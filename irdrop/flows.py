@@ -217,7 +217,7 @@ def _cache_root(cache: Path | None) -> Path:
 
 
 def load_dataset(data: list[str], *, size: int, n_slices: int, cache: Path | None = None, limit: int | None = None,
-                 workers: int | None = None, quiet: bool = False, prior_iters: int = 0):
+                 workers: int | None = None, quiet: bool = False, prior_iters: int = 0, prior_map: str = "linear"):
     """Find the labelled cases under every ``data`` entry and build (or reuse) their processed cache."""
     from chipsmith.irdrop.graph_dataset import IRDropDataset, data_version, find_cases
     from chipsmith.progress import progress_bar
@@ -229,11 +229,11 @@ def load_dataset(data: list[str], *, size: int, n_slices: int, cache: Path | Non
         refs.extend(find_cases(d))
     if limit is not None:
         refs = refs[:limit]
-    version = data_version(refs, size, n_slices, prior_iters) if refs else "empty"
+    version = data_version(refs, size, n_slices, prior_iters, prior_map) if refs else "empty"
     root = _cache_root(cache) / version
     with progress_bar("featurise cases", len(refs), quiet=quiet) as advance:
         ds = IRDropDataset(root, refs, size, n_slices, workers=workers or os.cpu_count() or 1, progress=advance,
-                           prior_iters=prior_iters)
+                           prior_iters=prior_iters, prior_map=prior_map)
     return ds
 
 
@@ -242,13 +242,14 @@ def train(data: list[str], out: Path, *, model: str = "pdnnet", preset: str = "c
           test_cases: tuple[str, ...] | None = None, time_budget_s: float | None = None, cache: Path | None = None,
           limit: int | None = None, workers: int | None = None, device: str | None = "auto", evaluate_test: bool = True,
           quiet: bool = False, init: str | Path | None = None, finetune_fraction: float | None = None,
-          prior_iters: int | None = None) -> dict:
+          prior_iters: int | None = None, prior_map: str | None = None) -> dict:
     """Train a model; writes ``model.pt``, ``history.csv``, ``summary.json`` (and test metrics).
 
     ``init``: start from this checkpoint (a path or a shipped model name); its architecture
     (model, size, widths) is kept and the preset supplies the training settings.
     ``finetune_fraction``: override the preset's (1 = fine-tune the whole run).
-    ``prior_iters``: override the preset's physics prior (CG steps; 0 = none)."""
+    ``prior_iters``: override the preset's physics prior (CG steps; 0 = none); ``prior_map``: how
+    its node drops become a map (:data:`prior.PRIOR_MAPS`)."""
     _require_ml()
     from chipsmith.artifacts import atomic_write_text, staged_output, write_json
     from chipsmith.irdrop.graph_dataset import split_cases
@@ -257,7 +258,7 @@ def train(data: list[str], out: Path, *, model: str = "pdnnet", preset: str = "c
 
     cfg = make_config(preset, model=model, epochs=epochs, size=size, batch_size=batch_size, lr=lr, seed=seed,
                       test_cases=tuple(test_cases) if test_cases is not None else None, time_budget_s=time_budget_s,
-                      finetune_fraction=finetune_fraction, prior_iters=prior_iters)
+                      finetune_fraction=finetune_fraction, prior_iters=prior_iters, prior_map=prior_map)
     start = None
     if init is not None:
         import dataclasses
@@ -265,12 +266,12 @@ def train(data: list[str], out: Path, *, model: str = "pdnnet", preset: str = "c
         from chipsmith.irdrop.training import load_checkpoint
 
         start = load_checkpoint(resolve_model(init), expect_model=model)
-        arch = ("size", "hidden", "gnn_layers", "n_slices", "base", "depth", "prior_iters")
+        arch = ("size", "hidden", "gnn_layers", "n_slices", "base", "depth", "prior_iters", "prior_map")
         cfg = dataclasses.replace(cfg, **{k: getattr(start.config, k) for k in arch})
     t0 = time.perf_counter()
     ddp = _start_ddp(device)  # (rank, world size, device) under torchrun, else None
     load = dict(size=cfg.size, n_slices=cfg.n_slices, cache=cache, limit=limit, workers=workers, quiet=quiet,
-                prior_iters=cfg.prior_iters)
+                prior_iters=cfg.prior_iters, prior_map=cfg.prior_map)
     if ddp is None:
         # featurise before touching CUDA (the cache is built in worker processes)
         ds = load_dataset(data, **load)
@@ -377,6 +378,7 @@ def _evaluate_indices(loaded, ds, indices: list[int], *, device: str, exact_timi
 
     rows = []
     prior_iters = int(getattr(loaded.config, "prior_iters", 0))
+    prior_map = getattr(loaded.config, "prior_map", "linear")
     if indices:
         warm_up(loaded, ds[indices[0]], device)
     with progress_bar("evaluate", len(indices), quiet=quiet) as advance:
@@ -385,7 +387,7 @@ def _evaluate_indices(loaded, ds, indices: list[int], *, device: str, exact_timi
             golden = read_map(ref.ir_drop)
             t0 = time.perf_counter()
             item, feats = build_item(ref, loaded.config.size, loaded.config.n_slices, shape=golden.shape,
-                                     with_features=True, prior_iters=prior_iters)
+                                     with_features=True, prior_iters=prior_iters, prior_map=prior_map)
             feat_s = time.perf_counter() - t0
             pred = predict_item(loaded, item, device=device, prior_native=feats.prior)
             row = {"case": ref.name, "group": ref.group, "shape": list(golden.shape),
@@ -470,7 +472,7 @@ def evaluate(model: str | Path, data: list[str], out: Path, *, split: str = "tes
         raise InputError(f"--split '{split}' is not test, val, train or all", fix="pass --split test")
     loaded = load_checkpoint(resolve_model(model), device="cpu")
     ds = load_dataset(data, size=loaded.config.size, n_slices=loaded.config.n_slices, cache=cache, workers=workers,
-                      quiet=quiet, prior_iters=loaded.config.prior_iters)
+                      quiet=quiet, prior_iters=loaded.config.prior_iters, prior_map=loaded.config.prior_map)
     dev = _device(device)  # after featurising, which starts worker processes
     loaded.model.to(dev)
     if split == "all":
@@ -541,7 +543,7 @@ def predict(model: str | Path, source: Path, out: Path, *, device: str | None = 
     else:
         map_shape = parse_shape(shape, like) if (shape or like) else None
         item, native = build_item(ref, loaded.config.size, loaded.config.n_slices, shape=map_shape, with_features=True,
-                                  prior_iters=loaded.config.prior_iters)
+                                  prior_iters=loaded.config.prior_iters, prior_map=loaded.config.prior_map)
     feat_s = time.perf_counter() - t0
     pred = predict_item(loaded, item, device=dev, prior_native=native.prior if native is not None else None)
     wx, wy = worst_pixel(pred.static)

@@ -121,14 +121,14 @@ def read_map(path: str | Path) -> np.ndarray:
 
 
 def build_item(ref: CaseRef, size: int, n_slices: int, shape: tuple[int, int] | None = None, *,
-               with_features: bool = False, prior_iters: int = 0):
+               with_features: bool = False, prior_iters: int = 0, prior_map: str = "linear"):
     """Parse, featurise and label one case: the HeteroData the models consume.
 
     Graph-level attributes: ``maps`` (1, C, S, S) model input; ``target`` (1, 2, S, S)
     static and dynamic drop / total current (V/A); ``has_target`` (1, 2);
     ``total_current`` (1,); ``native_shape`` (1, 2); with ``prior_iters`` > 0 also
     ``prior`` (1, 1, S, S): the physics prior (:mod:`prior`, that many CG steps) as drop /
-    total current (V/A), the target's units. ``with_features`` also returns the native
+    total current (V/A), the target's units, drawn with ``prior_map`` (:data:`prior.PRIOR_MAPS`). ``with_features`` also returns the native
     :class:`features.CaseFeatures` (its ``prior`` holds the 1 µm prior map in V).
     """
     import torch
@@ -153,9 +153,9 @@ def build_item(ref: CaseRef, size: int, n_slices: int, shape: tuple[int, int] | 
     if prior_iters > 0:
         import dataclasses
 
-        from chipsmith.irdrop.prior import prior_map
+        from chipsmith.irdrop.prior import prior_map as draw_prior
 
-        feats = dataclasses.replace(feats, prior=prior_map(pdn, shape, prior_iters)[0])
+        feats = dataclasses.replace(feats, prior=draw_prior(pdn, shape, prior_iters, method=prior_map)[0])
     data = build_pdn_graph(pdn, shape_um=shape, tiles=tiles, n_slices=n_slices, grid_size=size)
     data.maps = torch.from_numpy(normalized_maps(feats, size))[None]
     target = np.zeros((2, size, size), np.float32)
@@ -180,12 +180,15 @@ def build_item(ref: CaseRef, size: int, n_slices: int, shape: tuple[int, int] | 
     return (data, feats) if with_features else data
 
 
-def data_version(refs: list[CaseRef], size: int, n_slices: int, prior_iters: int = 0) -> str:
+def data_version(refs: list[CaseRef], size: int, n_slices: int, prior_iters: int = 0,
+                 prior_map: str = "linear") -> str:
     """Hash of what a processed cache depends on (case names, raw sizes, feature settings)."""
     h = hashlib.sha256()
     settings = {"feature_version": FEATURE_VERSION, "size": size, "n_slices": n_slices}
     if prior_iters:  # only then: caches without a prior keep their version
         settings["prior_iters"] = int(prior_iters)
+        if prior_map != "linear":  # likewise: linear-map caches keep theirs
+            settings["prior_map"] = prior_map
     h.update(json.dumps(settings).encode())
     for r in refs:
         h.update(r.name.encode())
@@ -195,10 +198,10 @@ def data_version(refs: list[CaseRef], size: int, n_slices: int, prior_iters: int
 
 
 def _process_one(args):
-    ref, size, n_slices, path, prior_iters = args
+    ref, size, n_slices, path, prior_iters, prior_map = args
     import torch
 
-    torch.save(build_item(ref, size, n_slices, prior_iters=prior_iters), path)
+    torch.save(build_item(ref, size, n_slices, prior_iters=prior_iters, prior_map=prior_map), path)
     return ref.name
 
 
@@ -213,11 +216,11 @@ class IRDropDataset(_dataset_base()):
 
     ``refs``: the cases (see :func:`find_cases`); ``size``: model grid S; ``workers``:
     processes used to build the cache (1 = in-process); ``prior_iters``: > 0 adds the
-    physics prior (:mod:`prior`) to every item.
+    physics prior (:mod:`prior`) to every item, drawn with ``prior_map``.
     """
 
     def __init__(self, root: str | Path, refs: list[CaseRef], size: int, n_slices: int = 8, *,
-                 workers: int = 1, progress=None, prior_iters: int = 0) -> None:
+                 workers: int = 1, progress=None, prior_iters: int = 0, prior_map: str = "linear") -> None:
         if not refs:
             raise DataError("no labelled cases with a netlist found", where=str(root),
                             fix="pass --data a directory of cases (netlist.sp + ir_drop_map.csv), e.g. the output "
@@ -227,9 +230,10 @@ class IRDropDataset(_dataset_base()):
         self.n_slices = int(n_slices)
         self.workers = max(1, int(workers))
         self.prior_iters = int(prior_iters)
+        self.prior_map = str(prior_map)
         self._progress = progress
         self._memory: dict[int, object] = {}  # processed items kept after the first read
-        self.version = data_version(self.refs, self.size, self.n_slices, self.prior_iters)
+        self.version = data_version(self.refs, self.size, self.n_slices, self.prior_iters, self.prior_map)
         meta = Path(root) / "processed" / "meta.json"
         if meta.is_file() and json.loads(meta.read_text()).get("data_version") != self.version:
             shutil.rmtree(meta.parent)  # stale cache: other cases or other feature settings
@@ -256,7 +260,8 @@ class IRDropDataset(_dataset_base()):
         from chipsmith.artifacts import write_json
 
         out = Path(self.processed_dir)
-        jobs = [(r, self.size, self.n_slices, str(out / f"case{i:05d}.pt"), self.prior_iters)
+        jobs = [(r, self.size, self.n_slices, str(out / f"case{i:05d}.pt"), self.prior_iters,
+                 self.prior_map)
                 for i, r in enumerate(self.refs)]
         advance = self._progress or (lambda k=1: None)
         if self.workers > 1 and len(jobs) > 1:
@@ -274,6 +279,7 @@ class IRDropDataset(_dataset_base()):
                 advance(1)
         write_json(out / "meta.json", {"data_version": self.version, "feature_version": FEATURE_VERSION,
                                        "size": self.size, "n_slices": self.n_slices, "prior_iters": self.prior_iters,
+                                       "prior_map": self.prior_map,
                                        "cases": [asdict(r) for r in self.refs]})
 
     def len(self) -> int:

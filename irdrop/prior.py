@@ -14,7 +14,9 @@ values have converged; the models learn the remaining correction (``prior + f(x)
 Cost: K sparse products (``nnz(A)`` multiply-adds each) and 2K dot products, linear in
 the grid, no factorization, no setup; the same code runs on a CPU or a GPU (torch
 sparse CSR, float64). ``prior_map`` then draws the lowest-layer node drops on the 1 µm
-map with linear interpolation (the exact maps use cubic, :mod:`maps`).
+map: ``"pool"`` (:func:`pooled_map`, scatter + normalised convolution, a few ms) or
+``"linear"`` (Delaunay interpolation, :mod:`maps`; 0.2-20 s, what the first prior
+checkpoints were trained with). The exact maps use cubic.
 """
 from __future__ import annotations
 
@@ -25,8 +27,10 @@ import numpy as np
 
 from chipsmith.irdrop.pdn import PDN
 
-#: CG steps of the shipped prior (see docs/irdrop.md: accuracy alone vs steps)
-DEFAULT_ITERATIONS = 64
+#: CG steps of the shipped prior (run 6; see docs/irdrop.md: accuracy alone vs steps)
+DEFAULT_ITERATIONS = 128
+#: how node drops become a map: "pool" (:func:`pooled_map`) or "linear" (Delaunay, :mod:`maps`)
+PRIOR_MAPS = ("linear", "pool")
 
 
 @dataclass(frozen=True)
@@ -100,13 +104,72 @@ def prior_drop(pdn: PDN, iterations: int = DEFAULT_ITERATIONS, device: str = "cp
                        seconds={"assemble": t1 - t0, "iterate": t2 - t1})
 
 
+def pooled_map(pdn: PDN, shape: tuple[int, int], node_values: np.ndarray, radius: int = 2) -> np.ndarray:
+    """Lowest-layer node values on the 1 µm ``[x][y]`` grid without a triangulation.
+
+    Each node is splatted onto its 4 surrounding pixels with bilinear weights (one
+    ``bincount`` per corner), then values and weights are both smoothed with a separable
+    tent of ``radius`` pixels and divided (normalised convolution): a weighted mean of
+    the nodes within ``radius`` µm, i.e. close to linear interpolation when the node pitch
+    is about ``radius`` (the contest's m1 nodes sit on a 2.4 µm lattice). Pixels with no
+    node that close copy the nearest filled pixel. Cost O(nodes + pixels), vectorised.
+    On the exact node drops of real testcase1/12 it is 1.3x / 1.2x further from the
+    golden map than linear interpolation (MAE 1.0e-5 vs 7.8e-6 V), ~1000x faster."""
+    from scipy.ndimage import convolve1d, distance_transform_edt
+
+    from chipsmith.errors import PDNError
+
+    nodes = np.flatnonzero(pdn.node_layer == pdn.lowest_layer)
+    if len(nodes) == 0:
+        raise PDNError("the lowest layer has no node, so no map can be drawn", where=pdn.source,
+                       fix="check the layer numbers in the node names")
+    nx, ny = int(shape[0]), int(shape[1])
+    x = pdn.node_x[nodes] / pdn.dbu_per_um
+    y = pdn.node_y[nodes] / pdn.dbu_per_um
+    v = np.asarray(node_values, dtype=float)[nodes]
+    x0 = np.floor(x).astype(np.int64)
+    y0 = np.floor(y).astype(np.int64)
+    fx, fy = x - x0, y - y0
+    s = np.zeros(nx * ny)
+    c = np.zeros(nx * ny)
+    for dx, wx in ((0, 1.0 - fx), (1, fx)):
+        for dy, wy in ((0, 1.0 - fy), (1, fy)):
+            xi = x0 + dx
+            yi = y0 + dy
+            ok = (xi >= 0) & (xi < nx) & (yi >= 0) & (yi < ny)  # nodes beyond the map shape drop out
+            w = (wx * wy)[ok]
+            idx = xi[ok] * ny + yi[ok]
+            s += np.bincount(idx, w * v[ok], nx * ny)
+            c += np.bincount(idx, w, nx * ny)
+    s = s.reshape(nx, ny)
+    c = c.reshape(nx, ny)
+    r = max(1, int(radius))
+    tent = 1.0 - np.abs(np.arange(-r + 1, r)) / r
+    for ax in (0, 1):
+        s = convolve1d(s, tent, axis=ax, mode="constant")
+        c = convolve1d(c, tent, axis=ax, mode="constant")
+    filled = c > 1e-12
+    out = np.zeros((nx, ny))
+    out[filled] = s[filled] / c[filled]
+    if not filled.all() and filled.any():
+        idx = distance_transform_edt(~filled, return_distances=False, return_indices=True)
+        out = out[idx[0], idx[1]]
+    return np.maximum(out, 0.0)
+
+
 def prior_map(pdn: PDN, shape: tuple[int, int], iterations: int = DEFAULT_ITERATIONS, device: str = "cpu",
-              ) -> tuple[np.ndarray, PriorResult]:
-    """The prior as a 1 µm ``[x][y]`` map (V) of the lowest layer, linear interpolation."""
+              method: str = "linear") -> tuple[np.ndarray, PriorResult]:
+    """The prior as a 1 µm ``[x][y]`` map (V) of the lowest layer; ``method`` in :data:`PRIOR_MAPS`."""
+    from chipsmith.errors import InputError
     from chipsmith.irdrop.maps import MapBuilder
 
+    if method not in PRIOR_MAPS:
+        raise InputError(f"unknown prior map '{method}'", fix=f"use one of {', '.join(PRIOR_MAPS)}")
     res = prior_drop(pdn, iterations, device)
     t0 = time.perf_counter()
-    m = MapBuilder(pdn, shape=shape, method="linear")(res.drop)
+    if method == "pool":
+        m = pooled_map(pdn, shape, res.drop)
+    else:
+        m = MapBuilder(pdn, shape=shape, method="linear")(res.drop)
     res.seconds["map"] = time.perf_counter() - t0
     return m, res

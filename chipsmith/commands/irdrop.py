@@ -91,11 +91,14 @@ def train(
                                    "iccad23-irdrop and the output of `irdrop generate`."),
     model: str = typer.Option("pdnnet", "--model", help="pdnnet (dual-branch GNN-CNN) or unet (baseline)."),
     config: str = typer.Option("cpu", "--config", help="Preset: cpu (small, tests), gpu (real runs), gpu-ft "
-                               "(gpu with a final fine-tuning phase on contest designs) or gpu-prior (gpu with "
-                               "the physics prior)."),
+                               "(gpu with a final fine-tuning phase on contest designs), gpu-prior (gpu with "
+                               "the physics prior) or gpu-prior128 (128 prior steps, pooled prior map)."),
     prior_iters: Optional[int] = typer.Option(None, "--prior-iters", min=0, help="Physics prior: truncated-CG "
                                               "steps whose drop map the model gets and corrects (0 = none; "
                                               "overrides the preset)."),
+    prior_map: Optional[str] = typer.Option(None, "--prior-map", help="How the prior's node drops become its "
+                                            "map: pool (scatter + normalised convolution, ms) or linear "
+                                            "(Delaunay interpolation; overrides the preset)."),
     init: Optional[str] = typer.Option(None, "--init", help="Start from this checkpoint (a path or a shipped "
                                        "model name, e.g. pdnnet); it must be of the same --model."),
     finetune_fraction: Optional[float] = typer.Option(None, "--finetune-fraction", min=0.0, max=1.0,
@@ -127,7 +130,7 @@ def train(
                     seed=seed, test_cases=tuple(test_case) if test_case else None, time_budget_s=time_budget,
                     cache=cache, limit=limit, workers=resolve_workers(workers), device=device,
                     evaluate_test=not no_eval, quiet=quiet or as_json, init=init,
-                    finetune_fraction=finetune_fraction, prior_iters=prior_iters)
+                    finetune_fraction=finetune_fraction, prior_iters=prior_iters, prior_map=prior_map)
     if "rank" in s:  # a torchrun worker other than rank 0: rank 0 reports
         _echo(s, as_json, f"{s['model']}: rank {s['rank']} of {s['world_size']} done ({s['epochs_run']} epochs)")
         return

@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from chipsmith.irdrop.generate import GeneratorConfig, generate_pdn
-from chipsmith.irdrop.prior import prior_drop, prior_map, truncated_cg
+from chipsmith.irdrop.prior import pooled_map, prior_drop, prior_map, truncated_cg
 from chipsmith.irdrop.static import solve_static
 
 
@@ -63,6 +63,50 @@ def test_prior_map_is_the_lowest_layer_drop_map(grid):
     assert m.shape == (61, 61) and np.all(m >= 0)
     assert np.allclose(m, ir_drop_map(grid, res.drop, shape=(61, 61), method="linear"))
     assert set(res.seconds) == {"assemble", "iterate", "map"}
+
+
+def test_pooled_map_is_close_to_linear_interpolation_and_bounded(grid):
+    """The pooled map (scatter + normalised convolution) is a weighted mean of nearby m1
+    nodes: inside their range, exact on a constant field, and near the Delaunay-linear map."""
+    from chipsmith.irdrop.maps import ir_drop_map
+
+    exact = solve_static(grid).drop
+    m1 = grid.node_layer == grid.lowest_layer
+    pool = pooled_map(grid, (61, 61), exact)
+    lin = ir_drop_map(grid, exact, shape=(61, 61), method="linear")
+    assert pool.shape == (61, 61) and np.all(np.isfinite(pool))
+    assert exact[m1].min() - 1e-15 <= pool.min() and pool.max() <= exact[m1].max() + 1e-15
+    assert np.abs(pool - lin).mean() < 0.05 * lin.mean()
+    assert np.corrcoef(pool.ravel(), lin.ravel())[0, 1] > 0.99
+    flat = pooled_map(grid, (61, 61), np.full(grid.n_nodes, 3e-3))
+    assert np.allclose(flat, 3e-3, rtol=1e-12)
+    # a map larger than the nodes' extent: pixels beyond the tent's reach copy the nearest filled one
+    wide = pooled_map(grid, (90, 61), exact)
+    assert np.all(np.isfinite(wide)) and np.allclose(wide[80:], wide[75][None], atol=1e-15)
+
+
+def test_prior_map_pool_and_bad_method(grid):
+    from chipsmith.errors import InputError
+    from chipsmith.irdrop.training import make_config
+
+    m, res = prior_map(grid, (61, 61), 32, method="pool")
+    assert np.array_equal(m, pooled_map(grid, (61, 61), res.drop))
+    with pytest.raises(InputError):
+        prior_map(grid, (61, 61), 4, method="cubic")
+    with pytest.raises(InputError):
+        make_config("cpu", prior_iters=4, prior_map="nearest")
+    assert make_config("gpu-prior128").prior_map == "pool" and make_config("gpu-prior").prior_map == "linear"
+
+
+def test_prior_map_setting_changes_the_data_version(tmp_path):
+    from chipsmith.irdrop.graph_dataset import CaseRef, data_version
+
+    net = tmp_path / "n.sp"
+    net.write_text("R1 n1_m1_0_0 n1_m1_2000_0 1\nV1 n1_m1_0_0 0 1.1\n")
+    refs = [CaseRef(name="n", group="other", netlist=str(net), ir_drop=None)]
+    base = data_version(refs, 16, 8)
+    assert data_version(refs, 16, 8, 64) == data_version(refs, 16, 8, 64, "linear") != base
+    assert data_version(refs, 16, 8, 64, "pool") != data_version(refs, 16, 8, 64)
 
 
 @pytest.mark.parametrize("name", ["unet", "pdnnet"])
