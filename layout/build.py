@@ -180,6 +180,20 @@ COLORS = {"active": "#4caf50", "poly": "#e53935", "m1": "#1e88e5", "m2": "#d81b6
           "via1": "#000000", "via2": "#5d4037", "capm": "#ff9800"}
 
 
+def _polygon_count(cell, depth: int | None, memo: dict) -> int:
+    """Polygons ``cell.get_polygons(depth=depth)`` would return, counted through the references
+    (each cell counted once per depth, repetitions multiplied) without flattening."""
+    key = (cell.name, depth)
+    if key not in memo:
+        n = len(cell.polygons) + len(cell.paths)
+        if depth is None or depth > 0:
+            for ref in cell.references:
+                if hasattr(ref.cell, "polygons"):  # a RawCell reference has no polygons to draw
+                    n += max(1, ref.repetition.size) * _polygon_count(ref.cell, None if depth is None else depth - 1, memo)
+        memo[key] = n
+    return memo[key]
+
+
 def preview(gds: Path, png: Path, deck, title: str = "", max_polygons: int = 400_000,
             window: tuple[float, float, float, float] | None = None) -> None:
     """PNG of the flattened layout (layers coloured); above ``max_polygons`` only the metals
@@ -200,13 +214,13 @@ def preview(gds: Path, png: Path, deck, title: str = "", max_polygons: int = 400
     w, h = bb[1][0] - bb[0][0], bb[1][1] - bb[0][1]
     scale = min(12.0 / max(w, 1e-9), 12.0 / max(h, 1e-9))
     fig, ax = plt.subplots(figsize=(max(3.0, w * scale), max(3.0, h * scale) + 0.4))
-    polys = top.get_polygons(depth=None)
+    # count through the hierarchy before flattening: a flattened 1024x1024 macro of device-level
+    # cells is hundreds of millions of polygons (tens of GB), so pick the depth first
     depth = None
-    if len(polys) > max_polygons:
-        for depth in (3, 2, 1):
-            polys = top.get_polygons(depth=depth)
-            if len(polys) <= max_polygons:
-                break
+    for depth in (None, 3, 2, 1):
+        if _polygon_count(top, depth, {}) <= max_polygons:
+            break
+    polys = top.get_polygons(depth=depth)
     by_layer: dict[tuple[int, int], list] = {}
     for p in polys:
         by_layer.setdefault((p.layer, p.datatype), []).append(p.points)

@@ -58,3 +58,19 @@ def test_unknown_design_index_is_one_line(front, tmp_path, cli):
     res = cli("acim", "build", f"{front}#999", "--out", tmp_path / "x")
     assert res.code == 2 and "no design #999" in res.stderr
     assert not (tmp_path / "x").exists()
+
+
+def test_preview_counts_polygons_through_the_hierarchy_without_flattening(tmp_path, cli):
+    """The preview picks its depth from a count made through the references; the count must equal
+    what flattening to that depth returns (a 1024x1024 macro flattened whole ran out of memory)."""
+    import gdstk
+
+    from chipsmith.layout.build import _polygon_count
+
+    res = cli("acim", "build", "--rows", "16", "--cols", "16", "--local", "2", "--adc-bits", "3", "--col-mux", "2",
+              "--no-checks", "--out", tmp_path / "m")
+    assert res.code == 0, res.stderr
+    top = gdstk.read_gds(str(tmp_path / "m" / "macro.gds")).top_level()[0]
+    for depth in (None, 0, 1, 2, 3):
+        assert _polygon_count(top, depth, {}) == len(top.get_polygons(depth=depth)), depth
+    assert (tmp_path / "m" / "macro.png").stat().st_size > 1000
