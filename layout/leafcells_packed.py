@@ -236,16 +236,21 @@ def draw_sram8t(p, t, cell, w: float, h: float, pins: dict) -> float:
     return need
 
 
-def _sram8t(p, deck: RuleDeck, spice: str, w: float, h: float | None, pins: dict, t) -> float:
+def _matched(deck: RuleDeck, spice: str, matcher, refusal: str, fix: str = "use the generic drawer"):
+    """The cell's devices checked against the deck and matched to the topology a packed drawer
+    draws (``matcher`` returns its role -> device map, or None), with the drawing kit for them."""
     _name, ports, devs = parse_subckt(spice)
     check_devices(devs, DevRules.from_deck(deck))
-    m = match_8t(devs, ports)
+    m = matcher(devs, ports)
     if m is None:
-        raise LibraryError("the sram8t netlist is not the 8T topology the packed bitcell draws",
-                           fix="use the generic drawer (leave the cell out of leafcells.PACKED)")
-    K = Kit.from_deck(deck, max(d.l for d in devs))
+        raise LibraryError(refusal, fix=fix)
+    return m, Kit.from_deck(deck, max(d.l for d in devs))
+
+
+def _sram8t(p, deck: RuleDeck, spice: str, w: float, h: float | None, pins: dict, t) -> float:
+    m, K = _matched(deck, spice, match_8t, "the sram8t netlist is not the 8T topology the packed bitcell draws",
+                    fix="use the generic drawer (leave the cell out of leafcells.PACKED)")
     R, P, e = K.R, K.pitch, K.sd_off
-    q = (_sd(m["ax1"]) - {"WBL"}).pop()
     # columns: strip A = WBL ax1 q pd1 VSS pd2 qb ax2 WBLB, strip B = RBL rd rx rg VSS;
     # column 0 under the WBL track (one via1 lands the contact on it)
     x0 = t.trk(0) if t is not None else 0.2
@@ -348,15 +353,9 @@ def driver_size(deck: RuleDeck, spice: str, h: float) -> float:
 
 
 def _driver(p, deck: RuleDeck, spice: str, w: float, h: float, pins: dict, t) -> float:
-    _name, ports, devs = parse_subckt(spice)
-    check_devices(devs, DevRules.from_deck(deck))
-    m = match_driver(devs, ports)
-    if m is None:
-        raise LibraryError("the wl_driver netlist is not the NAND2 + inverter the packed driver draws",
-                           fix="use the generic drawer (leave the cell out of leafcells.PACKED)")
-    K = Kit.from_deck(deck, max(d.l for d in devs))
+    m, K = _matched(deck, spice, match_driver, "the wl_driver netlist is not the NAND2 + inverter the packed driver "
+                    "draws", fix="use the generic drawer (leave the cell out of leafcells.PACKED)")
     R, P, e = K.R, K.pitch, K.sd_off
-    nb = m["mp3"].g
     rail_w = snap(max(R.w1, 1.25 * R.w1))
     yb_rail, yt_rail = snap(R.s1 / 2 + rail_w / 2), snap(h - R.s1 / 2 - rail_w / 2)
     # y plan: NMOS strip on the VSS side, the nb level over it, IN/EN pads above (NMOS) or
@@ -495,12 +494,7 @@ def switch_height(deck: RuleDeck, spice: str) -> float:
 
 
 def _switch(p, deck: RuleDeck, spice: str, w: float, h: float, pins: dict, t) -> float:
-    _name, ports, devs = parse_subckt(spice)
-    check_devices(devs, DevRules.from_deck(deck))
-    m = match_tg(devs, ports)
-    if m is None:
-        raise LibraryError("the switch netlist is not a transmission gate", fix="use the generic drawer")
-    K = Kit.from_deck(deck, max(d.l for d in devs))
+    m, K = _matched(deck, spice, match_tg, "the switch netlist is not a transmission gate")
     R, e = K.R, K.sd_off
     yc_n = snap_up(K.rail_top + R.s1 + K.tall)
     yn0 = snap(yc_n - e)
@@ -569,12 +563,7 @@ def precharge_height(deck: RuleDeck, spice: str, preb_y: float) -> float:
 
 
 def _precharge(p, deck: RuleDeck, spice: str, w: float, h: float, pins: dict, t) -> float:
-    _name, ports, devs = parse_subckt(spice)
-    check_devices(devs, DevRules.from_deck(deck))
-    m = match_precharge(devs, ports)
-    if m is None:
-        raise LibraryError("the precharge netlist is not one PMOS from VDD to LBL", fix="use the generic drawer")
-    K = Kit.from_deck(deck, m["p"].l)
+    m, K = _matched(deck, spice, match_precharge, "the precharge netlist is not one PMOS from VDD to LBL")
     R, e = K.R, K.sd_off
     yg = pins["PREB"][2]  # the gate pad sits on the PREB row: via1 + via2 stacked
     # the pad's metal1 encloses it left and right (the VSS rail runs under it), the LBL contact's

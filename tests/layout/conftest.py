@@ -21,3 +21,11 @@ def deck():
 @pytest.fixture(scope="module")
 def drawn(lib, deck):
     return draw_library(lib, deck)
+
+
+@pytest.fixture(scope="module")
+def tmpl(lib, deck):
+    """The column template at the bitcell's pitch (the macro tests draw cells into it)."""
+    from chipsmith.layout.leafcells import Template
+
+    return Template.from_deck(deck, lib.get("sram8t").width)

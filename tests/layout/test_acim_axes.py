@@ -20,11 +20,6 @@ from chipsmith.layout.macro import MacroSpec, bank_geometry, build_layout, netli
 from chipsmith.layout.models import ModelParams, evaluate, mim_unit_ff
 
 
-@pytest.fixture(scope="module")
-def tmpl(lib, deck):
-    return Template.from_deck(deck, lib.get("sram8t").width)
-
-
 def _write(cell, path, deck):
     out = gdstk.Library(unit=1e-6, precision=deck.dbu_um * 1e-6)
     out.add(cell)

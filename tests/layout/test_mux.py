@@ -17,15 +17,9 @@ from chipsmith.layout.architecture import COL_MUX, VARIABLES, Design, Problem, S
 from chipsmith.layout.connectivity import check
 from chipsmith.layout.device_lvs import lvs_gds
 from chipsmith.layout.drc import run_drc
-from chipsmith.layout.leafcells import Template
 from chipsmith.layout.leafcells_mux import draw_mux, select_y
 from chipsmith.layout.macro import MUX_BRIDGE_H, MacroSpec, bank_geometry, build_layout, netlist, terminals
 from chipsmith.layout.models import ModelParams, evaluate
-
-
-@pytest.fixture(scope="module")
-def tmpl(lib, deck):
-    return Template.from_deck(deck, lib.get("sram8t").width)
 
 
 def _write(cell, path, deck):
