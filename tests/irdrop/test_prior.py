@@ -50,8 +50,6 @@ def test_truncated_cg_matches_scipy_cg_step_for_step():
 
 @pytest.mark.gpu
 def test_prior_on_gpu_matches_cpu(grid):
-    if not torch.cuda.is_available():
-        pytest.skip("no CUDA device")
     a, b = prior_drop(grid, 32, "cpu").drop, prior_drop(grid, 32, "cuda").drop
     assert np.allclose(a, b, rtol=1e-9, atol=1e-15)
 
