@@ -377,8 +377,7 @@ def _evaluate_indices(loaded, ds, indices: list[int], *, device: str, exact_timi
     from chipsmith.progress import progress_bar
 
     rows = []
-    prior_iters = int(getattr(loaded.config, "prior_iters", 0))
-    prior_map = getattr(loaded.config, "prior_map", "linear")
+    prior_iters, prior_map = loaded.config.prior_iters, loaded.config.prior_map
     if indices:
         warm_up(loaded, ds[indices[0]], device)
     with progress_bar("evaluate", len(indices), quiet=quiet) as advance:

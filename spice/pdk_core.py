@@ -84,9 +84,8 @@ def _section(pdk: Pdk, lib_lines: list[str], corner: str, fets: str, kept: dict[
     return out
 
 
-def _library_text(pdk: Pdk, fets: str, kept: dict[str, str], head: str) -> str:
-    """Every corner section of ``pdk``'s library, cut (:func:`_section`)."""
-    lib_lines = pdk.model_file.read_text(encoding="utf-8", errors="replace").split("\n")
+def _library_text(pdk: Pdk, lib_lines: list[str], fets: str, kept: dict[str, str], head: str) -> str:
+    """Every corner section of ``pdk``'s library (its ``lib_lines``), cut (:func:`_section`)."""
     out = [head]
     for corner in pdk.corners:
         out += [f".lib {corner}", *_section(pdk, lib_lines, corner, fets, kept), f".endl {corner}"]
@@ -100,9 +99,8 @@ def _fet_text(pdk: Pdk, names: list[str], source: str | None = None) -> str:
     return f"* {', '.join(names)} copied verbatim from {source or fet_path}\n" + "\n".join(blocks) + "\n"
 
 
-def _kept_includes(pdk: Pdk) -> list[str]:
-    """The process-parameter and global-switch files the corner sections include."""
-    text = pdk.model_file.read_text(encoding="utf-8", errors="replace")
+def _kept_includes(text: str) -> list[str]:
+    """The process-parameter and global-switch files the corner sections of ``text`` include."""
     return sorted({t for t in re.findall(r'^\.include\s+"?([^"\s]+)"?', text, re.MULTILINE) if _KEEP.match(t)})
 
 
@@ -119,9 +117,10 @@ def build_core_library(pdk: Pdk, devices: Iterable[str], folder: Path | None = N
         return out_lib
     fets = folder / "core_fets.spice"
     _write_atomic(fets, _fet_text(pdk, names))
-    kept = {t: str(root / t) for t in _kept_includes(pdk)}
+    text = lib.read_text(encoding="utf-8", errors="replace")
+    kept = {t: str(root / t) for t in _kept_includes(text)}
     head = f"* {pdk.name} corner sections of {lib}, cut to {', '.join(names)} by chipsmith.spice.pdk_core"
-    _write_atomic(out_lib, _library_text(pdk, str(fets), kept, head))
+    _write_atomic(out_lib, _library_text(pdk, text.split("\n"), str(fets), kept, head))
     return out_lib
 
 
@@ -143,12 +142,13 @@ def export_core_library(pdk: Pdk, devices: Iterable[str], folder: Path) -> Path:
     names = sorted({d.lower() for d in devices})
     folder.mkdir(parents=True, exist_ok=True)
     _write_atomic(folder / "core_fets.spice", _fet_text(pdk, names, f"the {pdk.name} library's {_FET_FILE}"))
+    text = pdk.model_file.read_text(encoding="utf-8", errors="replace")
+    lib_lines = text.split("\n")
     kept = {}
-    for target in _kept_includes(pdk):
+    for target in _kept_includes(text):
         name = Path(target).name
         _write_atomic(folder / name, (root / target).read_text(encoding="utf-8", errors="replace"))
         kept[target] = name
-    lib_lines = pdk.model_file.read_text(encoding="utf-8", errors="replace").split("\n")
     licence = "\n".join(line for line in lib_lines[:14] if line.startswith("*"))
     what = f"{pdk.name} cut to {', '.join(names)} by chipsmith.spice.pdk_core (device models copied verbatim)"
     for corner in pdk.corners:
@@ -156,7 +156,8 @@ def export_core_library(pdk: Pdk, devices: Iterable[str], folder: Path) -> Path:
                       "\n".join([licence, f"* {what}: corner {corner}",
                                  *_section(pdk, lib_lines, corner, "core_fets.spice", kept)]) + "\n")
     out = folder / EXPORT_LIB.format(pdk=pdk.name)
-    _write_atomic(out, _library_text(pdk, "core_fets.spice", kept, f"{licence}\n* {what}; every corner section"))
+    _write_atomic(out, _library_text(pdk, lib_lines, "core_fets.spice", kept,
+                                     f"{licence}\n* {what}; every corner section"))
     return out
 
 

@@ -545,9 +545,11 @@ def startup_trials(budget: int) -> int:
 
 def default_start(spec: SizingSpec) -> dict[str, float]:
     """The design's own .param values where usable, else mid-range (geometric for log variables)."""
-    start = {v.name: (v.design_value if v.design_value is not None
-                      else math.sqrt(v.low * v.high) if v.log else (v.low + v.high) / 2) for v in spec.variables}
-    return {k: (float(round(x)) if v.integer else x) for (k, x), v in zip(start.items(), spec.variables)}
+    def value(v) -> float:
+        x = v.design_value if v.design_value is not None else math.sqrt(v.low * v.high) if v.log else (v.low + v.high) / 2
+        return float(round(x)) if v.integer else x
+
+    return {v.name: value(v) for v in spec.variables}
 
 
 class _OptunaProposer:
@@ -572,10 +574,6 @@ def size(design: str, spec: SizingSpec, *, budget: int = 64, batch: int = 8, met
          multivariate: bool = True, lean: bool = True, surrogate: bool = True, on_batch=None) -> SizingResult:
     """Search the spec's variables for a candidate that meets every target at every corner.
     ``surrogate``: CMA-ES pre-selects its candidates with per-target margin models."""
-    import logging
-
-    import optuna
-
     if method not in METHODS:
         raise InputError(f"unknown sizing method {method!r}", fix=f"use one of: {', '.join(METHODS)}")
     if budget < 1 or batch < 1:
@@ -590,6 +588,10 @@ def size(design: str, spec: SizingSpec, *, budget: int = 64, batch: int = 8, met
                              targets=spec.targets, surrogate=surrogate)
         return _search(design, spec, proposer, result, budget=budget, batch=batch, client=client,
                        stop_at_success=stop_at_success, screen=screen, lean=lean, on_batch=on_batch)
+    import logging
+
+    import optuna
+
     optuna.logging.set_verbosity(logging.WARNING)
     with warnings.catch_warnings():  # multivariate TPE and constant_liar are marked experimental in Optuna
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
