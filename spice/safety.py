@@ -45,6 +45,9 @@ SAFE_OPTIONS = frozenset({
     "savecurrents", "keepopinfo", "noopiter", "scale", "defl", "defw", "defad", "defas", "warn", "maxwarns",
     "klu", "sparse", "trytocompact", "xmu", "ramptime", "noinit", "noacct", "nopage", "nomod", "norefvalue",
     "acct", "list", "node", "opts", "badmos3", "bypass", "autostop", "interp", "seed", "gshunt",
+    # a Xyce option-block name that ngspice reads as a no-op flag; sky130's models_global.spice says
+    # `.options parser scale=1.0u`, so designs that ship those models must pass
+    "parser",
 })
 
 SAFE_MODEL_TYPES = frozenset({"r", "c", "l", "d", "nmos", "pmos", "npn", "pnp", "njf", "pjf", "nmf", "pmf",

