@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from chipsmith.errors import InputError, SimulationTimeout
-from chipsmith.spice.runner import Op, simulate
+from chipsmith.spice.runner import Op, Tran, simulate
 from chipsmith.spice.variants import declared_params, simulate_variants
 
 DIVIDER = "* divider\n.param rtop=1k rbot=1k\nV1 in 0 1\nR1 in out {rtop}\nR2 out 0 {rbot}\n"
@@ -37,5 +37,7 @@ def test_undeclared_parameters_and_hostile_text_are_refused():
 
 @pytest.mark.ngspice
 def test_a_batch_past_its_time_limit_fails_every_variant(ngspice_bin):
-    results = simulate_variants(DIVIDER, [Op()], [{}, {}], timeout_s=1e-3)
+    # ~1e12 time points: no machine finishes them, however long the test process is descheduled
+    # between starting ngspice and waiting on it (a 1 ms limit on an .op alone could be missed that way)
+    results = simulate_variants(DIVIDER, [Tran(1e-12, 1.0)], [{}, {}], timeout_s=0.2)
     assert all(isinstance(r, SimulationTimeout) for r in results)
