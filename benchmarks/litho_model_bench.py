@@ -442,7 +442,7 @@ def device_run(out: Path, *, stage: str = "diag", count: int = 800, source_count
                rounds: int = 4, fcn_clips: int = 128, device: str = "cuda", resist: str = "film",
                workers: int = 12, checkpoint_budget: int = 800, arms: str = "", data: str = "",
                checkpoint_select: str = "random", fcn_steps: int = 400, val: int = 1,
-               speed_clips: int = 32) -> dict:
+               speed_clips: int = 32, source: str = "old", configs: str = "") -> dict:
     """The GPU session: generate the datasets (old source ``source_count`` clips, new pool
     ``count``, new test ``count // 2``, new validation ``count // 4``; seeds 11/12/13/14) with
     ``resist`` ground truth on ``device``, then
@@ -454,7 +454,13 @@ def device_run(out: Path, *, stage: str = "diag", count: int = 800, source_count
     * ``stage=final``: the four arms of the protocol (``arms``: JSON of :class:`Arm` fields
       shared by every arm, else the defaults), ``seeds`` seeds, the data reduction, baselines,
       FCN, speed and the transfer+active checkpoint at ``checkpoint_budget`` (``flows.train``),
-      into summary.json, table.md, learning_curves.png and model/.
+      into summary.json, table.md, learning_curves.png and model/;
+    * ``stage=curves``: only the learning curves, zero-shot scores and data reduction of the
+      final stage, into summary.json.
+
+    ``source``: the older node's preset (a name or a YAML path, e.g. a counterfactual node that
+    differs from the newer one in fewer respects); ``configs``: the arms to run, comma-separated
+    (default: all four of ``CONFIGS``).
     """
     import json
 
@@ -465,7 +471,7 @@ def device_run(out: Path, *, stage: str = "diag", count: int = 800, source_count
     out.mkdir(parents=True, exist_ok=True)
     data = Path(data) if data else out.parent / "litho-data"
     t0 = time.perf_counter()
-    sets = [("source", "old", source_count, 11), ("target", "new", count, 12), ("test", "new", count // 2, 13)]
+    sets = [("source", source, source_count, 11), ("target", "new", count, 12), ("test", "new", count // 2, 13)]
     gen = _generate_sets(data, sets + ([("val", "new", count // 4, 14)] if val else []), device, resist)
     load_data(data / "source", data / "target", data / "test", data / "val" if val else None)
     print("loaded", {k: len(v) for k, v in _DATA.items()}, round(time.perf_counter() - t0, 1), flush=True)
@@ -489,18 +495,21 @@ def device_run(out: Path, *, stage: str = "diag", count: int = 800, source_count
                        device=device, resist=resist, checkpoint_budget=checkpoint_budget,
                        checkpoint_select=checkpoint_select, speed_clips=speed_clips)
     shared = json.loads(arms) if arms else {}
-    arm_set = {f"{a}+{b}": Arm(a, b, **shared) for a, b in CONFIGS}
+    wanted = [c for c in configs.split(",") if c] or [f"{a}+{b}" for a, b in CONFIGS]
+    arm_set = {f"{a}+{b}": Arm(a, b, **shared) for a, b in CONFIGS if f"{a}+{b}" in wanted}
     res = curves(arm_set, budgets=blist, seeds=seeds, steps=steps, pretrain_steps=pretrain_steps, rounds=rounds,
                  device=device, workers=workers, quiet=False)
     tst, pool = _DATA["test"], _DATA["target"]
-    summary = {**common, "arms": {k: asdict(v) for k, v in arm_set.items()}, **res, **reduction(res["curves"]),
-               "reduction_transfer_random": reduction(res["curves"], arm="transfer+random"),
+    summary = {**common, "source_preset": source, "arms": {k: asdict(v) for k, v in arm_set.items()}, **res,
+               **reduction(res["curves"]), "reduction_transfer_random": reduction(res["curves"], arm="transfer+random"),
                "baselines": {
                    "constant_edge_thresholds": RL.score_thresholds(
                        tst, np.tile(pool.edge_threshold.mean(0), (len(tst), 1))),
                    "true_per_contact_threshold_floor": RL.score_thresholds(tst, tst.threshold)},
                "seconds_curves": round(time.perf_counter() - t0, 1)}
     write_json(out / "summary.json", summary)
+    if stage == "curves":
+        return summary
     write_plot(summary, out / "learning_curves.png")
     fcn_v = {"scratch": {"init": "scratch", "steps": fcn_steps},
              "transfer": {"init": "transfer", "steps": fcn_steps, "keep": True}}
