@@ -12,9 +12,7 @@ W=${W:-/tmp}; PY=${PY:-python3}; GT=${GT:-55}; END=${END:-430}; TMAX=${TMAX:-220
 DATA=${DATA:-${CHIPSMITH_DATA:-$HOME/.cache/chipsmith}/iccad23-irdrop}
 B=benchmarks/device
 export PYTHONUNBUFFERED=1 OMP_NUM_THREADS=2 MKL_NUM_THREADS=2
-# the package from this checkout without installing it (the repository root's own chipsmith/ holds only the CLI)
-R=$PWD; mkdir -p $W/pkg && cp -r chipsmith $W/pkg/ && for d in spice agents layout irdrop lithography benchmarks; do ln -sfn $R/$d $W/pkg/chipsmith/$d; done
-export PYTHONPATH=$W/pkg
+. benchmarks/device/pkg_shim.sh
 OUT=${OUT:-$W/dout}; mkdir -p $OUT $W/runs
 t0=$(date +%s)
 if [ "${LITHO:-0}" = 1 ]; then

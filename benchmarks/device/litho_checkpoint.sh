@@ -6,8 +6,8 @@
 # Run from the repository root: OUT=<results> bash benchmarks/device/litho_checkpoint.sh
 set -eu
 W=${W:-/tmp}; PY=${PY:-python3}; R=$PWD; DEV=${DEV:-cuda}
-mkdir -p $W/pkg && cp -r chipsmith $W/pkg/ && for d in spice agents layout irdrop lithography benchmarks; do ln -sfn $R/$d $W/pkg/chipsmith/$d; done
-export PYTHONPATH=$W/pkg CHIPSMITH_DATA=$R/tests/data PYTHONUNBUFFERED=1
+. benchmarks/device/pkg_shim.sh
+export CHIPSMITH_DATA=$R/tests/data PYTHONUNBUFFERED=1
 OUT=${OUT:-$W/lout}; D=$W/litho-data; mkdir -p $OUT
 cd $W  # not the repository root, whose chipsmith/ would shadow the package
 t0=$(date +%s)

@@ -9,7 +9,7 @@ each with its film dose re-set "to size" (``resist_film.calibrate_dose``). Then 
 curves of scratch + random and transfer + random (``litho_model_bench stage=curves``) with the
 real older node and each counterfactual as the source, the three at once on one GPU.
 
-usage (repository root, package importable): python benchmarks/device/litho_hybrids.py OUT [key=value ...]
+usage: . benchmarks/device/pkg_shim.sh; cd /tmp; python $R/benchmarks/device/litho_hybrids.py OUT [key=value ...]
 (the keys of ``litho_model_bench.device_run``, plus data_root=DIR for the datasets; defaults:
 budgets=25,50,200 seeds=2 steps=800)
 """
