@@ -495,9 +495,14 @@ def evaluate(model: str | Path, data: list[str], out: Path, *, split: str = "tes
 
 
 # --------------------------------------------------------------------------- prediction
-def predict(model: str | Path, source: Path, out: Path, *, device: str | None = "auto", orientation: str = "xy",
+DEFAULT_MODEL, DEFAULT_MAPS_MODEL = "pdnnet", "unet-maps"
+
+
+def predict(model: str | Path | None, source: Path, out: Path, *, device: str | None = "auto", orientation: str = "xy",
             shape: str | None = None, like: Path | None = None, png: bool = True) -> dict:
-    """Predict the IR-drop map(s) of a netlist (file or case directory) with a checkpoint."""
+    """Predict the IR-drop map(s) of a netlist (file or case directory) or of feature maps with a
+    checkpoint; ``model=None`` picks the shipped default for the input (feature maps carry no
+    PDN, so they get the U-Net trained on the contest maps alone)."""
     _require_ml()
     from chipsmith.artifacts import staged_output, write_json
     from chipsmith.irdrop.graph_dataset import CaseRef, build_item, case_ref
@@ -509,8 +514,10 @@ def predict(model: str | Path, source: Path, out: Path, *, device: str | None = 
     if orientation not in ORIENTATIONS:
         raise InputError(f"--orientation '{orientation}' is not one of {', '.join(ORIENTATIONS)}", fix="pass xy")
     dev = _device(device)
-    loaded = load_checkpoint(resolve_model(model), device=dev)
     source = Path(source)
+    if model is None:
+        model = DEFAULT_MAPS_MODEL if source.is_file() and source.suffix == ".npz" else DEFAULT_MODEL
+    loaded = load_checkpoint(resolve_model(model), device=dev)
     if source.is_dir():
         ref = case_ref(source)
         if ref is None:
@@ -532,11 +539,11 @@ def predict(model: str | Path, source: Path, out: Path, *, device: str | None = 
     if ref is None:
         if loaded.config.model != "unet":
             raise InputError(f"a '{loaded.name}' model needs the netlist (its graph branch reads the PDN), not maps",
-                             where=str(source), fix="pass the netlist, or --model unet for feature maps")
+                             where=str(source), fix=f"pass the netlist, or --model {DEFAULT_MAPS_MODEL} for feature maps")
         if loaded.config.prior_iters > 0:
             raise InputError("this checkpoint uses the physics prior, which is solved from the netlist; feature maps "
                              "alone cannot give it", where=str(source),
-                             fix="pass the netlist, or a checkpoint trained without the prior")
+                             fix=f"pass the netlist, or --model {DEFAULT_MAPS_MODEL} (trained without the prior)")
         item = maps_item(source, loaded.config.size)
         native = None
     else:

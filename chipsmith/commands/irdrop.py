@@ -145,11 +145,12 @@ def train(
 @app.command()
 def predict(
     source: Path = typer.Argument(..., help="PDN netlist, a case directory (netlist.sp, optional currents.npz), or "
-                                  "feature maps (the features.npz a predict run writes; only for a U-Net trained "
-                                  "without the physics prior)."),
+                                  "feature maps (the features.npz a predict run writes; a U-Net trained without "
+                                  "the physics prior reads them)."),
     out: OutOpt = ...,
-    model: str = typer.Option("pdnnet", "--model", help="Training output directory, model.pt, or a shipped model "
-                              "(pdnnet, unet)."),
+    model: Optional[str] = typer.Option(None, "--model", help="Training output directory, model.pt, or a shipped "
+                                        "model: pdnnet (default for a netlist), unet, unet-maps (default for "
+                                        "feature maps: trained on the contest maps alone)."),
     shape: Optional[str] = typer.Option(None, "--shape", help="Map size NXxNY in um (default from the extent)."),
     like: Optional[Path] = typer.Option(None, "--like", help="Take the map size from this map."),
     orientation: str = typer.Option("xy", "--orientation", help="xy (contest) or image."),

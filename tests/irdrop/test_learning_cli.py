@@ -3,6 +3,7 @@ checkpoint on a held-out real case; bad inputs exit 2 with one line and write no
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -98,6 +99,11 @@ def test_shipped_checkpoint_on_held_out_real_case(cli, iccad23_dir, tmp_path):
     mae = float(np.abs(np.load(tmp_path / "p" / "ir_drop_map.npy") - golden).mean())
     assert mae == pytest.approx(4.150e-5, rel=0.05)  # recorded on the GPU run (docs/irdrop.md, run 7)
     assert s["prior_iters"] == 128  # the shipped checkpoint corrects the physics prior
+    # the features that run wrote, with no netlist: the maps-only U-Net (run 7's baseline arm)
+    res = cli("irdrop", "predict", tmp_path / "p" / "features.npz", "--out", tmp_path / "m", "--device", "cpu")
+    assert res.code == 0, res.stderr
+    mae = float(np.abs(np.load(tmp_path / "m" / "ir_drop_map.npy") - golden).mean())
+    assert mae == pytest.approx(4.782e-4, rel=0.05)  # recorded on the GPU run (unet_n, split a)
 
 
 def test_bad_inputs_exit_2(cli, cases, trained, tmp_path):
@@ -147,6 +153,13 @@ def test_predict_from_feature_maps_matches_netlist(cli, cases, tmp_path):
     assert json.loads(res.stdout)["currents"] == "feature maps"
     a, b = (np.load(tmp_path / d / "ir_drop_map.npy") for d in ("a", "b"))
     assert a.shape == b.shape and np.allclose(a, b, rtol=1e-5, atol=1e-9)
+    # without --model, maps get the shipped U-Net trained on the contest maps alone (no prior)
+    res = cli("irdrop", "predict", feats, "--out", tmp_path / "d", "--json")
+    assert res.code == 0, res.stderr
+    s = json.loads(res.stdout)
+    assert Path(s["checkpoint"]).parent.name == "unet-maps" and s["prior_iters"] == 0
+    d = np.load(tmp_path / "d" / "ir_drop_map.npy")
+    assert d.shape == a.shape and np.all(np.isfinite(d)) and d.max() > 0
     # maps need the U-Net; NaN and a wrong channel count are one-line errors
     assert "needs the netlist" in _one_line_error(cli("irdrop", "predict", feats, "--model", "pdnnet",
                                                       "--out", tmp_path / "x"))
