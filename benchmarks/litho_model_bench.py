@@ -261,12 +261,13 @@ def reduction(curves_: dict, ref: str = "scratch+random", arm: str = "transfer+a
             "factor_at_ref_levels": at_levels}
 
 
-def load_data(source: Path, target: Path, test: Path, val: Path | None = None, limit: int | None = None) -> None:
+def load_data(source: Path, target: Path, test: Path, val: Path | None = None, limit: int | None = None,
+              patch_nm: float | None = None) -> None:
     _DATA.clear()
-    _DATA.update(source=CS.load(source, limit=limit), target=CS.load(target, limit=limit),
-                 test=CS.load(test, limit=limit))
+    kw = dict(limit=limit, patch_nm=patch_nm)
+    _DATA.update(source=CS.load(source, **kw), target=CS.load(target, **kw), test=CS.load(test, **kw))
     if val is not None:
-        _DATA["val"] = CS.load(val, limit=limit)
+        _DATA["val"] = CS.load(val, **kw)
 
 
 def fcn_compare(variants: dict[str, dict], *, clips: int, pretrain_steps: int, device: str, workers: int = 1,
@@ -442,7 +443,7 @@ def device_run(out: Path, *, stage: str = "diag", count: int = 800, source_count
                rounds: int = 4, fcn_clips: int = 128, device: str = "cuda", resist: str = "film",
                workers: int = 12, checkpoint_budget: int = 800, arms: str = "", data: str = "",
                checkpoint_select: str = "random", fcn_steps: int = 400, val: int = 1,
-               speed_clips: int = 32, source: str = "old", configs: str = "") -> dict:
+               speed_clips: int = 32, source: str = "old", configs: str = "", patch_nm: float = 0.0) -> dict:
     """The GPU session: generate the datasets (old source ``source_count`` clips, new pool
     ``count``, new test ``count // 2``, new validation ``count // 4``; seeds 11/12/13/14) with
     ``resist`` ground truth on ``device``, then
@@ -460,7 +461,8 @@ def device_run(out: Path, *, stage: str = "diag", count: int = 800, source_count
 
     ``source``: the older node's preset (a name or a YAML path, e.g. a counterfactual node that
     differs from the newer one in fewer respects); ``configs``: the arms to run, comma-separated
-    (default: all four of ``CONFIGS``).
+    (default: all four of ``CONFIGS``); ``patch_nm`` > 0: threshold-CNN patches sampled every
+    ``patch_nm`` nm in every node (``contact_samples.load``), instead of every node pixel.
     """
     import json
 
@@ -473,7 +475,8 @@ def device_run(out: Path, *, stage: str = "diag", count: int = 800, source_count
     t0 = time.perf_counter()
     sets = [("source", source, source_count, 11), ("target", "new", count, 12), ("test", "new", count // 2, 13)]
     gen = _generate_sets(data, sets + ([("val", "new", count // 4, 14)] if val else []), device, resist)
-    load_data(data / "source", data / "target", data / "test", data / "val" if val else None)
+    load_data(data / "source", data / "target", data / "test", data / "val" if val else None,
+              patch_nm=patch_nm or None)
     print("loaded", {k: len(v) for k, v in _DATA.items()}, round(time.perf_counter() - t0, 1), flush=True)
     blist = [int(b) for b in budgets.split(",")]
     common = {"generated": gen, "i_ref": {k: v.i_ref for k, v in _DATA.items()}, "seeds": seeds, "steps": steps,
@@ -500,7 +503,7 @@ def device_run(out: Path, *, stage: str = "diag", count: int = 800, source_count
     res = curves(arm_set, budgets=blist, seeds=seeds, steps=steps, pretrain_steps=pretrain_steps, rounds=rounds,
                  device=device, workers=workers, quiet=False)
     tst, pool = _DATA["test"], _DATA["target"]
-    summary = {**common, "source_preset": source, "arms": {k: asdict(v) for k, v in arm_set.items()}, **res,
+    summary = {**common, "source_preset": source, "patch_nm": patch_nm or None, "arms": {k: asdict(v) for k, v in arm_set.items()}, **res,
                **reduction(res["curves"]), "reduction_transfer_random": reduction(res["curves"], arm="transfer+random"),
                "baselines": {
                    "constant_edge_thresholds": RL.score_thresholds(
@@ -592,5 +595,5 @@ if __name__ == "__main__":  # python -m chipsmith.benchmarks.litho_model_bench O
     kw = dict(a.split("=", 1) for a in sys.argv[2:])
     conv = {"count": int, "source_count": int, "seeds": int, "steps": int, "pretrain_steps": int, "rounds": int,
             "fcn_clips": int, "workers": int, "checkpoint_budget": int, "fcn_steps": int, "val": int,
-            "speed_clips": int}
+            "speed_clips": int, "patch_nm": float}
     device_run(Path(sys.argv[1]), **{k: conv.get(k, str)(v) for k, v in kw.items()})

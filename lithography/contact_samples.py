@@ -85,16 +85,18 @@ def _bilinear(img: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray
     return map_coordinates(img, [rows.ravel(), cols.ravel()], order=1, mode="nearest").reshape(rows.shape)
 
 
-def load(root, *, patch: int = PATCH, limit: int | None = None) -> ContactSamples:
+def load(root, *, patch: int = PATCH, limit: int | None = None, patch_nm: float | None = None) -> ContactSamples:
     """Cut the samples of a dataset folder (``limit``: only its first clips). Contacts that did
-    not print or whose CD is unresolved carry no threshold label and are left out."""
+    not print or whose CD is unresolved carry no threshold label and are left out.
+    ``patch_nm``: sample the patches every ``patch_nm`` nm instead of every node pixel, so that
+    two nodes' patches share a physical scale (the resist acts in nm) rather than an optical one."""
     ds = ContactDataset.open(root)
     idx = ds.index
     pixel, grid = float(idx["pixel_nm"]), int(idx["grid"])
     reach = float(idx["preset"]["min_pitch_nm"])
     step = pixel / 4
     t = np.arange(0.0, reach + step / 2, step)
-    offs = (np.arange(patch) - patch / 2 + 0.5)  # pixel offsets of the patch centres
+    offs = (np.arange(patch) - patch / 2 + 0.5) * (patch_nm / pixel if patch_nm else 1.0)  # in pixels
     parts: dict[str, list] = {k: [] for k in ("patches", "threshold", "edge_threshold", "cd", "epe", "profiles",
                                               "clip_of")}
     aer_all, mask_all, res_all, kind_all = [], [], [], []

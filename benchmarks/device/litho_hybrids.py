@@ -10,7 +10,8 @@ curves of scratch + random and transfer + random (``litho_model_bench stage=curv
 real older node and each counterfactual as the source, the three at once on one GPU.
 
 usage: . benchmarks/device/pkg_shim.sh; cd /tmp; python $R/benchmarks/device/litho_hybrids.py OUT [key=value ...]
-(the keys of ``litho_model_bench.device_run``, plus data_root=DIR for the datasets; defaults:
+(the keys of ``litho_model_bench.device_run``, plus data_root=DIR for the datasets, sources=a,b to run only
+those, sequential=1 to run them one after the other; defaults:
 budgets=25,50,200 seeds=2 steps=800)
 """
 from __future__ import annotations
@@ -43,6 +44,8 @@ def main(out: Path, extra: list[str]) -> None:
     kw = dict(a.split("=", 1) for a in extra)
     device = kw.get("device", "cuda")
     data_root = Path(kw.pop("data_root", out))  # the datasets (hundreds of MB at full size)
+    only = [x for x in kw.pop("sources", "").split(",") if x]
+    sequential = kw.pop("sequential", "0") == "1"  # concurrent generations fight over the CPU kernels
     sources = {"old": "old"}
     for name, (a, b) in {"old-optics-new-resist": (old, new), "new-optics-old-resist": (new, old)}.items():
         path = out / f"{name}.yaml"
@@ -53,10 +56,14 @@ def main(out: Path, extra: list[str]) -> None:
             "source_count": "800", "configs": "scratch+random,transfer+random", "workers": "4", **kw}
     procs = {}
     for name, src in sources.items():
+        if only and name not in only:
+            continue
         a = {**args, "source": src, "data": str(data_root / f"data-{name}")}
         cmd = [sys.executable, "-m", "chipsmith.benchmarks.litho_model_bench", str(out / name)] + \
             [f"{k}={v}" for k, v in a.items()]
         procs[name] = subprocess.Popen(cmd, stdout=open(out / f"{name}.log", "w"), stderr=subprocess.STDOUT)
+        if sequential:
+            procs[name].wait()
     t0 = time.perf_counter()
     for name, p in procs.items():
         print(name, "rc", p.wait(), round(time.perf_counter() - t0, 1), "s", flush=True)

@@ -210,3 +210,18 @@ def test_subpixel_iou_sees_a_sub_pixel_edge_shift():
     assert F.iou(pred, truth)[0] == 1.0
     sub = F.iou_subpixel(pred, truth, factor=8)[0]
     assert (10.6 - 0.15) / (10.9 + 0.15) < sub < (10.6 + 0.15) / (10.9 - 0.15) and sub < 0.99
+
+
+def test_patches_at_a_physical_pitch(tiny_sets):
+    """``patch_nm`` samples every node's patches at one physical pitch: at the node's own pixel
+    nothing changes; the old node (12 nm pixels) at 8 nm shows its contacts 1.5x wider, so the
+    drawn contact covers ~2.25x the patch area."""
+    old = CS.load(tiny_sets / "old")
+    same = CS.load(tiny_sets / "old", patch_nm=old.pixel_nm)
+    assert np.array_equal(same.patches, old.patches)
+    fine = CS.load(tiny_sets / "old", patch_nm=8.0)
+    assert fine.patches.shape == old.patches.shape
+    area = fine.patches[:, 1].sum((1, 2)) / old.patches[:, 1].sum((1, 2))
+    isolated = old.patches[:, 1].sum((1, 2)) <= np.median(old.patches[:, 1].sum((1, 2)))
+    assert 1.6 < float(np.median(area[isolated])) < 2.6
+    assert np.array_equal(fine.threshold, old.threshold) and np.array_equal(fine.profiles, old.profiles)
