@@ -74,10 +74,11 @@ def report(runs: Path) -> dict:
 if __name__ == "__main__":
     src, out = Path(sys.argv[1]), Path(sys.argv[2])
     if src.suffix == ".tar":
-        tmp = Path(tempfile.mkdtemp())
-        tarfile.open(src).extractall(tmp)
-        src = tmp
-    r = report(src)
+        with tempfile.TemporaryDirectory() as tmp, tarfile.open(src) as tar:
+            tar.extractall(tmp)
+            r = report(Path(tmp))
+    else:
+        r = report(src)
     out.write_text(json.dumps(r, indent=1) + "\n")
     for arm, v in r["per_arm"].items():
         print(f"{arm:9s} real {v['real_mean_mae_V']:.3e}/{v['real_mean_hotspot_f1']:.3f}  all({v['all_cases']}) "

@@ -503,8 +503,9 @@ def device_run(out: Path, *, stage: str = "diag", count: int = 800, source_count
     res = curves(arm_set, budgets=blist, seeds=seeds, steps=steps, pretrain_steps=pretrain_steps, rounds=rounds,
                  device=device, workers=workers, quiet=False)
     tst, pool = _DATA["test"], _DATA["target"]
-    summary = {**common, "source_preset": source, "patch_nm": patch_nm or None, "arms": {k: asdict(v) for k, v in arm_set.items()}, **res,
-               **reduction(res["curves"]), "reduction_transfer_random": reduction(res["curves"], arm="transfer+random"),
+    summary = {**common, "source_preset": source, "patch_nm": patch_nm or None,
+               "arms": {k: asdict(v) for k, v in arm_set.items()}, **res, **reduction(res["curves"]),
+               "reduction_transfer_random": reduction(res["curves"], arm="transfer+random"),
                "baselines": {
                    "constant_edge_thresholds": RL.score_thresholds(
                        tst, np.tile(pool.edge_threshold.mean(0), (len(tst), 1))),

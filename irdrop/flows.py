@@ -515,8 +515,9 @@ def predict(model: str | Path | None, source: Path, out: Path, *, device: str | 
         raise InputError(f"--orientation '{orientation}' is not one of {', '.join(ORIENTATIONS)}", fix="pass xy")
     dev = _device(device)
     source = Path(source)
+    maps_input = source.is_file() and source.suffix == ".npz"
     if model is None:
-        model = DEFAULT_MAPS_MODEL if source.is_file() and source.suffix == ".npz" else DEFAULT_MODEL
+        model = DEFAULT_MAPS_MODEL if maps_input else DEFAULT_MODEL
     loaded = load_checkpoint(resolve_model(model), device=dev)
     if source.is_dir():
         ref = case_ref(source)
@@ -528,7 +529,7 @@ def predict(model: str | Path | None, source: Path, out: Path, *, device: str | 
         if like is None and shape is None:
             cur = next((source / n for n in ("current_map.csv.gz", "current_map.csv") if (source / n).is_file()), None)
             like = cur
-    elif source.is_file() and source.suffix == ".npz":
+    elif maps_input:
         ref = None
     elif source.is_file():
         ref = CaseRef(name=source.name, group="other", netlist=str(source), ir_drop=None)
