@@ -125,17 +125,24 @@ class Arm:
     warmup: float = 0.5            # random share of an active budget
     oversample: int = 4            # k-center candidates per pick (0: the whole pool)
     source_clips: int | None = None  # source clips pretrained on (None: all)
+    refit: str = "both"            # threshold_cnn.REFIT, when transferring
+    l2sp: float = 0.0              # pull towards the source weights, when transferring
+    source_set: str = "source"     # which loaded dataset is the source (e.g. "self": more newer-node clips)
 
     def config(self, steps: int) -> T.ThresholdConfig:
-        return T.ThresholdConfig(steps=steps, normalize=self.normalize, freeze=self.freeze, schedule=self.schedule)
+        return T.ThresholdConfig(steps=steps, normalize=self.normalize, freeze=self.freeze, schedule=self.schedule,
+                                 refit=self.refit, l2sp=self.l2sp)
+
+    def pretrain_key(self) -> tuple:
+        return self.normalize, self.source_clips, self.source_set
 
 
 DEFAULT_ARMS = {f"{a}+{b}": Arm(a, b) for a, b in CONFIGS}
 _DATA: dict = {}  # the loaded datasets, shared with forked workers
 
 
-def _source(n_clips: int | None) -> CS.ContactSamples:
-    src = _DATA["source"]
+def _source(n_clips: int | None, name: str = "source") -> CS.ContactSamples:
+    src = _DATA[name]
     if n_clips is None or n_clips >= src.clips:
         return src
     keep = src.clip_of < n_clips
@@ -148,10 +155,11 @@ def _pretrain_job(job: tuple) -> tuple:
     """Pretrain one source model; also score it on the target with no fine-tuning (raw, and
     with a per-edge affine correction fitted on k labelled pool contacts vs a constant fitted
     on the same k)."""
-    (normalize, n_src), seed, steps, pretrain_steps, device = job
+    key, seed, steps, pretrain_steps, device = job
+    normalize, n_src, src_name = key
     torch.set_num_threads(1)
     cfg = T.ThresholdConfig(steps=steps, normalize=normalize)
-    src, pool, tst = _source(n_src), _DATA["target"], _DATA["test"]
+    src, pool, tst = _source(n_src, src_name), _DATA["target"], _DATA["test"]
     model = RL.pretrain(src, cfg, seed=1000 + seed, device=device, steps=pretrain_steps)
     state = {k: v.detach().cpu() for k, v in model.state_dict().items()}
     zero = {"source_contacts": len(src)}
@@ -169,7 +177,7 @@ def _pretrain_job(job: tuple) -> tuple:
             fitted[:, j] = a * p_test[:, j] + b
         zero[f"affine_{k}"] = RL.score_thresholds(tst, fitted)["cd_rmse_nm"]
         zero[f"constant_{k}"] = RL.score_thresholds(tst, np.tile(y_k.mean(0), (len(tst), 1)))["cd_rmse_nm"]
-    return (normalize, n_src), seed, state, zero
+    return key, seed, state, zero
 
 
 def _curve_job(job: tuple) -> tuple:
@@ -211,12 +219,12 @@ def curves(arms: dict[str, Arm], *, budgets: list[int], seeds: int, steps: int, 
     """Learning curves of ``arms`` on the loaded datasets (``_DATA``): per arm, per budget, the
     mean and std over ``seeds`` of the test CD/EPE RMSE (and validation CD RMSE if a
     validation set is loaded), plus the pretrained models' no-fine-tuning scores."""
-    keys = sorted({(a.normalize, a.source_clips) for a in arms.values() if a.init == "transfer"},
-                  key=lambda k: (k[0], k[1] or 0))
+    keys = sorted({a.pretrain_key() for a in arms.values() if a.init == "transfer"},
+                  key=lambda k: (k[0], k[1] or 0, k[2]))
     pre_jobs = [(k, seed, steps, pretrain_steps, device) for seed in range(seeds) for k in keys]
     pre = {(r[0], r[1]): r for r in _map(_pretrain_job, pre_jobs, workers, quiet)}
     jobs = [(name, arm, seed, b, steps, rounds, device,
-             pre[((arm.normalize, arm.source_clips), seed)][2] if arm.init == "transfer" else None)
+             pre[(arm.pretrain_key(), seed)][2] if arm.init == "transfer" else None)
             for seed in range(seeds) for name, arm in arms.items() for b in budgets]
     jobs.sort(key=lambda j: -(j[3] * (4 if j[1].select == "active" else 1)))  # long jobs first
     rows = {}
@@ -235,7 +243,8 @@ def curves(arms: dict[str, Arm], *, budgets: list[int], seeds: int, steps: int, 
                 c["cd_rmse_per_seed_nm"] = arr.tolist()
         c["train_s"] = sum(rows[(name, s, b)]["s"] for s in range(seeds) for b in budgets)
         out[name] = c
-    zero = {f"normalize={k[0]},source_clips={k[1]}": [pre[(k, s)][3] for s in range(seeds)] for k in keys}
+    zero = {f"normalize={k[0]},source_clips={k[1]},source={k[2]}": [pre[(k, s)][3] for s in range(seeds)]
+            for k in keys}
     return {"curves": out, "zero_shot": zero}
 
 
@@ -409,6 +418,22 @@ DIAG_ARMS = {
     "transfer+active/staged-warm50": Arm("transfer", "active", freeze="staged", warmup=0.5, source_clips=800),
     "transfer+active/staged-kcenter": Arm("transfer", "active", freeze="staged", oversample=0, source_clips=800),
 }
+STUDY_ARMS = {
+    # How much of the source model survives fine-tuning, and is it worth keeping? The shipped
+    # protocol (transfer+random), then keeping the source's output scale and pulling the
+    # weights towards the source's (L2-SP) at three strengths; "self" pretrains on more clips
+    # of the newer node itself: the most a source can give under this fine-tuning protocol.
+    "scratch+random": Arm("scratch", "random"),
+    "transfer+random": Arm("transfer", "random"),
+    "transfer+random/keep": Arm("transfer", "random", refit="none"),
+    "transfer+random/keep-l2sp0.01": Arm("transfer", "random", refit="none", l2sp=0.01),
+    "transfer+random/keep-l2sp0.1": Arm("transfer", "random", refit="none", l2sp=0.1),
+    "transfer+random/keep-l2sp1": Arm("transfer", "random", refit="none", l2sp=1.0),
+    "transfer+active/keep-l2sp0.1": Arm("transfer", "active", refit="none", l2sp=0.1),
+    "self+random": Arm("transfer", "random", source_set="self"),
+    "self+random/keep-l2sp0.1": Arm("transfer", "random", refit="none", l2sp=0.1, source_set="self"),
+    "self+active/keep-l2sp0.1": Arm("transfer", "active", refit="none", l2sp=0.1, source_set="self"),
+}
 DIAG_FCN = {
     "transfer/raw/400": {"init": "transfer", "normalize": False, "steps": 400},
     "transfer/norm/400": {"init": "transfer", "normalize": True, "steps": 400},
@@ -426,6 +451,13 @@ def _generate_sets(data: Path, sets: list[tuple], device: str, resist: str) -> d
 
     out = {}
     for name, node, n, seed in sets:  # one after the other: concurrent ones fight over the CPU kernels
+        summ = data / name / "summary.json"
+        if summ.exists():  # already generated with these settings (an earlier stage of the same session)
+            prev = json.loads(summ.read_text())
+            if (prev.get("node"), prev.get("n"), prev.get("seed"), prev.get("resist")) == (
+                    Path(node).stem if node.endswith(".yaml") else node, n, seed, resist):
+                out[name] = prev
+                continue
         (data / name).mkdir(parents=True, exist_ok=True)
         pr = subprocess.Popen([sys.executable, "-m", "chipsmith.benchmarks.litho_model_bench", "gen",
                                str(data / name), node, str(n), str(seed), device, resist],
@@ -443,7 +475,8 @@ def device_run(out: Path, *, stage: str = "diag", count: int = 800, source_count
                rounds: int = 4, fcn_clips: int = 128, device: str = "cuda", resist: str = "film",
                workers: int = 12, checkpoint_budget: int = 800, arms: str = "", data: str = "",
                checkpoint_select: str = "random", fcn_steps: int = 400, val: int = 1,
-               speed_clips: int = 32, source: str = "old", configs: str = "", patch_nm: float = 0.0) -> dict:
+               speed_clips: int = 32, source: str = "old", configs: str = "", patch_nm: float = 0.0,
+               self_count: int = 0) -> dict:
     """The GPU session: generate the datasets (old source ``source_count`` clips, new pool
     ``count``, new test ``count // 2``, new validation ``count // 4``; seeds 11/12/13/14) with
     ``resist`` ground truth on ``device``, then
@@ -457,7 +490,10 @@ def device_run(out: Path, *, stage: str = "diag", count: int = 800, source_count
       FCN, speed and the transfer+active checkpoint at ``checkpoint_budget`` (``flows.train``),
       into summary.json, table.md, learning_curves.png and model/;
     * ``stage=curves``: only the learning curves, zero-shot scores and data reduction of the
-      final stage, into summary.json.
+      final stage, into summary.json;
+    * ``stage=study``: the fine-tuning study ``STUDY_ARMS`` (each transfer arm's data reduction
+      against scratch+random), into study.json; its "self" arms need ``self_count`` > 0: that
+      many more newer-node clips (seed 15) as a source.
 
     ``source``: the older node's preset (a name or a YAML path, e.g. a counterfactual node that
     differs from the newer one in fewer respects); ``configs``: the arms to run, comma-separated
@@ -474,9 +510,13 @@ def device_run(out: Path, *, stage: str = "diag", count: int = 800, source_count
     data = Path(data) if data else out.parent / "litho-data"
     t0 = time.perf_counter()
     sets = [("source", source, source_count, 11), ("target", "new", count, 12), ("test", "new", count // 2, 13)]
-    gen = _generate_sets(data, sets + ([("val", "new", count // 4, 14)] if val else []), device, resist)
+    sets += [("val", "new", count // 4, 14)] if val else []
+    sets += [("self", "new", self_count, 15)] if self_count else []
+    gen = _generate_sets(data, sets, device, resist)
     load_data(data / "source", data / "target", data / "test", data / "val" if val else None,
               patch_nm=patch_nm or None)
+    if self_count:
+        _DATA["self"] = CS.load(data / "self", patch_nm=patch_nm or None)
     print("loaded", {k: len(v) for k, v in _DATA.items()}, round(time.perf_counter() - t0, 1), flush=True)
     blist = [int(b) for b in budgets.split(",")]
     common = {"generated": gen, "i_ref": {k: v.i_ref for k, v in _DATA.items()}, "seeds": seeds, "steps": steps,
@@ -493,6 +533,17 @@ def device_run(out: Path, *, stage: str = "diag", count: int = 800, source_count
         diag["seconds"] = round(time.perf_counter() - t0, 1)
         write_json(out / "diag.json", diag)
         return diag
+    if stage == "study":
+        wanted = [c for c in configs.split(",") if c] or list(STUDY_ARMS)
+        arm_set = {k: v for k, v in STUDY_ARMS.items() if k in wanted and v.source_set in _DATA}
+        res = curves(arm_set, budgets=blist, seeds=seeds, steps=steps, pretrain_steps=pretrain_steps,
+                     rounds=rounds, device=device, workers=workers, quiet=False)
+        study = {**common, "source_preset": source, "patch_nm": patch_nm or None,
+                 "arms": {k: asdict(v) for k, v in arm_set.items()}, **res,
+                 "reduction_vs_scratch": {k: reduction(res["curves"], arm=k) for k in arm_set if k != "scratch+random"},
+                 "seconds": round(time.perf_counter() - t0, 1)}
+        write_json(out / "study.json", study)
+        return study
     if stage == "extras":
         return _extras(out, data, common, fcn_clips=fcn_clips, fcn_steps=fcn_steps, pretrain_steps=pretrain_steps, steps=steps,
                        device=device, resist=resist, checkpoint_budget=checkpoint_budget,
@@ -596,5 +647,5 @@ if __name__ == "__main__":  # python -m chipsmith.benchmarks.litho_model_bench O
     kw = dict(a.split("=", 1) for a in sys.argv[2:])
     conv = {"count": int, "source_count": int, "seeds": int, "steps": int, "pretrain_steps": int, "rounds": int,
             "fcn_clips": int, "workers": int, "checkpoint_budget": int, "fcn_steps": int, "val": int,
-            "speed_clips": int, "patch_nm": float}
+            "speed_clips": int, "patch_nm": float, "self_count": int}
     device_run(Path(sys.argv[1]), **{k: conv.get(k, str)(v) for k, v in kw.items()})

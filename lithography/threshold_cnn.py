@@ -32,6 +32,12 @@ the features learned on the older node see the same numbers on the newer one.
 
 The target is standardised by a per-model ``(offset, scale)`` fitted on the training
 labels, so a network pretrained on the older node starts from the same output range.
+When fine-tuning, ``refit`` says which of the two are re-fitted on the (few) target
+labels (``both``, ``offset`` or ``none``: the source's are kept; in reference-intensity
+units both nodes' thresholds sit near 1, and a scale fitted on 10 labels is noise), and
+``l2sp`` > 0 pulls the weights towards the pretrained ones (L2-SP, Li et al. 2018:
+``l2sp * sum (w - w_source)^2`` replaces the weight decay towards zero), so that few
+labels adjust the source model instead of overwriting it.
 ``schedule='scaled'`` trains ``epochs`` passes over the labels (between ``min_steps`` and
 ``steps``), so a 50-label fine-tune does not take 800 steps of a 64-sample batch.
 """
@@ -47,6 +53,7 @@ from chipsmith.lithography.minibatch import predict_batched, train_steps
 
 FREEZE = ("none", "early", "features", "staged")
 SCHEDULES = ("fixed", "scaled")
+REFIT = ("both", "offset", "none")
 
 
 @dataclass
@@ -65,6 +72,8 @@ class ThresholdConfig:
     schedule: str = "fixed"
     epochs: int = 100
     min_steps: int = 150
+    refit: str = "both"
+    l2sp: float = 0.0
 
 
 class ThresholdCNN(nn.Module):
@@ -135,30 +144,45 @@ def fit(model: ThresholdCNN, x: np.ndarray, y: np.ndarray, cfg: ThresholdConfig,
     y_t = torch.as_tensor(y, dtype=torch.float32)
     model.in_scale.fill_(float(i_ref) if (cfg.normalize and i_ref) else 1.0)
     y_n = y_t / float(model.in_scale)
+    refit = cfg.refit if finetune else "both"
+    if refit not in REFIT:
+        from chipsmith.errors import InputError
+
+        raise InputError(f"unknown refit option {refit!r}", fix=f"use one of: {', '.join(REFIT)}")
     # Re-fit the output standardisation on these labels (a new node has a new threshold level);
     # one offset/scale over all outputs keeps the edges' relative levels in the network.
-    model.out_offset.fill_(float(y_n.mean()))
-    model.out_scale.fill_(max(float(y_n.std(unbiased=False)), 1e-4) if y_n.numel() > 1 else 0.01)
+    if refit in ("both", "offset"):
+        model.out_offset.fill_(float(y_n.mean()))
+    if refit == "both":
+        model.out_scale.fill_(max(float(y_n.std(unbiased=False)), 1e-4) if y_n.numel() > 1 else 0.01)
+    anchor = {n: p.detach().clone().to(device) for n, p in model.named_parameters()} \
+        if (finetune and cfg.l2sp > 0) else None
     xt = torch.as_tensor(x, dtype=torch.float32).to(device)
     yt = y_t.to(device)
 
     def batch_loss(idx: torch.Tensor) -> torch.Tensor:
-        return (((model(xt[idx]) - yt[idx]) / (model.out_scale * model.in_scale)) ** 2).mean()
+        loss = (((model(xt[idx]) - yt[idx]) / (model.out_scale * model.in_scale)) ** 2).mean()
+        if anchor is not None:
+            loss = loss + cfg.l2sp * sum(((p - anchor[n]) ** 2).sum() for n, p in model.named_parameters()
+                                         if p.requires_grad)
+        return loss
+
+    wd = 0.0 if anchor is not None else cfg.weight_decay
 
     total = train_steps_for(len(xt), cfg, steps)
     how = cfg.freeze if finetune else "none"
     if how == "staged":
         # Head first (its few parameters fit from few labels), then the deeper blocks follow.
         freeze(model, "features")
-        train_steps(model, batch_loss, n=len(xt), lr=cfg.finetune_lr, weight_decay=cfg.weight_decay,
+        train_steps(model, batch_loss, n=len(xt), lr=cfg.finetune_lr, weight_decay=wd,
                     steps=max(1, total // 2), batch=cfg.batch, gen=gen, device=device)
         freeze(model, "early")
-        train_steps(model, batch_loss, n=len(xt), lr=cfg.finetune_lr / 2, weight_decay=cfg.weight_decay,
+        train_steps(model, batch_loss, n=len(xt), lr=cfg.finetune_lr / 2, weight_decay=wd,
                     steps=max(1, total - total // 2), batch=cfg.batch, gen=gen, device=device)
         return model
     freeze(model, how)
     train_steps(model, batch_loss, n=len(xt), lr=cfg.finetune_lr if finetune else cfg.lr,
-                weight_decay=cfg.weight_decay, steps=total, batch=cfg.batch, gen=gen, device=device)
+                weight_decay=wd, steps=total, batch=cfg.batch, gen=gen, device=device)
     return model
 
 
