@@ -6,7 +6,7 @@
 set -eu
 W=${W:-/tmp}; PY=${PY:-python3}; R=$PWD
 . benchmarks/device/pkg_shim.sh
-export PYTHONUNBUFFERED=1
+export CHIPSMITH_DATA=$R/tests/data PYTHONUNBUFFERED=1
 OUT=${OUT:-$W/lout}; mkdir -p $OUT
 cd $W  # not the repository root, whose chipsmith/ would shadow the package
 $PY -m chipsmith.benchmarks.litho_model_bench $OUT/study stage=study source_count=800 self_count=800 count=800 \
