@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
@@ -128,10 +128,11 @@ class Arm:
     refit: str = "both"            # threshold_cnn.REFIT, when transferring
     l2sp: float = 0.0              # pull towards the source weights, when transferring
     source_set: str = "source"     # which loaded dataset is the source (e.g. "self": more newer-node clips)
+    prior_cv: tuple = ()           # L2-SP strengths cross-validated on the labels (resist_learning.choose_prior)
 
     def config(self, steps: int) -> T.ThresholdConfig:
         return T.ThresholdConfig(steps=steps, normalize=self.normalize, freeze=self.freeze, schedule=self.schedule,
-                                 refit=self.refit, l2sp=self.l2sp)
+                                 refit=self.refit, l2sp=self.l2sp, prior_cv=tuple(self.prior_cv))
 
     def pretrain_key(self) -> tuple:
         return self.normalize, self.source_clips, self.source_set
@@ -145,10 +146,7 @@ def _source(n_clips: int | None, name: str = "source") -> CS.ContactSamples:
     src = _DATA[name]
     if n_clips is None or n_clips >= src.clips:
         return src
-    keep = src.clip_of < n_clips
-    return replace(src, patches=src.patches[keep], threshold=src.threshold[keep],
-                   edge_threshold=src.edge_threshold[keep], cd=src.cd[keep], epe=src.epe[keep],
-                   profiles=src.profiles[keep], clip_of=src.clip_of[keep])
+    return src.take(np.nonzero(src.clip_of < n_clips)[0])
 
 
 def _pretrain_job(job: tuple) -> tuple:
@@ -193,6 +191,8 @@ def _curve_job(job: tuple) -> tuple:
                        device=device, warmup=arm.warmup, oversample=arm.oversample)
     m = RL.evaluate(learned.model, _DATA["test"], device=device)
     row = {"cd": m["cd_rmse_nm"], "epe": m["epe_rmse_nm"], "s": round(time.perf_counter() - t, 2)}
+    if learned.prior:
+        row["prior"] = learned.prior["choice"]
     if "val" in _DATA:
         row["val_cd"] = RL.evaluate(learned.model, _DATA["val"], device=device)["cd_rmse_nm"]
     return name, seed, budget, row
@@ -215,10 +215,13 @@ def _map(fn, jobs: list, workers: int, quiet: bool) -> list:
 
 
 def curves(arms: dict[str, Arm], *, budgets: list[int], seeds: int, steps: int, pretrain_steps: int, rounds: int,
-           device: str, workers: int = 1, quiet: bool = True) -> dict:
+           device: str, workers: int = 1, quiet: bool = True, rows_log: Path | None = None) -> dict:
     """Learning curves of ``arms`` on the loaded datasets (``_DATA``): per arm, per budget, the
     mean and std over ``seeds`` of the test CD/EPE RMSE (and validation CD RMSE if a
-    validation set is loaded), plus the pretrained models' no-fine-tuning scores."""
+    validation set is loaded), plus the pretrained models' no-fine-tuning scores.
+    ``rows_log``: each finished run is appended there as a JSON line (kept if the run is cut short)."""
+    import json
+
     keys = sorted({a.pretrain_key() for a in arms.values() if a.init == "transfer"},
                   key=lambda k: (k[0], k[1] or 0, k[2]))
     pre_jobs = [(k, seed, steps, pretrain_steps, device) for seed in range(seeds) for k in keys]
@@ -230,6 +233,9 @@ def curves(arms: dict[str, Arm], *, budgets: list[int], seeds: int, steps: int, 
     rows = {}
     for name, seed, b, row in _map(_curve_job, jobs, workers, quiet):
         rows[(name, seed, b)] = row
+        if rows_log is not None:
+            with open(rows_log, "a") as fh:
+                fh.write(json.dumps({"arm": name, "seed": seed, "budget": b, **row}) + "\n")
     out = {}
     for name, arm in arms.items():
         c = {"arm": asdict(arm), "budgets": budgets}
@@ -242,6 +248,8 @@ def curves(arms: dict[str, Arm], *, budgets: list[int], seeds: int, steps: int, 
             if key == "cd_rmse_nm":
                 c["cd_rmse_per_seed_nm"] = arr.tolist()
         c["train_s"] = sum(rows[(name, s, b)]["s"] for s in range(seeds) for b in budgets)
+        if "prior" in rows[(name, 0, budgets[0])]:
+            c["prior_choice_per_seed"] = [[rows[(name, s, b)]["prior"] for b in budgets] for s in range(seeds)]
         out[name] = c
     zero = {f"normalize={k[0]},source_clips={k[1]},source={k[2]}": [pre[(k, s)][3] for s in range(seeds)]
             for k in keys}
@@ -418,21 +426,19 @@ DIAG_ARMS = {
     "transfer+active/staged-warm50": Arm("transfer", "active", freeze="staged", warmup=0.5, source_clips=800),
     "transfer+active/staged-kcenter": Arm("transfer", "active", freeze="staged", oversample=0, source_clips=800),
 }
+PRIOR_CV = (0.0, 1.0, 10.0, 100.0)
 STUDY_ARMS = {
     # How much of the source model survives fine-tuning, and is it worth keeping? The shipped
-    # protocol (transfer+random), then keeping the source's output scale and pulling the
-    # weights towards the source's (L2-SP) at three strengths; "self" pretrains on more clips
-    # of the newer node itself: the most a source can give under this fine-tuning protocol.
+    # protocol of stop 21 (transfer+random), keeping the source's output scale, and the L2-SP
+    # prior's strength chosen by cross-validation on the labels (scratch one of the choices);
+    # "self" pretrains on more clips of the newer node itself: the most a source can give.
     "scratch+random": Arm("scratch", "random"),
     "transfer+random": Arm("transfer", "random"),
     "transfer+random/keep": Arm("transfer", "random", refit="none"),
-    "transfer+random/keep-l2sp0.01": Arm("transfer", "random", refit="none", l2sp=0.01),
-    "transfer+random/keep-l2sp0.1": Arm("transfer", "random", refit="none", l2sp=0.1),
-    "transfer+random/keep-l2sp1": Arm("transfer", "random", refit="none", l2sp=1.0),
-    "transfer+active/keep-l2sp0.1": Arm("transfer", "active", refit="none", l2sp=0.1),
-    "self+random": Arm("transfer", "random", source_set="self"),
-    "self+random/keep-l2sp0.1": Arm("transfer", "random", refit="none", l2sp=0.1, source_set="self"),
-    "self+active/keep-l2sp0.1": Arm("transfer", "active", refit="none", l2sp=0.1, source_set="self"),
+    "transfer+random/cv": Arm("transfer", "random", refit="none", l2sp=1.0, prior_cv=PRIOR_CV),
+    "transfer+active/cv": Arm("transfer", "active", refit="none", l2sp=1.0, prior_cv=PRIOR_CV),
+    "self+random/cv": Arm("transfer", "random", refit="none", l2sp=1.0, prior_cv=PRIOR_CV, source_set="self"),
+    "self+active/cv": Arm("transfer", "active", refit="none", l2sp=1.0, prior_cv=PRIOR_CV, source_set="self"),
 }
 DIAG_FCN = {
     "transfer/raw/400": {"init": "transfer", "normalize": False, "steps": 400},
@@ -537,7 +543,7 @@ def device_run(out: Path, *, stage: str = "diag", count: int = 800, source_count
         wanted = [c for c in configs.split(",") if c] or list(STUDY_ARMS)
         arm_set = {k: v for k, v in STUDY_ARMS.items() if k in wanted and v.source_set in _DATA}
         res = curves(arm_set, budgets=blist, seeds=seeds, steps=steps, pretrain_steps=pretrain_steps,
-                     rounds=rounds, device=device, workers=workers, quiet=False)
+                     rounds=rounds, device=device, workers=workers, quiet=False, rows_log=out / "rows.jsonl")
         study = {**common, "source_preset": source, "patch_nm": patch_nm or None,
                  "arms": {k: asdict(v) for k, v in arm_set.items()}, **res,
                  "reduction_vs_scratch": {k: reduction(res["curves"], arm=k) for k in arm_set if k != "scratch+random"},

@@ -57,6 +57,14 @@ class ContactSamples:
     def clips(self) -> int:
         return int(len(self.aerial))
 
+    def take(self, idx: np.ndarray) -> "ContactSamples":
+        """The contacts ``idx`` (the clip arrays stay whole, so ``clip_of`` still points into them)."""
+        from dataclasses import replace
+
+        return replace(self, patches=self.patches[idx], threshold=self.threshold[idx],
+                       edge_threshold=self.edge_threshold[idx], cd=self.cd[idx], epe=self.epe[idx],
+                       profiles=self.profiles[idx], clip_of=self.clip_of[idx])
+
     def meta(self) -> dict:
         return {"node": self.node, "pixel_nm": self.pixel_nm, "grid": self.grid, "patch": int(self.patches.shape[-1]),
                 "contact_nm": self.contact_nm}

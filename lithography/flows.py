@@ -263,7 +263,7 @@ def train(target: Path, out: Path, *, source: Path | None = None, test: Path | N
             held = tst if tst is not None else None
             if held is None:
                 rest = np.setdiff1d(np.arange(len(pool)), learned.labelled)
-                metrics = RL.score_thresholds(_subset(pool, rest), T.predict(learned.model, pool.patches[rest], device=device)) \
+                metrics = RL.score_thresholds(pool.take(rest), T.predict(learned.model, pool.patches[rest], device=device)) \
                     if len(rest) else {}
                 metrics["held_out"] = "unlabelled contacts of the target pool"
             else:
@@ -311,13 +311,6 @@ def train(target: Path, out: Path, *, source: Path | None = None, test: Path | N
                        "seconds": round(time.perf_counter() - t0, 2)}
             write_json(stage / "summary.json", summary)
     return summary
-
-
-def _subset(s, idx):
-    from dataclasses import replace
-
-    return replace(s, patches=s.patches[idx], threshold=s.threshold[idx], edge_threshold=s.edge_threshold[idx],
-                   cd=s.cd[idx], epe=s.epe[idx], profiles=s.profiles[idx], clip_of=s.clip_of[idx])
 
 
 def _fcn_learn(pool, x_pool, budget, select, cfg, pre, rounds, seed, device):

@@ -11,11 +11,19 @@ is trained on the whole budget.
 pretrained model's uncertainty on a new node is not yet calibrated, and a random share
 keeps the labelled set representative of the pool. ``oversample``: candidates per pick for
 k-center (0: every unlabelled sample, i.e. pure diversity on the model's embedding).
+
+Negative transfer: a source node whose resist responds differently can make fine-tuning worse
+than training from scratch, and how far to trust the source is not known in advance. With
+``cfg.prior_cv`` (candidate strengths of the L2-SP prior towards the source weights) the
+final model's strength is chosen by :func:`choose_prior`: ``cv_folds``-fold cross-validation
+on the labelled contacts, folds grouped by clip (contacts of one clip share their
+neighbourhood), scored by CD RMSE, with training from scratch as one more candidate. The
+labels alone decide; no test data is involved.
 """
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -31,6 +39,7 @@ class Learned:
     labelled: np.ndarray  # indices into the target pool, in labelling order
     transfer: bool
     select: str
+    prior: dict = field(default_factory=dict)  # choose_prior's choice and CV scores (when cross-validated)
 
 
 def pretrain(source: ContactSamples, cfg: T.ThresholdConfig, *, seed: int, device: str = "cpu",
@@ -70,8 +79,50 @@ def learn(pool: ContactSamples, budget: int, select: str, cfg: T.ThresholdConfig
         labelled = np.concatenate([labelled, picked])
         if select == "active" and r < rounds - 1:
             current = _train(pool, labelled, cfg, seed + r + 1, pretrained, device, steps)
-    model = _train(pool, labelled, cfg, seed, pretrained, device, steps)
-    return Learned(model, labelled, pretrained is not None, select)
+    prior: dict = {}
+    final_cfg, final_pre = cfg, pretrained
+    if pretrained is not None and cfg.prior_cv:
+        prior = choose_prior(pool, labelled, cfg, pretrained, seed=seed, device=device, steps=steps)
+        if prior["choice"] is None:
+            final_pre = None
+        else:
+            final_cfg = replace(cfg, l2sp=prior["choice"])
+    model = _train(pool, labelled, final_cfg, seed, final_pre, device, steps)
+    return Learned(model, labelled, pretrained is not None, select, prior)
+
+
+CV_MISS_NM = 10.0  # CD error charged for a validation contact a candidate leaves unresolved
+
+
+def choose_prior(pool: ContactSamples, idx: np.ndarray, cfg: T.ThresholdConfig, pretrained: T.ThresholdCNN, *,
+                 seed: int, device: str = "cpu", steps: int | None = None) -> dict:
+    """How strongly to hold the fine-tuned model to the source weights: each L2-SP strength of
+    ``cfg.prior_cv`` and training from scratch (``None``) is trained on all folds but one of the
+    labelled contacts ``idx`` (folds grouped by clip, ``scaled`` schedule) and scored by CD RMSE
+    on the fold left out; the lowest pooled RMSE wins (ties: the first, i.e. scratch). Fewer
+    than two labelled clips: no choice is made and ``cfg.l2sp`` stays."""
+    groups = pool.clip_of[idx]
+    clips = np.unique(groups)
+    k = min(cfg.cv_folds, len(clips))
+    if k < 2:
+        return {"choice": cfg.l2sp, "cv_cd_rmse_nm": {}, "folds": 0}
+    order = np.random.default_rng(seed + 7919).permutation(clips)
+    fold_of = dict(zip(order.tolist(), (np.arange(len(order)) % k).tolist()))
+    fold = np.array([fold_of[g] for g in groups.tolist()])
+    cands: list[float | None] = [None, *[float(c) for c in cfg.prior_cv]]
+    cv_cfg = replace(cfg, schedule="scaled")
+    errs: dict = {c: [] for c in cands}
+    for f in range(k):
+        tr, va = idx[fold != f], idx[fold == f]
+        for c in cands:
+            m = _train(pool, tr, cv_cfg if c is None else replace(cv_cfg, l2sp=c), seed + 31 * (f + 1),
+                       None if c is None else pretrained, device, steps)
+            cd, _ = slice_cd(pool.profiles[va], T.predict(m, pool.patches[va], device=device), pool.step_nm)
+            errs[c].append(np.nan_to_num(cd - pool.cd[va], nan=CV_MISS_NM).ravel())
+    rmse = {c: float(np.sqrt(np.mean(np.concatenate(e) ** 2))) for c, e in errs.items()}
+    best = min(cands, key=lambda c: rmse[c])
+    return {"choice": best, "cv_cd_rmse_nm": {("scratch" if c is None else f"l2sp={c:g}"): v for c, v in rmse.items()},
+            "folds": k}
 
 
 def _train(pool: ContactSamples, idx: np.ndarray, cfg: T.ThresholdConfig, seed: int,

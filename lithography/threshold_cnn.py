@@ -35,9 +35,13 @@ labels, so a network pretrained on the older node starts from the same output ra
 When fine-tuning, ``refit`` says which of the two are re-fitted on the (few) target
 labels (``both``, ``offset`` or ``none``: the source's are kept; in reference-intensity
 units both nodes' thresholds sit near 1, and a scale fitted on 10 labels is noise), and
-``l2sp`` > 0 pulls the weights towards the pretrained ones (L2-SP, Li et al. 2018:
-``l2sp * sum (w - w_source)^2`` replaces the weight decay towards zero), so that few
-labels adjust the source model instead of overwriting it.
+``l2sp`` > 0 pulls the weights towards the pretrained ones (L2-SP, Li et al. 2018), so that
+few labels adjust the source model instead of overwriting it. The pull is a Gaussian prior
+centred on the source weights: ``(l2sp / n) * sum (w - w_source)^2`` added to the mean
+squared error over the ``n`` labelled contacts (it replaces the weight decay towards zero),
+so its weight falls as labels accumulate, as a prior's should. How strong the prior should
+be depends on how much the source node has in common with the target, which the labels
+alone can tell: ``resist_learning.choose_prior`` picks it by cross-validation.
 ``schedule='scaled'`` trains ``epochs`` passes over the labels (between ``min_steps`` and
 ``steps``), so a 50-label fine-tune does not take 800 steps of a 64-sample batch.
 """
@@ -74,6 +78,8 @@ class ThresholdConfig:
     min_steps: int = 150
     refit: str = "both"
     l2sp: float = 0.0
+    prior_cv: tuple[float, ...] = ()  # l2sp candidates cross-validated on the labels (plus scratch)
+    cv_folds: int = 3
 
 
 class ThresholdCNN(nn.Module):
@@ -157,13 +163,14 @@ def fit(model: ThresholdCNN, x: np.ndarray, y: np.ndarray, cfg: ThresholdConfig,
         model.out_scale.fill_(max(float(y_n.std(unbiased=False)), 1e-4) if y_n.numel() > 1 else 0.01)
     anchor = {n: p.detach().clone().to(device) for n, p in model.named_parameters()} \
         if (finetune and cfg.l2sp > 0) else None
+    n_labels = max(1, len(y_t))
     xt = torch.as_tensor(x, dtype=torch.float32).to(device)
     yt = y_t.to(device)
 
     def batch_loss(idx: torch.Tensor) -> torch.Tensor:
         loss = (((model(xt[idx]) - yt[idx]) / (model.out_scale * model.in_scale)) ** 2).mean()
         if anchor is not None:
-            loss = loss + cfg.l2sp * sum(((p - anchor[n]) ** 2).sum() for n, p in model.named_parameters()
+            loss = loss + (cfg.l2sp / n_labels) * sum(((p - anchor[n]) ** 2).sum() for n, p in model.named_parameters()
                                          if p.requires_grad)
         return loss
 
