@@ -125,10 +125,10 @@ class Arm:
     warmup: float = 0.5            # random share of an active budget
     oversample: int = 4            # k-center candidates per pick (0: the whole pool)
     source_clips: int | None = None  # source clips pretrained on (None: all)
-    refit: str = "both"            # threshold_cnn.REFIT, when transferring
-    l2sp: float = 0.0              # pull towards the source weights, when transferring
+    refit: str = T.ThresholdConfig.refit        # threshold_cnn.REFIT, when transferring
+    l2sp: float = T.ThresholdConfig.l2sp        # prior towards the source weights, per label, when transferring
     source_set: str = "source"     # which loaded dataset is the source (e.g. "self": more newer-node clips)
-    prior_cv: tuple = ()           # L2-SP strengths cross-validated on the labels (resist_learning.choose_prior)
+    prior_cv: tuple = T.ThresholdConfig.prior_cv  # L2-SP strengths cross-validated on the labels (choose_prior)
 
     def config(self, steps: int) -> T.ThresholdConfig:
         return T.ThresholdConfig(steps=steps, normalize=self.normalize, freeze=self.freeze, schedule=self.schedule,
@@ -411,30 +411,33 @@ def write_plot(summary: dict, path: Path) -> None:
     plt.close(fig)
 
 
+# The fine-tuning of stops 19-21 (output scale re-fitted on the labels, no prior), which the
+# ablations and the stop-21 arm of the study were run with.
+STOP20_FINETUNE = {"refit": "both", "l2sp": 0.0, "prior_cv": ()}
 DIAG_ARMS = {
     # The previous protocol (clear-field intensities, first block frozen), then one change at a time.
     "scratch+random/raw": Arm("scratch", "random", normalize=False),
     "scratch+random": Arm("scratch", "random"),
     "scratch+random/scaled": Arm("scratch", "random", schedule="scaled"),
-    "transfer+random/raw-early": Arm("transfer", "random", normalize=False, freeze="early", source_clips=800),
-    "transfer+random/early": Arm("transfer", "random", freeze="early", source_clips=800),
-    "transfer+random/staged": Arm("transfer", "random", freeze="staged", source_clips=800),
-    "transfer+random/none": Arm("transfer", "random", freeze="none", source_clips=800),
-    "transfer+random/staged-scaled": Arm("transfer", "random", freeze="staged", schedule="scaled", source_clips=800),
-    "transfer+random/staged-bigsrc": Arm("transfer", "random", freeze="staged"),
-    "transfer+active/staged": Arm("transfer", "active", freeze="staged", source_clips=800),
-    "transfer+active/staged-warm50": Arm("transfer", "active", freeze="staged", warmup=0.5, source_clips=800),
-    "transfer+active/staged-kcenter": Arm("transfer", "active", freeze="staged", oversample=0, source_clips=800),
+    "transfer+random/raw-early": Arm("transfer", "random", normalize=False, freeze="early", source_clips=800, **STOP20_FINETUNE),
+    "transfer+random/early": Arm("transfer", "random", freeze="early", source_clips=800, **STOP20_FINETUNE),
+    "transfer+random/staged": Arm("transfer", "random", freeze="staged", source_clips=800, **STOP20_FINETUNE),
+    "transfer+random/none": Arm("transfer", "random", freeze="none", source_clips=800, **STOP20_FINETUNE),
+    "transfer+random/staged-scaled": Arm("transfer", "random", freeze="staged", schedule="scaled", source_clips=800, **STOP20_FINETUNE),
+    "transfer+random/staged-bigsrc": Arm("transfer", "random", freeze="staged", **STOP20_FINETUNE),
+    "transfer+active/staged": Arm("transfer", "active", freeze="staged", source_clips=800, **STOP20_FINETUNE),
+    "transfer+active/staged-warm50": Arm("transfer", "active", freeze="staged", warmup=0.5, source_clips=800, **STOP20_FINETUNE),
+    "transfer+active/staged-kcenter": Arm("transfer", "active", freeze="staged", oversample=0, source_clips=800, **STOP20_FINETUNE),
 }
-PRIOR_CV = (0.0, 1.0, 10.0, 100.0)
+PRIOR_CV = T.ThresholdConfig.prior_cv
 STUDY_ARMS = {
     # How much of the source model survives fine-tuning, and is it worth keeping? The shipped
     # protocol of stop 21 (transfer+random), keeping the source's output scale, and the L2-SP
     # prior's strength chosen by cross-validation on the labels (scratch one of the choices);
     # "self" pretrains on more clips of the newer node itself: the most a source can give.
     "scratch+random": Arm("scratch", "random"),
-    "transfer+random": Arm("transfer", "random"),
-    "transfer+random/keep": Arm("transfer", "random", refit="none"),
+    "transfer+random": Arm("transfer", "random", **STOP20_FINETUNE),
+    "transfer+random/keep": Arm("transfer", "random", refit="none", l2sp=0.0, prior_cv=()),
     "transfer+random/cv": Arm("transfer", "random", refit="none", l2sp=1.0, prior_cv=PRIOR_CV),
     "transfer+active/cv": Arm("transfer", "active", refit="none", l2sp=1.0, prior_cv=PRIOR_CV),
     "self+random/cv": Arm("transfer", "random", refit="none", l2sp=1.0, prior_cv=PRIOR_CV, source_set="self"),

@@ -209,11 +209,14 @@ def _same_grid(a, b, what: str) -> None:
 
 
 def train(target: Path, out: Path, *, source: Path | None = None, test: Path | None = None, budget: int = 200,
-          select: str = "active", model: str = "threshold", freeze: str | None = None, steps: int | None = None,
+          select: str = "active", model: str = "threshold", freeze: str | None = None, prior: str = "cv",
+          steps: int | None = None,
           pretrain_steps: int = 1500, rounds: int = 4, seed: int = 0, device: str = "cpu",
           workers: int | None = None, limit: int | None = None, quiet: bool = False) -> dict:
     """Train a resist model on ``budget`` labelled target samples (contacts for the threshold
-    CNN, clips for the FCN), chosen at random or actively, pretrained on ``source`` if given."""
+    CNN, clips for the FCN), chosen at random or actively, pretrained on ``source`` if given.
+    ``prior`` (threshold model, transfer): ``cv`` (the L2-SP strength, or scratch, chosen by
+    cross-validation on the labels) or one L2-SP strength per label."""
     need_torch()
     import json
 
@@ -255,7 +258,8 @@ def train(target: Path, out: Path, *, source: Path | None = None, test: Path | N
             "select": select, "budget": budget, "seed": seed, "resist": truth}
     with progress_bar(f"litho train ({model}, {select})", 2, quiet=quiet) as advance:
         if model == "threshold":
-            cfg = T.ThresholdConfig(**({"steps": steps} if steps else {}), **({"freeze": freeze} if freeze else {}))
+            cfg = T.ThresholdConfig(**({"steps": steps} if steps else {}), **({"freeze": freeze} if freeze else {}),
+                                    **_prior_options(prior))
             T.freeze(T.ThresholdCNN(cfg.width, cfg.dropout, cfg.outputs), cfg.freeze)  # validates --freeze
             pre = RL.pretrain(src, cfg, seed=seed + 1000, device=device, steps=pretrain_steps) if src else None
             advance(1)
@@ -269,6 +273,8 @@ def train(target: Path, out: Path, *, source: Path | None = None, test: Path | N
             else:
                 metrics = RL.evaluate(learned.model, held, device=device)
                 metrics["held_out"] = str(test)
+            if learned.prior:
+                metrics["prior"] = learned.prior
             blob = T.save(learned.model, cfg, meta)
             labelled = learned.labelled
         else:
@@ -311,6 +317,20 @@ def train(target: Path, out: Path, *, source: Path | None = None, test: Path | N
                        "seconds": round(time.perf_counter() - t0, 2)}
             write_json(stage / "summary.json", summary)
     return summary
+
+
+def _prior_options(prior: str) -> dict:
+    """``--prior``: ``cv`` (the config's cross-validated candidates) or one L2-SP strength >= 0."""
+    if prior == "cv":
+        return {}
+    try:
+        strength = float(prior)
+    except ValueError:
+        strength = float("nan")
+    if not (strength >= 0 and strength != float("inf")):
+        raise InputError(f"--prior must be cv or a number >= 0, got {prior!r}",
+                         fix="pass --prior cv, or e.g. --prior 10 (0: fine-tune freely)")
+    return {"l2sp": strength, "prior_cv": ()}
 
 
 def _fcn_learn(pool, x_pool, budget, select, cfg, pre, rounds, seed, device):

@@ -47,7 +47,7 @@ alone can tell: ``resist_learning.choose_prior`` picks it by cross-validation.
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 import torch
@@ -76,9 +76,9 @@ class ThresholdConfig:
     schedule: str = "fixed"
     epochs: int = 100
     min_steps: int = 150
-    refit: str = "both"
-    l2sp: float = 0.0
-    prior_cv: tuple[float, ...] = ()  # l2sp candidates cross-validated on the labels (plus scratch)
+    refit: str = "none"
+    l2sp: float = 1.0
+    prior_cv: tuple[float, ...] = (0.0, 1.0, 10.0, 100.0)  # l2sp candidates cross-validated on the labels
     cv_folds: int = 3
 
 
@@ -221,8 +221,11 @@ def save(model: ThresholdCNN, cfg: ThresholdConfig, meta: dict) -> dict:
 
 
 def load(blob: dict) -> tuple[ThresholdCNN, ThresholdConfig]:
-    # Checkpoints made before intensity normalisation carry neither the flag nor ``in_scale``.
-    cfg = ThresholdConfig(**{"normalize": False, **blob["config"]})
+    # Checkpoints made before intensity normalisation carry neither the flag nor ``in_scale``;
+    # those made before the L2-SP prior were fine-tuned with a re-fitted scale and no prior.
+    old = {"normalize": False, "refit": "both", "l2sp": 0.0, "prior_cv": ()}
+    cfg = ThresholdConfig(**{**old, **blob["config"]})
+    cfg = replace(cfg, prior_cv=tuple(cfg.prior_cv))
     model = ThresholdCNN(cfg.width, cfg.dropout, cfg.outputs)
     model.load_state_dict({"in_scale": torch.ones(()), **blob["state"]})
     model.eval()

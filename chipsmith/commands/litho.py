@@ -112,6 +112,9 @@ def train(
     freeze: Optional[str] = typer.Option(None, "--freeze", help="Layers kept from the source when fine-tuning: "
                                          "threshold: none|early|features|staged (default none); "
                                          "fcn: none|early|encoder (default early)."),
+    prior: str = typer.Option("cv", "--prior", help="Threshold model, transfer: how strongly fine-tuning is held "
+                              "to the source weights (L2-SP strength per label, e.g. 10), or cv: chosen by "
+                              "cross-validation on the labels among 0, 1, 10, 100 and training from scratch."),
     test: Optional[Path] = typer.Option(None, "--test", help="Held-out newer-node dataset to score on "
                                         "(default: the pool's unlabelled samples)."),
     steps: Optional[int] = typer.Option(None, "--steps", min=1, help="Training steps per model."),
@@ -129,7 +132,7 @@ def train(
     from chipsmith.lithography import flows
 
     s = flows.train(target, out, source=source, test=test, budget=budget, select=select, model=model, freeze=freeze,
-                    steps=steps, pretrain_steps=pretrain_steps, rounds=rounds, seed=seed, device=device,
+                    prior=prior, steps=steps, pretrain_steps=pretrain_steps, rounds=rounds, seed=seed, device=device,
                     workers=workers, limit=limit, quiet=quiet or as_json)
     m = s["metrics"]
     score = (f"CD RMSE {_fmt(m.get('cd_rmse_nm'), ' nm')}, EPE RMSE {_fmt(m.get('epe_rmse_nm'), ' nm')}"

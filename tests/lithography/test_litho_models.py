@@ -70,6 +70,10 @@ def test_train_predict_end_to_end(cli, tiny_sets, iccad13_dir, tmp_path):
     assert res.code == 0, res.stderr
     s = json.loads(res.stdout)
     assert s["transfer"] and s["labelled"] == 12 and s["metrics"]["cd_rmse_nm"] is not None
+    # --prior cv (the default): the prior's strength, or scratch, was chosen on the labels, and said so.
+    prior = s["metrics"]["prior"]
+    assert prior["folds"] >= 2 and set(prior["cv_cd_rmse_nm"]) == {"scratch", "l2sp=0", "l2sp=1", "l2sp=10", "l2sp=100"}
+    assert prior["choice"] is None or f"l2sp={prior['choice']:g}" in prior["cv_cd_rmse_nm"]
     assert len(set(json.loads((out / "labelled.json").read_text()))) == 12
     pred = tmp_path / "pred"
     clip = iccad13_dir / "layouts" / "StdContact" / "AND2_X4__0_0.glp"
@@ -103,14 +107,15 @@ def test_fcn_trains_and_scores_iou(cli, tiny_sets, tmp_path):
     assert m["clips"] == 3 and 0 <= m["iou_mean"] <= 1
 
 
-@pytest.mark.parametrize("case", ["budget", "empty", "node", "select", "freeze", "missing"])
+@pytest.mark.parametrize("case", ["budget", "empty", "node", "select", "freeze", "missing", "prior"])
 def test_train_bad_input(cli, tiny_sets, tmp_path, case):
     out = tmp_path / "out"
     base = ["--target", tiny_sets / "new", "--steps", "2", "--workers", "1", "--quiet", "--out", out]
     args = {"budget": ["--budget", "100000"], "empty": ["--budget", "0"],
             "node": ["--test", tiny_sets / "old", "--budget", "5"], "select": ["--select", "magic"],
             "freeze": ["--source", tiny_sets / "old", "--freeze", "everything", "--budget", "5"],
-            "missing": ["--source", tmp_path / "nope", "--budget", "5"]}[case]
+            "missing": ["--source", tmp_path / "nope", "--budget", "5"],
+            "prior": ["--source", tiny_sets / "old", "--prior", "-1", "--budget", "5"]}[case]
     res = cli("litho", "train", *base, *args)
     _one_line_error(res)
     assert not out.exists()
@@ -183,6 +188,56 @@ def test_threshold_cnn_normalisation_and_fine_tune_options(tiny_sets):
         T.train_steps_for(10, T.ThresholdConfig(schedule="sometimes"))
     with pytest.raises(InputError):
         RL.learn(s, 5, "active", cfg, seed=0, warmup=1.5)
+
+
+def test_l2sp_prior_holds_fine_tuning_to_the_source(tiny_sets):
+    import copy
+
+    import torch
+
+    from chipsmith.errors import InputError
+    from chipsmith.lithography import threshold_cnn as T
+
+    s = CS.load(tiny_sets / "new")
+    src = T.fit(T.ThresholdCNN(), s.patches, s.edge_threshold, T.ThresholdConfig(steps=20), seed=0, i_ref=s.i_ref)
+
+    def fine_tune(l2sp: float, refit: str = "none"):
+        m = copy.deepcopy(src)
+        w0 = {k: v.clone() for k, v in m.named_parameters()}
+        T.fit(m, s.patches[:12], s.edge_threshold[:12] * 1.05, T.ThresholdConfig(steps=30, l2sp=l2sp, refit=refit),
+              seed=1, finetune=True, i_ref=s.i_ref)
+        return sum(float(((p.detach() - w0[k]) ** 2).sum()) for k, p in m.named_parameters()), m
+
+    free, m_free = fine_tune(0.0)
+    held, _ = fine_tune(100.0)
+    assert held < 0.1 * free
+    # refit none keeps the source's output standardisation; both re-fits it on the labels.
+    assert torch.equal(m_free.out_scale, src.out_scale) and torch.equal(m_free.out_offset, src.out_offset)
+    _, m_both = fine_tune(0.0, "both")
+    assert not torch.equal(m_both.out_offset, src.out_offset)
+    with pytest.raises(InputError):
+        fine_tune(0.0, "sometimes")
+
+
+def test_choose_prior_trusts_a_source_that_knows_the_target_and_not_one_that_does_not(tiny_sets):
+    from chipsmith.lithography import threshold_cnn as T
+
+    s = CS.load(tiny_sets / "new")
+    idx = np.arange(len(s))
+    cfg = T.ThresholdConfig(steps=15)
+    long = T.ThresholdConfig(steps=120)
+    # A source that has seen these very contacts, and one whose thresholds sit 20 % high (another resist).
+    knows = T.fit(T.ThresholdCNN(), s.patches, s.edge_threshold, long, seed=0, i_ref=s.i_ref)
+    wrong = T.fit(T.ThresholdCNN(), s.patches, s.edge_threshold * 1.2, long, seed=0, i_ref=s.i_ref)
+    good = RL.choose_prior(s, idx, cfg, knows, seed=0)
+    bad = RL.choose_prior(s, idx, cfg, wrong, seed=0)
+    assert good["folds"] == 3 and bad["folds"] == 3
+    assert good["choice"] is not None and good["choice"] >= 10, good
+    assert bad["choice"] is None or bad["choice"] == 0.0, bad
+    assert good["cv_cd_rmse_nm"]["l2sp=100"] < bad["cv_cd_rmse_nm"]["l2sp=100"]
+    # One labelled clip: nothing to cross-validate on, the configured strength stays.
+    one = idx[s.clip_of == s.clip_of[0]]
+    assert RL.choose_prior(s, one, cfg, knows, seed=0) == {"choice": cfg.l2sp, "cv_cd_rmse_nm": {}, "folds": 0}
 
 
 def test_active_warmup_share_is_random_then_selected(tiny_sets):
