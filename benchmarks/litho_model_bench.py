@@ -442,6 +442,11 @@ STUDY_ARMS = {
     "transfer+active/cv": Arm("transfer", "active", refit="none", l2sp=1.0, prior_cv=PRIOR_CV),
     "self+random/cv": Arm("transfer", "random", refit="none", l2sp=1.0, prior_cv=PRIOR_CV, source_set="self"),
     "self+active/cv": Arm("transfer", "active", refit="none", l2sp=1.0, prior_cv=PRIOR_CV, source_set="self"),
+    # The source's level corrected by its mean error on the labels (refit=residual).
+    "transfer+random/cv-res": Arm("transfer", "random", refit="residual", l2sp=1.0, prior_cv=PRIOR_CV),
+    "transfer+active/cv-res": Arm("transfer", "active", refit="residual", l2sp=1.0, prior_cv=PRIOR_CV),
+    "self+active/cv-res": Arm("transfer", "active", refit="residual", l2sp=1.0, prior_cv=PRIOR_CV,
+                              source_set="self"),
 }
 DIAG_FCN = {
     "transfer/raw/400": {"init": "transfer", "normalize": False, "steps": 400},

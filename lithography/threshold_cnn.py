@@ -33,8 +33,11 @@ the features learned on the older node see the same numbers on the newer one.
 The target is standardised by a per-model ``(offset, scale)`` fitted on the training
 labels, so a network pretrained on the older node starts from the same output range.
 When fine-tuning, ``refit`` says which of the two are re-fitted on the (few) target
-labels (``both``, ``offset`` or ``none``: the source's are kept; in reference-intensity
-units both nodes' thresholds sit near 1, and a scale fitted on 10 labels is noise), and
+labels: ``both``, ``offset``, ``none`` (the source's are kept; in reference-intensity
+units both nodes' thresholds sit near 1, and a scale fitted on 10 labels is noise) or
+``residual`` (the source's scale is kept and its offset moved by the mean error of the
+source model on the labels: the source's relative predictions stay, its level is corrected,
+one number fitted from all the labels), and
 ``l2sp`` > 0 pulls the weights towards the pretrained ones (L2-SP, Li et al. 2018), so that
 few labels adjust the source model instead of overwriting it. The pull is a Gaussian prior
 centred on the source weights: ``(l2sp / n) * sum (w - w_source)^2`` added to the mean
@@ -57,7 +60,7 @@ from chipsmith.lithography.minibatch import predict_batched, train_steps
 
 FREEZE = ("none", "early", "features", "staged")
 SCHEDULES = ("fixed", "scaled")
-REFIT = ("both", "offset", "none")
+REFIT = ("both", "offset", "residual", "none")
 
 
 @dataclass
@@ -157,6 +160,11 @@ def fit(model: ThresholdCNN, x: np.ndarray, y: np.ndarray, cfg: ThresholdConfig,
         raise InputError(f"unknown refit option {refit!r}", fix=f"use one of: {', '.join(REFIT)}")
     # Re-fit the output standardisation on these labels (a new node has a new threshold level);
     # one offset/scale over all outputs keeps the edges' relative levels in the network.
+    if refit == "residual":
+        model.eval()
+        with torch.no_grad():
+            pred = predict_batched(model, x, device=device, batch=1024, empty_shape=(0,))
+        model.out_offset.add_(float((y_n - torch.as_tensor(pred) / float(model.in_scale)).mean()))
     if refit in ("both", "offset"):
         model.out_offset.fill_(float(y_n.mean()))
     if refit == "both":

@@ -219,6 +219,24 @@ def test_l2sp_prior_holds_fine_tuning_to_the_source(tiny_sets):
         fine_tune(0.0, "sometimes")
 
 
+def test_residual_refit_corrects_the_source_level_and_keeps_its_shape(tiny_sets):
+    import copy
+
+    from chipsmith.lithography import threshold_cnn as T
+
+    s = CS.load(tiny_sets / "new")
+    y = s.edge_threshold
+    wrong = T.fit(T.ThresholdCNN(), s.patches, y * 1.2, T.ThresholdConfig(steps=30), seed=0, i_ref=s.i_ref)
+    before = T.predict(wrong, s.patches)
+    assert before.mean() > 1.1 * y.mean()
+    m = T.fit(copy.deepcopy(wrong), s.patches, y, T.ThresholdConfig(steps=1, finetune_lr=0.0, refit="residual"),
+              seed=0, finetune=True, i_ref=s.i_ref)
+    after = T.predict(m, s.patches)
+    assert abs(after.mean() - y.mean()) < 1e-4 * y.mean()
+    shift = after - before
+    assert np.allclose(shift, shift.mean(), atol=1e-6)
+
+
 def test_choose_prior_trusts_a_source_that_knows_the_target_and_not_one_that_does_not(tiny_sets):
     from chipsmith.lithography import threshold_cnn as T
 
