@@ -203,7 +203,7 @@ def test_l2sp_prior_holds_fine_tuning_to_the_source(tiny_sets):
 
     def fine_tune(l2sp: float, refit: str = "none"):
         m = copy.deepcopy(src)
-        w0 = {k: v.clone() for k, v in m.named_parameters()}
+        w0 = {k: v.detach().clone() for k, v in m.named_parameters()}
         T.fit(m, s.patches[:12], s.edge_threshold[:12] * 1.05, T.ThresholdConfig(steps=30, l2sp=l2sp, refit=refit),
               seed=1, finetune=True, i_ref=s.i_ref)
         return sum(float(((p.detach() - w0[k]) ** 2).sum()) for k, p in m.named_parameters()), m
