@@ -414,39 +414,45 @@ def write_plot(summary: dict, path: Path) -> None:
 # The fine-tuning of stops 19-21 (output scale re-fitted on the labels, no prior), which the
 # ablations and the stop-21 arm of the study were run with.
 STOP20_FINETUNE = {"refit": "both", "l2sp": 0.0, "prior_cv": ()}
+
+
+def _stop20(select: str, **kw) -> Arm:
+    """A transfer arm fine-tuned as before stop 22."""
+    return Arm("transfer", select, **STOP20_FINETUNE, **kw)
+
+
 DIAG_ARMS = {
     # The previous protocol (clear-field intensities, first block frozen), then one change at a time.
     "scratch+random/raw": Arm("scratch", "random", normalize=False),
     "scratch+random": Arm("scratch", "random"),
     "scratch+random/scaled": Arm("scratch", "random", schedule="scaled"),
-    "transfer+random/raw-early": Arm("transfer", "random", normalize=False, freeze="early", source_clips=800, **STOP20_FINETUNE),
-    "transfer+random/early": Arm("transfer", "random", freeze="early", source_clips=800, **STOP20_FINETUNE),
-    "transfer+random/staged": Arm("transfer", "random", freeze="staged", source_clips=800, **STOP20_FINETUNE),
-    "transfer+random/none": Arm("transfer", "random", freeze="none", source_clips=800, **STOP20_FINETUNE),
-    "transfer+random/staged-scaled": Arm("transfer", "random", freeze="staged", schedule="scaled", source_clips=800, **STOP20_FINETUNE),
-    "transfer+random/staged-bigsrc": Arm("transfer", "random", freeze="staged", **STOP20_FINETUNE),
-    "transfer+active/staged": Arm("transfer", "active", freeze="staged", source_clips=800, **STOP20_FINETUNE),
-    "transfer+active/staged-warm50": Arm("transfer", "active", freeze="staged", warmup=0.5, source_clips=800, **STOP20_FINETUNE),
-    "transfer+active/staged-kcenter": Arm("transfer", "active", freeze="staged", oversample=0, source_clips=800, **STOP20_FINETUNE),
+    "transfer+random/raw-early": _stop20("random", normalize=False, freeze="early", source_clips=800),
+    "transfer+random/early": _stop20("random", freeze="early", source_clips=800),
+    "transfer+random/staged": _stop20("random", freeze="staged", source_clips=800),
+    "transfer+random/none": _stop20("random", freeze="none", source_clips=800),
+    "transfer+random/staged-scaled": _stop20("random", freeze="staged", schedule="scaled", source_clips=800),
+    "transfer+random/staged-bigsrc": _stop20("random", freeze="staged"),
+    "transfer+active/staged": _stop20("active", freeze="staged", source_clips=800),
+    "transfer+active/staged-warm50": _stop20("active", freeze="staged", warmup=0.5, source_clips=800),
+    "transfer+active/staged-kcenter": _stop20("active", freeze="staged", oversample=0, source_clips=800),
 }
-PRIOR_CV = T.ThresholdConfig.prior_cv
 STUDY_ARMS = {
-    # How much of the source model survives fine-tuning, and is it worth keeping? The shipped
-    # protocol of stop 21 (transfer+random), keeping the source's output scale, and the L2-SP
-    # prior's strength chosen by cross-validation on the labels (scratch one of the choices);
-    # "self" pretrains on more clips of the newer node itself: the most a source can give.
+    # How much of the source model survives fine-tuning, and is it worth keeping? The
+    # fine-tuning of stop 21 (transfer+random), keeping the source's output scale, and the
+    # shipped default (/cv: source scale kept, the L2-SP prior's strength chosen by
+    # cross-validation on the labels, scratch one of the choices); "self" pretrains on more
+    # clips of the newer node itself: the most a source can give.
     "scratch+random": Arm("scratch", "random"),
-    "transfer+random": Arm("transfer", "random", **STOP20_FINETUNE),
+    "transfer+random": _stop20("random"),
     "transfer+random/keep": Arm("transfer", "random", refit="none", l2sp=0.0, prior_cv=()),
-    "transfer+random/cv": Arm("transfer", "random", refit="none", l2sp=1.0, prior_cv=PRIOR_CV),
-    "transfer+active/cv": Arm("transfer", "active", refit="none", l2sp=1.0, prior_cv=PRIOR_CV),
-    "self+random/cv": Arm("transfer", "random", refit="none", l2sp=1.0, prior_cv=PRIOR_CV, source_set="self"),
-    "self+active/cv": Arm("transfer", "active", refit="none", l2sp=1.0, prior_cv=PRIOR_CV, source_set="self"),
+    "transfer+random/cv": Arm("transfer", "random"),
+    "transfer+active/cv": Arm("transfer", "active"),
+    "self+random/cv": Arm("transfer", "random", source_set="self"),
+    "self+active/cv": Arm("transfer", "active", source_set="self"),
     # The source's level corrected by its mean error on the labels (refit=residual).
-    "transfer+random/cv-res": Arm("transfer", "random", refit="residual", l2sp=1.0, prior_cv=PRIOR_CV),
-    "transfer+active/cv-res": Arm("transfer", "active", refit="residual", l2sp=1.0, prior_cv=PRIOR_CV),
-    "self+active/cv-res": Arm("transfer", "active", refit="residual", l2sp=1.0, prior_cv=PRIOR_CV,
-                              source_set="self"),
+    "transfer+random/cv-res": Arm("transfer", "random", refit="residual"),
+    "transfer+active/cv-res": Arm("transfer", "active", refit="residual"),
+    "self+active/cv-res": Arm("transfer", "active", refit="residual", source_set="self"),
 }
 DIAG_FCN = {
     "transfer/raw/400": {"init": "transfer", "normalize": False, "steps": 400},

@@ -323,11 +323,13 @@ def _prior_options(prior: str) -> dict:
     """``--prior``: ``cv`` (the config's cross-validated candidates) or one L2-SP strength >= 0."""
     if prior == "cv":
         return {}
+    import math
+
     try:
         strength = float(prior)
     except ValueError:
         strength = float("nan")
-    if not (strength >= 0 and strength != float("inf")):
+    if not (math.isfinite(strength) and strength >= 0):
         raise InputError(f"--prior must be cv or a number >= 0, got {prior!r}",
                          fix="pass --prior cv, or e.g. --prior 10 (0: fine-tune freely)")
     return {"l2sp": strength, "prior_cv": ()}
